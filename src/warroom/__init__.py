@@ -1,0 +1,3 @@
+"""warroom: a terminal incident console for on-call responders."""
+
+__version__ = "0.1.0"

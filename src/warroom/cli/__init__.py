@@ -1,0 +1,1 @@
+"""The command line: wires config to the engine and the console."""

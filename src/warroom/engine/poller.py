@@ -1,0 +1,57 @@
+"""Polling: fetch, then schedule the next fetch -- never overlapping, never bunching.
+
+A failed fetch records the reason and backs off (exponential, with jitter), but
+leaves the source's alerts exactly as they were: "down" never means "resolved".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import timedelta
+
+from warroom.sources.base import Source, SourceError
+from warroom.store import SnapshotResult, Store
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+async def poll_once(store: Store, source: Source) -> SnapshotResult | None:
+    """One poll; None when the fetch failed (already recorded in the source's health)."""
+    interval = source.interval.total_seconds()
+    try:
+        alerts = await source.fetch()
+    except SourceError as exc:
+        reason = exc.reason
+    except Exception as exc:  # a source bug must not take the engine down
+        log.exception("source %s crashed", source.name)
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+    else:
+        async with store.transaction() as tx:
+            result = await tx.apply_snapshot(source.name, alerts)
+            await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
+        return result
+    async with store.transaction() as tx:
+        await tx.record_poll(source.name, interval, ok=False, error=reason[:500])
+    return None
+
+
+def next_delay(interval: timedelta, failures: int) -> float:
+    """Seconds to the next poll: the interval, or a jittered backoff while failing."""
+    base = interval.total_seconds()
+    if failures <= 0:
+        return base
+    backoff = min(base * (2 ** min(failures, 10)), MAX_BACKOFF.total_seconds())
+    return max(base, backoff * random.uniform(0.5, 1.0))
+
+
+async def poll_forever(store: Store, source: Source) -> None:
+    failures = 0
+    while True:
+        started = asyncio.get_running_loop().time()
+        result = await poll_once(store, source)
+        failures = 0 if result is not None else failures + 1
+        elapsed = asyncio.get_running_loop().time() - started
+        await asyncio.sleep(max(0.0, next_delay(source.interval, failures) - elapsed))

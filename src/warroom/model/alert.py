@@ -1,0 +1,137 @@
+"""Alerts as every source reports them, normalised to one shape.
+
+Sources speak different dialects (Alertmanager, Prometheus, CloudWatch, ad hoc
+JSON); the engine and the screen only ever see `Alert`, so a new source is a new
+normaliser and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Mapping
+
+
+class AlertState(str, Enum):
+    FIRING = "firing"
+    PENDING = "pending"
+    SUPPRESSED = "suppressed"  # silenced or inhibited at the source
+    RESOLVED = "resolved"
+
+
+class Severity(str, Enum):
+    """Ordered from most to least urgent; `rank` gives the sort order."""
+
+    CRITICAL = "critical"
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    NONE = "none"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, value: object) -> Severity:
+        """Map the many spellings sources use onto our five levels; unknown is NONE."""
+        text = str(value or "").strip().lower()
+        return _SEVERITY_ALIASES.get(text, cls.NONE)
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+_SEVERITY_ALIASES = {
+    "critical": Severity.CRITICAL,
+    "crit": Severity.CRITICAL,
+    "page": Severity.CRITICAL,
+    "p1": Severity.CRITICAL,
+    "fatal": Severity.CRITICAL,
+    "high": Severity.ERROR,
+    "error": Severity.ERROR,
+    "err": Severity.ERROR,
+    "major": Severity.ERROR,
+    "p2": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "warn": Severity.WARNING,
+    "medium": Severity.WARNING,
+    "minor": Severity.WARNING,
+    "p3": Severity.WARNING,
+    "info": Severity.INFO,
+    "informational": Severity.INFO,
+    "low": Severity.INFO,
+    "notice": Severity.INFO,
+    "p4": Severity.INFO,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    source: str
+    fingerprint: str
+    name: str
+    state: AlertState
+    severity: Severity
+    starts_at: datetime
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    ends_at: datetime | None = None
+    url: str = ""
+
+    @property
+    def key(self) -> AlertKey:
+        return AlertKey(self.source, self.fingerprint)
+
+    @property
+    def summary(self) -> str:
+        """The one line a responder reads first; sources disagree on the field name."""
+        for name in ("summary", "message", "description", "title"):
+            value = self.annotations.get(name)
+            if value:
+                return value
+        return ""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AlertKey:
+    """An alert's identity across polls: the source's name and its fingerprint."""
+
+    source: str
+    fingerprint: str
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.fingerprint}"
+
+    @classmethod
+    def parse(cls, text: str) -> AlertKey:
+        source, _, fingerprint = text.partition("/")
+        if not source or not fingerprint:
+            raise ValueError(f"not an alert key (source/fingerprint): {text!r}")
+        return cls(source, fingerprint)
+
+
+def fingerprint_of(labels: Mapping[str, str]) -> str:
+    """A stable identity from labels, for sources that do not give one.
+
+    Same labels, same fingerprint, in every process and across restarts (so no
+    `hash()`, which is salted per process).
+    """
+    canonical = json.dumps(sorted(labels.items()), separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(canonical.encode(), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedAlert:
+    """An alert as warroom holds it: what the source said plus what responders did."""
+
+    alert: Alert
+    first_seen: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    incident_id: int | None = None
+
+    @property
+    def key(self) -> AlertKey:
+        return self.alert.key

@@ -1,0 +1,77 @@
+"""Time in one place: aware UTC inside, the responder's zone only when shown."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def from_epoch(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+
+
+def to_epoch(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: warroom keeps every time zone-aware")
+    return value.timestamp()
+
+
+def parse_duration(text: str) -> timedelta:
+    """Prometheus-style durations: `15s`, `1m30s`, `500ms`, `2h`. Raises ValueError."""
+    text = text.strip()
+    pos = 0
+    seconds = 0.0
+    for match in _DURATION.finditer(text):
+        if match.start() != pos:
+            break
+        seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    if pos != len(text) or not text:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 15s, 1m30s, 500ms, 2h)")
+    return timedelta(seconds=seconds)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """RFC 3339 as sources send it (`Z` or offset, up to nanoseconds). Raises ValueError."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # Python takes at most microseconds; Go's RFC 3339 gives nanoseconds.
+    value = re.sub(r"(\.\d{6})\d+", r"\1", value)
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp without a zone: {text!r}")
+    return parsed.astimezone(timezone.utc)
+
+
+def format_age(delta: timedelta) -> str:
+    """Compact and coarse on purpose: fewer changing cells, fewer bytes over SSH."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 10:
+        return "now"
+    if seconds < 60:
+        return f"{seconds // 10 * 10}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours}h{minutes % 60:02d}m"
+    return f"{hours // 24}d{hours % 24:02d}h"
+
+
+def format_local(value: datetime | None, with_date: bool = False) -> str:
+    """A time in the responder's zone (the process's local zone, so TZ= works)."""
+    if value is None:
+        return "-"
+    local = value.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if with_date else "%H:%M:%S")

@@ -1,0 +1,41 @@
+"""How each source is doing, as the status bar and the engine see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# A source is stale once this many intervals have passed without a good poll.
+STALE_AFTER_INTERVALS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    name: str
+    interval: timedelta
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    alert_count: int = 0
+
+    def is_stale(self, now: datetime) -> bool:
+        """Stale when the last poll failed, or no good poll within three intervals."""
+        if self.failures:
+            return True
+        if self.last_success is None:
+            return False if self.last_attempt is None else True
+        return now - self.last_success > self.interval * STALE_AFTER_INTERVALS
+
+    def age(self, now: datetime) -> timedelta | None:
+        return None if self.last_success is None else now - self.last_success
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseInfo:
+    name: str
+    holder: str
+    expires_at: datetime
+
+    def is_live(self, now: datetime) -> bool:
+        return self.expires_at > now

@@ -1,0 +1,44 @@
+"""Untrusted text made safe to show.
+
+Everything from a source, a plan or another responder may carry terminal escape
+sequences (ESC, CSI as U+009B), NULs, or bidirectional overrides that reorder
+what the responder reads. Those are replaced by visible stand-ins, so the text
+is shown literally and never acts on the terminal. Markup is a separate concern:
+the TUI never parses this text as markup at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ufeff]")
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char == "\t":
+        return " "
+    if code < 0x20:
+        return chr(0x2400 + code)  # Unicode control pictures: ␀ ␛ ␊ ...
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"<U+{code:04X}>"
+
+
+def safe_text(value: object, limit: int | None = None) -> str:
+    """One line, no control or bidi characters, optionally cut to `limit` chars."""
+    text = _UNSAFE.sub(_stand_in, str(value))
+    if limit is not None and len(text) > limit:
+        text = text[: max(0, limit - 1)] + "…"
+    return text
+
+
+def escape_json_output(text: str) -> str:
+    """JSON text with C1, bidi and DEL characters as \\u escapes (still valid JSON).
+
+    `json.dumps` escapes C0 but leaves U+009B (a CSI on many terminals) and
+    bidi overrides raw; output piped to a terminal must not carry them.
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -1,0 +1,32 @@
+"""The timeline: the story of an incident, one event per thing that happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Mapping
+
+
+class EventKind(str, Enum):
+    DECLARED = "declared"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    IMPACT = "impact"
+    NOTE = "note"
+    ALERT_ADDED = "alert-added"
+    ALERT_ACKNOWLEDGED = "alert-acknowledged"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """`incident` is None for actions on alerts that belong to no incident yet."""
+
+    id: int
+    incident: int | None
+    at: datetime
+    kind: EventKind
+    actor: str
+    text: str
+    data: Mapping[str, Any] = field(default_factory=dict)

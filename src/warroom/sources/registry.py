@@ -1,0 +1,41 @@
+"""Which source types exist and what options each takes.
+
+Pure data plus a lazy factory: config validation reads the option schemas, and
+only the types actually configured get imported (so the console does not pay for
+httpx or botocore when it runs the demo).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warroom.sources.base import Source, SourceSpec
+
+
+@dataclass(frozen=True, slots=True)
+class SourceType:
+    module: str
+    factory: str
+    options: dict[str, type] = field(default_factory=dict)
+    needs_url: bool = True
+
+
+SOURCE_TYPES: dict[str, SourceType] = {
+    "demo": SourceType(
+        "warroom.sources.demo",
+        "DemoSource",
+        options={"scenario": str, "speed": float},
+        needs_url=False,
+    ),
+}
+
+
+def build_source(spec: SourceSpec) -> Source:
+    kind = SOURCE_TYPES[spec.type]
+    module = importlib.import_module(kind.module)
+    factory: Any = getattr(module, kind.factory)
+    source: Source = factory(spec)
+    return source

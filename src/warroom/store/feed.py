@@ -1,0 +1,72 @@
+"""The change feed: how every reader learns what any writer did.
+
+Writers append (entity, id) rows to `changes` in the same transaction as the
+change. Readers poll `PRAGMA data_version` -- a cheap in-memory check that moves
+only when another connection committed -- and then fetch the rows past their
+last sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiosqlite
+
+# How often a reader checks for commits; bounds the cross-console delay.
+POLL_SECONDS = 0.2
+# The feed is a wake-up signal, not history: keep it short.
+KEEP_CHANGES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    seq: int
+    entity: str  # alerts | incident | timeline | source | lease
+    entity_id: str
+
+
+class FeedMixin:
+    _reader: aiosqlite.Connection
+    _writer: aiosqlite.Connection
+    _data_version: int | None
+
+    async def last_change(self) -> int:
+        async with self._reader.execute("SELECT coalesce(max(seq), 0) FROM changes") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def changes_since(self, seq: int) -> list[Change]:
+        async with self._reader.execute(
+            "SELECT seq, entity, entity_id FROM changes WHERE seq > ? ORDER BY seq", (seq,)
+        ) as cursor:
+            return [Change(*row) for row in await cursor.fetchall()]
+
+    async def has_new_commits(self) -> bool:
+        async with self._reader.execute("PRAGMA data_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        return changed
+
+    async def watch(self, since: int | None = None) -> AsyncIterator[list[Change]]:
+        """Yield batches of changes, forever; a batch per wake-up, never empty."""
+        seq = await self.last_change() if since is None else since
+        await self.has_new_commits()
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            if not await self.has_new_commits():
+                continue
+            batch = await self.changes_since(seq)
+            if batch:
+                seq = batch[-1].seq
+                yield batch
+
+    async def prune_changes(self) -> None:
+        """Called by the lease holder now and then; readers far behind just reload."""
+        await self._writer.execute(
+            "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?",
+            (KEEP_CHANGES,),
+        )

@@ -1,0 +1,88 @@
+"""Read queries the screen and the CLI use; they run on the reader connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+import aiosqlite
+
+from warroom.model import AlertKey, Incident, SourceHealth, TimelineEvent, TrackedAlert
+from warroom.model.clock import from_epoch
+from warroom.store import rows
+
+
+class ReadsMixin:
+    _reader: aiosqlite.Connection
+
+    async def active_alerts(self) -> list[TrackedAlert]:
+        async with self._reader.execute(
+            f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE state != 'resolved'"
+        ) as cursor:
+            return [rows.tracked_alert(r) for r in await cursor.fetchall()]
+
+    async def alerts_by_key(self, keys: Iterable[AlertKey]) -> list[TrackedAlert]:
+        found = []
+        for key in keys:
+            async with self._reader.execute(
+                f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE source = ? AND fingerprint = ?",
+                (key.source, key.fingerprint),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None:
+                found.append(rows.tracked_alert(row))
+        return found
+
+    async def incident_alerts(self, incident_id: int) -> list[TrackedAlert]:
+        async with self._reader.execute(
+            f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE incident_id = ?"
+            " ORDER BY state = 'resolved', starts_at",
+            (incident_id,),
+        ) as cursor:
+            return [rows.tracked_alert(r) for r in await cursor.fetchall()]
+
+    async def incidents(self, include_resolved: bool = False) -> list[Incident]:
+        where = "" if include_resolved else "WHERE i.status != 'resolved'"
+        async with self._reader.execute(
+            f"SELECT {rows.INCIDENT_COLUMNS} FROM incidents i {where}"
+            " ORDER BY i.status = 'resolved', i.impact, i.created_at DESC"
+        ) as cursor:
+            return [rows.incident(r) for r in await cursor.fetchall()]
+
+    async def incident(self, incident_id: int) -> Incident | None:
+        async with self._reader.execute(
+            f"SELECT {rows.INCIDENT_COLUMNS} FROM incidents i WHERE i.id = ?", (incident_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else rows.incident(row)
+
+    async def timeline(self, incident_id: int | None, limit: int | None = None) -> list[TimelineEvent]:
+        """Events oldest first; with `limit`, the latest `limit` of them."""
+        condition = "incident_id IS NULL" if incident_id is None else "incident_id = ?"
+        params: tuple[object, ...] = () if incident_id is None else (incident_id,)
+        sql = f"SELECT {rows.EVENT_COLUMNS} FROM timeline WHERE {condition} ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        async with self._reader.execute(sql, params) as cursor:
+            events = [rows.event(r) for r in await cursor.fetchall()]
+        events.reverse()
+        return events
+
+    async def source_health(self) -> list[SourceHealth]:
+        async with self._reader.execute(
+            "SELECT name, interval, last_success, last_attempt, last_error, failures, alert_count"
+            " FROM source_health ORDER BY name"
+        ) as cursor:
+            return [
+                SourceHealth(
+                    name=name,
+                    interval=timedelta(seconds=interval),
+                    last_success=from_epoch(success),
+                    last_attempt=from_epoch(attempt),
+                    last_error=error,
+                    failures=failures,
+                    alert_count=count,
+                )
+                for name, interval, success, attempt, error, failures, count
+                in await cursor.fetchall()
+            ]

@@ -1,0 +1,120 @@
+"""Rows to model values and back; the only place that knows the column layout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import aiosqlite
+
+from warroom.model import (
+    Alert,
+    AlertState,
+    EventKind,
+    Impact,
+    Incident,
+    IncidentStatus,
+    Severity,
+    TimelineEvent,
+    TrackedAlert,
+)
+from warroom.model.clock import from_epoch, to_epoch
+
+ALERT_COLUMNS = (
+    "source, fingerprint, name, state, severity, labels, annotations, starts_at, ends_at, url,"
+    " first_seen, acknowledged_at, acknowledged_by, incident_id"
+)
+INCIDENT_COLUMNS = (
+    "i.id, i.title, i.summary, i.impact, i.status, i.dedupe_key, i.plan, i.created_at,"
+    " i.created_by, i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by,"
+    " (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id)"
+)
+EVENT_COLUMNS = "id, incident_id, at, kind, actor, text, data"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def alert_params(alert: Alert) -> tuple[Any, ...]:
+    """Column values for an upsert, ending in the digest used to skip unchanged rows."""
+    labels = dumps(alert.labels)
+    annotations = dumps(alert.annotations)
+    starts = to_epoch(alert.starts_at)
+    ends = to_epoch(alert.ends_at)
+    digest = hashlib.blake2b(
+        "\x1f".join(
+            (alert.name, alert.state.value, alert.severity.value, labels, annotations,
+             repr(starts), repr(ends), alert.url)
+        ).encode(),
+        digest_size=12,
+    ).hexdigest()
+    return (
+        alert.source, alert.fingerprint, alert.name, alert.state.value, alert.severity.value,
+        labels, annotations, starts, ends, alert.url, digest,
+    )
+
+
+def tracked_alert(row: aiosqlite.Row | tuple[Any, ...]) -> TrackedAlert:
+    (source, fingerprint, name, state, severity, labels, annotations, starts, ends, url,
+     first_seen, acked_at, acked_by, incident_id) = row
+    alert = Alert(
+        source=source,
+        fingerprint=fingerprint,
+        name=name,
+        state=AlertState(state),
+        severity=Severity(severity),
+        starts_at=_required(from_epoch(starts)),
+        labels=json.loads(labels),
+        annotations=json.loads(annotations),
+        ends_at=from_epoch(ends),
+        url=url,
+    )
+    return TrackedAlert(
+        alert=alert,
+        first_seen=_required(from_epoch(first_seen)),
+        acknowledged_at=from_epoch(acked_at),
+        acknowledged_by=acked_by,
+        incident_id=incident_id,
+    )
+
+
+def incident(row: aiosqlite.Row | tuple[Any, ...]) -> Incident:
+    (id_, title, summary, impact, status, dedupe, plan, created_at, created_by, acked_at,
+     acked_by, resolved_at, resolved_by, alert_count) = row
+    return Incident(
+        id=id_,
+        title=title,
+        summary=summary,
+        impact=Impact(impact),
+        status=IncidentStatus(status),
+        dedupe_key=dedupe,
+        plan=plan,
+        created_at=_required(from_epoch(created_at)),
+        created_by=created_by,
+        acknowledged_at=from_epoch(acked_at),
+        acknowledged_by=acked_by,
+        resolved_at=from_epoch(resolved_at),
+        resolved_by=resolved_by,
+        alert_count=alert_count,
+    )
+
+
+def event(row: aiosqlite.Row | tuple[Any, ...]) -> TimelineEvent:
+    id_, incident_id, at, kind, actor, text, data = row
+    return TimelineEvent(
+        id=id_,
+        incident=incident_id,
+        at=_required(from_epoch(at)),
+        kind=EventKind(kind),
+        actor=actor,
+        text=text,
+        data=json.loads(data),
+    )
+
+
+def _required(value: Any) -> Any:
+    if value is None:
+        raise ValueError("a required time column is NULL")
+    return value

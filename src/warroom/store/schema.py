@@ -1,0 +1,92 @@
+"""The schema, as forward-only migrations keyed by `PRAGMA user_version`.
+
+Never edit a shipped migration: append a new one. A database newer than the
+last migration here is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+# "WRRM": marks the file as ours, so a stranger's SQLite file is never migrated.
+APPLICATION_ID = 0x5752524D
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: alerts, incidents, timeline, change feed, lease, source health.
+    """
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        impact INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 5),
+        status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+        dedupe_key TEXT,
+        plan TEXT,
+        created_at REAL NOT NULL,
+        created_by TEXT NOT NULL,
+        acknowledged_at REAL,
+        acknowledged_by TEXT,
+        resolved_at REAL,
+        resolved_by TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX incidents_open_dedupe ON incidents (dedupe_key) WHERE status != 'resolved';
+
+    CREATE TABLE alerts (
+        source TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        starts_at REAL NOT NULL,
+        ends_at REAL,
+        url TEXT NOT NULL DEFAULT '',
+        digest TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        acknowledged_at REAL,
+        acknowledged_by TEXT,
+        incident_id INTEGER REFERENCES incidents (id),
+        PRIMARY KEY (source, fingerprint)
+    );
+    CREATE INDEX alerts_active ON alerts (source) WHERE state != 'resolved';
+    CREATE INDEX alerts_incident ON alerts (incident_id) WHERE incident_id IS NOT NULL;
+
+    CREATE TABLE timeline (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER REFERENCES incidents (id),
+        at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        text TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX timeline_incident ON timeline (incident_id, id);
+
+    CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+
+    CREATE TABLE lease (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        acquired_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+
+    CREATE TABLE source_health (
+        name TEXT PRIMARY KEY,
+        interval REAL NOT NULL,
+        last_success REAL,
+        last_attempt REAL,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        alert_count INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

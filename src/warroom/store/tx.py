@@ -1,0 +1,228 @@
+"""Write transactions: every change of state, its timeline event and its change-feed
+row commit together or not at all.
+
+Services open one `Tx`, call the primitives, and leave; the feed rows are written
+just before COMMIT from what the primitives touched, so no caller can forget them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+import aiosqlite
+
+from warroom.model import Alert, AlertKey, EventKind, Impact, IncidentStatus
+from warroom.model.clock import to_epoch
+from warroom.store.rows import alert_params, dumps
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotResult:
+    """What one poll changed; `rows_written` counts alert rows only."""
+
+    inserted: int = 0
+    updated: int = 0
+    resolved: int = 0
+    unchanged: int = 0
+
+    @property
+    def rows_written(self) -> int:
+        return self.inserted + self.updated + self.resolved
+
+
+_UPSERT = """
+INSERT INTO alerts (source, fingerprint, name, state, severity, labels, annotations,
+                    starts_at, ends_at, url, digest, first_seen, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (source, fingerprint) DO UPDATE SET
+    name = excluded.name,
+    state = excluded.state,
+    severity = excluded.severity,
+    labels = excluded.labels,
+    annotations = excluded.annotations,
+    starts_at = excluded.starts_at,
+    ends_at = excluded.ends_at,
+    url = excluded.url,
+    digest = excluded.digest,
+    updated_at = excluded.updated_at,
+    -- a resolved alert that fires again is a new occurrence: the old ack does not hold
+    acknowledged_at = CASE WHEN alerts.state = 'resolved' THEN NULL ELSE alerts.acknowledged_at END,
+    acknowledged_by = CASE WHEN alerts.state = 'resolved' THEN NULL ELSE alerts.acknowledged_by END
+"""
+
+_INCIDENT_FIELDS = frozenset(
+    {"title", "summary", "impact", "status", "acknowledged_at", "acknowledged_by",
+     "resolved_at", "resolved_by"}
+)
+
+
+class Tx:
+    def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
+        self._db = db
+        self.now = now
+        self._now_epoch = to_epoch(now)
+        self.touched: set[tuple[str, str]] = set()
+
+    def touch(self, entity: str, entity_id: object) -> None:
+        self.touched.add((entity, str(entity_id)))
+
+    async def apply_snapshot(self, source: str, alerts: Sequence[Alert]) -> SnapshotResult:
+        """Write only the difference between the source's snapshot and what is stored.
+
+        An alert the source no longer reports becomes resolved; one it reports
+        unchanged costs no write at all.
+        """
+        async with self._db.execute(
+            "SELECT fingerprint, digest, state FROM alerts WHERE source = ?", (source,)
+        ) as cursor:
+            stored = {fp: (digest, state) for fp, digest, state in await cursor.fetchall()}
+        now = self._now_epoch
+        upserts: list[tuple[Any, ...]] = []
+        inserted = updated = unchanged = 0
+        seen: set[str] = set()
+        for alert in alerts:
+            if alert.source != source:
+                raise ValueError(f"alert of {alert.source!r} in snapshot of {source!r}")
+            if alert.fingerprint in seen:
+                continue  # a source repeating itself must not double-count
+            seen.add(alert.fingerprint)
+            params = alert_params(alert)
+            previous = stored.get(alert.fingerprint)
+            if previous is None:
+                inserted += 1
+            elif previous[0] == params[-1]:
+                unchanged += 1
+                continue
+            else:
+                updated += 1
+            upserts.append((*params, now, now))
+        gone = [
+            (now, now, source, fp)
+            for fp, (_, state) in stored.items()
+            if fp not in seen and state != "resolved"
+        ]
+        if upserts:
+            await self._db.executemany(_UPSERT, upserts)
+        if gone:
+            await self._db.executemany(
+                "UPDATE alerts SET state = 'resolved', ends_at = coalesce(ends_at, ?),"
+                " updated_at = ?, digest = '' WHERE source = ? AND fingerprint = ?",
+                gone,
+            )
+        if upserts or gone:
+            self.touch("alerts", source)
+        return SnapshotResult(inserted, updated, len(gone), unchanged)
+
+    async def acknowledge_alerts(self, keys: Iterable[AlertKey], actor: str) -> int:
+        params = [(self._now_epoch, actor, k.source, k.fingerprint) for k in keys]
+        before = self._db.total_changes
+        await self._db.executemany(
+            "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?"
+            " WHERE source = ? AND fingerprint = ? AND acknowledged_at IS NULL",
+            params,
+        )
+        for source in {p[2] for p in params}:
+            self.touch("alerts", source)
+        return self._db.total_changes - before
+
+    async def create_incident(
+        self,
+        title: str,
+        impact: Impact,
+        actor: str,
+        summary: str = "",
+        dedupe_key: str | None = None,
+        plan: str | None = None,
+    ) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO incidents (title, summary, impact, status, dedupe_key, plan,"
+            " created_at, created_by, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+            (title, summary, int(impact), dedupe_key, plan, self._now_epoch, actor,
+             self._now_epoch),
+        )
+        incident_id = cursor.lastrowid
+        assert incident_id is not None
+        self.touch("incident", incident_id)
+        return incident_id
+
+    async def update_incident(self, incident_id: int, **fields: Any) -> None:
+        unknown = set(fields) - _INCIDENT_FIELDS
+        if unknown:
+            raise ValueError(f"not incident fields: {sorted(unknown)}")
+        values = {
+            k: (to_epoch(v) if isinstance(v, datetime) else
+                v.value if isinstance(v, IncidentStatus) else
+                int(v) if isinstance(v, Impact) else v)
+            for k, v in fields.items()
+        }
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        await self._db.execute(
+            f"UPDATE incidents SET {assignments}, updated_at = ? WHERE id = ?",
+            (*values.values(), self._now_epoch, incident_id),
+        )
+        self.touch("incident", incident_id)
+
+    async def attach_alerts(self, incident_id: int, keys: Iterable[AlertKey]) -> None:
+        params = [(incident_id, k.source, k.fingerprint) for k in keys]
+        await self._db.executemany(
+            "UPDATE alerts SET incident_id = ? WHERE source = ? AND fingerprint = ?", params
+        )
+        for source in {p[1] for p in params}:
+            self.touch("alerts", source)
+        self.touch("incident", incident_id)
+
+    async def add_event(
+        self,
+        incident_id: int | None,
+        kind: EventKind,
+        actor: str,
+        text: str,
+        data: Mapping[str, Any] | None = None,
+    ) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO timeline (incident_id, at, kind, actor, text, data)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (incident_id, self._now_epoch, kind.value, actor, text, dumps(data or {})),
+        )
+        self.touch("timeline", "" if incident_id is None else incident_id)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def record_poll(
+        self,
+        source: str,
+        interval_seconds: float,
+        ok: bool,
+        error: str | None = None,
+        alert_count: int | None = None,
+    ) -> None:
+        """Health after a poll; a failure leaves last_success and the alerts alone."""
+        now = self._now_epoch
+        if ok:
+            await self._db.execute(
+                "INSERT INTO source_health (name, interval, last_success, last_attempt,"
+                " last_error, failures, alert_count) VALUES (?, ?, ?, ?, NULL, 0, ?)"
+                " ON CONFLICT (name) DO UPDATE SET interval = excluded.interval,"
+                " last_success = excluded.last_success, last_attempt = excluded.last_attempt,"
+                " last_error = NULL, failures = 0, alert_count = excluded.alert_count",
+                (source, interval_seconds, now, now, alert_count or 0),
+            )
+        else:
+            await self._db.execute(
+                "INSERT INTO source_health (name, interval, last_attempt, last_error, failures)"
+                " VALUES (?, ?, ?, ?, 1) ON CONFLICT (name) DO UPDATE SET"
+                " interval = excluded.interval, last_attempt = excluded.last_attempt,"
+                " last_error = excluded.last_error, failures = source_health.failures + 1",
+                (source, interval_seconds, now, error),
+            )
+        self.touch("source", source)
+
+    async def write_changes(self) -> None:
+        if self.touched:
+            await self._db.executemany(
+                "INSERT INTO changes (entity, entity_id, at) VALUES (?, ?, ?)",
+                [(entity, eid, self._now_epoch) for entity, eid in sorted(self.touched)],
+            )

@@ -1,0 +1,232 @@
+"""The Alerts tab: every active alert, live, with bulk selection and a filter."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input
+
+from warroom.model import AlertKey, Impact, Severity, TrackedAlert
+from warroom.model.clock import format_age, utcnow
+from warroom.model.text import safe_text
+from warroom.tui import cells
+from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
+from warroom.tui.context import console
+from warroom.tui.dialogs import AlertDetailScreen, DeclareScreen
+from warroom.tui.table import KeyedTable
+
+_DEFAULT_IMPACT = {
+    Severity.CRITICAL: Impact.HIGH,
+    Severity.ERROR: Impact.MEDIUM,
+    Severity.WARNING: Impact.LOW,
+    Severity.INFO: Impact.NO_IMPACT,
+    Severity.NONE: Impact.NO_IMPACT,
+}
+AGE_REFRESH_SECONDS = 5.0
+
+
+def alert_matches(tracked: TrackedAlert, needle: str) -> bool:
+    """Free-text filter over what a responder sees and the labels behind it."""
+    if not needle:
+        return True
+    alert = tracked.alert
+    haystack = [alert.name, alert.source, alert.severity.value, alert.state.value, alert.summary]
+    haystack += [f"{k}={v}" for k, v in alert.labels.items()]
+    folded = needle.casefold()
+    return any(folded in part.casefold() for part in haystack)
+
+
+class AlertsView(IncidentActions):
+    BINDINGS = [
+        *INCIDENT_BINDINGS,
+        Binding("i", "declare", "Declare", id="alerts.declare"),
+        Binding("space", "select", "Select", id="alerts.select"),
+        Binding("slash", "filter", "Filter", id="alerts.filter"),
+        Binding("enter", "open", "Open", id="alerts.open"),
+        Binding("escape", "clear", "Clear", show=False, id="alerts.clear"),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.alerts: dict[str, TrackedAlert] = {}
+        self.selected: set[str] = set()
+        self.filter_text = ""
+
+    def compose(self) -> ComposeResult:
+        field = Input(placeholder="filter: text, label=value … (enter apply, escape clear)",
+                      id="alerts-filter")
+        field.cursor_blink = False
+        field.display = False
+        yield field
+        table = KeyedTable(id="alerts-table")
+        table.add_column(" ", key="mark", width=2)
+        table.add_column("SEV", key="sev", width=7)
+        table.add_column("NAME", key="name", width=21)
+        table.add_column("SOURCE", key="source", width=9)
+        table.add_column("AGE", key="age", width=6)
+        table.add_column("STATE", key="state", width=11)
+        table.add_flex_column("SUMMARY", key="summary")
+        yield table
+
+    def on_mount(self) -> None:
+        self.set_interval(AGE_REFRESH_SECONDS, self._redraw_if_visible)
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#alerts-table", KeyedTable)
+
+    async def reload(self) -> None:
+        active = await console(self).store.active_alerts()
+        self.alerts = {str(t.key): t for t in active}
+        self.selected &= self.alerts.keys()
+        self.redraw()
+
+    def _redraw_if_visible(self) -> None:
+        if self.is_on_screen and self.alerts:
+            self.redraw()
+
+    def visible_alerts(self) -> list[TrackedAlert]:
+        shown = [t for t in self.alerts.values() if alert_matches(t, self.filter_text)]
+        shown.sort(key=lambda t: (t.alert.severity.rank, t.acknowledged_by is not None,
+                                  -t.alert.starts_at.timestamp(), str(t.key)))
+        return shown
+
+    def redraw(self) -> None:
+        now = utcnow()
+        rows = []
+        for tracked in self.visible_alerts():
+            key = str(tracked.key)
+            alert = tracked.alert
+            mark = cells.RowMark("●" if key in self.selected else " ", style="bold")
+            rows.append((key, (
+                mark,
+                cells.severity(alert.severity),
+                cells.plain(alert.name, 20),
+                cells.plain(alert.source, 8),
+                Text(format_age(now - alert.starts_at), no_wrap=True),
+                cells.alert_state(tracked),
+                cells.summary(tracked.incident_id, alert.summary),
+            )))
+        self.table.sync(rows)
+
+    # -- targets --------------------------------------------------------------------------
+
+    def target_alerts(self) -> list[TrackedAlert]:
+        """The selection if there is one, else the alert under the cursor."""
+        if self.selected:
+            return [self.alerts[k] for k in sorted(self.selected) if k in self.alerts]
+        key = self.table.cursor_key
+        return [self.alerts[key]] if key in self.alerts else []
+
+    def target_incidents(self) -> list[int]:
+        return sorted({t.incident_id for t in self.target_alerts() if t.incident_id is not None})
+
+    # -- actions --------------------------------------------------------------------------
+
+    async def action_acknowledge(self) -> None:
+        targets = self.target_alerts()
+        if not targets:
+            return
+        loose = [t.key for t in targets if t.incident_id is None]
+        if loose:
+            count = await console(self).perform(console(self).service.acknowledge_alerts(loose))
+            if count is not None:
+                self.notify(f"Acknowledged {count} alert(s)" if count else "Already acknowledged")
+        if self.target_incidents():
+            await super().action_acknowledge()
+        self.selected.clear()
+        await self.reload()
+
+    async def action_resolve(self) -> None:
+        if not self.target_incidents():
+            self.notify("Alerts resolve at their source. Declare an incident (i) to track one.",
+                        severity="warning")
+            return
+        await super().action_resolve()
+
+    def action_select(self) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            return
+        self.selected.symmetric_difference_update({key})
+        self.redraw()
+        self.table.action_cursor_down()
+
+    def action_clear(self) -> None:
+        if self.selected:
+            self.selected.clear()
+            self.redraw()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#alerts-filter", Input)
+        field.display = True
+        field.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            event.input.display = False
+        self.table.focus()
+
+    def on_key(self, event: object) -> None:
+        from textual.events import Key
+
+        if isinstance(event, Key) and event.key == "escape":
+            field = self.query_one("#alerts-filter", Input)
+            if field.has_focus:
+                event.stop()
+                field.value = ""
+                field.display = False
+                self.table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        key = self.table.cursor_key
+        tracked = self.alerts.get(key) if key else None
+        if tracked is None:
+            return
+        if tracked.incident_id is not None:
+            console(self).open_incident(tracked.incident_id)
+        else:
+            self.app.push_screen(AlertDetailScreen(tracked))
+
+    def action_declare(self) -> None:
+        targets = self.target_alerts()
+        if not targets:
+            self.notify("No alert under the cursor.", severity="warning")
+            return
+        worst = min(targets, key=lambda t: t.alert.severity.rank).alert
+        names = Counter(t.alert.name for t in targets)
+        if len(targets) == 1:
+            title = worst.summary or worst.name
+        else:
+            name, _ = names.most_common(1)[0]
+            title = f"{name} ({len(targets)} alerts)"
+        keys: list[AlertKey] = [t.key for t in targets]
+
+        async def declare(answer: tuple[str, Impact] | None) -> None:
+            if answer is None:
+                return
+            title, impact = answer
+            incident_id = await console(self).perform(
+                console(self).service.declare_incident(keys, title, impact)
+            )
+            if incident_id is not None:
+                self.selected.clear()
+                self.notify(f"Declared incident #{incident_id}")
+                console(self).open_incident(incident_id)
+
+        self.app.push_screen(
+            DeclareScreen(safe_text(title, 200), _DEFAULT_IMPACT[worst.severity], len(keys)),
+            declare,
+        )

@@ -1,0 +1,258 @@
+"""The console: tabs, status bar, footer; the engine and the change feed as workers.
+
+Data flows one way: the store's change feed wakes the app, the app reloads the
+visible view (hidden ones are marked stale and reload when shown), and every
+key goes through the service API, whose commit wakes the feed again -- for this
+console and every other one on the bastion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Iterable
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from warroom.config import Config
+from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
+from warroom.sources.registry import build_source
+from warroom.store import Store
+from warroom.tui.actions import IncidentActions
+from warroom.tui.alerts_view import AlertsView
+from warroom.tui.dialogs import HelpScreen
+from warroom.tui.status import StatusBar
+
+log = logging.getLogger(__name__)
+
+TABS: dict[str, str] = {
+    "alerts": "Alerts",
+    "incidents": "Incidents",
+    "incident": "Incident",
+    "timeline": "Timeline",
+}
+STATUS_REFRESH_SECONDS = 5.0
+
+
+class WarroomApp(App[None]):
+    CSS_PATH = "warroom.tcss"
+    TITLE = "warroom"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        *[
+            Binding(f"f{i}", f"show_tab('{tab}')", label, show=False, id=f"app.tab.{tab}")
+            for i, (tab, label) in enumerate(TABS.items(), start=1)
+        ],
+    ]
+
+    def __init__(self, config: Config, *, run_engine: bool = True, actor: str | None = None):
+        super().__init__()
+        self.config = config
+        self.run_engine = run_engine
+        self.actor = actor or current_actor()
+        self.identity = process_identity()
+        self.current_incident: int | None = None
+        self._stale: set[str] = set(TABS)
+        self._store: Store | None = None
+        self._service: Service | None = None
+        self.engine: Engine | None = None
+        self.ready = asyncio.Event()
+        if config.keymap:
+            self.set_keymap(config.keymap)
+
+    # -- the Console protocol ------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "store used before the console finished starting"
+        return self._store
+
+    @property
+    def service(self) -> Service:
+        assert self._service is not None
+        return self._service
+
+    async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
+        try:
+            result = await action
+        except ActionError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return None
+        except Exception as exc:
+            log.exception("action failed")
+            self.notify(f"Action failed: {exc}", severity="error", markup=False)
+            return None
+        if done:
+            self.notify(done, markup=False)
+        await self.reload_visible()
+        return result
+
+    def open_incident(self, incident_id: int, tab: str = "incident") -> None:
+        self.current_incident = incident_id
+        self._stale.update(("incident", "timeline", "incidents"))
+        self.show_tab(tab)
+
+    def show_tab(self, tab: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == tab:
+            self.run_worker(self._activate(tab), group="activate")
+        else:
+            tabs.active = tab
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="alerts"):
+            for tab, label in TABS.items():
+                with TabPane(label, id=tab):
+                    if tab == "alerts":
+                        yield AlertsView(id="view-alerts")
+        yield StatusBar()
+        yield Footer()
+
+    def view(self, tab: str) -> IncidentActions | None:
+        found = self.query(f"#view-{tab}")
+        return found.first(IncidentActions) if found else None
+
+    def _build_view(self, tab: str) -> IncidentActions:
+        """Hidden tabs are built when first shown: the first frame pays only for Alerts."""
+        existing = self.view(tab)
+        if existing is not None:
+            return existing
+        view: IncidentActions
+        if tab == "incidents":
+            from warroom.tui.incidents_view import IncidentsView
+
+            view = IncidentsView(id="view-incidents")
+        elif tab == "incident":
+            from warroom.tui.incident_view import IncidentView
+
+            view = IncidentView(id="view-incident")
+        else:
+            from warroom.tui.timeline_view import TimelineView
+
+            view = TimelineView(id="view-timeline")
+        self.query_one(f"TabPane#{tab}", TabPane).mount(view)
+        return view
+
+    async def on_mount(self) -> None:
+        self._store = await Store.open(self.config.database)
+        self._service = Service(self._store, self.actor)
+        if self.run_engine:
+            self.engine = Engine(
+                self._store, [build_source(s) for s in self.config.sources], self.identity
+            )
+            self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
+        self.run_worker(self._follow_feed(), name="feed", group="feed", exit_on_error=False)
+        self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
+        await self._refresh_status()
+        await self._activate("alerts")
+        self.ready.set()
+
+    async def on_unmount(self) -> None:
+        self.workers.cancel_all()
+        if self.engine is not None:
+            with contextlib.suppress(Exception):
+                await self._store.release_lease(self.identity) if self._store else None
+            await self.engine.close()
+        if self._store is not None:
+            await self._store.close()
+
+    # -- data flow --------------------------------------------------------------------------
+
+    async def _follow_feed(self) -> None:
+        async for batch in self.store.watch():
+            entities = {c.entity for c in batch}
+            if entities & {"alerts", "incident"}:
+                self._stale.update(TABS)
+            if "timeline" in entities:
+                self._stale.update(("incident", "timeline"))
+            if entities & {"source", "lease"}:
+                await self._refresh_status()
+            await self.reload_visible()
+
+    async def reload_visible(self) -> None:
+        self._stale.update(TABS)
+        await self._activate(self.query_one(TabbedContent).active, focus=False)
+
+    async def _activate(self, tab: str, focus: bool = True) -> None:
+        view = self._build_view(tab) if tab in TABS else None
+        if view is None:
+            return
+        if tab in self._stale:
+            self._stale.discard(tab)
+            with contextlib.suppress(Exception):
+                await view.reload()  # type: ignore[attr-defined]
+        if focus:
+            focus_content = getattr(view, "focus_content", None)
+            if focus_content is not None:
+                focus_content()
+            else:
+                with contextlib.suppress(Exception):
+                    view.query_one("DataTable").focus()
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            await self._activate(event.pane.id)
+
+    async def _refresh_status(self) -> None:
+        if self._store is None:
+            return
+        health = await self._store.source_health()
+        lease = await self._store.lease()
+        self.query_one(StatusBar).show(health, lease, self.identity, self.actor)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        self.show_tab(tab)
+
+    def _active_view(self) -> Widget | None:
+        return self.view(self.query_one(TabbedContent).active)
+
+    def action_help(self) -> None:
+        sections: list[tuple[str, Iterable[tuple[str, str]]]] = []
+        view = self._active_view()
+        if view is not None:
+            sections.append((TABS.get(view.id.removeprefix("view-") if view.id else "", "View"),
+                             _describe(view._bindings.key_to_bindings.values())))
+        sections.append(("Everywhere", [
+            *_describe(self._bindings.key_to_bindings.values()),
+            ("ctrl+p", "Command palette"),
+            ("tab", "Next field or pane"),
+        ]))
+        self.push_screen(HelpScreen(sections))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        view = self._active_view()
+        if view is not None:
+            for bindings in view._bindings.key_to_bindings.values():
+                for binding in bindings:
+                    action = binding.action
+                    yield SystemCommand(
+                        f"{binding.description or action}",
+                        f"{binding.key} · {action}",
+                        lambda a=action, v=view: self.run_worker(v.run_action(a)),  # type: ignore[misc]
+                    )
+        for tab, label in TABS.items():
+            yield SystemCommand(f"Go to {label}", f"show the {label} tab",
+                                lambda t=tab: self.show_tab(t))  # type: ignore[misc]
+        yield SystemCommand("Help", "every key of this tab", self.action_help)
+        yield from super().get_system_commands(screen)
+
+
+def _describe(groups: Iterable[list[Binding]]) -> list[tuple[str, str]]:
+    rows = []
+    for bindings in groups:
+        for b in bindings:
+            rows.append((b.key.replace("question_mark", "?").replace("slash", "/"),
+                         b.description or b.action))
+    return rows

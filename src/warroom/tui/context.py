@@ -1,0 +1,29 @@
+"""What views need from the app, as a protocol: views never import the app module."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, Protocol, cast
+
+from textual.dom import DOMNode
+
+from warroom.engine import Service
+from warroom.store import Store
+
+
+class Console(Protocol):
+    store: Store
+    service: Service
+    current_incident: int | None
+
+    async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
+        """Run a service action; errors become a notification, not a crash."""
+        ...
+
+    def open_incident(self, incident_id: int, tab: str = "incident") -> None: ...
+
+    def show_tab(self, tab: str) -> None: ...
+
+
+def console(node: DOMNode) -> Console:
+    return cast(Console, node.app)

@@ -1,0 +1,120 @@
+"""The Incident tab: one incident's overview, its alerts, and what happened last."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from warroom.model import Incident, TimelineEvent
+from warroom.model.clock import format_age, format_local, utcnow
+from warroom.model.text import safe_text
+from warroom.tui import cells
+from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
+from warroom.tui.context import console
+from warroom.tui.table import KeyedTable
+
+LATEST_EVENTS = 6
+
+
+def overview(incident: Incident) -> Text:
+    now = utcnow()
+    text = Text()
+    text.append(f"#{incident.id} ", style="bold")
+    text.append(safe_text(incident.title), style="bold")
+    text.append("\n")
+    text.append_text(cells.impact(incident.impact))
+    text.append("  ")
+    text.append_text(cells.status(incident.status))
+    end = incident.resolved_at or now
+    text.append(f"  for {format_age(end - incident.created_at)}\n")
+    text.append(f"{incident.impact.meaning}\n", style="dim")
+    text.append(f"declared {format_local(incident.created_at, with_date=True)}"
+                f" by {safe_text(incident.created_by)}\n")
+    if incident.acknowledged_by:
+        text.append(f"acknowledged {format_local(incident.acknowledged_at)}"
+                    f" by {safe_text(incident.acknowledged_by)}\n")
+    if incident.resolved_by:
+        text.append(f"resolved {format_local(incident.resolved_at)}"
+                    f" by {safe_text(incident.resolved_by)}\n")
+    if incident.plan:
+        text.append(f"plan {safe_text(incident.plan)}  ")
+    if incident.dedupe_key:
+        text.append(f"dedupe {safe_text(incident.dedupe_key)}")
+    if incident.summary:
+        text.append(f"\n{safe_text(incident.summary, 500)}")
+    return text
+
+
+def event_line(event: TimelineEvent) -> Text:
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(format_local(event.at), style="dim")
+    line.append(f" {event.kind.value:<12} ", style="bold")
+    line.append(safe_text(event.actor, 16), style="italic")
+    line.append(" ")
+    line.append(safe_text(event.text, 300))
+    return line
+
+
+class IncidentView(IncidentActions):
+    BINDINGS = [
+        *INCIDENT_BINDINGS,
+        Binding("t", "timeline", "Timeline", id="incident.timeline"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="incident-scroll"):
+            yield Static(Text("No incident selected. Open one from Incidents (enter) or declare"
+                              " one from Alerts (i).", style="dim"), id="incident-overview")
+            yield Static(Text("Alerts", style="bold underline"), classes="section")
+            table = KeyedTable(id="incident-alerts")
+            table.add_column(" ", key="mark", width=2)
+            table.add_column("SEV", key="sev", width=7)
+            table.add_column("NAME", key="name", width=21)
+            table.add_column("STATE", key="state", width=11)
+            table.add_column("AGE", key="age", width=7)
+            table.add_flex_column("SUMMARY", key="summary")
+            yield table
+            yield Static(Text("Latest events", style="bold underline"), classes="section")
+            yield Static(id="incident-events")
+
+    async def reload(self) -> None:
+        incident_id = console(self).current_incident
+        if incident_id is None:
+            return
+        store = console(self).store
+        incident = await store.incident(incident_id)
+        if incident is None:
+            return
+        alerts = await store.incident_alerts(incident_id)
+        events = await store.timeline(incident_id, limit=LATEST_EVENTS)
+        self.query_one("#incident-overview", Static).update(overview(incident))
+        now = utcnow()
+        self.query_one("#incident-alerts", KeyedTable).sync([
+            (str(t.key), (
+                cells.RowMark(" "),
+                cells.severity(t.alert.severity),
+                cells.plain(t.alert.name, 20),
+                cells.alert_state(t),
+                Text(format_age(now - t.alert.starts_at), no_wrap=True),
+                cells.plain(t.alert.summary, 200),
+            ))
+            for t in alerts
+        ])
+        lines = Text("\n").join(event_line(e) for e in events) if events else Text("none")
+        self.query_one("#incident-events", Static).update(lines)
+
+    def target_incidents(self) -> list[int]:
+        current = console(self).current_incident
+        return [] if current is None else [current]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+
+    def action_timeline(self) -> None:
+        console(self).show_tab("timeline")
+
+    def focus_content(self) -> None:
+        self.query_one("#incident-alerts", KeyedTable).focus()

@@ -1,0 +1,73 @@
+"""The status bar: source health, who polls, who you are, and the time.
+
+The clock is its own small widget: each tick rewrites a dozen cells, not the
+whole line, which keeps an idle console under its byte budget over SSH.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from warroom.model import LeaseInfo, SourceHealth
+from warroom.model.clock import format_age, utcnow
+from warroom.model.text import safe_text
+
+
+class Clock(Static):
+    def on_mount(self) -> None:
+        self._tick()
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        now = datetime.now(timezone.utc)
+        local = now.astimezone()
+        text = now.strftime("%H:%M:%SZ")
+        if local.utcoffset():
+            text += local.strftime(" %H:%M %Z")
+        self.update(text)
+
+
+def sources_text(health: list[SourceHealth], now: datetime) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if not health:
+        text.append("no sources yet", style="dim")
+    for i, h in enumerate(health):
+        if i:
+            text.append(" ")
+        stale = h.is_stale(now)
+        age = h.age(now)
+        mark, style = ("✗", "bold red") if stale else ("✓", "green")
+        text.append(f"{mark} ", style=style)
+        text.append(safe_text(h.name, 20))
+        text.append(f" {format_age(age) if age is not None else 'never'}", style="dim")
+        if stale and h.last_error:
+            text.append(f" {safe_text(h.last_error, 40)}", style="red")
+    return text
+
+
+def lease_text(lease: LeaseInfo | None, me: str, now: datetime) -> Text:
+    if lease is None or not lease.is_live(now):
+        return Text("⚠ nobody polls", style="bold red", no_wrap=True)
+    if lease.holder == me:
+        return Text("⟳ polling here", no_wrap=True)
+    holder = lease.holder.rsplit(":", 1)[0]
+    return Text(f"⟳ {safe_text(holder, 24)}", no_wrap=True)
+
+
+class StatusBar(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-sources")
+        yield Static(id="status-lease")
+        yield Static(id="status-user")
+        yield Clock(id="status-clock")
+
+    def show(self, health: list[SourceHealth], lease: LeaseInfo | None, me: str, actor: str) -> None:
+        now = utcnow()
+        self.query_one("#status-sources", Static).update(sources_text(health, now))
+        self.query_one("#status-lease", Static).update(lease_text(lease, me, now))
+        self.query_one("#status-user", Static).update(Text(safe_text(actor, 16), style="bold"))
