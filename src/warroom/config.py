@@ -154,7 +154,9 @@ def _source(name: str, node: yaml.Node) -> SourceSpec:
         )
     url = _string(name, fields["url"][1]) if "url" in fields else ""
     if kind.needs_url and not url:
-        raise LocatedError(where(name, node), f"source {source_name!r} of type {type_name} needs 'url'")
+        raise LocatedError(
+            where(name, node), f"source {source_name!r} of type {type_name} needs 'url'"
+        )
     interval = DEFAULT_INTERVAL
     if "interval" in fields:
         interval_node = fields["interval"][1]
@@ -186,7 +188,9 @@ def _typed(name: str, node: yaml.Node, expected: type, key: str) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is bool and not isinstance(value, bool):
-        raise LocatedError(where(name, node), f"{key!r} must be true or false, got {describe(node)}")
+        raise LocatedError(
+            where(name, node), f"{key!r} must be true or false, got {describe(node)}"
+        )
     if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
         raise LocatedError(
             where(name, node), f"{key!r} must be {expected.__name__}, got {describe(node)}"

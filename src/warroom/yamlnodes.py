@@ -21,7 +21,9 @@ class Where:
     column: int = 0  # 1-based; 0 when unknown
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}" if self.column else f"{self.path}:{self.line}"
+        return (
+            f"{self.path}:{self.line}:{self.column}" if self.column else f"{self.path}:{self.line}"
+        )
 
 
 class LocatedError(Exception):
@@ -58,7 +60,11 @@ def compose_documents(path: Path | str, text: str | None = None) -> list[yaml.No
 
 def scalar_value(node: yaml.ScalarNode) -> Any:
     """The plain Python value of a scalar, resolved as SafeLoader would."""
-    return yaml.SafeLoader(None).construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
 
 
 def mapping_items(path: str, node: yaml.Node) -> list[tuple[str, yaml.Node, yaml.Node]]:
@@ -66,7 +72,7 @@ def mapping_items(path: str, node: yaml.Node) -> list[tuple[str, yaml.Node, yaml
     if not isinstance(node, yaml.MappingNode):
         raise LocatedError(where(path, node), f"expected a mapping, got {describe(node)}")
     seen: set[str] = set()
-    items = []
+    items: list[tuple[str, yaml.Node, yaml.Node]] = []
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             raise LocatedError(where(path, key_node), "keys must be plain strings")

@@ -32,6 +32,8 @@ def run_check(args: argparse.Namespace) -> int:
     for error in errors:
         print(error, file=sys.stderr)
     where = config.path or "no config file (defaults)"
-    print(f"{where}: {len(config.sources)} source(s), {len(plan_files)} plan file(s),"
-          f" {len(errors)} error(s)")
+    print(
+        f"{where}: {len(config.sources)} source(s), {len(plan_files)} plan file(s),"
+        f" {len(errors)} error(s)"
+    )
     return 1 if errors else 0

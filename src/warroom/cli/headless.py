@@ -8,12 +8,12 @@ import logging
 import signal
 import sys
 
+from warroom.cli.output import print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert
 from warroom.model.clock import format_age, utcnow
 from warroom.sources.base import SourceError
 from warroom.sources.registry import build_source
-from warroom.cli.output import print_json_line, print_table
 from warroom.store import Store
 
 log = logging.getLogger("warroom")
@@ -22,9 +22,11 @@ log = logging.getLogger("warroom")
 async def run_engine(config: Config, once: bool) -> int:
     from warroom.engine import Engine, process_identity
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     store = await Store.open(config.database)
-    engine = Engine(store, [build_source(s) for s in config.sources], process_identity())
+    engine = Engine.from_specs(store, config.sources, process_identity())
     try:
         if once:
             results = await engine.run_once()
@@ -33,8 +35,10 @@ async def run_engine(config: Config, once: bool) -> int:
                 if result is None:
                     print(f"{name}: poll failed (see `warroom alerts`)", file=sys.stderr)
                 else:
-                    print(f"{name}: {result.inserted} new, {result.updated} changed,"
-                          f" {result.resolved} resolved, {result.unchanged} unchanged")
+                    print(
+                        f"{name}: {result.inserted} new, {result.updated} changed,"
+                        f" {result.resolved} resolved, {result.unchanged} unchanged"
+                    )
             return 1 if failed else 0
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
@@ -91,8 +95,16 @@ async def run_alerts(config: Config, as_json: bool) -> int:
             if as_json:
                 print_json_line(alert_json(alert))
             else:
-                rows.append((alert.severity.value, alert.name, alert.source,
-                             format_age(now - alert.starts_at), alert.state.value, alert.summary))
+                rows.append(
+                    (
+                        alert.severity.value,
+                        alert.name,
+                        alert.source,
+                        format_age(now - alert.starts_at),
+                        alert.state.value,
+                        alert.summary,
+                    )
+                )
     if not as_json:
         print_table(("SEVERITY", "NAME", "SOURCE", "AGE", "STATE", "SUMMARY"), rows)
     return 1 if failed else 0
@@ -106,23 +118,35 @@ async def run_incidents(config: Config, as_json: bool, include_all: bool) -> int
         await store.close()
     if as_json:
         for i in incidents:
-            print_json_line({
-                "id": i.id,
-                "title": i.title,
-                "impact": int(i.impact),
-                "status": i.status.value,
-                "plan": i.plan,
-                "dedupe_key": i.dedupe_key,
-                "alert_count": i.alert_count,
-                "created_at": i.created_at.isoformat(),
-                "acknowledged_by": i.acknowledged_by,
-                "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
-            })
+            print_json_line(
+                {
+                    "id": i.id,
+                    "title": i.title,
+                    "impact": int(i.impact),
+                    "status": i.status.value,
+                    "plan": i.plan,
+                    "dedupe_key": i.dedupe_key,
+                    "alert_count": i.alert_count,
+                    "created_at": i.created_at.isoformat(),
+                    "acknowledged_by": i.acknowledged_by,
+                    "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
+                }
+            )
         return 0
     now = utcnow()
     print_table(
         ("ID", "IMPACT", "STATUS", "AGE", "ALERTS", "ACK BY", "TITLE"),
-        [(i.id, i.impact.label, i.status.value, format_age(now - i.created_at), i.alert_count,
-          i.acknowledged_by or "-", i.title) for i in incidents],
+        [
+            (
+                i.id,
+                i.impact.label,
+                i.status.value,
+                format_age(now - i.created_at),
+                i.alert_count,
+                i.acknowledged_by or "-",
+                i.title,
+            )
+            for i in incidents
+        ],
     )
     return 0

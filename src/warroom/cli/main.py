@@ -24,11 +24,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal incident console: triage live alerts with the keyboard.",
     )
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
-    parser.add_argument("--config", type=Path, help="config file (default: $WARROOM_CONFIG, "
-                        "then $XDG_CONFIG_HOME/warroom/config.yaml)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default: $WARROOM_CONFIG, then $XDG_CONFIG_HOME/warroom/config.yaml)",
+    )
     parser.add_argument("--db", type=Path, help="database file, overriding the config")
-    parser.add_argument("--demo", action="store_true",
-                        help="use the built-in demo source (no config file needed)")
+    parser.add_argument(
+        "--demo", action="store_true", help="use the built-in demo source (no config file needed)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("console", help="the interactive console (the default)")
     engine = sub.add_parser("engine", help="headless polling and triage")

@@ -15,16 +15,19 @@ def print_json_line(obj: dict[str, Any]) -> None:
     sys.stdout.write(escape_json_output(text) + "\n")
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], last_wide: bool = True) -> None:
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], last_wide: bool = True
+) -> None:
     """Columns sized to content; every cell passed through `safe_text`."""
     cells = [[safe_text(c, 60 if last_wide else 40) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
-    fmt_row = lambda row: "  ".join(  # noqa: E731
-        c if i == len(row) - 1 else c.ljust(widths[i]) for i, c in enumerate(row)
-    )
-    sys.stdout.write(fmt_row(list(headers)) + "\n")
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c if i == len(row) - 1 else c.ljust(widths[i]) for i, c in enumerate(row))
+
+    sys.stdout.write(line(headers) + "\n")
     for row in cells:
-        sys.stdout.write(fmt_row(row) + "\n")
+        sys.stdout.write(line(row) + "\n")

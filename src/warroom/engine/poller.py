@@ -43,7 +43,7 @@ def next_delay(interval: timedelta, failures: int) -> float:
     base = interval.total_seconds()
     if failures <= 0:
         return base
-    backoff = min(base * (2 ** min(failures, 10)), MAX_BACKOFF.total_seconds())
+    backoff: float = min(base * 2.0 ** min(failures, 10), MAX_BACKOFF.total_seconds())
     return max(base, backoff * random.uniform(0.5, 1.0))
 
 

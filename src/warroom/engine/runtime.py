@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from warroom.engine.poller import poll_forever, poll_once
-from warroom.sources.base import Source
+from warroom.sources.base import Source, SourceSpec
+from warroom.sources.registry import build_source
 from warroom.store import SnapshotResult, Store
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ LEASE_TTL = timedelta(seconds=10)
 # Renew at a third of the TTL; contenders retry this often, so a released lease
 # is taken over within about a second.
 RENEW_SECONDS = 1.0
+PRUNE_EVERY_RENEWALS = 300
 
 
 class Engine:
@@ -41,6 +43,11 @@ class Engine:
         self.holding = False
         self._pollers: list[asyncio.Task[None]] = []
 
+    @classmethod
+    def from_specs(cls, store: Store, specs: Sequence[SourceSpec], holder: str) -> Engine:
+        """Build the configured sources; only their types' modules get imported."""
+        return cls(store, [build_source(spec) for spec in specs], holder)
+
     async def run_once(self) -> dict[str, SnapshotResult | None]:
         """One cycle of every source, as `warroom engine --once` does."""
         results = await asyncio.gather(*(poll_once(self.store, s) for s in self.sources))
@@ -48,22 +55,37 @@ class Engine:
 
     async def run(self) -> None:
         """Contend for the lease forever; poll while holding it. Cancel to stop."""
+        renewals = 0
         try:
             while True:
-                try:
-                    held = await self.store.try_acquire_lease(self.holder, self.lease_ttl)
-                except Exception:
-                    log.exception("lease renewal failed")
-                    held = False
+                held = await self._renew()
                 if held and not self.holding:
                     self._start_polling()
                 elif not held and self.holding:
                     await self._stop_polling()
+                if held:
+                    renewals += 1
+                    if renewals % PRUNE_EVERY_RENEWALS == 0:
+                        await self._prune()
                 await asyncio.sleep(self.renew_seconds)
         finally:
             await self._stop_polling()
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.store.release_lease(self.holder))
+
+    async def _renew(self) -> bool:
+        try:
+            return await self.store.try_acquire_lease(self.holder, self.lease_ttl)
+        except Exception:
+            log.exception("lease renewal failed; polling stops until it succeeds")
+            return False
+
+    async def _prune(self) -> None:
+        try:
+            async with self.store.transaction() as tx:
+                await tx.prune_changes()
+        except Exception:
+            log.exception("pruning the change feed failed")
 
     def _start_polling(self) -> None:
         self.holding = True

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
-from typing import Mapping
+from enum import StrEnum
 
 
-class AlertState(str, Enum):
+class AlertState(StrEnum):
     FIRING = "firing"
     PENDING = "pending"
     SUPPRESSED = "suppressed"  # silenced or inhibited at the source
     RESOLVED = "resolved"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Ordered from most to least urgent; `rank` gives the sort order."""
 
     CRITICAL = "critical"

@@ -24,7 +24,7 @@ class SourceHealth:
         if self.failures:
             return True
         if self.last_success is None:
-            return False if self.last_attempt is None else True
+            return self.last_attempt is not None
         return now - self.last_success > self.interval * STALE_AFTER_INTERVALS
 
     def age(self, now: datetime) -> timedelta | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
-from typing import Any, Mapping
+from enum import StrEnum
+from typing import Any
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     DECLARED = "declared"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"

@@ -8,7 +8,7 @@ the same story: some alerts burn steadily, some flap, some fire and resolve.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.clock import utcnow
@@ -30,47 +30,96 @@ class _Scripted:
 
 
 _SCRIPT: tuple[_Scripted, ...] = (
-    _Scripted("KubePodCrashLooping", "critical",
-              {"namespace": "payments", "pod": "payments-api-7d9f8c6b5-x2k4q", "cluster": "prod-eu-1"},
-              "Pod payments/payments-api-7d9f8c6b5-x2k4q is crash looping",
-              "Pod has restarted 14 times in the last 10 minutes.", ((0, CYCLE_SECONDS),)),
-    _Scripted("HighErrorRate", "critical",
-              {"service": "checkout", "cluster": "prod-eu-1", "team": "payments"},
-              "checkout 5xx ratio is 7.3% (threshold 2%)",
-              "Error budget burn rate 14.4x over 1h.", ((20, 250),), pending_for=15),
-    _Scripted("DiskAlmostFull", "warning",
-              {"instance": "db-3.prod-eu-1:9100", "mountpoint": "/var/lib/postgresql", "cluster": "prod-eu-1"},
-              "Disk /var/lib/postgresql on db-3 is 91% full",
-              "Predicted to fill within 6 hours at the current rate.", ((0, CYCLE_SECONDS),)),
-    _Scripted("DiskAlmostFull", "warning",
-              {"instance": "db-4.prod-eu-1:9100", "mountpoint": "/var/lib/postgresql", "cluster": "prod-eu-1"},
-              "Disk /var/lib/postgresql on db-4 is 88% full",
-              "Predicted to fill within 11 hours at the current rate.", ((60, 300),)),
-    _Scripted("TargetDown", "warning",
-              {"job": "node", "instance": "cache-2.prod-eu-1:9100", "cluster": "prod-eu-1"},
-              "Target cache-2.prod-eu-1:9100 of job node is down",
-              "Prometheus has not scraped this target for 3 minutes.",
-              ((0, 40), (70, 110), (140, 180), (210, 250), (280, 320))),  # flapping
-    _Scripted("LatencyP99High", "warning",
-              {"service": "search", "route": "/api/v2/query", "cluster": "prod-us-2"},
-              "search p99 latency 1.8s (SLO 800ms)",
-              "Latency SLO at risk for route /api/v2/query.", ((90, 330),), pending_for=20),
-    _Scripted("CertificateExpiringSoon", "info",
-              {"domain": "api.example.com", "issuer": "R11"},
-              "TLS certificate for api.example.com expires in 9 days",
-              "Renewal by cert-manager has failed twice.", ((0, CYCLE_SECONDS),)),
-    _Scripted("QueueBacklogGrowing", "error",
-              {"queue": "email-outbound", "cluster": "prod-us-2", "team": "notifications"},
-              "email-outbound backlog 48k messages and growing",
-              "Consumers are processing 120 msg/s against 410 msg/s arriving.", ((150, 420),)),
-    _Scripted("ReplicationLagHigh", "critical",
-              {"instance": "db-2.prod-us-2:9187", "cluster": "prod-us-2"},
-              "Postgres replica db-2 is 312s behind primary",
-              "Reads from this replica serve stale data.", ((200, 280),)),
-    _Scripted("Watchdog", "none",
-              {"prometheus": "monitoring/k8s"},
-              "Alerting pipeline heartbeat",
-              "Always firing, to prove the pipeline works end to end.", ((0, CYCLE_SECONDS),)),
+    _Scripted(
+        "KubePodCrashLooping",
+        "critical",
+        {"namespace": "payments", "pod": "payments-api-7d9f8c6b5-x2k4q", "cluster": "prod-eu-1"},
+        "Pod payments/payments-api-7d9f8c6b5-x2k4q is crash looping",
+        "Pod has restarted 14 times in the last 10 minutes.",
+        ((0, CYCLE_SECONDS),),
+    ),
+    _Scripted(
+        "HighErrorRate",
+        "critical",
+        {"service": "checkout", "cluster": "prod-eu-1", "team": "payments"},
+        "checkout 5xx ratio is 7.3% (threshold 2%)",
+        "Error budget burn rate 14.4x over 1h.",
+        ((20, 250),),
+        pending_for=15,
+    ),
+    _Scripted(
+        "DiskAlmostFull",
+        "warning",
+        {
+            "instance": "db-3.prod-eu-1:9100",
+            "mountpoint": "/var/lib/postgresql",
+            "cluster": "prod-eu-1",
+        },
+        "Disk /var/lib/postgresql on db-3 is 91% full",
+        "Predicted to fill within 6 hours at the current rate.",
+        ((0, CYCLE_SECONDS),),
+    ),
+    _Scripted(
+        "DiskAlmostFull",
+        "warning",
+        {
+            "instance": "db-4.prod-eu-1:9100",
+            "mountpoint": "/var/lib/postgresql",
+            "cluster": "prod-eu-1",
+        },
+        "Disk /var/lib/postgresql on db-4 is 88% full",
+        "Predicted to fill within 11 hours at the current rate.",
+        ((60, 300),),
+    ),
+    _Scripted(
+        "TargetDown",
+        "warning",
+        {"job": "node", "instance": "cache-2.prod-eu-1:9100", "cluster": "prod-eu-1"},
+        "Target cache-2.prod-eu-1:9100 of job node is down",
+        "Prometheus has not scraped this target for 3 minutes.",
+        ((0, 40), (70, 110), (140, 180), (210, 250), (280, 320)),
+    ),  # flapping
+    _Scripted(
+        "LatencyP99High",
+        "warning",
+        {"service": "search", "route": "/api/v2/query", "cluster": "prod-us-2"},
+        "search p99 latency 1.8s (SLO 800ms)",
+        "Latency SLO at risk for route /api/v2/query.",
+        ((90, 330),),
+        pending_for=20,
+    ),
+    _Scripted(
+        "CertificateExpiringSoon",
+        "info",
+        {"domain": "api.example.com", "issuer": "R11"},
+        "TLS certificate for api.example.com expires in 9 days",
+        "Renewal by cert-manager has failed twice.",
+        ((0, CYCLE_SECONDS),),
+    ),
+    _Scripted(
+        "QueueBacklogGrowing",
+        "error",
+        {"queue": "email-outbound", "cluster": "prod-us-2", "team": "notifications"},
+        "email-outbound backlog 48k messages and growing",
+        "Consumers are processing 120 msg/s against 410 msg/s arriving.",
+        ((150, 420),),
+    ),
+    _Scripted(
+        "ReplicationLagHigh",
+        "critical",
+        {"instance": "db-2.prod-us-2:9187", "cluster": "prod-us-2"},
+        "Postgres replica db-2 is 312s behind primary",
+        "Reads from this replica serve stale data.",
+        ((200, 280),),
+    ),
+    _Scripted(
+        "Watchdog",
+        "none",
+        {"prometheus": "monitoring/k8s"},
+        "Alerting pipeline heartbeat",
+        "Always firing, to prove the pipeline works end to end.",
+        ((0, CYCLE_SECONDS),),
+    ),
 )
 
 
@@ -108,7 +157,7 @@ class DemoSource:
             name=item.name,
             state=AlertState.PENDING if pending else AlertState.FIRING,
             severity=Severity.parse(item.severity),
-            starts_at=datetime.fromtimestamp(began / self._speed, timezone.utc),
+            starts_at=datetime.fromtimestamp(began / self._speed, UTC),
             labels=labels,
             annotations={"summary": item.summary, "description": item.description},
             url=f"https://grafana.example/alerting/list?search={item.name}",
@@ -116,5 +165,3 @@ class DemoSource:
 
     async def close(self) -> None:
         return None
-
-

@@ -41,8 +41,7 @@ class Store(ReadsMixin, FeedMixin, LeaseMixin):
     @classmethod
     async def open(cls, path: Path) -> Store:
         """Open or create the database; refuse anything that is not ours to change."""
-        path = Path(path).expanduser()
-        _prepare_path(path)
+        path = await asyncio.to_thread(_prepare_path, path)
         writer = await _connect(path)
         try:
             await _migrate(path, writer)
@@ -71,8 +70,9 @@ class Store(ReadsMixin, FeedMixin, LeaseMixin):
             await self._writer.execute("COMMIT")
 
 
-def _prepare_path(path: Path) -> None:
+def _prepare_path(path: Path) -> Path:
     """Directory 0700 and file 0600: incident notes are nobody else's business."""
+    path = Path(path).expanduser()
     directory = path.parent
     try:
         if not directory.exists():
@@ -94,7 +94,7 @@ def _prepare_path(path: Path) -> None:
                 f"{path}: not a SQLite database (its first bytes are not a SQLite header);"
                 " nothing was changed. Move it aside or pass --db with another path."
             )
-        return
+        return path
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
@@ -102,6 +102,7 @@ def _prepare_path(path: Path) -> None:
         pass  # another process created it between our check and now
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the database: {exc.strerror}") from exc
+    return path
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -119,7 +120,9 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         await db.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         await db.close()
-        raise StoreError(f"{path}: not a usable SQLite database ({exc}); nothing was changed") from exc
+        raise StoreError(
+            f"{path}: not a usable SQLite database ({exc}); nothing was changed"
+        ) from exc
     except BaseException:
         await db.close()
         raise
@@ -160,7 +163,9 @@ async def _migrate(path: Path, db: aiosqlite.Connection) -> None:
             raise
         await db.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not a usable SQLite database ({exc}); nothing was changed") from exc
+        raise StoreError(
+            f"{path}: not a usable SQLite database ({exc}); nothing was changed"
+        ) from exc
 
 
 def _statements(script: str) -> list[str]:

@@ -16,8 +16,6 @@ import aiosqlite
 
 # How often a reader checks for commits; bounds the cross-console delay.
 POLL_SECONDS = 0.2
-# The feed is a wake-up signal, not history: keep it short.
-KEEP_CHANGES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +61,3 @@ class FeedMixin:
             if batch:
                 seq = batch[-1].seq
                 yield batch
-
-    async def prune_changes(self) -> None:
-        """Called by the lease holder now and then; readers far behind just reload."""
-        await self._writer.execute(
-            "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?",
-            (KEEP_CHANGES,),
-        )

@@ -56,7 +56,9 @@ class ReadsMixin:
             row = await cursor.fetchone()
         return None if row is None else rows.incident(row)
 
-    async def timeline(self, incident_id: int | None, limit: int | None = None) -> list[TimelineEvent]:
+    async def timeline(
+        self, incident_id: int | None, limit: int | None = None
+    ) -> list[TimelineEvent]:
         """Events oldest first; with `limit`, the latest `limit` of them."""
         condition = "incident_id IS NULL" if incident_id is None else "incident_id = ?"
         params: tuple[object, ...] = () if incident_id is None else (incident_id,)
@@ -83,6 +85,7 @@ class ReadsMixin:
                     failures=failures,
                     alert_count=count,
                 )
-                for name, interval, success, attempt, error, failures, count
-                in await cursor.fetchall()
+                for (name, interval, success, attempt, error, failures, count) in (
+                    await cursor.fetchall()
+                )
             ]

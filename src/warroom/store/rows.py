@@ -45,20 +45,51 @@ def alert_params(alert: Alert) -> tuple[Any, ...]:
     ends = to_epoch(alert.ends_at)
     digest = hashlib.blake2b(
         "\x1f".join(
-            (alert.name, alert.state.value, alert.severity.value, labels, annotations,
-             repr(starts), repr(ends), alert.url)
+            (
+                alert.name,
+                alert.state.value,
+                alert.severity.value,
+                labels,
+                annotations,
+                repr(starts),
+                repr(ends),
+                alert.url,
+            )
         ).encode(),
         digest_size=12,
     ).hexdigest()
     return (
-        alert.source, alert.fingerprint, alert.name, alert.state.value, alert.severity.value,
-        labels, annotations, starts, ends, alert.url, digest,
+        alert.source,
+        alert.fingerprint,
+        alert.name,
+        alert.state.value,
+        alert.severity.value,
+        labels,
+        annotations,
+        starts,
+        ends,
+        alert.url,
+        digest,
     )
 
 
 def tracked_alert(row: aiosqlite.Row | tuple[Any, ...]) -> TrackedAlert:
-    (source, fingerprint, name, state, severity, labels, annotations, starts, ends, url,
-     first_seen, acked_at, acked_by, incident_id) = row
+    (
+        source,
+        fingerprint,
+        name,
+        state,
+        severity,
+        labels,
+        annotations,
+        starts,
+        ends,
+        url,
+        first_seen,
+        acked_at,
+        acked_by,
+        incident_id,
+    ) = row
     alert = Alert(
         source=source,
         fingerprint=fingerprint,
@@ -81,8 +112,22 @@ def tracked_alert(row: aiosqlite.Row | tuple[Any, ...]) -> TrackedAlert:
 
 
 def incident(row: aiosqlite.Row | tuple[Any, ...]) -> Incident:
-    (id_, title, summary, impact, status, dedupe, plan, created_at, created_by, acked_at,
-     acked_by, resolved_at, resolved_by, alert_count) = row
+    (
+        id_,
+        title,
+        summary,
+        impact,
+        status,
+        dedupe,
+        plan,
+        created_at,
+        created_by,
+        acked_at,
+        acked_by,
+        resolved_at,
+        resolved_by,
+        alert_count,
+    ) = row
     return Incident(
         id=id_,
         title=title,

@@ -7,10 +7,10 @@ just before COMMIT from what the primitives touched, so no caller can forget the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 import aiosqlite
 
@@ -54,8 +54,16 @@ ON CONFLICT (source, fingerprint) DO UPDATE SET
 """
 
 _INCIDENT_FIELDS = frozenset(
-    {"title", "summary", "impact", "status", "acknowledged_at", "acknowledged_by",
-     "resolved_at", "resolved_by"}
+    {
+        "title",
+        "summary",
+        "impact",
+        "status",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+    }
 )
 
 
@@ -140,8 +148,16 @@ class Tx:
         cursor = await self._db.execute(
             "INSERT INTO incidents (title, summary, impact, status, dedupe_key, plan,"
             " created_at, created_by, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)",
-            (title, summary, int(impact), dedupe_key, plan, self._now_epoch, actor,
-             self._now_epoch),
+            (
+                title,
+                summary,
+                int(impact),
+                dedupe_key,
+                plan,
+                self._now_epoch,
+                actor,
+                self._now_epoch,
+            ),
         )
         incident_id = cursor.lastrowid
         assert incident_id is not None
@@ -153,9 +169,15 @@ class Tx:
         if unknown:
             raise ValueError(f"not incident fields: {sorted(unknown)}")
         values = {
-            k: (to_epoch(v) if isinstance(v, datetime) else
-                v.value if isinstance(v, IncidentStatus) else
-                int(v) if isinstance(v, Impact) else v)
+            k: (
+                to_epoch(v)
+                if isinstance(v, datetime)
+                else v.value
+                if isinstance(v, IncidentStatus)
+                else int(v)
+                if isinstance(v, Impact)
+                else v
+            )
             for k, v in fields.items()
         }
         assignments = ", ".join(f"{k} = ?" for k in values)
@@ -219,6 +241,12 @@ class Tx:
                 (source, interval_seconds, now, error),
             )
         self.touch("source", source)
+
+    async def prune_changes(self, keep: int = 10_000) -> None:
+        """The feed is a wake-up signal, not history; the lease holder trims it."""
+        await self._db.execute(
+            "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?", (keep,)
+        )
 
     async def write_changes(self) -> None:
         if self.touched:

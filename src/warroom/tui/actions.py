@@ -31,9 +31,15 @@ class IncidentActions(Widget):
     def target_incidents(self) -> list[int]:
         raise NotImplementedError
 
+    async def reload(self) -> None:
+        """Fetch this view's data from the store and show it."""
+        raise NotImplementedError
+
     def _no_target(self) -> None:
-        self.notify("No incident here: open one from Incidents, or declare one (i) on Alerts.",
-                    severity="warning")
+        self.notify(
+            "No incident here: open one from Incidents, or declare one (i) on Alerts.",
+            severity="warning",
+        )
 
     async def action_acknowledge(self) -> None:
         targets = self.target_incidents()
@@ -68,7 +74,9 @@ class IncidentActions(Widget):
         if not targets:
             return self._no_target()
         for incident_id in targets:
-            await console(self).perform(console(self).service.set_impact(incident_id, Impact(value)))
+            await console(self).perform(
+                console(self).service.set_impact(incident_id, Impact(value))
+            )
         self.notify(f"Impact {Impact(value).label}")
 
     def action_note(self) -> None:
@@ -81,8 +89,10 @@ class IncidentActions(Widget):
 
         async def save(text: str | None) -> None:
             if text and text.strip():
-                await console(self).perform(console(self).service.add_note(target, text),
-                                            done=f"Note added to {where}")
+                await console(self).perform(
+                    console(self).service.add_note(target, text), done=f"Note added to {where}"
+                )
 
-        self.app.push_screen(PromptScreen(f"Note on {where}", "what happened, what you tried"),
-                             save)
+        self.app.push_screen(
+            PromptScreen(f"Note on {where}", "what happened, what you tried"), save
+        )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
 from warroom.model import AlertKey, Impact, Severity, TrackedAlert
@@ -40,7 +41,7 @@ def alert_matches(tracked: TrackedAlert, needle: str) -> bool:
 
 
 class AlertsView(IncidentActions):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         Binding("i", "declare", "Declare", id="alerts.declare"),
         Binding("space", "select", "Select", id="alerts.select"),
@@ -56,8 +57,10 @@ class AlertsView(IncidentActions):
         self.filter_text = ""
 
     def compose(self) -> ComposeResult:
-        field = Input(placeholder="filter: text, label=value … (enter apply, escape clear)",
-                      id="alerts-filter")
+        field = Input(
+            placeholder="filter: text, label=value … (enter apply, escape clear)",
+            id="alerts-filter",
+        )
         field.cursor_blink = False
         field.display = False
         yield field
@@ -90,8 +93,14 @@ class AlertsView(IncidentActions):
 
     def visible_alerts(self) -> list[TrackedAlert]:
         shown = [t for t in self.alerts.values() if alert_matches(t, self.filter_text)]
-        shown.sort(key=lambda t: (t.alert.severity.rank, t.acknowledged_by is not None,
-                                  -t.alert.starts_at.timestamp(), str(t.key)))
+        shown.sort(
+            key=lambda t: (
+                t.alert.severity.rank,
+                t.acknowledged_by is not None,
+                -t.alert.starts_at.timestamp(),
+                str(t.key),
+            )
+        )
         return shown
 
     def redraw(self) -> None:
@@ -101,15 +110,20 @@ class AlertsView(IncidentActions):
             key = str(tracked.key)
             alert = tracked.alert
             mark = cells.RowMark("●" if key in self.selected else " ", style="bold")
-            rows.append((key, (
-                mark,
-                cells.severity(alert.severity),
-                cells.plain(alert.name, 20),
-                cells.plain(alert.source, 8),
-                Text(format_age(now - alert.starts_at), no_wrap=True),
-                cells.alert_state(tracked),
-                cells.summary(tracked.incident_id, alert.summary),
-            )))
+            rows.append(
+                (
+                    key,
+                    (
+                        mark,
+                        cells.severity(alert.severity),
+                        cells.plain(alert.name, 20),
+                        cells.plain(alert.source, 8),
+                        Text(format_age(now - alert.starts_at), no_wrap=True),
+                        cells.alert_state(tracked),
+                        cells.summary(tracked.incident_id, alert.summary),
+                    ),
+                )
+            )
         self.table.sync(rows)
 
     # -- targets --------------------------------------------------------------------------
@@ -142,8 +156,10 @@ class AlertsView(IncidentActions):
 
     async def action_resolve(self) -> None:
         if not self.target_incidents():
-            self.notify("Alerts resolve at their source. Declare an incident (i) to track one.",
-                        severity="warning")
+            self.notify(
+                "Alerts resolve at their source. Declare an incident (i) to track one.",
+                severity="warning",
+            )
             return
         await super().action_resolve()
 

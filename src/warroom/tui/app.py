@@ -22,7 +22,6 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from warroom.config import Config
 from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
-from warroom.sources.registry import build_source
 from warroom.store import Store
 from warroom.tui.actions import IncidentActions
 from warroom.tui.alerts_view import AlertsView
@@ -147,9 +146,7 @@ class WarroomApp(App[None]):
         self._store = await Store.open(self.config.database)
         self._service = Service(self._store, self.actor)
         if self.run_engine:
-            self.engine = Engine(
-                self._store, [build_source(s) for s in self.config.sources], self.identity
-            )
+            self.engine = Engine.from_specs(self._store, self.config.sources, self.identity)
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
         self.run_worker(self._follow_feed(), name="feed", group="feed", exit_on_error=False)
         self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
@@ -190,7 +187,7 @@ class WarroomApp(App[None]):
         if tab in self._stale:
             self._stale.discard(tab)
             with contextlib.suppress(Exception):
-                await view.reload()  # type: ignore[attr-defined]
+                await view.reload()
         if focus:
             focus_content = getattr(view, "focus_content", None)
             if focus_content is not None:
@@ -222,13 +219,22 @@ class WarroomApp(App[None]):
         sections: list[tuple[str, Iterable[tuple[str, str]]]] = []
         view = self._active_view()
         if view is not None:
-            sections.append((TABS.get(view.id.removeprefix("view-") if view.id else "", "View"),
-                             _describe(view._bindings.key_to_bindings.values())))
-        sections.append(("Everywhere", [
-            *_describe(self._bindings.key_to_bindings.values()),
-            ("ctrl+p", "Command palette"),
-            ("tab", "Next field or pane"),
-        ]))
+            sections.append(
+                (
+                    TABS.get(view.id.removeprefix("view-") if view.id else "", "View"),
+                    _describe(view._bindings.key_to_bindings.values()),
+                )
+            )
+        sections.append(
+            (
+                "Everywhere",
+                [
+                    *_describe(self._bindings.key_to_bindings.values()),
+                    ("ctrl+p", "Command palette"),
+                    ("tab", "Next field or pane"),
+                ],
+            )
+        )
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -240,11 +246,12 @@ class WarroomApp(App[None]):
                     yield SystemCommand(
                         f"{binding.description or action}",
                         f"{binding.key} · {action}",
-                        lambda a=action, v=view: self.run_worker(v.run_action(a)),  # type: ignore[misc]
+                        lambda a=action, v=view: self.run_worker(v.run_action(a)),
                     )
         for tab, label in TABS.items():
-            yield SystemCommand(f"Go to {label}", f"show the {label} tab",
-                                lambda t=tab: self.show_tab(t))  # type: ignore[misc]
+            yield SystemCommand(
+                f"Go to {label}", f"show the {label} tab", lambda t=tab: self.show_tab(t)
+            )
         yield SystemCommand("Help", "every key of this tab", self.action_help)
         yield from super().get_system_commands(screen)
 
@@ -253,6 +260,10 @@ def _describe(groups: Iterable[list[Binding]]) -> list[tuple[str, str]]:
     rows = []
     for bindings in groups:
         for b in bindings:
-            rows.append((b.key.replace("question_mark", "?").replace("slash", "/"),
-                         b.description or b.action))
+            rows.append(
+                (
+                    b.key.replace("question_mark", "?").replace("slash", "/"),
+                    b.description or b.action,
+                )
+            )
     return rows

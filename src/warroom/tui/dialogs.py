@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
@@ -25,7 +26,9 @@ def _input(value: str = "", **kwargs: object) -> Input:
 class PromptScreen(ModalScreen[str | None]):
     """One line of text, e.g. a note."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel")
+    ]
 
     def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
@@ -50,7 +53,9 @@ class PromptScreen(ModalScreen[str | None]):
 class DeclareScreen(ModalScreen[tuple[str, Impact] | None]):
     """Title and impact for a new incident, prefilled so Enter alone declares it."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel")
+    ]
 
     def __init__(self, title: str, impact: Impact, alert_count: int) -> None:
         super().__init__()
@@ -82,7 +87,7 @@ class DeclareScreen(ModalScreen[tuple[str, Impact] | None]):
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="help.close"),
         Binding("question_mark", "close", "Close", show=False, id="help.close2"),
     ]
@@ -108,7 +113,7 @@ class HelpScreen(ModalScreen[None]):
 
 
 class AlertDetailScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "close", "Close", id="detail.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="detail.close")]
 
     def __init__(self, tracked: TrackedAlert) -> None:
         super().__init__()
@@ -121,8 +126,10 @@ class AlertDetailScreen(ModalScreen[None]):
         text.append(f"  {alert.severity.value} · {alert.state.value} · {alert.source}\n")
         text.append(f"since {format_local(alert.starts_at, with_date=True)}\n")
         if self._tracked.acknowledged_by:
-            text.append(f"acknowledged by {safe_text(self._tracked.acknowledged_by)}"
-                        f" at {format_local(self._tracked.acknowledged_at)}\n")
+            text.append(
+                f"acknowledged by {safe_text(self._tracked.acknowledged_by)}"
+                f" at {format_local(self._tracked.acknowledged_at)}\n"
+            )
         if self._tracked.incident_id is not None:
             text.append(f"part of incident #{self._tracked.incident_id}\n")
         if alert.url:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
@@ -31,14 +33,19 @@ def overview(incident: Incident) -> Text:
     end = incident.resolved_at or now
     text.append(f"  for {format_age(end - incident.created_at)}\n")
     text.append(f"{incident.impact.meaning}\n", style="dim")
-    text.append(f"declared {format_local(incident.created_at, with_date=True)}"
-                f" by {safe_text(incident.created_by)}\n")
+    text.append(
+        f"declared {format_local(incident.created_at, with_date=True)}"
+        f" by {safe_text(incident.created_by)}\n"
+    )
     if incident.acknowledged_by:
-        text.append(f"acknowledged {format_local(incident.acknowledged_at)}"
-                    f" by {safe_text(incident.acknowledged_by)}\n")
+        text.append(
+            f"acknowledged {format_local(incident.acknowledged_at)}"
+            f" by {safe_text(incident.acknowledged_by)}\n"
+        )
     if incident.resolved_by:
-        text.append(f"resolved {format_local(incident.resolved_at)}"
-                    f" by {safe_text(incident.resolved_by)}\n")
+        text.append(
+            f"resolved {format_local(incident.resolved_at)} by {safe_text(incident.resolved_by)}\n"
+        )
     if incident.plan:
         text.append(f"plan {safe_text(incident.plan)}  ")
     if incident.dedupe_key:
@@ -59,15 +66,21 @@ def event_line(event: TimelineEvent) -> Text:
 
 
 class IncidentView(IncidentActions):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         Binding("t", "timeline", "Timeline", id="incident.timeline"),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="incident-scroll"):
-            yield Static(Text("No incident selected. Open one from Incidents (enter) or declare"
-                              " one from Alerts (i).", style="dim"), id="incident-overview")
+            yield Static(
+                Text(
+                    "No incident selected. Open one from Incidents (enter) or declare"
+                    " one from Alerts (i).",
+                    style="dim",
+                ),
+                id="incident-overview",
+            )
             yield Static(Text("Alerts", style="bold underline"), classes="section")
             table = KeyedTable(id="incident-alerts")
             table.add_column(" ", key="mark", width=2)
@@ -92,17 +105,22 @@ class IncidentView(IncidentActions):
         events = await store.timeline(incident_id, limit=LATEST_EVENTS)
         self.query_one("#incident-overview", Static).update(overview(incident))
         now = utcnow()
-        self.query_one("#incident-alerts", KeyedTable).sync([
-            (str(t.key), (
-                cells.RowMark(" "),
-                cells.severity(t.alert.severity),
-                cells.plain(t.alert.name, 20),
-                cells.alert_state(t),
-                Text(format_age(now - t.alert.starts_at), no_wrap=True),
-                cells.plain(t.alert.summary, 200),
-            ))
-            for t in alerts
-        ])
+        self.query_one("#incident-alerts", KeyedTable).sync(
+            [
+                (
+                    str(t.key),
+                    (
+                        cells.RowMark(" "),
+                        cells.severity(t.alert.severity),
+                        cells.plain(t.alert.name, 20),
+                        cells.alert_state(t),
+                        Text(format_age(now - t.alert.starts_at), no_wrap=True),
+                        cells.plain(t.alert.summary, 200),
+                    ),
+                )
+                for t in alerts
+            ]
+        )
         lines = Text("\n").join(event_line(e) for e in events) if events else Text("none")
         self.query_one("#incident-events", Static).update(lines)
 

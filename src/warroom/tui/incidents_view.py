@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from warroom.model import Incident
@@ -16,7 +18,7 @@ from warroom.tui.table import KeyedTable
 
 
 class IncidentsView(IncidentActions):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         Binding("enter", "open", "Open", id="incidents.open"),
         Binding("h", "toggle_resolved", "Resolved", id="incidents.toggle_resolved"),
@@ -47,19 +49,24 @@ class IncidentsView(IncidentActions):
         found = await console(self).store.incidents(include_resolved=self.show_resolved)
         self.incidents = {str(i.id): i for i in found}
         now = utcnow()
-        self.table.sync([
-            (str(i.id), (
-                cells.RowMark("●" if i.id == console(self).current_incident else " "),
-                Text(f"#{i.id}", no_wrap=True),
-                cells.impact(i.impact),
-                cells.status(i.status),
-                Text(format_age(now - i.created_at), no_wrap=True),
-                Text(str(i.alert_count), no_wrap=True),
-                cells.plain(i.acknowledged_by or "", 10),
-                cells.plain(i.title, 200),
-            ))
-            for i in found
-        ])
+        self.table.sync(
+            [
+                (
+                    str(i.id),
+                    (
+                        cells.RowMark("●" if i.id == console(self).current_incident else " "),
+                        Text(f"#{i.id}", no_wrap=True),
+                        cells.impact(i.impact),
+                        cells.status(i.status),
+                        Text(format_age(now - i.created_at), no_wrap=True),
+                        Text(str(i.alert_count), no_wrap=True),
+                        cells.plain(i.acknowledged_by or "", 10),
+                        cells.plain(i.title, 200),
+                    ),
+                )
+                for i in found
+            ]
+        )
 
     def target_incidents(self) -> list[int]:
         key = self.table.cursor_key
@@ -76,5 +83,7 @@ class IncidentsView(IncidentActions):
 
     async def action_toggle_resolved(self) -> None:
         self.show_resolved = not self.show_resolved
-        self.notify("Showing resolved incidents too" if self.show_resolved else "Open incidents only")
+        self.notify(
+            "Showing resolved incidents too" if self.show_resolved else "Open incidents only"
+        )
         await self.reload()

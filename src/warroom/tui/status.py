@@ -6,7 +6,7 @@ whole line, which keeps an idle console under its byte budget over SSH.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,7 +24,7 @@ class Clock(Static):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         local = now.astimezone()
         text = now.strftime("%H:%M:%SZ")
         if local.utcoffset():
@@ -66,7 +66,9 @@ class StatusBar(Horizontal):
         yield Static(id="status-user")
         yield Clock(id="status-clock")
 
-    def show(self, health: list[SourceHealth], lease: LeaseInfo | None, me: str, actor: str) -> None:
+    def show(
+        self, health: list[SourceHealth], lease: LeaseInfo | None, me: str, actor: str
+    ) -> None:
         now = utcnow()
         self.query_one("#status-sources", Static).update(sources_text(health, now))
         self.query_one("#status-lease", Static).update(lease_text(lease, me, now))

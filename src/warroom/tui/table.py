@@ -82,7 +82,10 @@ class KeyedTable(DataTable[Any]):
                 self.add_row(*cells, key=key)
             elif previous != signature:
                 for index, column in enumerate(columns):
-                    if previous[index] != flat[index] or previous[len(flat) + index] != styles[index]:
+                    if (
+                        previous[index] != flat[index]
+                        or previous[len(flat) + index] != styles[index]
+                    ):
                         self.update_cell(key, column, cells[index])
                 # the mark object carries the order; keep the stored one current
                 self._set_mark_order(key, columns[0], order)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -26,7 +29,7 @@ def timeline_text(events: list[TimelineEvent]) -> Text:
 
 
 class TimelineView(IncidentActions):
-    BINDINGS = INCIDENT_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = INCIDENT_BINDINGS
 
     def compose(self) -> ComposeResult:
         yield Static(id="timeline-title")
@@ -36,8 +39,11 @@ class TimelineView(IncidentActions):
     async def reload(self) -> None:
         incident_id = console(self).current_incident
         events = await console(self).store.timeline(incident_id)
-        title = (f"Timeline of incident #{incident_id}" if incident_id is not None
-                 else "Console log (actions on alerts outside any incident)")
+        title = (
+            f"Timeline of incident #{incident_id}"
+            if incident_id is not None
+            else "Console log (actions on alerts outside any incident)"
+        )
         self.query_one("#timeline-title", Static).update(Text(title, style="bold"))
         body = timeline_text(events) if events else Text("No events yet.", style="dim")
         scroll = self.query_one("#timeline-scroll", VerticalScroll)
