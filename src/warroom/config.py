@@ -44,6 +44,8 @@ class Config:
     plans: Path | None = None
     sources: tuple[SourceSpec, ...] = ()
     keymap: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    themes: Path | None = None
     path: Path | None = None
 
 
@@ -97,6 +99,8 @@ def _parse(path: Path, text: str) -> Config:
     plans: Path | None = None
     sources: list[SourceSpec] = []
     keymap: dict[str, str] = {}
+    theme: str | None = None
+    themes: Path | None = None
     for key, key_node, node in mapping_items(name, docs[0]):
         if key == "database":
             database = _relative(path, _string(name, node))
@@ -106,10 +110,22 @@ def _parse(path: Path, text: str) -> Config:
             sources = _sources(name, node)
         elif key == "keymap":
             keymap = {k: _string(name, v) for k, _, v in mapping_items(name, node)}
+        elif key == "theme":
+            theme = _string(name, node)
+        elif key == "themes":
+            themes = _relative(path, _string(name, node))
         else:
-            known = "database, plans, sources, keymap"
+            known = "database, plans, sources, keymap, theme, themes"
             raise LocatedError(where(name, key_node), f"unknown key {key!r} (known: {known})")
-    return Config(database=database, plans=plans, sources=tuple(sources), keymap=keymap, path=path)
+    return Config(
+        database=database,
+        plans=plans,
+        sources=tuple(sources),
+        keymap=keymap,
+        theme=theme,
+        themes=themes,
+        path=path,
+    )
 
 
 def _relative(config_path: Path, value: str) -> Path:

@@ -27,6 +27,7 @@ from warroom.tui.actions import IncidentActions
 from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
 from warroom.tui.status import StatusBar
+from warroom.tui.themes import DEFAULT_THEME, discover_themes
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,18 @@ class WarroomApp(App[None]):
         self.ready = asyncio.Event()
         if config.keymap:
             self.set_keymap(config.keymap)
+        self._theme_errors = self._load_themes()
+
+    def _load_themes(self) -> list[str]:
+        themes, errors = discover_themes(self.config.themes)
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = self.config.theme or DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        elif self.config.theme:
+            errors.append(f"theme {wanted!r} not found; using {self.theme}")
+        return errors
 
     # -- the Console protocol ------------------------------------------------------------
 
@@ -152,6 +165,8 @@ class WarroomApp(App[None]):
         self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
         await self._refresh_status()
         await self._activate("alerts")
+        for error in self._theme_errors:
+            self.notify(error, severity="warning", markup=False, timeout=10)
         self.ready.set()
 
     async def on_unmount(self) -> None:
