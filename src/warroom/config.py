@@ -197,20 +197,28 @@ def _source(name: str, node: yaml.Node) -> SourceSpec:
     return SourceSpec(name=source_name, type=type_name, interval=interval, url=url, options=options)
 
 
-def _typed(name: str, node: yaml.Node, expected: type, key: str) -> Any:
-    if expected is str:
+_TYPE_WORDS = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def _typed(name: str, node: yaml.Node, expected: type | tuple[type, ...], key: str) -> Any:
+    """A source option checked against its declared type(s), `${ENV}` substituted."""
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    if allowed == (str,):
         return _string(name, node)
     value = _plain(name, node)
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+    if float in allowed and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if expected is bool and not isinstance(value, bool):
-        raise LocatedError(
-            where(name, node), f"{key!r} must be true or false, got {describe(node)}"
-        )
-    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-        raise LocatedError(
-            where(name, node), f"{key!r} must be {expected.__name__}, got {describe(node)}"
-        )
+    ok = isinstance(value, allowed) and (bool in allowed or not isinstance(value, bool))
+    if not ok:
+        words = " or ".join(_TYPE_WORDS.get(t, t.__name__) for t in allowed)
+        raise LocatedError(where(name, node), f"{key!r} must be {words}, got {describe(node)}")
     return value
 
 

@@ -11,6 +11,18 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+# Option names and types only: importing this module must not import httpx.
+HTTP_OPTIONS: dict[str, type | tuple[type, ...]] = {
+    "username": str,
+    "password": str,
+    "bearer_token": str,
+    "ca_file": str,
+    "verify": bool,
+    "timeout": str,
+    "max_bytes": int,
+    "headers": dict,
+}
+
 if TYPE_CHECKING:
     from warroom.sources.base import Source, SourceSpec
 
@@ -19,7 +31,7 @@ if TYPE_CHECKING:
 class SourceType:
     module: str
     factory: str
-    options: dict[str, type] = field(default_factory=dict)
+    options: dict[str, type | tuple[type, ...]] = field(default_factory=dict)
     needs_url: bool = True
 
 
@@ -29,6 +41,20 @@ SOURCE_TYPES: dict[str, SourceType] = {
         "DemoSource",
         options={"scenario": str, "speed": float},
         needs_url=False,
+    ),
+    "alertmanager": SourceType(
+        "warroom.sources.alertmanager",
+        "AlertmanagerSource",
+        options={
+            **HTTP_OPTIONS,
+            "filter": (str, list),
+            "receiver": str,
+            "silenced": bool,
+            "inhibited": bool,
+        },
+    ),
+    "prometheus": SourceType(
+        "warroom.sources.prometheus", "PrometheusSource", options=dict(HTTP_OPTIONS)
     ),
 }
 

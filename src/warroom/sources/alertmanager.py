@@ -1,0 +1,188 @@
+"""Prometheus Alertmanager, API v2: alerts to poll, silences to create and expire.
+
+The configured URL may carry a path prefix (Alertmanager's `--web.route-prefix`,
+or Grafana's Alertmanager-compatible API at `/api/alertmanager/grafana`); the
+API paths are appended to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from warroom.model import Alert, AlertState, Severity, fingerprint_of
+from warroom.model.matchers import Matcher, MatcherError, MatchOp, parse_matchers
+from warroom.model.silence import Silence
+from warroom.sources.base import SourceError, SourceSpec
+from warroom.sources.http import HttpClient, HttpSettings
+from warroom.sources.normalise import ShapeError, optional_string, string_map, timestamp
+
+_STATES = {
+    "active": AlertState.FIRING,
+    "unprocessed": AlertState.FIRING,
+    "suppressed": AlertState.SUPPRESSED,
+}
+
+
+def normalise_alerts(source: str, payload: Any) -> list[Alert]:
+    """GettableAlerts to `Alert`s. Volatile fields (endsAt, updatedAt) are left out:
+    Alertmanager moves them on every evaluation, and they would turn every poll
+    into a write of every row."""
+    if not isinstance(payload, list):
+        raise ShapeError(f"expected a list of alerts, got {type(payload).__name__}")
+    alerts = []
+    for index, item in enumerate(payload):
+        where = f"alert {index}"
+        if not isinstance(item, dict):
+            raise ShapeError(f"{where}: expected an object, got {type(item).__name__}")
+        if "labels" not in item:
+            raise ShapeError(f"{where}: no labels")
+        labels = string_map(item["labels"], f"{where} labels")
+        annotations = string_map(item.get("annotations"), f"{where} annotations")
+        status = item.get("status") or {}
+        if not isinstance(status, dict):
+            raise ShapeError(f"{where}: status must be an object")
+        state = _STATES.get(str(status.get("state", "active")))
+        if state is None:
+            raise ShapeError(f"{where}: unknown status.state {status.get('state')!r}")
+        fingerprint = item.get("fingerprint")
+        if fingerprint is not None and not isinstance(fingerprint, str):
+            raise ShapeError(f"{where}: fingerprint must be a string")
+        alerts.append(
+            Alert(
+                source=source,
+                fingerprint=fingerprint or fingerprint_of(labels),
+                name=labels.get("alertname", "") or "(no alertname)",
+                state=state,
+                severity=Severity.parse(labels.get("severity")),
+                starts_at=timestamp(item.get("startsAt"), f"{where} startsAt"),
+                labels=labels,
+                annotations=annotations,
+                url=optional_string(item.get("generatorURL"), f"{where} generatorURL"),
+            )
+        )
+    return alerts
+
+
+def _filter_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    matchers: list[str] = []
+    for item in items:
+        try:
+            matchers.extend(str(m) for m in parse_matchers(str(item)))
+        except MatcherError as exc:
+            raise ValueError(f"filter {item!r}: {exc}") from exc
+    return matchers
+
+
+class AlertmanagerSource:
+    def __init__(self, spec: SourceSpec) -> None:
+        self.name = spec.name
+        self.interval = spec.interval
+        self.spec = spec
+        self.filters = _filter_list(spec.options.get("filter"))
+        self.http = HttpClient(spec.name, HttpSettings.from_spec(spec))
+
+    def _params(self) -> list[tuple[str, str]]:
+        opts = self.spec.options
+        params = [
+            ("active", "true"),
+            ("silenced", str(bool(opts.get("silenced", True))).lower()),
+            ("inhibited", str(bool(opts.get("inhibited", True))).lower()),
+        ]
+        params += [("filter", f) for f in self.filters]
+        if opts.get("receiver"):
+            params.append(("receiver", str(opts["receiver"])))
+        return params
+
+    async def fetch(self) -> list[Alert]:
+        payload = await self.http.get_json("/api/v2/alerts", params=self._params())
+        try:
+            return normalise_alerts(self.name, payload)
+        except ShapeError as exc:
+            raise self.http.error(f"unexpected response: {exc}") from exc
+
+    # -- silences ---------------------------------------------------------------------------
+
+    async def create_silence(
+        self,
+        matchers: Sequence[Matcher],
+        starts_at: datetime,
+        ends_at: datetime,
+        created_by: str,
+        comment: str,
+    ) -> str:
+        if not matchers:
+            raise self.http.error("a silence needs at least one matcher")
+        body = {
+            "matchers": [
+                {"name": m.name, "value": m.value, "isRegex": m.is_regex, "isEqual": m.is_equal}
+                for m in matchers
+            ],
+            "startsAt": starts_at.isoformat(),
+            "endsAt": ends_at.isoformat(),
+            "createdBy": created_by,
+            "comment": comment,
+        }
+        answer = await self.http.request_json("POST", "/api/v2/silences", json_body=body)
+        if not isinstance(answer, dict) or not isinstance(answer.get("silenceID"), str):
+            raise self.http.error("silence created but no silenceID in the answer")
+        silence_id: str = answer["silenceID"]
+        return silence_id
+
+    async def silences(self) -> list[Silence]:
+        payload = await self.http.get_json("/api/v2/silences")
+        try:
+            return [self._silence(item) for item in _list(payload, "silences")]
+        except ShapeError as exc:
+            raise self.http.error(f"unexpected silences: {exc}") from exc
+
+    async def expire_silence(self, silence_id: str) -> None:
+        if not silence_id or "/" in silence_id:
+            raise self.http.error(f"not a silence id: {silence_id!r}")
+        await self.http.request("DELETE", f"/api/v2/silence/{silence_id}")
+
+    def _silence(self, item: Any) -> Silence:
+        if not isinstance(item, dict):
+            raise ShapeError("a silence must be an object")
+        matchers = []
+        for raw in _list(item.get("matchers"), "matchers"):
+            if not isinstance(raw, dict):
+                raise ShapeError("a matcher must be an object")
+            regex, equal = bool(raw.get("isRegex")), raw.get("isEqual", True) is not False
+            op = {
+                (False, True): MatchOp.EQ,
+                (False, False): MatchOp.NE,
+                (True, True): MatchOp.RE,
+                (True, False): MatchOp.NRE,
+            }[(regex, equal)]
+            try:
+                matchers.append(Matcher.create(str(raw.get("name")), op, str(raw.get("value"))))
+            except MatcherError as exc:
+                raise ShapeError(str(exc)) from exc
+        status = item.get("status") or {}
+        return Silence(
+            id=str(item.get("id")),
+            source=self.name,
+            matchers=tuple(matchers),
+            starts_at=timestamp(item.get("startsAt"), "silence startsAt"),
+            ends_at=timestamp(item.get("endsAt"), "silence endsAt"),
+            created_by=optional_string(item.get("createdBy"), "createdBy"),
+            comment=optional_string(item.get("comment"), "comment"),
+            state=str(status.get("state", "")) if isinstance(status, dict) else "",
+        )
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ShapeError(f"{what} must be a list, got {type(value).__name__}")
+    return value
+
+
+__all__ = ["AlertmanagerSource", "SourceError", "normalise_alerts"]

@@ -1,0 +1,53 @@
+"""Checks shared by every source's normaliser.
+
+A malformed item fails the whole poll rather than being skipped: dropping one
+alert from a snapshot would resolve it, and garbage must never resolve anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from warroom.model.clock import parse_timestamp
+
+# A label or annotation value longer than this is cut (with a note); 1 MiB values
+# from a misbehaving exporter must not bloat every row and every screen.
+MAX_VALUE_CHARS = 16 * 1024
+
+
+class ShapeError(ValueError):
+    """The response is JSON but not the shape the source type promises."""
+
+
+def string_map(value: Any, what: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ShapeError(f"{what} must be an object, got {type(value).__name__}")
+    result: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(item, (str, int, float, bool)) or item is None:
+            raise ShapeError(f"{what}.{key} must be a string, got {type(item).__name__}")
+        text = item if isinstance(item, str) else str(item)
+        if len(text) > MAX_VALUE_CHARS:
+            text = text[:MAX_VALUE_CHARS] + f"… [cut: {len(text)} characters]"
+        result[str(key)] = text
+    return result
+
+
+def timestamp(value: Any, what: str) -> datetime:
+    if not isinstance(value, str):
+        raise ShapeError(f"{what} must be an RFC 3339 string, got {type(value).__name__}")
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise ShapeError(f"{what}: {exc}") from exc
+
+
+def optional_string(value: Any, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ShapeError(f"{what} must be a string, got {type(value).__name__}")
+    return value
