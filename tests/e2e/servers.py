@@ -168,3 +168,32 @@ scrape_configs:
     url = f"http://127.0.0.1:{port}"
     with running(args, url, tmp / "prometheus.log"):
         yield url
+
+
+@contextlib.contextmanager
+def moto_server(tmp: Path) -> Iterator[str]:
+    """moto's server standing in for the CloudWatch API (from the test extras)."""
+    import sys
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    log = tmp / "moto.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"moto_server exited:\n{log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/moto-api/", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"moto_server not ready:\n{log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

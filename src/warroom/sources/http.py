@@ -103,12 +103,20 @@ class HttpClient:
             raise self.error(f"invalid JSON: {exc}") from exc
 
     async def request(
-        self, method: str, path: str, params: Any = None, json_body: Any = None
+        self,
+        method: str,
+        path: str,
+        params: Any = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> bytes:
         url = self.url(path)
         timeout = self.settings.timeout.total_seconds()
         try:
-            async with self._client.stream(method, url, params=params, json=json_body) as resp:
+            async with self._client.stream(
+                method, url, params=params, json=json_body, content=content, headers=headers
+            ) as resp:
                 declared = resp.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
                     raise self.too_large()

@@ -56,6 +56,18 @@ SOURCE_TYPES: dict[str, SourceType] = {
     "prometheus": SourceType(
         "warroom.sources.prometheus", "PrometheusSource", options=dict(HTTP_OPTIONS)
     ),
+    "cloudwatch": SourceType(
+        "warroom.sources.cloudwatch",
+        "CloudWatchSource",
+        options={
+            **HTTP_OPTIONS,
+            "region": str,
+            "profile": str,
+            "endpoint_url": str,
+            "severity": str,
+        },
+        needs_url=False,
+    ),
 }
 
 
