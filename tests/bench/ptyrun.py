@@ -71,36 +71,39 @@ def visible_text(data: bytes) -> str:
     return _ESCAPES.sub(b"", data).decode("utf-8", errors="replace")
 
 
-def bytes_by_row(data: bytes) -> dict[int, int]:
-    """Attribute bytes to the screen row (1-based) the cursor was moved to before them.
+def runs(data: bytes) -> list[tuple[int, bytes]]:
+    """Split a stream at cursor moves: (row moved to, bytes from that move to the next).
 
-    Textual paints each changed run as `CUP row;col` followed by styles and text,
-    so this says which lines of the screen an update rewrote and how much each
-    cost. Bytes before the first move are counted under row 0 (mode switches,
-    cursor hiding, queries).
+    Textual paints each changed run of cells as `CUP row;col`, styles, text, so
+    this says which screen rows an update rewrote. Bytes before the first move
+    are under row 0 (mode switches, queries).
+    """
+    matches = list(_CUP.finditer(data))
+    starts = [0, *(m.start() for m in matches)]
+    ends = [*(m.start() for m in matches), len(data)]
+    rows = [0, *(int(m.group(1) or 1) for m in matches)]
+    return [(r, data[a:b]) for r, a, b in zip(rows, starts, ends, strict=True) if b > a]
+
+
+def bytes_by_row(data: bytes) -> dict[int, int]:
+    """Bytes written to each screen row (1-based).
+
+    A move that writes nothing visible (Textual parks the cursor after every
+    update) counts under row 0 with the other control bytes.
     """
     rows: dict[int, int] = {}
-    row = 0
-    pos = 0
-    for match in _CUP.finditer(data):
-        rows[row] = rows.get(row, 0) + match.start() - pos
-        row = int(match.group(1) or 1)
-        pos = match.start()
-    rows[row] = rows.get(row, 0) + len(data) - pos
-    return {r: n for r, n in rows.items() if n}
+    for row, run in runs(data):
+        key = row if visible_text(run) else 0
+        rows[key] = rows.get(key, 0) + len(run)
+    return rows
 
 
 def text_by_row(data: bytes) -> dict[int, str]:
     """The visible text written to each screen row (1-based), runs joined with '|'."""
     rows: dict[int, list[str]] = {}
-    row = 0
-    matches = list(_CUP.finditer(data))
-    starts = [0, *(m.end() for m in matches)]
-    ends = [m.start() for m in matches] + [len(data)]
-    row_numbers = [0, *(int(m.group(1) or 1) for m in matches)]
-    for row, start, end in zip(row_numbers, starts, ends, strict=True):
-        text = visible_text(data[start:end])
-        if text:
+    for row, run in runs(data):
+        text = visible_text(run)
+        if row and text:
             rows.setdefault(row, []).append(text)
     return {r: "|".join(parts) for r, parts in rows.items()}
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from tests.conftest import require_binary
 
 ALERTMANAGER_CONFIG = """

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
+
 from warroom.model import AlertState, Severity
 from warroom.model.matchers import parse_matchers
 from warroom.sources.alertmanager import AlertmanagerSource

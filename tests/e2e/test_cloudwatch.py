@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from tests.e2e.loopback import Reply, Request, loopback
 from tests.e2e.servers import moto_server
+
 from warroom.model import AlertState, Severity
 from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.cloudwatch import CloudWatchSource

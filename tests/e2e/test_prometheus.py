@@ -6,11 +6,10 @@ import asyncio
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-
 from tests.e2e.servers import alertmanager, prometheus
+
 from warroom.model import AlertState, Severity
 from warroom.sources.alertmanager import AlertmanagerSource
 from warroom.sources.base import SourceSpec
