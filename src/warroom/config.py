@@ -194,6 +194,11 @@ def _source(name: str, node: yaml.Node) -> SourceSpec:
                 f"unknown key {key!r} for source type {type_name} (known: {known})",
             )
         options[key] = _typed(name, value_node, expected, key)
+    if kind.check is not None:
+        try:
+            kind.check(options)
+        except ValueError as exc:
+            raise LocatedError(where(name, node), f"source {source_name!r}: {exc}") from exc
     return SourceSpec(name=source_name, type=type_name, interval=interval, url=url, options=options)
 
 

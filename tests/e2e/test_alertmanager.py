@@ -20,11 +20,14 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def am_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with alertmanager(tmp_path_factory.mktemp("am")) as url:
-        post_alerts(url, [
-            am_alert("DiskFull", "critical", instance="db-1", cluster="c1"),
-            am_alert("DiskFull", "warning", instance="db-2", cluster="c2"),
-            am_alert("TargetDown", "warning", instance="web-1", cluster="c1"),
-        ])
+        post_alerts(
+            url,
+            [
+                am_alert("DiskFull", "critical", instance="db-1", cluster="c1"),
+                am_alert("DiskFull", "warning", instance="db-2", cluster="c2"),
+                am_alert("TargetDown", "warning", instance="web-1", cluster="c1"),
+            ],
+        )
         wait_alert_count(url, 3)
         yield url
 
@@ -66,7 +69,10 @@ async def test_silence_create_list_expire_and_state(am_url: str) -> None:
         now = datetime.now(UTC)
         silence_id = await am.create_silence(
             parse_matchers('alertname="TargetDown", instance="web-1"'),
-            now, now + timedelta(minutes=30), "alice", "deploying web-1",
+            now,
+            now + timedelta(minutes=30),
+            "alice",
+            "deploying web-1",
         )
         silences = {s.id: s for s in await am.silences()}
         assert silences[silence_id].created_by == "alice"

@@ -50,8 +50,13 @@ async def test_alarms_in_alarm_state_from_moto(moto_url: str) -> None:
     client = botocore_client(moto_url)
     for name, instance in (("HighCPU", "i-1"), ("HighCPU-2", "i-2"), ("Quiet", "i-3")):
         client.put_metric_alarm(
-            AlarmName=name, MetricName="CPUUtilization", Namespace="AWS/EC2",
-            Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=80,
+            AlarmName=name,
+            MetricName="CPUUtilization",
+            Namespace="AWS/EC2",
+            Statistic="Average",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=80,
             ComparisonOperator="GreaterThanThreshold",
             Dimensions=[{"Name": "InstanceId", "Value": instance}],
             AlarmDescription=f"CPU high on {instance}",
@@ -153,11 +158,18 @@ async def test_garbage_xml_is_a_source_error() -> None:
 async def test_metric_data_from_moto(moto_url: str) -> None:
     client = botocore_client(moto_url)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    client.put_metric_data(Namespace="App", MetricData=[
-        {"MetricName": "Latency", "Dimensions": [{"Name": "Service", "Value": "api"}],
-         "Timestamp": now - timedelta(minutes=m), "Value": float(m)}
-        for m in range(1, 4)
-    ])
+    client.put_metric_data(
+        Namespace="App",
+        MetricData=[
+            {
+                "MetricName": "Latency",
+                "Dimensions": [{"Name": "Service", "Value": "api"}],
+                "Timestamp": now - timedelta(minutes=m),
+                "Value": float(m),
+            }
+            for m in range(1, 4)
+        ],
+    )
     source = cw(moto_url)
     try:
         series = await source.metric_data(

@@ -55,8 +55,9 @@ async def test_rules_and_query_range(stack: tuple[str, str]) -> None:
         assert next(r for r in rules if r.name == "AlwaysFiring").query == "vector(1)"
         now = datetime.now(UTC)
         series = await poll_until(
-            lambda: prom.query_range("up", now - timedelta(seconds=30), datetime.now(UTC),
-                                     timedelta(seconds=1)),
+            lambda: prom.query_range(
+                "up", now - timedelta(seconds=30), datetime.now(UTC), timedelta(seconds=1)
+            ),
             lambda s: bool(s) and len(s[0].points) >= 2,
         )
         assert series[0].labels["job"] == "self"

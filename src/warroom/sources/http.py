@@ -7,7 +7,9 @@ the 64 MiB cap"), never a traceback and never an empty list of alerts.
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import timedelta
@@ -163,12 +165,21 @@ class HttpClient:
 
 
 def _connect_reason(exc: httpx.ConnectError) -> str:
-    text = str(exc)
-    lowered = text.lower()
-    if "refused" in lowered:
+    """Name the cause a responder can act on; httpx's own text hides the errno."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "host not found"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS certificate rejected: {safe_text(cause.verify_message, 120)}"
+        if isinstance(cause, OSError) and cause.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return "host unreachable"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if "refused" in text:
         return "connection refused"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+    if "name or service not known" in text or "nodename nor servname" in text:
         return "host not found"
-    if "certificate" in lowered:
-        return f"TLS certificate rejected: {safe_text(text, 120)}"
-    return f"cannot connect: {safe_text(text, 120)}"
+    return f"cannot connect: {safe_text(exc, 120)}"

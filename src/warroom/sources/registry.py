@@ -8,8 +8,11 @@ httpx or botocore when it runs the demo).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from warroom.sources.jsonmap import check_options as check_http_json
 
 # Option names and types only: importing this module must not import httpx.
 HTTP_OPTIONS: dict[str, type | tuple[type, ...]] = {
@@ -33,6 +36,8 @@ class SourceType:
     factory: str
     options: dict[str, type | tuple[type, ...]] = field(default_factory=dict)
     needs_url: bool = True
+    # Raises ValueError for options that can never work; config adds file:line.
+    check: Callable[[Mapping[str, Any]], None] | None = None
 
 
 SOURCE_TYPES: dict[str, SourceType] = {
@@ -67,6 +72,22 @@ SOURCE_TYPES: dict[str, SourceType] = {
             "severity": str,
         },
         needs_url=False,
+    ),
+    "http-json": SourceType(
+        "warroom.sources.httpjson",
+        "HttpJsonSource",
+        options={
+            **HTTP_OPTIONS,
+            "items": str,
+            "fields": dict,
+            "labels": dict,
+            "annotations": dict,
+            "firing_values": list,
+            "pending_values": list,
+            "suppressed_values": list,
+            "resolved_values": list,
+        },
+        check=check_http_json,
     ),
 }
 
