@@ -11,7 +11,8 @@ import logging
 import random
 from datetime import timedelta
 
-from warroom.sources.base import Source, SourceError
+from warroom.engine.silences import expire_resolved_ack_silences
+from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import SnapshotResult, Store
 
 log = logging.getLogger(__name__)
@@ -53,5 +54,10 @@ async def poll_forever(store: Store, source: Source) -> None:
         started = asyncio.get_running_loop().time()
         result = await poll_once(store, source)
         failures = 0 if result is not None else failures + 1
+        if result is not None and isinstance(source, Silencer):
+            try:
+                await expire_resolved_ack_silences(store, source)
+            except Exception:
+                log.exception("expiring acknowledgement silences of %s failed", source.name)
         elapsed = asyncio.get_running_loop().time() - started
         await asyncio.sleep(max(0.0, next_delay(source.interval, failures) - elapsed))

@@ -7,23 +7,39 @@ in one transaction, so the story of an incident can never miss a step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
-from warroom.model import AlertKey, EventKind, Impact, IncidentStatus
+from warroom.engine.silences import keys_by_source, silence_acknowledged
+from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, TrackedAlert
+from warroom.model.clock import format_duration, utcnow
 from warroom.model.incident import Incident
+from warroom.model.matchers import Matcher
+from warroom.model.silence import Silence
+from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import Store
 
 MAX_TITLE = 200
 MAX_NOTE = 10_000
+MAX_SILENCE = timedelta(days=30)
 
 
 class ActionError(Exception):
     """An action that cannot be done as asked; the message says why, for the responder."""
 
 
+@dataclass(frozen=True, slots=True)
+class AckResult:
+    acknowledged: int
+    silenced: int = 0
+    failures: tuple[str, ...] = ()
+
+
 class Service:
-    def __init__(self, store: Store, actor: str) -> None:
+    def __init__(self, store: Store, actor: str, sources: Sequence[Source] = ()) -> None:
         self.store = store
         self.actor = actor
+        self.silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
 
     async def declare_incident(
         self,
@@ -125,10 +141,15 @@ class Service:
         async with self.store.transaction() as tx:
             return await tx.add_event(incident_id, EventKind.NOTE, self.actor, text)
 
-    async def acknowledge_alerts(self, keys: Sequence[AlertKey]) -> int:
-        """Acknowledge alerts that belong to no incident; returns how many changed."""
+    async def acknowledge_alerts(self, keys: Sequence[AlertKey]) -> AckResult:
+        """Acknowledge alerts that belong to no incident.
+
+        Where the source is set to `silence_on_ack`, each newly acknowledged alert
+        is also silenced there until it resolves.
+        """
         if not keys:
-            return 0
+            return AckResult(0)
+        already = {t.key for t in await self.store.alerts_by_key(keys) if t.acknowledged_by}
         async with self.store.transaction() as tx:
             count = await tx.acknowledge_alerts(keys, self.actor)
             if count:
@@ -139,7 +160,105 @@ class Service:
                     f"Acknowledged {count} alert(s)",
                     {"alerts": [str(k) for k in keys]},
                 )
-        return count
+        silenced, failures = 0, []
+        fresh = [k for k in keys if k not in already]
+        for source, group in keys_by_source(fresh).items():
+            silencer = self.silencers.get(source)
+            if silencer is None or not silencer.silence_on_ack:
+                continue
+            tracked = await self.store.alerts_by_key(group)
+            failed = await silence_acknowledged(self.store, silencer, tracked, self.actor)
+            silenced += len(tracked) - len(failed)
+            failures += failed
+        return AckResult(count, silenced, tuple(failures))
+
+    # -- silences at the source ---------------------------------------------------------------
+
+    async def silence(
+        self,
+        keys: Sequence[AlertKey],
+        matchers: Sequence[Matcher],
+        duration: timedelta,
+        comment: str,
+    ) -> list[str]:
+        """Silence at each selected alert's source; returns the silence ids."""
+        comment = comment.strip()
+        if not comment:
+            raise ActionError("a silence needs a comment: say why")
+        if not matchers:
+            raise ActionError("a silence needs at least one matcher")
+        if not timedelta(minutes=1) <= duration <= MAX_SILENCE:
+            raise ActionError("a silence lasts from 1m to 30d")
+        alerts = await self.store.alerts_by_key(keys)
+        if not alerts:
+            raise ActionError("no alerts to silence")
+        grouped: dict[str, list[TrackedAlert]] = {}
+        for tracked in alerts:
+            grouped.setdefault(tracked.key.source, []).append(tracked)
+        for source in grouped:
+            if source not in self.silencers:
+                raise ActionError(f"source {source!r} cannot silence (only Alertmanager can)")
+        now = utcnow()
+        ids = []
+        text = ", ".join(str(m) for m in matchers)
+        for source, group in grouped.items():
+            try:
+                silence_id = await self.silencers[source].create_silence(
+                    matchers, now, now + duration, self.actor, comment
+                )
+            except SourceError as exc:
+                raise ActionError(f"{source}: {exc.reason}") from exc
+            incidents = {t.incident_id for t in group}
+            incident = incidents.pop() if len(incidents) == 1 else None
+            async with self.store.transaction() as tx:
+                await tx.record_silence(
+                    source,
+                    silence_id,
+                    "manual",
+                    self.actor,
+                    now + duration,
+                    incident,
+                    [t.key for t in group],
+                )
+                await tx.add_event(
+                    incident,
+                    EventKind.SILENCED,
+                    self.actor,
+                    f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
+                    {"silence_id": silence_id, "matchers": text, "source": source},
+                )
+            ids.append(silence_id)
+        return ids
+
+    async def silences(self) -> tuple[list[Silence], list[str]]:
+        """Every silence of every silencing source, and one line per source that failed."""
+        found: list[Silence] = []
+        errors: list[str] = []
+        for silencer in self.silencers.values():
+            try:
+                found += await silencer.silences()
+            except SourceError as exc:
+                errors.append(str(exc))
+        return found, errors
+
+    async def expire_silence(self, source: str, silence_id: str) -> None:
+        silencer = self.silencers.get(source)
+        if silencer is None:
+            raise ActionError(f"source {source!r} cannot silence")
+        try:
+            await silencer.expire_silence(silence_id)
+        except SourceError as exc:
+            raise ActionError(f"{source}: {exc.reason}") from exc
+        record = await self.store.silence_record(source, silence_id)
+        async with self.store.transaction() as tx:
+            await tx.mark_silence_expired(source, silence_id)
+            await tx.add_event(
+                record.incident_id if record else None,
+                EventKind.SILENCE_EXPIRED,
+                self.actor,
+                f"Expired silence {silence_id} on {source}",
+                {"silence_id": silence_id, "source": source},
+            )
 
     async def _incident(self, incident_id: int) -> Incident:
         incident = await self.store.incident(incident_id)

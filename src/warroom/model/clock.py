@@ -69,6 +69,18 @@ def format_age(delta: timedelta) -> str:
     return f"{hours // 24}d{hours % 24:02d}h"
 
 
+def format_duration(value: timedelta) -> str:
+    """`1d2h`, `2h30m`, `45s`: a length of time as a responder writes it."""
+    seconds = int(value.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    if secs and not days and not hours:
+        parts.append(f"{secs}s")
+    return "".join(parts) or "0s"
+
+
 def format_local(value: datetime | None, with_date: bool = False) -> str:
     """A time in the responder's zone (the process's local zone, so TZ= works)."""
     if value is None:

@@ -146,3 +146,25 @@ def _value(text: str, pos: int) -> tuple[str, int]:
 
 def matches_all(matchers: list[Matcher], labels: Mapping[str, str]) -> bool:
     return all(m.matches(labels) for m in matchers)
+
+
+def matchers_for(label_sets: list[Mapping[str, str]]) -> list[Matcher]:
+    """Matchers that catch exactly these alerts, as a silence form's starting point.
+
+    Labels shared with one value become `=`; labels every alert has with
+    different values become an anchored alternation `=~"a|b"`; the rest are left
+    out (they would not match every alert).
+    """
+    if not label_sets:
+        return []
+    common = set(label_sets[0]).intersection(*label_sets[1:])
+    matchers = []
+    for name in sorted(common, key=lambda n: (n != "alertname", n)):
+        values = sorted({labels[name] for labels in label_sets})
+        if len(values) == 1:
+            matchers.append(Matcher.create(name, MatchOp.EQ, values[0]))
+        else:
+            matchers.append(
+                Matcher.create(name, MatchOp.RE, "|".join(re.escape(v) for v in values))
+            )
+    return matchers

@@ -18,6 +18,8 @@ class EventKind(StrEnum):
     NOTE = "note"
     ALERT_ADDED = "alert-added"
     ALERT_ACKNOWLEDGED = "alert-acknowledged"
+    SILENCED = "silenced"
+    SILENCE_EXPIRED = "silence-expired"
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,8 @@ class AlertmanagerSource:
         self.interval = spec.interval
         self.spec = spec
         self.filters = _filter_list(spec.options.get("filter"))
+        # Acknowledging in warroom silences the alert here until it resolves.
+        self.silence_on_ack = bool(spec.options.get("silence_on_ack", False))
         self.http = HttpClient(spec.name, HttpSettings.from_spec(spec))
 
     def _params(self) -> list[tuple[str, str]]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from warroom.model import Alert
+from warroom.model.matchers import Matcher
+from warroom.model.silence import Silence
 
 
 class SourceError(Exception):
@@ -38,3 +41,24 @@ class Source(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Silencer(Protocol):
+    """A source that can silence at the source (Alertmanager)."""
+
+    name: str
+    silence_on_ack: bool
+
+    async def create_silence(
+        self,
+        matchers: Sequence[Matcher],
+        starts_at: datetime,
+        ends_at: datetime,
+        created_by: str,
+        comment: str,
+    ) -> str: ...
+
+    async def silences(self) -> list[Silence]: ...
+
+    async def expire_silence(self, silence_id: str) -> None: ...

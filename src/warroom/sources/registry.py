@@ -56,6 +56,7 @@ SOURCE_TYPES: dict[str, SourceType] = {
             "receiver": str,
             "silenced": bool,
             "inhibited": bool,
+            "silence_on_ack": bool,
         },
     ),
     "prometheus": SourceType(

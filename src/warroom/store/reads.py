@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import aiosqlite
@@ -89,3 +91,40 @@ class ReadsMixin:
                     await cursor.fetchall()
                 )
             ]
+
+
+@dataclass(frozen=True, slots=True)
+class SilenceRecord:
+    source: str
+    silence_id: str
+    reason: str
+    created_by: str
+    incident_id: int | None
+    alerts: tuple[AlertKey, ...]
+
+
+class SilenceReads:
+    _reader: aiosqlite.Connection
+
+    async def silence_record(self, source: str, silence_id: str) -> SilenceRecord | None:
+        records = await self._silence_records("source = ? AND silence_id = ?", (source, silence_id))
+        return records[0] if records else None
+
+    async def open_ack_silences(self, source: str) -> list[SilenceRecord]:
+        return await self._silence_records(
+            "source = ? AND reason = 'ack' AND expired_at IS NULL", (source,)
+        )
+
+    async def _silence_records(self, where: str, params: tuple[object, ...]) -> list[SilenceRecord]:
+        async with self._reader.execute(
+            "SELECT source, silence_id, reason, created_by, incident_id, alerts FROM silences"
+            f" WHERE {where}",
+            params,
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            SilenceRecord(
+                src, sid, reason, by, inc, tuple(AlertKey.parse(k) for k in json.loads(a))
+            )
+            for src, sid, reason, by, inc, a in rows
+        ]

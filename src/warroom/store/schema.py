@@ -87,6 +87,23 @@ MIGRATIONS: tuple[str, ...] = (
         alert_count INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 2: silences warroom created, so expiring one finds its incident, and an
+    # acknowledgement's silence can be expired when its alert resolves.
+    """
+    CREATE TABLE silences (
+        source TEXT NOT NULL,
+        silence_id TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('manual', 'ack')),
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        ends_at REAL NOT NULL,
+        incident_id INTEGER REFERENCES incidents (id),
+        alerts TEXT NOT NULL DEFAULT '[]',
+        expired_at REAL,
+        PRIMARY KEY (source, silence_id)
+    );
+    CREATE INDEX silences_open_ack ON silences (source) WHERE reason = 'ack' AND expired_at IS NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -67,7 +67,51 @@ _INCIDENT_FIELDS = frozenset(
 )
 
 
-class Tx:
+class SilenceRecords:
+    """Write primitives for silences warroom created (mixed into Tx)."""
+
+    _db: aiosqlite.Connection
+    _now_epoch: float | None
+
+    def touch(self, entity: str, entity_id: object) -> None:
+        raise NotImplementedError
+
+    async def record_silence(
+        self,
+        source: str,
+        silence_id: str,
+        reason: str,
+        actor: str,
+        ends_at: datetime,
+        incident_id: int | None,
+        alerts: Iterable[AlertKey],
+    ) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO silences (source, silence_id, reason, created_by, created_at,"
+            " ends_at, incident_id, alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                source,
+                silence_id,
+                reason,
+                actor,
+                self._now_epoch,
+                to_epoch(ends_at),
+                incident_id,
+                dumps([str(k) for k in alerts]),
+            ),
+        )
+        self.touch("silence", f"{source}/{silence_id}")
+
+    async def mark_silence_expired(self, source: str, silence_id: str) -> None:
+        await self._db.execute(
+            "UPDATE silences SET expired_at = ? WHERE source = ? AND silence_id = ?"
+            " AND expired_at IS NULL",
+            (self._now_epoch, source, silence_id),
+        )
+        self.touch("silence", f"{source}/{silence_id}")
+
+
+class Tx(SilenceRecords):
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
         self._db = db
         self.now = now

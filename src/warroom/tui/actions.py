@@ -6,8 +6,11 @@ the action itself always goes through the service API.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
+from textual.widgets import DataTable
 
 from warroom.model import Impact
 from warroom.tui.context import console
@@ -25,14 +28,27 @@ INCIDENT_BINDINGS: list[BindingType] = [
 ]
 
 
-class IncidentActions(Widget):
-    """Mixin-by-inheritance for views whose keys act on incidents."""
+class View(Widget):
+    """A tab's content: built when first shown, reloaded when its data changed."""
 
-    def target_incidents(self) -> list[int]:
-        raise NotImplementedError
+    # Views drawn from the sources rather than the store cannot learn of changes
+    # through the feed; they reload each time they are shown.
+    RELOAD_WHEN_SHOWN: ClassVar[bool] = False
 
     async def reload(self) -> None:
-        """Fetch this view's data from the store and show it."""
+        """Fetch this view's data and show it."""
+        raise NotImplementedError
+
+    def focus_content(self) -> None:
+        for table in self.query(DataTable):
+            table.focus()
+            return
+
+
+class IncidentActions(View):
+    """Views whose keys act on incidents."""
+
+    def target_incidents(self) -> list[int]:
         raise NotImplementedError
 
     def _no_target(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,11 +13,12 @@ from textual.widgets import DataTable, Input
 
 from warroom.model import AlertKey, Impact, Severity, TrackedAlert
 from warroom.model.clock import format_age, utcnow
+from warroom.model.matchers import Matcher, matchers_for
 from warroom.model.text import safe_text
 from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
-from warroom.tui.dialogs import AlertDetailScreen, DeclareScreen
+from warroom.tui.dialogs import AlertDetailScreen, DeclareScreen, SilenceScreen
 from warroom.tui.table import KeyedTable
 
 _DEFAULT_IMPACT = {
@@ -44,6 +46,7 @@ class AlertsView(IncidentActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         Binding("i", "declare", "Declare", id="alerts.declare"),
+        Binding("s", "silence", "Silence", id="alerts.silence"),
         Binding("space", "select", "Select", id="alerts.select"),
         Binding("slash", "filter", "Filter", id="alerts.filter"),
         Binding("enter", "open", "Open", id="alerts.open"),
@@ -146,9 +149,18 @@ class AlertsView(IncidentActions):
             return
         loose = [t.key for t in targets if t.incident_id is None]
         if loose:
-            count = await console(self).perform(console(self).service.acknowledge_alerts(loose))
-            if count is not None:
-                self.notify(f"Acknowledged {count} alert(s)" if count else "Already acknowledged")
+            result = await console(self).perform(console(self).service.acknowledge_alerts(loose))
+            if result is not None:
+                message = (
+                    f"Acknowledged {result.acknowledged} alert(s)"
+                    if result.acknowledged
+                    else "Already acknowledged"
+                )
+                if result.silenced:
+                    message += f", silenced {result.silenced} until resolved"
+                self.notify(message)
+                for failure in result.failures:
+                    self.notify(f"Silence failed: {failure}", severity="warning", markup=False)
         if self.target_incidents():
             await super().action_acknowledge()
         self.selected.clear()
@@ -215,6 +227,28 @@ class AlertsView(IncidentActions):
             console(self).open_incident(tracked.incident_id)
         else:
             self.app.push_screen(AlertDetailScreen(tracked))
+
+    def action_silence(self) -> None:
+        targets = self.target_alerts()
+        if not targets:
+            self.notify("No alert under the cursor.", severity="warning")
+            return
+        keys = [t.key for t in targets]
+        prefill = ", ".join(str(m) for m in matchers_for([t.alert.labels for t in targets]))
+        sources = ", ".join(sorted({k.source for k in keys}))
+
+        async def create(answer: tuple[list[Matcher], timedelta, str] | None) -> None:
+            if answer is None:
+                return
+            matchers, duration, comment = answer
+            ids = await console(self).perform(
+                console(self).service.silence(keys, matchers, duration, comment)
+            )
+            if ids:
+                self.notify(f"Silenced: {', '.join(ids)}", markup=False)
+                self.selected.clear()
+
+        self.app.push_screen(SilenceScreen(prefill, len(keys), sources), create)
 
     def action_declare(self) -> None:
         targets = self.target_alerts()

@@ -23,7 +23,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from warroom.config import Config
 from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
 from warroom.store import Store
-from warroom.tui.actions import IncidentActions
+from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
 from warroom.tui.status import StatusBar
@@ -36,7 +36,12 @@ TABS: dict[str, str] = {
     "incidents": "Incidents",
     "incident": "Incident",
     "timeline": "Timeline",
+    "silences": "Silences",
+    "sources": "Sources",
 }
+# Tabs drawn from the store alone; Silences asks the sources, so it reloads
+# only when a silence changed or it is shown.
+DATA_TABS = ("alerts", "incidents", "incident", "timeline")
 STATUS_REFRESH_SECONDS = 5.0
 
 
@@ -88,6 +93,10 @@ class WarroomApp(App[None]):
         return self._store
 
     @property
+    def source_names(self) -> list[str]:
+        return [s.name for s in self.config.sources]
+
+    @property
     def service(self) -> Service:
         assert self._service is not None
         return self._service
@@ -130,16 +139,16 @@ class WarroomApp(App[None]):
         yield StatusBar()
         yield Footer()
 
-    def view(self, tab: str) -> IncidentActions | None:
+    def view(self, tab: str) -> View | None:
         found = self.query(f"#view-{tab}")
-        return found.first(IncidentActions) if found else None
+        return found.first(View) if found else None
 
-    def _build_view(self, tab: str) -> IncidentActions:
+    def _build_view(self, tab: str) -> View:
         """Hidden tabs are built when first shown: the first frame pays only for Alerts."""
         existing = self.view(tab)
         if existing is not None:
             return existing
-        view: IncidentActions
+        view: View
         if tab == "incidents":
             from warroom.tui.incidents_view import IncidentsView
 
@@ -148,18 +157,28 @@ class WarroomApp(App[None]):
             from warroom.tui.incident_view import IncidentView
 
             view = IncidentView(id="view-incident")
-        else:
+        elif tab == "timeline":
             from warroom.tui.timeline_view import TimelineView
 
             view = TimelineView(id="view-timeline")
+        elif tab == "silences":
+            from warroom.tui.silences_view import SilencesView
+
+            view = SilencesView(id="view-silences")
+        else:
+            from warroom.tui.sources_view import SourcesView
+
+            view = SourcesView(id="view-sources")
         self.query_one(f"TabPane#{tab}", TabPane).mount(view)
         return view
 
     async def on_mount(self) -> None:
         self._store = await Store.open(self.config.database)
-        self._service = Service(self._store, self.actor)
+        # Sources are built in every console, polling or not: silences and other
+        # actions at the source work from any console; only the lease holder polls.
+        self.engine = Engine.from_specs(self._store, self.config.sources, self.identity)
+        self._service = Service(self._store, self.actor, self.engine.sources)
         if self.run_engine:
-            self.engine = Engine.from_specs(self._store, self.config.sources, self.identity)
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
         self.run_worker(self._follow_feed(), name="feed", group="feed", exit_on_error=False)
         self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
@@ -172,8 +191,9 @@ class WarroomApp(App[None]):
     async def on_unmount(self) -> None:
         self.workers.cancel_all()
         if self.engine is not None:
-            with contextlib.suppress(Exception):
-                await self._store.release_lease(self.identity) if self._store else None
+            if self.run_engine and self._store is not None:
+                with contextlib.suppress(Exception):
+                    await self._store.release_lease(self.identity)
             await self.engine.close()
         if self._store is not None:
             await self._store.close()
@@ -184,32 +204,34 @@ class WarroomApp(App[None]):
         async for batch in self.store.watch():
             entities = {c.entity for c in batch}
             if entities & {"alerts", "incident"}:
-                self._stale.update(TABS)
+                self._stale.update(DATA_TABS)
             if "timeline" in entities:
                 self._stale.update(("incident", "timeline"))
+            if "silence" in entities:
+                self._stale.add("silences")
             if entities & {"source", "lease"}:
+                self._stale.add("sources")
                 await self._refresh_status()
-            await self.reload_visible()
+            await self._activate(self.query_one(TabbedContent).active, focus=False)
 
     async def reload_visible(self) -> None:
-        self._stale.update(TABS)
+        """After a user action: show its effect now, without waiting for the feed."""
+        self._stale.update(DATA_TABS)
         await self._activate(self.query_one(TabbedContent).active, focus=False)
 
     async def _activate(self, tab: str, focus: bool = True) -> None:
         view = self._build_view(tab) if tab in TABS else None
         if view is None:
             return
-        if tab in self._stale:
+        if tab in self._stale or (focus and view.RELOAD_WHEN_SHOWN):
             self._stale.discard(tab)
-            with contextlib.suppress(Exception):
+            try:
                 await view.reload()
+            except Exception as exc:
+                log.exception("reloading the %s tab failed", tab)
+                self.notify(f"Could not load {TABS[tab]}: {exc}", severity="error", markup=False)
         if focus:
-            focus_content = getattr(view, "focus_content", None)
-            if focus_content is not None:
-                focus_content()
-            else:
-                with contextlib.suppress(Exception):
-                    view.query_one("DataTable").focus()
+            view.focus_content()
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:

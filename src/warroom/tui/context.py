@@ -15,6 +15,7 @@ class Console(Protocol):
     store: Store
     service: Service
     current_incident: int | None
+    source_names: list[str]
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
         """Run a service action; errors become a notification, not a crash."""

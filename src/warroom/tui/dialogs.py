@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,7 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from warroom.model import Impact, TrackedAlert
-from warroom.model.clock import format_local
+from warroom.model.clock import format_local, parse_duration
+from warroom.model.matchers import Matcher, MatcherError, parse_matchers
 from warroom.model.text import safe_text
 
 
@@ -144,4 +146,77 @@ class AlertDetailScreen(ModalScreen[None]):
             yield Label(Text("escape close", style="dim"))
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no for actions others feel (expiring a silence pages people again)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self._question, style="bold"))
+            yield Label(Text("enter/y yes · escape/n no", style="dim"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class SilenceScreen(ModalScreen[tuple[list[Matcher], timedelta, str] | None]):
+    """Matchers prefilled from the alerts' labels (editable), a duration and a reason."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel")
+    ]
+
+    def __init__(self, matchers: str, count: int, sources: str) -> None:
+        super().__init__()
+        self._matchers = matchers
+        self._count = count
+        self._sources = sources
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(
+                Text(f"Silence {self._count} alert(s) at {safe_text(self._sources)}", style="bold")
+            )
+            yield Label("Matchers (Alertmanager syntax)")
+            yield _input(self._matchers, id="matchers")
+            yield Label("For (e.g. 30m, 2h, 1d)")
+            yield _input("2h", id="duration", max_length=12)
+            yield Label("Comment (why; required)")
+            yield _input("", id="comment", max_length=500)
+            yield Label(Text("enter silence · tab next field · escape cancel", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#comment", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            matchers = parse_matchers(self.query_one("#matchers", Input).value)
+        except MatcherError as exc:
+            self.notify(f"Matchers: {exc}", severity="warning", markup=False)
+            return
+        try:
+            duration = parse_duration(self.query_one("#duration", Input).value)
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        comment = self.query_one("#comment", Input).value.strip()
+        if not comment:
+            self.notify("Say why in the comment.", severity="warning")
+            self.query_one("#comment", Input).focus()
+            return
+        self.dismiss((matchers, duration, comment))
+
+    def action_cancel(self) -> None:
         self.dismiss(None)

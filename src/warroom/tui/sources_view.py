@@ -1,0 +1,71 @@
+"""The Sources tab: each source's health, so "no alerts" is never mistaken for "all fine"."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+
+from warroom.model.clock import format_age, format_duration, format_local, utcnow
+from warroom.tui import cells
+from warroom.tui.actions import View
+from warroom.tui.context import console
+from warroom.tui.table import KeyedTable
+
+
+class SourcesView(View):
+    def compose(self) -> ComposeResult:
+        table = KeyedTable(id="sources-table")
+        table.add_column(" ", key="mark", width=2)
+        table.add_column("SOURCE", key="name", width=10)
+        table.add_column("HEALTH", key="health", width=9)
+        table.add_column("LAST OK", key="ok", width=9)
+        table.add_column("ALERTS", key="alerts", width=7)
+        table.add_column("EVERY", key="interval", width=6)
+        table.add_flex_column("LAST ERROR", key="error")
+        yield table
+
+    async def reload(self) -> None:
+        health = {h.name: h for h in await console(self).store.source_health()}
+        now = utcnow()
+        rows = []
+        for name in sorted(set(health) | set(console(self).source_names)):
+            h = health.get(name)
+            if h is None:
+                rows.append(
+                    (
+                        name,
+                        (
+                            cells.RowMark(" "),
+                            cells.plain(name, 9),
+                            Text("… waiting", style="dim"),
+                            Text("-"),
+                            Text("-"),
+                            Text("-"),
+                            Text(""),
+                        ),
+                    )
+                )
+                continue
+            stale = h.is_stale(now)
+            age = h.age(now)
+            rows.append(
+                (
+                    name,
+                    (
+                        cells.RowMark(" "),
+                        cells.plain(name, 9),
+                        Text("✗ stale", style="bold red") if stale else Text("✓ ok", style="green"),
+                        Text(format_age(age) if age is not None else "never", no_wrap=True),
+                        Text(str(h.alert_count), no_wrap=True),
+                        Text(format_duration(h.interval), no_wrap=True),
+                        cells.plain(
+                            f"{h.last_error} ({format_local(h.last_attempt)}, {h.failures}x)"
+                            if h.last_error
+                            else "",
+                            300,
+                            style="red",
+                        ),
+                    ),
+                )
+            )
+        self.query_one("#sources-table", KeyedTable).sync(rows)

@@ -1,0 +1,118 @@
+"""Silences from the console against a real Alertmanager, checked with amtool."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tests.conftest import require_binary
+from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
+
+from warroom.config import Config
+from warroom.model import AlertState
+from warroom.sources.base import SourceSpec
+from warroom.tui.app import WarroomApp
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def am_url(tmp_path: Path) -> Iterator[str]:
+    with alertmanager(tmp_path / "am") as url:
+        post_alerts(
+            url,
+            [
+                am_alert("DiskFull", "critical", instance="db-1"),
+                am_alert("TargetDown", "warning", instance="web-1"),
+            ],
+        )
+        wait_alert_count(url, 2)
+        yield url
+
+
+def amtool_silences(url: str, expired: bool = False) -> list[dict[str, object]]:
+    amtool = require_binary("amtool", "prometheus-alertmanager")
+    args = [amtool, f"--alertmanager.url={url}", "silence", "query", "-o", "json"]
+    if expired:
+        args.append("--expired")
+    out = subprocess.run(args, capture_output=True, text=True, timeout=30, check=True).stdout
+    result: list[dict[str, object]] = json.loads(out or "[]")
+    return result
+
+
+def console(tmp_path: Path, url: str, **options: object) -> WarroomApp:
+    spec = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=url, options=options)
+    return WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
+
+
+async def until(predicate: Callable[[], object], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def test_silence_from_console_and_expire_it(tmp_path: Path, am_url: str) -> None:
+    app = console(tmp_path, am_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        view = app.query_one("#view-alerts")
+        await until(lambda: len(view.alerts) == 2)  # type: ignore[attr-defined]
+        table = view.table  # type: ignore[attr-defined]
+        web = next(k for k, t in view.alerts.items() if t.alert.labels["instance"] == "web-1")  # type: ignore[attr-defined]
+        table.move_cursor(row=table.get_row_index(web))
+        await pilot.press("s")
+        await pilot.pause()
+        matchers = app.screen.query_one("#matchers").value  # type: ignore[attr-defined]
+        assert 'instance="web-1"' in matchers and 'alertname="TargetDown"' in matchers
+        await pilot.press(*"deploying web-1", "enter")
+        await until(lambda: len(amtool_silences(am_url)) == 1)
+        (silence,) = amtool_silences(am_url)
+        assert silence["createdBy"] == "alice"
+        assert silence["comment"] == "deploying web-1"
+        events = await app.store.timeline(None)
+        assert any(e.kind.value == "silenced" and "deploying web-1" in e.text for e in events)
+
+        await pilot.press("f5")
+        await until(
+            lambda: app.query("#silences-table") and app.query_one("#silences-table").row_count == 1
+        )
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(lambda: not amtool_silences(am_url))
+        assert [s["id"] for s in amtool_silences(am_url, expired=True)] == [silence["id"]]
+        events = await app.store.timeline(None)
+        assert any(e.kind.value == "silence-expired" and e.actor == "alice" for e in events)
+
+
+async def test_acknowledge_silences_until_resolved(tmp_path: Path, am_url: str) -> None:
+    app = console(tmp_path, am_url, silence_on_ack=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        view = app.query_one("#view-alerts")
+        await until(lambda: len(view.alerts) == 2)  # type: ignore[attr-defined]
+        table = view.table  # type: ignore[attr-defined]
+        db = next(k for k, t in view.alerts.items() if t.alert.labels["instance"] == "db-1")  # type: ignore[attr-defined]
+        table.move_cursor(row=table.get_row_index(db))
+        await pilot.press("a")
+        await until(lambda: len(amtool_silences(am_url)) == 1)
+        (silence,) = amtool_silences(am_url)
+        assert silence["createdBy"] == "alice"
+        assert str(silence["comment"]).endswith("expires when the alert resolves")
+        # the alert shows as silenced at the source once Alertmanager applies it
+        await until(lambda: view.alerts[db].alert.state is AlertState.SUPPRESSED)  # type: ignore[attr-defined]
+
+        resolved = am_alert("DiskFull", "critical", instance="db-1")
+        resolved["endsAt"] = datetime.now(UTC).isoformat()
+        post_alerts(am_url, [resolved])
+        await until(lambda: not amtool_silences(am_url), seconds=20)
+        events = await app.store.timeline(None)
+        assert any(e.kind.value == "silence-expired" and e.actor == "warroom" for e in events)
