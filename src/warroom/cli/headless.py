@@ -8,19 +8,19 @@ import logging
 import signal
 import sys
 
-from warroom.cli.output import print_json_line, print_table
+from warroom.cli.output import json_line, print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert
 from warroom.model.clock import format_age, utcnow
 from warroom.sources.base import SourceError
 from warroom.sources.registry import build_source
-from warroom.store import Store
 
 log = logging.getLogger("warroom")
 
 
 async def run_engine(config: Config, once: bool) -> int:
     from warroom.engine import Engine, process_identity
+    from warroom.store import Store
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -91,26 +91,29 @@ async def run_alerts(config: Config, as_json: bool) -> int:
             failed = True
             print(f"warroom: {result}", file=sys.stderr)
             continue
-        for alert in sorted(result, key=lambda a: (a.severity.rank, a.starts_at)):
-            if as_json:
-                print_json_line(alert_json(alert))
-            else:
-                rows.append(
-                    (
-                        alert.severity.value,
-                        alert.name,
-                        alert.source,
-                        format_age(now - alert.starts_at),
-                        alert.state.value,
-                        alert.summary,
-                    )
+        ordered = sorted(result, key=lambda a: (a.severity.rank, a.starts_at))
+        if as_json:
+            sys.stdout.write("".join(json_line(alert_json(a)) for a in ordered))
+            continue
+        for alert in ordered:
+            rows.append(
+                (
+                    alert.severity.value,
+                    alert.name,
+                    alert.source,
+                    format_age(now - alert.starts_at),
+                    alert.state.value,
+                    alert.summary,
                 )
+            )
     if not as_json:
         print_table(("SEVERITY", "NAME", "SOURCE", "AGE", "STATE", "SUMMARY"), rows)
     return 1 if failed else 0
 
 
 async def run_incidents(config: Config, as_json: bool, include_all: bool) -> int:
+    from warroom.store import Store
+
     store = await Store.open(config.database)
     try:
         incidents = await store.incidents(include_resolved=include_all)

@@ -9,10 +9,16 @@ from typing import Any
 
 from warroom.model.text import escape_json_output, safe_text
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def json_line(obj: dict[str, Any]) -> str:
+    return escape_json_output(_ENCODER.encode(obj)) + "\n"
+
 
 def print_json_line(obj: dict[str, Any]) -> None:
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
-    sys.stdout.write(escape_json_output(text) + "\n")
+    sys.stdout.write(json_line(obj))
 
 
 def print_table(

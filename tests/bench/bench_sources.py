@@ -1,0 +1,121 @@
+"""Source speed against a real Alertmanager holding N alerts (prints figures, asserts nothing).
+
+    python tests/bench/bench_sources.py [--sizes 10000,50000] [--runs 5]
+
+For each size: `warroom alerts --json` as a whole process vs `amtool alert query
+-o json` (medians), an httpx GET + json.loads in-process, and one engine poll
+cycle (fetch, parse, normalise, diff, store) first and unchanged, with the ratio
+to GET + parse, alert rows written, and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count  # noqa: E402
+
+from warroom.engine.poller import poll_once  # noqa: E402
+from warroom.sources.alertmanager import AlertmanagerSource  # noqa: E402
+from warroom.sources.base import SourceSpec  # noqa: E402
+from warroom.store import Store  # noqa: E402
+
+
+def timed_process(args: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+async def get_parse(url: str, runs: int) -> float:
+    times = []
+    async with httpx.AsyncClient(timeout=120) as client:
+        for _ in range(runs):
+            started = time.perf_counter()
+            resp = await client.get(f"{url}/api/v2/alerts")
+            json.loads(resp.content)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+async def engine_cycles(url: str, db: Path, runs: int) -> tuple[float, int, float, int]:
+    store = await Store.open(db)
+    source = AlertmanagerSource(SourceSpec("am", "alertmanager", url=url,
+                                           options={"timeout": "120s"}))
+    try:
+        started = time.perf_counter()
+        first = await poll_once(store, source)
+        first_s = time.perf_counter() - started
+        assert first is not None
+        times, written = [], 0
+        for _ in range(runs):
+            started = time.perf_counter()
+            again = await poll_once(store, source)
+            times.append(time.perf_counter() - started)
+            assert again is not None
+            written += again.rows_written
+        return first_s, first.rows_written, statistics.median(times), written
+    finally:
+        await source.close()
+        await store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,50000")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    amtool = "amtool"
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp, alertmanager(Path(tmp) / "am") as url:
+            alerts = [
+                am_alert(f"Bench{i % 50}", ("critical", "warning", "info")[i % 3],
+                         instance=f"host-{i}.example:9100", cluster=f"c{i % 7}",
+                         job="node", team=f"team-{i % 13}")
+                for i in range(size)
+            ]
+            post_alerts(url, alerts)
+            wait_alert_count(url, size, seconds=120)
+            cfg = Path(tmp) / "config.yaml"
+            cfg.write_text(f"sources:\n  - name: am\n    type: alertmanager\n    url: {url}\n"
+                           "    timeout: 120s\n")
+            env_db = ["--db", str(Path(tmp) / "cli.db")]
+            am_s = timed_process([amtool, f"--alertmanager.url={url}", "alert", "query",
+                                  "-o", "json"], args.runs)
+            wr_s = timed_process([sys.executable, "-m", "warroom", "--config", str(cfg),
+                                  *env_db, "alerts", "--json"], args.runs)
+            gp_s = asyncio.run(get_parse(url, args.runs))
+            first_s, first_rows, again_s, again_rows = asyncio.run(
+                engine_cycles(url, Path(tmp) / "engine.db", args.runs)
+            )
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"== {size:,} alerts in a real Alertmanager (medians of {args.runs})")
+            print(f"amtool alert query -o json        {am_s:7.3f} s")
+            print(f"warroom alerts --json (process)   {wr_s:7.3f} s   ({wr_s / am_s:.2f}x amtool)")
+            print(f"httpx GET + json.loads            {gp_s:7.3f} s")
+            print(f"engine poll, first pass           {first_s:7.3f} s   {first_rows:,} rows written")
+            print(f"engine poll, unchanged            {again_s:7.3f} s   {again_rows:,} rows written"
+                  f"   ({again_s / gp_s:.2f}x GET+parse)")
+            print(f"peak RSS of this process          {rss:7.1f} MiB")
+            sys.stdout.flush()
+    os.environ.pop("WARROOM_BENCH", None)
+
+
+if __name__ == "__main__":
+    main()
