@@ -82,6 +82,9 @@ def load_config(path: Path | None, *, required: bool = False) -> Config:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from exc
     try:
         return _parse(path, text)
     except LocatedError as exc:
@@ -218,6 +221,9 @@ def _typed(name: str, node: yaml.Node, expected: type | tuple[type, ...], key: s
     if allowed == (str,):
         return _string(name, node)
     value = _plain(name, node)
+    if isinstance(value, str) and str not in allowed and "$" in str(getattr(node, "value", "")):
+        # `${ENV}` always yields text; read it as YAML would read a literal here
+        value = yaml.safe_load(value) if value.strip() else None
     if float in allowed and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     ok = isinstance(value, allowed) and (bool in allowed or not isinstance(value, bool))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -56,8 +55,9 @@ async def get_parse(url: str, runs: int) -> float:
 
 async def engine_cycles(url: str, db: Path, runs: int) -> tuple[float, int, float, int]:
     store = await Store.open(db)
-    source = AlertmanagerSource(SourceSpec("am", "alertmanager", url=url,
-                                           options={"timeout": "120s"}))
+    source = AlertmanagerSource(
+        SourceSpec("am", "alertmanager", url=url, options={"timeout": "120s"})
+    )
     try:
         started = time.perf_counter()
         first = await poll_once(store, source)
@@ -85,21 +85,40 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp, alertmanager(Path(tmp) / "am") as url:
             alerts = [
-                am_alert(f"Bench{i % 50}", ("critical", "warning", "info")[i % 3],
-                         instance=f"host-{i}.example:9100", cluster=f"c{i % 7}",
-                         job="node", team=f"team-{i % 13}")
+                am_alert(
+                    f"Bench{i % 50}",
+                    ("critical", "warning", "info")[i % 3],
+                    instance=f"host-{i}.example:9100",
+                    cluster=f"c{i % 7}",
+                    job="node",
+                    team=f"team-{i % 13}",
+                )
                 for i in range(size)
             ]
             post_alerts(url, alerts)
             wait_alert_count(url, size, seconds=120)
             cfg = Path(tmp) / "config.yaml"
-            cfg.write_text(f"sources:\n  - name: am\n    type: alertmanager\n    url: {url}\n"
-                           "    timeout: 120s\n")
+            cfg.write_text(
+                f"sources:\n  - name: am\n    type: alertmanager\n    url: {url}\n"
+                "    timeout: 120s\n"
+            )
             env_db = ["--db", str(Path(tmp) / "cli.db")]
-            am_s = timed_process([amtool, f"--alertmanager.url={url}", "alert", "query",
-                                  "-o", "json"], args.runs)
-            wr_s = timed_process([sys.executable, "-m", "warroom", "--config", str(cfg),
-                                  *env_db, "alerts", "--json"], args.runs)
+            am_s = timed_process(
+                [amtool, f"--alertmanager.url={url}", "alert", "query", "-o", "json"], args.runs
+            )
+            wr_s = timed_process(
+                [
+                    sys.executable,
+                    "-m",
+                    "warroom",
+                    "--config",
+                    str(cfg),
+                    *env_db,
+                    "alerts",
+                    "--json",
+                ],
+                args.runs,
+            )
             gp_s = asyncio.run(get_parse(url, args.runs))
             first_s, first_rows, again_s, again_rows = asyncio.run(
                 engine_cycles(url, Path(tmp) / "engine.db", args.runs)
@@ -109,12 +128,15 @@ def main() -> None:
             print(f"amtool alert query -o json        {am_s:7.3f} s")
             print(f"warroom alerts --json (process)   {wr_s:7.3f} s   ({wr_s / am_s:.2f}x amtool)")
             print(f"httpx GET + json.loads            {gp_s:7.3f} s")
-            print(f"engine poll, first pass           {first_s:7.3f} s   {first_rows:,} rows written")
-            print(f"engine poll, unchanged            {again_s:7.3f} s   {again_rows:,} rows written"
-                  f"   ({again_s / gp_s:.2f}x GET+parse)")
+            print(
+                f"engine poll, first pass           {first_s:7.3f} s   {first_rows:,} rows written"
+            )
+            print(
+                f"engine poll, unchanged            {again_s:7.3f} s   {again_rows:,} rows written"
+                f"   ({again_s / gp_s:.2f}x GET+parse)"
+            )
             print(f"peak RSS of this process          {rss:7.1f} MiB")
             sys.stdout.flush()
-    os.environ.pop("WARROOM_BENCH", None)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,19 @@ async def run_engine(config: Config, once: bool) -> int:
     engine = Engine.from_specs(store, config.sources, process_identity())
     try:
         if once:
-            results = await engine.run_once()
+            # one cycle is still polling: never beside a running engine
+            if not await store.try_acquire_lease(engine.holder, engine.lease_ttl):
+                lease = await store.lease()
+                holder = lease.holder if lease else "another process"
+                print(
+                    f"warroom: {holder} holds the engine lease and polls; not polling beside it",
+                    file=sys.stderr,
+                )
+                return 1
+            try:
+                results = await engine.run_once()
+            finally:
+                await store.release_lease(engine.holder)
             failed = [name for name, r in results.items() if r is None]
             for name, result in results.items():
                 if result is None:

@@ -12,6 +12,7 @@ import random
 from datetime import timedelta
 
 from warroom.engine.silences import expire_resolved_ack_silences
+from warroom.model.text import safe_text
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import SnapshotResult, Store
 
@@ -30,12 +31,19 @@ async def poll_once(store: Store, source: Source) -> SnapshotResult | None:
         log.exception("source %s crashed", source.name)
         reason = f"internal error: {type(exc).__name__}: {exc}"
     else:
+        try:
+            async with store.transaction() as tx:
+                result = await tx.apply_snapshot(source.name, alerts)
+                await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
+            return result
+        except Exception as exc:  # the snapshot could not be stored: say so, keep polling
+            log.exception("storing the snapshot of %s failed", source.name)
+            reason = f"internal error storing alerts: {type(exc).__name__}: {exc}"
+    try:
         async with store.transaction() as tx:
-            result = await tx.apply_snapshot(source.name, alerts)
-            await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
-        return result
-    async with store.transaction() as tx:
-        await tx.record_poll(source.name, interval, ok=False, error=reason[:500])
+            await tx.record_poll(source.name, interval, ok=False, error=safe_text(reason, 500))
+    except Exception:
+        log.exception("recording the failure of %s failed", source.name)
     return None
 
 

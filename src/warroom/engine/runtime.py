@@ -24,6 +24,7 @@ LEASE_TTL = timedelta(seconds=10)
 # is taken over within about a second.
 RENEW_SECONDS = 1.0
 PRUNE_EVERY_RENEWALS = 300
+KEEP_RESOLVED = timedelta(days=7)
 
 
 class Engine:
@@ -84,6 +85,7 @@ class Engine:
         try:
             async with self.store.transaction() as tx:
                 await tx.prune_changes()
+                await tx.prune_resolved_alerts(tx.now - KEEP_RESOLVED)
         except Exception:
             log.exception("pruning the change feed failed")
 

@@ -17,7 +17,7 @@ from warroom.model.incident import Incident
 from warroom.model.matchers import Matcher
 from warroom.model.silence import Silence
 from warroom.sources.base import Silencer, Source, SourceError
-from warroom.store import Store
+from warroom.store import Store, Tx
 
 MAX_TITLE = 200
 MAX_NOTE = 10_000
@@ -75,10 +75,10 @@ class Service:
 
     async def acknowledge(self, incident_id: int) -> bool:
         """False when already acknowledged (or resolved): nothing to record twice."""
-        incident = await self._incident(incident_id)
-        if incident.status is not IncidentStatus.OPEN:
-            return False
         async with self.store.transaction() as tx:
+            incident = await self._incident(tx, incident_id)
+            if incident.status is not IncidentStatus.OPEN:
+                return False
             await tx.update_incident(
                 incident_id,
                 status=IncidentStatus.ACKNOWLEDGED,
@@ -89,10 +89,10 @@ class Service:
         return True
 
     async def resolve(self, incident_id: int, reason: str = "") -> bool:
-        incident = await self._incident(incident_id)
-        if incident.status is IncidentStatus.RESOLVED:
-            return False
         async with self.store.transaction() as tx:
+            incident = await self._incident(tx, incident_id)
+            if incident.status is IncidentStatus.RESOLVED:
+                return False
             await tx.update_incident(
                 incident_id,
                 status=IncidentStatus.RESOLVED,
@@ -104,21 +104,23 @@ class Service:
         return True
 
     async def reopen(self, incident_id: int) -> bool:
-        incident = await self._incident(incident_id)
-        if incident.status is not IncidentStatus.RESOLVED:
-            return False
-        status = IncidentStatus.ACKNOWLEDGED if incident.acknowledged_at else IncidentStatus.OPEN
         async with self.store.transaction() as tx:
+            incident = await self._incident(tx, incident_id)
+            if incident.status is not IncidentStatus.RESOLVED:
+                return False
+            status = (
+                IncidentStatus.ACKNOWLEDGED if incident.acknowledged_at else IncidentStatus.OPEN
+            )
             await tx.update_incident(incident_id, status=status, resolved_at=None, resolved_by=None)
             await tx.add_event(incident_id, EventKind.REOPENED, self.actor, "Reopened")
         return True
 
     async def set_impact(self, incident_id: int, impact: Impact) -> bool:
-        incident = await self._incident(incident_id)
         impact = Impact(impact)
-        if incident.impact is impact:
-            return False
         async with self.store.transaction() as tx:
+            incident = await self._incident(tx, incident_id)
+            if incident.impact is impact:
+                return False
             await tx.update_incident(incident_id, impact=impact)
             await tx.add_event(
                 incident_id,
@@ -136,9 +138,9 @@ class Service:
             raise ActionError("an empty note says nothing")
         if len(text) > MAX_NOTE:
             raise ActionError(f"note is longer than {MAX_NOTE} characters")
-        if incident_id is not None:
-            await self._incident(incident_id)
         async with self.store.transaction() as tx:
+            if incident_id is not None:
+                await self._incident(tx, incident_id)
             return await tx.add_event(incident_id, EventKind.NOTE, self.actor, text)
 
     async def acknowledge_alerts(self, keys: Sequence[AlertKey]) -> AckResult:
@@ -149,19 +151,18 @@ class Service:
         """
         if not keys:
             return AckResult(0)
-        already = {t.key for t in await self.store.alerts_by_key(keys) if t.acknowledged_by}
         async with self.store.transaction() as tx:
-            count = await tx.acknowledge_alerts(keys, self.actor)
-            if count:
+            fresh = await tx.acknowledge_alerts(keys, self.actor)
+            if fresh:
                 await tx.add_event(
                     None,
                     EventKind.ALERT_ACKNOWLEDGED,
                     self.actor,
-                    f"Acknowledged {count} alert(s)",
-                    {"alerts": [str(k) for k in keys]},
+                    f"Acknowledged {len(fresh)} alert(s)",
+                    {"alerts": [str(k) for k in fresh]},
                 )
+        count = len(fresh)
         silenced, failures = 0, []
-        fresh = [k for k in keys if k not in already]
         for source, group in keys_by_source(fresh).items():
             silencer = self.silencers.get(source)
             if silencer is None or not silencer.silence_on_ack:
@@ -260,8 +261,9 @@ class Service:
                 {"silence_id": silence_id, "source": source},
             )
 
-    async def _incident(self, incident_id: int) -> Incident:
-        incident = await self.store.incident(incident_id)
+    @staticmethod
+    async def _incident(tx: Tx, incident_id: int) -> Incident:
+        incident = await tx.incident(incident_id)
         if incident is None:
             raise ActionError(f"no incident #{incident_id}")
         return incident

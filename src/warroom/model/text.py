@@ -35,10 +35,14 @@ def safe_text(value: object, limit: int | None = None) -> str:
     return text
 
 
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029\ufeff]")
+
+
 def escape_json_output(text: str) -> str:
     """JSON text with C1, bidi and DEL characters as \\u escapes (still valid JSON).
 
-    `json.dumps` escapes C0 but leaves U+009B (a CSI on many terminals) and
-    bidi overrides raw; output piped to a terminal must not carry them.
+    `json.dumps` escapes C0 inside strings but leaves U+009B (a CSI on many
+    terminals) and bidi overrides raw; output piped to a terminal must not carry
+    them. C0 outside strings is JSON's own whitespace and stays.
     """
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

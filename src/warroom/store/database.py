@@ -9,9 +9,10 @@ mechanism wakes the screen for local and remote writes alike.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +37,9 @@ class Store(ReadsMixin, SilenceReads, FeedMixin, LeaseMixin):
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
-        self._data_version: int | None = None
+        # set on every commit of this process: its own screen wakes at once,
+        # other processes' commits are seen within the feed's poll interval
+        self._committed = asyncio.Event()
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -59,15 +62,35 @@ class Store(ReadsMixin, SilenceReads, FeedMixin, LeaseMixin):
     async def transaction(self, now: datetime | None = None) -> AsyncIterator[Tx]:
         """One short write transaction; the change feed is appended before COMMIT."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            if self._writer.in_transaction:  # left open by a cancelled caller: undo it
+                await self._writer.execute("ROLLBACK")
+            await self._finish(self._writer.execute("BEGIN IMMEDIATE"), undo=True)
             tx = Tx(self._writer, now or utcnow())
             try:
                 yield tx
                 await tx.write_changes()
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._finish(self._writer.execute("ROLLBACK"), undo=False)
                 raise
-            await self._writer.execute("COMMIT")
+            await self._finish(self._writer.execute("COMMIT"), undo=False)
+            self._committed.set()
+
+    async def _finish(self, statement: Awaitable[object], undo: bool) -> None:
+        """Run a transaction statement to the end even if our caller is cancelled.
+
+        aiosqlite runs it in its thread regardless; abandoning the await would
+        leave, after a cancelled BEGIN, a write lock that blocks every process.
+        """
+        task = asyncio.ensure_future(statement)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await task
+            if undo and self._writer.in_transaction:
+                with contextlib.suppress(Exception):
+                    await self._writer.execute("ROLLBACK")
+            raise
 
 
 def _prepare_path(path: Path) -> Path:
@@ -94,6 +117,8 @@ def _prepare_path(path: Path) -> Path:
                 f"{path}: not a SQLite database (its first bytes are not a SQLite header);"
                 " nothing was changed. Move it aside or pass --db with another path."
             )
+        if header:
+            _inspect_before_wal(path)
         return path
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -105,6 +130,45 @@ def _prepare_path(path: Path) -> Path:
     return path
 
 
+def _inspect_before_wal(path: Path) -> None:
+    """Refuse a stranger's or a newer database before anything is written to it.
+
+    Switching to WAL rewrites two header bytes, so a database still in rollback
+    mode (byte 18 is 1) is read first through a read-only connection. One in
+    WAL mode is left to `_migrate`, which checks again inside its transaction.
+    """
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or header[18] != 1:
+        return
+    try:
+        uri = f"{path.as_uri()}?mode=ro"
+        with contextlib.closing(
+            sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        ) as db:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path}: not a usable SQLite database ({exc}); nothing was changed"
+        ) from exc
+    _check_identity(path, app_id, version, tables)
+
+
+def _check_identity(path: Path, app_id: int, version: int, tables: int) -> None:
+    """Ours, empty, or refused -- whose file it is comes before which version."""
+    if tables and app_id != APPLICATION_ID:
+        raise StoreError(f"{path}: a SQLite database of another program; nothing was changed")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: schema version {version} is newer than this warroom understands"
+            f" ({SCHEMA_VERSION}); upgrade warroom. Nothing was changed."
+        )
+
+
 async def _connect(path: Path) -> aiosqlite.Connection:
     try:
         db = await aiosqlite.connect(path, isolation_level=None)
@@ -113,8 +177,7 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     try:
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await db.execute("PRAGMA foreign_keys = ON")
-        async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-            row = await cursor.fetchone()
+        row = await _switch_to_wal(db)
         if row is None or str(row[0]).lower() != "wal":
             raise StoreError(f"{path}: could not switch the database to WAL mode")
         await db.execute("PRAGMA synchronous = NORMAL")
@@ -129,6 +192,23 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return db
 
 
+async def _switch_to_wal(db: aiosqlite.Connection) -> sqlite3.Row | None:
+    """Switching a new file to WAL can be refused as "locked" without the busy
+    handler being consulted while another process does the same: retry a while."""
+    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.01
+    while True:
+        try:
+            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
+                return await cursor.fetchone()
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc) or "busy" in str(exc)
+            if not locked or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 async def _migrate(path: Path, db: aiosqlite.Connection) -> None:
     """Apply the migrations this file lacks, in one transaction, once across processes."""
     try:
@@ -136,22 +216,11 @@ async def _migrate(path: Path, db: aiosqlite.Connection) -> None:
         try:
             version = await _pragma_int(db, "user_version")
             app_id = await _pragma_int(db, "application_id")
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{path}: schema version {version} is newer than this warroom understands"
-                    f" ({SCHEMA_VERSION}); upgrade warroom. Nothing was changed."
-                )
-            if version == 0:
-                async with db.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-                ) as cursor:
-                    row = await cursor.fetchone()
-                if row and row[0] and app_id != APPLICATION_ID:
-                    raise StoreError(
-                        f"{path}: a SQLite database of another program; nothing was changed"
-                    )
-            elif app_id != APPLICATION_ID:
-                raise StoreError(f"{path}: not a warroom database; nothing was changed")
+            async with db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ) as cursor:
+                row = await cursor.fetchone()
+            _check_identity(path, app_id, version, row[0] if row else 0)
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
                     await db.execute(statement)

@@ -9,6 +9,7 @@ last sequence number.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ class Change:
 class FeedMixin:
     _reader: aiosqlite.Connection
     _writer: aiosqlite.Connection
-    _data_version: int | None
+    _committed: asyncio.Event
 
     async def last_change(self) -> int:
         async with self._reader.execute("SELECT coalesce(max(seq), 0) FROM changes") as cursor:
@@ -41,22 +42,27 @@ class FeedMixin:
         ) as cursor:
             return [Change(*row) for row in await cursor.fetchall()]
 
-    async def has_new_commits(self) -> bool:
+    async def data_version(self) -> int:
         async with self._reader.execute("PRAGMA data_version") as cursor:
             row = await cursor.fetchone()
-        version = int(row[0]) if row else 0
-        changed = self._data_version is not None and version != self._data_version
-        self._data_version = version
-        return changed
+        return int(row[0]) if row else 0
 
     async def watch(self, since: int | None = None) -> AsyncIterator[list[Change]]:
-        """Yield batches of changes, forever; a batch per wake-up, never empty."""
+        """Yield batches of changes, forever; a batch per wake-up, never empty.
+
+        Each watcher keeps its own baseline, taken before the starting sequence is
+        read, so a commit in between is reported rather than lost.
+        """
+        version = await self.data_version()
         seq = await self.last_change() if since is None else since
-        await self.has_new_commits()
         while True:
-            await asyncio.sleep(POLL_SECONDS)
-            if not await self.has_new_commits():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._committed.wait(), POLL_SECONDS)
+            self._committed.clear()
+            current = await self.data_version()
+            if current == version:
                 continue
+            version = current
             batch = await self.changes_since(seq)
             if batch:
                 seq = batch[-1].seq

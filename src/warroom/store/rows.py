@@ -37,37 +37,34 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def alert_params(alert: Alert) -> tuple[Any, ...]:
-    """Column values for an upsert, ending in the digest used to skip unchanged rows."""
-    labels = dumps(alert.labels)
-    annotations = dumps(alert.annotations)
-    starts = to_epoch(alert.starts_at)
-    ends = to_epoch(alert.ends_at)
-    digest = hashlib.blake2b(
-        "\x1f".join(
-            (
-                alert.name,
-                alert.state.value,
-                alert.severity.value,
-                labels,
-                annotations,
-                repr(starts),
-                repr(ends),
-                alert.url,
-            )
-        ).encode(),
-        digest_size=12,
-    ).hexdigest()
+def alert_digest(alert: Alert) -> str:
+    """What decides "changed?" on every poll, so it must be cheap: the repr of a
+    canonical tuple (C speed) hashed, with no JSON. Label order does not matter."""
+    canonical = (
+        alert.name,
+        alert.state.value,
+        alert.severity.value,
+        sorted(alert.labels.items()),
+        sorted(alert.annotations.items()),
+        to_epoch(alert.starts_at),
+        to_epoch(alert.ends_at),
+        alert.url,
+    )
+    return hashlib.blake2b(repr(canonical).encode(), digest_size=12).hexdigest()
+
+
+def alert_row(alert: Alert, digest: str) -> tuple[Any, ...]:
+    """Column values for an upsert; built only for alerts that changed."""
     return (
         alert.source,
         alert.fingerprint,
         alert.name,
         alert.state.value,
         alert.severity.value,
-        labels,
-        annotations,
-        starts,
-        ends,
+        dumps(alert.labels),
+        dumps(alert.annotations),
+        to_epoch(alert.starts_at),
+        to_epoch(alert.ends_at),
         alert.url,
         digest,
     )

@@ -14,9 +14,10 @@ from typing import Any
 
 import aiosqlite
 
-from warroom.model import Alert, AlertKey, EventKind, Impact, IncidentStatus
+from warroom.model import Alert, AlertKey, EventKind, Impact, Incident, IncidentStatus
 from warroom.model.clock import to_epoch
-from warroom.store.rows import alert_params, dumps
+from warroom.store.rows import INCIDENT_COLUMNS, alert_digest, alert_row, dumps
+from warroom.store.rows import incident as incident_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,34 +129,38 @@ class Tx(SilenceRecords):
         unchanged costs no write at all.
         """
         async with self._db.execute(
-            "SELECT fingerprint, digest, state FROM alerts WHERE source = ?", (source,)
+            # resolved rows are history: a re-fired one is rewritten by the upsert
+            "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'",
+            (source,),
         ) as cursor:
-            stored = {fp: (digest, state) for fp, digest, state in await cursor.fetchall()}
+            stored: dict[str, str] = dict(await cursor.fetchall())  # type: ignore[arg-type]
         now = self._now_epoch
-        upserts: list[tuple[Any, ...]] = []
-        inserted = updated = unchanged = 0
-        seen: set[str] = set()
+        stored_seen: set[str] = set()
+        fresh: dict[str, Alert] = {}
+        changed: list[tuple[Alert, str]] = []
+        unchanged = 0
         for alert in alerts:
             if alert.source != source:
                 raise ValueError(f"alert of {alert.source!r} in snapshot of {source!r}")
-            if alert.fingerprint in seen:
+            if alert.fingerprint in fresh or alert.fingerprint in stored_seen:
                 continue  # a source repeating itself must not double-count
-            seen.add(alert.fingerprint)
-            params = alert_params(alert)
             previous = stored.get(alert.fingerprint)
             if previous is None:
-                inserted += 1
-            elif previous[0] == params[-1]:
-                unchanged += 1
+                fresh[alert.fingerprint] = alert
                 continue
+            stored_seen.add(alert.fingerprint)
+            digest = alert_digest(alert)
+            if previous == digest:
+                unchanged += 1
             else:
-                updated += 1
-            upserts.append((*params, now, now))
-        gone = [
-            (now, now, source, fp)
-            for fp, (_, state) in stored.items()
-            if fp not in seen and state != "resolved"
-        ]
+                changed.append((alert, digest))
+        # an alert that is new among the active ones may be a resolved one firing again
+        refired = await self._resolved_among(source, list(fresh))
+        upserts = [(*alert_row(a, d), now, now) for a, d in changed]
+        upserts += [(*alert_row(a, alert_digest(a)), now, now) for a in fresh.values()]
+        inserted, updated = len(fresh) - len(refired), len(changed) + len(refired)
+        seen = stored_seen | fresh.keys()
+        gone = [(now, now, source, fp) for fp in stored if fp not in seen]
         if upserts:
             await self._db.executemany(_UPSERT, upserts)
         if gone:
@@ -168,17 +173,52 @@ class Tx(SilenceRecords):
             self.touch("alerts", source)
         return SnapshotResult(inserted, updated, len(gone), unchanged)
 
-    async def acknowledge_alerts(self, keys: Iterable[AlertKey], actor: str) -> int:
-        params = [(self._now_epoch, actor, k.source, k.fingerprint) for k in keys]
-        before = self._db.total_changes
+    async def _resolved_among(self, source: str, fingerprints: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(fingerprints), 500):
+            chunk = fingerprints[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._db.execute(
+                f"SELECT fingerprint FROM alerts WHERE source = ? AND fingerprint IN ({marks})",
+                (source, *chunk),
+            ) as cursor:
+                found.update(row[0] for row in await cursor.fetchall())
+        return found
+
+    async def acknowledge_alerts(self, keys: Iterable[AlertKey], actor: str) -> list[AlertKey]:
+        """Acknowledge those not yet acknowledged; returns exactly those.
+
+        Read and written under this transaction's write lock, so two responders
+        pressing `a` at once never both get credit for the same alert.
+        """
+        wanted = list(dict.fromkeys(keys))
+        fresh: list[AlertKey] = []
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            pairs = ",".join("(?, ?)" for _ in chunk)
+            async with self._db.execute(
+                "SELECT source, fingerprint FROM alerts WHERE acknowledged_at IS NULL"
+                f" AND state != 'resolved' AND (source, fingerprint) IN (VALUES {pairs})",
+                [part for k in chunk for part in (k.source, k.fingerprint)],
+            ) as cursor:
+                found = {AlertKey(s, f) for s, f in await cursor.fetchall()}
+            fresh += [k for k in chunk if k in found]
         await self._db.executemany(
             "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?"
-            " WHERE source = ? AND fingerprint = ? AND acknowledged_at IS NULL",
-            params,
+            " WHERE source = ? AND fingerprint = ?",
+            [(self._now_epoch, actor, k.source, k.fingerprint) for k in fresh],
         )
-        for source in {p[2] for p in params}:
+        for source in {k.source for k in fresh}:
             self.touch("alerts", source)
-        return self._db.total_changes - before
+        return fresh
+
+    async def incident(self, incident_id: int) -> Incident | None:
+        """The incident as this transaction sees it: check state here, then change it."""
+        async with self._db.execute(
+            f"SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = ?", (incident_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else incident_from_row(row)
 
     async def create_incident(
         self,
@@ -291,6 +331,15 @@ class Tx(SilenceRecords):
         await self._db.execute(
             "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?", (keep,)
         )
+
+    async def prune_resolved_alerts(self, older_than: datetime) -> int:
+        """Resolved alerts outside any incident are forgotten after a while."""
+        cursor = await self._db.execute(
+            "DELETE FROM alerts WHERE state = 'resolved' AND incident_id IS NULL"
+            " AND updated_at < ?",
+            (to_epoch(older_than),),
+        )
+        return cursor.rowcount
 
     async def write_changes(self) -> None:
         if self.touched:

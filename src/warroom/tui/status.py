@@ -60,6 +60,10 @@ def lease_text(lease: LeaseInfo | None, me: str, now: datetime) -> Text:
 
 
 class StatusBar(Horizontal):
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, object] = {}
+
     def compose(self) -> ComposeResult:
         yield Static(id="status-sources")
         yield Static(id="status-lease")
@@ -70,6 +74,13 @@ class StatusBar(Horizontal):
         self, health: list[SourceHealth], lease: LeaseInfo | None, me: str, actor: str
     ) -> None:
         now = utcnow()
-        self.query_one("#status-sources", Static).update(sources_text(health, now))
-        self.query_one("#status-lease", Static).update(lease_text(lease, me, now))
-        self.query_one("#status-user", Static).update(Text(safe_text(actor, 16), style="bold"))
+        self._set("#status-sources", sources_text(health, now))
+        self._set("#status-lease", lease_text(lease, me, now))
+        self._set("#status-user", Text(safe_text(actor, 16), style="bold"))
+
+    def _set(self, selector: str, text: Text) -> None:
+        """Skip identical updates: every repaint is bytes down the SSH link."""
+        key = (text.plain, tuple(text.spans), str(text.style))
+        if self._shown.get(selector) != key:
+            self._shown[selector] = key
+            self.query_one(selector, Static).update(text)

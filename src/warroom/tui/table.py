@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
@@ -86,7 +87,7 @@ class KeyedTable(DataTable[Any]):
                         previous[index] != flat[index]
                         or previous[len(flat) + index] != styles[index]
                     ):
-                        self.update_cell(key, column, cells[index])
+                        self.set_cell(key, column, cells[index])
                 # the mark object carries the order; keep the stored one current
                 self._set_mark_order(key, columns[0], order)
             else:
@@ -99,6 +100,22 @@ class KeyedTable(DataTable[Any]):
             self.move_cursor(row=self.get_row_index(keep_key), scroll=False)
         elif self.row_count:
             self.move_cursor(row=min(keep_index, self.row_count - 1), scroll=False)
+
+    def set_cell(self, key: str, column: ColumnKey, value: Any) -> None:
+        """Like `update_cell`, but repaint only this cell, not the whole table.
+
+        `update_cell` refreshes the widget, which rewrites every visible row to the
+        terminal: 4 KB for an age going from 10s to 20s. Over SSH an idle console
+        must stay near 100 bytes a second, so we set the value and refresh just the
+        cell's region. This touches DataTable internals (`_data`, `_update_count`,
+        the render-cache key); Textual is pinned exactly and a test guards it.
+        """
+        row_key = RowKey(key)
+        self._data[row_key][column] = value
+        self._update_count += 1
+        self.refresh_coordinate(
+            Coordinate(self.get_row_index(row_key), self.get_column_index(column))
+        )
 
     def _set_mark_order(self, key: str, column: Any, order: int) -> None:
         mark = self.get_cell(key, column)

@@ -1,0 +1,150 @@
+"""Two engines on one database file, as two real processes: one holds the lease and
+polls; when it stops (cleanly or killed) the other takes over."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .helpers import (
+    HERE,
+    LineReader,
+    clean_env,
+    holder_pid,
+    lease_holder,
+    query,
+    spawn,
+    stop,
+    wait_until,
+)
+
+LEASE_TTL = 10.0  # warroom.engine.runtime.LEASE_TTL
+
+
+def _last_attempt(db: Path, source: str) -> float | None:
+    rows = query(db, "SELECT last_attempt FROM source_health WHERE name = ?", (source,))
+    return float(rows[0][0]) if rows and rows[0][0] is not None else None  # type: ignore[arg-type]
+
+
+def test_term_hands_the_lease_over_quickly(tmp_path: Path) -> None:
+    """`warroom --demo engine` twice; TERM the holder, the other polls within ~1 s."""
+    env = clean_env(tmp_path)
+    db = tmp_path / "shared.db"
+    cmd = [sys.executable, "-m", "warroom", "--db", str(db), "--demo", "engine"]
+    procs = [spawn(cmd, env), spawn(cmd, env)]
+    try:
+        by_pid = {p.pid: p for p in procs}
+        holder, _ = wait_until(lambda: lease_holder(db), timeout=15)
+        pid = holder_pid(holder)
+        assert pid in by_pid, f"lease holder {holder!r} is none of our engines {list(by_pid)}"
+        first_poll = wait_until(lambda: _last_attempt(db, "demo"), timeout=10)
+        # a second later the lease is still the same process's: no flapping
+        time.sleep(1.5)
+        current = lease_holder(db)
+        assert current is not None and holder_pid(current[0]) == pid
+        assert current[1] > time.time(), "the holder keeps its lease renewed"
+        survivor = next(p for p in procs if p.pid != pid)
+        assert survivor.poll() is None
+
+        term_at = time.time()
+        by_pid[pid].send_signal(signal.SIGTERM)
+        _new_holder, _ = wait_until(
+            lambda: (h := lease_holder(db)) and holder_pid(h[0]) == survivor.pid and h,
+            timeout=5,
+            interval=0.02,
+        )
+        took = time.time() - term_at
+        print(f"\nTERM hand-over: lease taken by pid {survivor.pid} after {took:.2f}s")
+        assert took < 3.0, f"a released lease should be taken within ~1s, took {took:.2f}s"
+        assert by_pid[pid].wait(timeout=5) == 0, by_pid[pid].stderr.read()  # type: ignore[union-attr]
+
+        # the new holder polls at once
+        polled = wait_until(
+            lambda: (t := _last_attempt(db, "demo")) and t > term_at and t, timeout=5
+        )
+        assert polled > first_poll
+        assert survivor.poll() is None
+    finally:
+        for p in procs:
+            stop(p)
+
+
+def _polls(log: Path) -> list[tuple[int, float]]:
+    if not log.exists():
+        return []
+    out = []
+    for line in log.read_text().splitlines():
+        pid, at = line.split()
+        out.append((int(pid), float(at)))
+    return out
+
+
+def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    db = tmp_path / "shared.db"
+    log = tmp_path / "polls.log"
+    cmd = [sys.executable, str(HERE / "engine_proc.py"), str(db), str(log)]
+    procs = [spawn(cmd, env), spawn(cmd, env)]
+    try:
+        for p in procs:
+            line = LineReader(p.stdout).next(timeout=15)
+            assert line and line.startswith("ready"), line
+        holder, _ = wait_until(lambda: lease_holder(db), timeout=10)
+        pid = holder_pid(holder)
+        assert pid in {p.pid for p in procs}
+        other = next(p for p in procs if p.pid != pid)
+        victim = next(p for p in procs if p.pid == pid)
+
+        time.sleep(2.0)  # about ten polls at 0.2 s
+        polls = _polls(log)
+        assert len(polls) >= 5, polls
+        assert {p for p, _ in polls} == {pid}, "only the lease holder may poll"
+        assert query(db, "SELECT count(*) FROM alerts WHERE source = 'probe'") == [(1,)]
+
+        _, expires_at = lease_holder(db)  # type: ignore[misc]
+        killed_at = time.time()
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=5)
+        # the row stays: nobody released it
+        assert holder_pid(lease_holder(db)[0]) == pid  # type: ignore[index]
+
+        _new_holder, _ = wait_until(
+            lambda: (h := lease_holder(db)) and holder_pid(h[0]) == other.pid and h,
+            timeout=LEASE_TTL + 5,
+            interval=0.05,
+        )
+        took = time.time() - killed_at
+        print(
+            f"\nkill -9 take-over after {took:.2f}s (lease had {expires_at - killed_at:.2f}s left)"
+        )
+        assert took >= expires_at - killed_at - 0.2, "taken over before the lease expired"
+        assert took <= LEASE_TTL + 2.5
+
+        wait_until(lambda: any(p == other.pid for p, _ in _polls(log)), timeout=3)
+        polls = _polls(log)
+        assert {p for p, _ in polls} == {pid, other.pid}
+        first_by_other = min(at for p, at in polls if p == other.pid)
+        assert first_by_other >= expires_at - 0.2, "the survivor polled while it had no lease"
+        assert other.poll() is None
+    finally:
+        for p in procs:
+            stop(p)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_clean_stop_releases_the_lease(tmp_path: Path, signum: int) -> None:
+    env = clean_env(tmp_path)
+    db = tmp_path / "solo.db"
+    proc = spawn([sys.executable, "-m", "warroom", "--db", str(db), "--demo", "engine"], env)
+    try:
+        holder, _ = wait_until(lambda: lease_holder(db), timeout=15)
+        assert holder_pid(holder) == proc.pid
+        proc.send_signal(signum)
+        assert proc.wait(timeout=5) == 0
+        assert lease_holder(db) is None, "a clean stop must release the lease at once"
+    finally:
+        stop(proc)

@@ -1,0 +1,160 @@
+"""The one-way dependencies of DESIGN.md, checked on the source itself (ast, no imports)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import warroom
+
+PACKAGE = Path(warroom.__file__).parent
+
+
+def _modules(layer: str) -> list[Path]:
+    root = PACKAGE / layer
+    if root.is_dir():
+        return sorted(root.rglob("*.py"))
+    return [PACKAGE / f"{layer}.py"]
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (function-level imports count too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    package = _module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            # `from warroom import store` imports warroom.store
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _violations(layer: str, forbidden: tuple[str, ...]) -> list[str]:
+    bad = []
+    for path in _modules(layer):
+        for module in sorted(_imports(path)):
+            if any(module == f or module.startswith(f + ".") for f in forbidden):
+                bad.append(f"{path.relative_to(PACKAGE.parent)} imports {module}")
+    return bad
+
+
+def test_the_checker_sees_what_it_must() -> None:
+    """The checks below only mean something if the import scan finds real imports."""
+    for layer in ("model", "store", "sources", "plans", "engine", "tui"):
+        assert _modules(layer), layer
+    assert "warroom.store.tx" in _imports(PACKAGE / "store" / "__init__.py")
+    main = _imports(PACKAGE / "cli" / "main.py")
+    assert "warroom.cli.console" in main  # imported inside a function
+    assert "warroom.cli.headless.run_engine" in main  # from-import names count
+    # the CLI may wire sources; the scan must notice that it does
+    assert _violations("cli", ("warroom.sources",)) != []
+
+
+@pytest.mark.parametrize("layer", ["model", "store", "sources", "plans", "engine"])
+def test_headless_layers_never_import_the_screen(layer: str) -> None:
+    assert _violations(layer, ("textual", "rich", "warroom.tui")) == []
+
+
+def test_model_imports_nothing_else_of_warroom() -> None:
+    bad = []
+    for path in _modules("model"):
+        for module in _imports(path):
+            if module.startswith("warroom") and not (
+                module == "warroom.model" or module.startswith("warroom.model.")
+            ):
+                bad.append(f"{path.name} imports {module}")
+    assert bad == []
+    assert _violations("model", ("httpx", "aiosqlite", "sqlite3", "yaml", "botocore")) == []
+
+
+def test_store_does_not_import_sources_engine_or_tui() -> None:
+    forbidden = ("warroom.sources", "warroom.engine", "warroom.tui", "warroom.cli", "httpx")
+    assert _violations("store", forbidden) == []
+
+
+def test_sources_do_not_import_store_engine_or_tui() -> None:
+    forbidden = (
+        "warroom.store",
+        "warroom.engine",
+        "warroom.tui",
+        "warroom.cli",
+        "aiosqlite",
+        "sqlite3",
+    )
+    assert _violations("sources", forbidden) == []
+
+
+def test_plans_do_not_import_store_or_httpx() -> None:
+    assert _violations("plans", ("warroom.store", "warroom.tui", "httpx", "aiosqlite")) == []
+
+
+def test_engine_does_not_import_tui() -> None:
+    assert _violations("engine", ("warroom.tui", "warroom.cli")) == []
+
+
+def test_tui_does_not_import_sources_directly() -> None:
+    """DESIGN: the TUI knows the engine's service API, never sources."""
+    assert _violations("tui", ("warroom.sources", "httpx", "botocore")) == []
+
+
+def test_tui_does_not_use_the_store_writer_or_raw_sql() -> None:
+    """DESIGN: the TUI reads through store queries and writes through the service API."""
+    bad = []
+    for path in _modules("tui"):
+        text = path.read_text(encoding="utf-8")
+        for needle in (
+            "._writer",
+            "._reader",
+            ".transaction(",
+            "import sqlite3",
+            "import aiosqlite",
+        ):
+            if needle in text:
+                bad.append(f"{path.name}: {needle}")
+    assert bad == []
+
+
+def test_importing_the_headless_core_does_not_load_textual() -> None:
+    code = (
+        "import warroom.engine, warroom.store, warroom.sources.demo, warroom.model, warroom.config;"
+        "import sys;"
+        "loaded = [m for m in ('textual', 'rich', 'warroom.tui') if m in sys.modules];"
+        "assert not loaded, loaded"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_headless_cli_commands_do_not_load_textual() -> None:
+    code = (
+        "import sys; from warroom.cli import main, headless, check;"
+        "assert 'textual' not in sys.modules, 'textual'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
