@@ -1,8 +1,10 @@
 """Bytes per second an idle console writes to its terminal: the cost of leaving it open over SSH.
 
-    python tests/bench/bench_idle_bytes.py [--window 30] [--settle 5]
+    python tests/bench/bench_idle_bytes.py [--window 30] [--settle 5] [--scenario steady]
 
-Starts `python -m warroom --demo --db TMP` on an 80x24 pseudo-terminal, waits
+Starts the console on the demo source (`--scenario steady`: nothing changes
+but the clock and the alerts' ages, the issue's idle case; `night`: the moving
+story) on an 80x24 pseudo-terminal with a fresh database, waits
 for the first alerts and then `--settle` seconds more, then counts every byte
 written during `--window` seconds with no key pressed. The issue's target is
 at most 150 bytes per second.
@@ -104,12 +106,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--show-updates", action="store_true", help="print every update's rows and text"
     )
+    parser.add_argument(
+        "--scenario",
+        choices=("steady", "night"),
+        default="steady",
+        help="demo scenario: steady = only the clock and alert ages tick (the issue's"
+        " idle case, default); night = alerts fire and resolve too",
+    )
     args = parser.parse_args(argv)
     window: int = args.window
 
     with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
         db = Path(tmp) / "warroom.db"
-        argv_ = [sys.executable, "-m", "warroom", "--demo", "--db", str(db)]
+        config = Path(tmp) / "config.yaml"
+        config.write_text(
+            "sources:\n  - name: demo\n    type: demo\n    interval: 5s\n"
+            f"    scenario: {args.scenario}\n"
+        )
+        argv_ = [sys.executable, "-m", "warroom", "--config", str(config), "--db", str(db)]
         with PtyProcess(argv_) as proc:
             if proc.wait_for_text(READY_MARKER, args.timeout) is None:
                 print(f"warroom did not show {READY_MARKER!r} within {args.timeout}s")

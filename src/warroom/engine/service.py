@@ -63,7 +63,7 @@ class Service:
                 {"alerts": [str(k) for k in alerts], "impact": int(impact)},
             )
             if alerts:
-                await tx.attach_alerts(incident_id, alerts)
+                moved = await tx.attach_alerts(incident_id, alerts)
                 await tx.add_event(
                     incident_id,
                     EventKind.ALERT_ADDED,
@@ -71,12 +71,22 @@ class Service:
                     f"{len(alerts)} alert(s) attached",
                     {"alerts": [str(k) for k in alerts]},
                 )
+                for previous, keys in moved.items():
+                    await tx.add_event(
+                        previous,
+                        EventKind.ALERT_MOVED,
+                        self.actor,
+                        f"{len(keys)} alert(s) moved to incident #{incident_id}",
+                        {"alerts": [str(k) for k in keys], "to": incident_id},
+                    )
         return incident_id
 
     async def acknowledge(self, incident_id: int) -> bool:
         """False when already acknowledged (or resolved): nothing to record twice."""
         async with self.store.transaction() as tx:
             incident = await self._incident(tx, incident_id)
+            if incident.status is IncidentStatus.RESOLVED:
+                raise ActionError(f"incident #{incident_id} is resolved; o reopens it")
             if incident.status is not IncidentStatus.OPEN:
                 return False
             await tx.update_incident(

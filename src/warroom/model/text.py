@@ -27,6 +27,12 @@ def _stand_in(match: re.Match[str]) -> str:
     return f"<U+{code:04X}>"
 
 
+def strip_unsafe(value: str) -> str:
+    """Remove control and bidi characters outright: for text a responder is typing
+    or pasting, where a visible stand-in would end up in the note itself."""
+    return _UNSAFE.sub("", value.replace("\t", " "))
+
+
 def safe_text(value: object, limit: int | None = None) -> str:
     """One line, no control or bidi characters, optionally cut to `limit` chars."""
     text = _UNSAFE.sub(_stand_in, str(value))

@@ -17,6 +17,7 @@ class EventKind(StrEnum):
     IMPACT = "impact"
     NOTE = "note"
     ALERT_ADDED = "alert-added"
+    ALERT_MOVED = "alert-moved"
     ALERT_ACKNOWLEDGED = "alert-acknowledged"
     SILENCED = "silenced"
     SILENCE_EXPIRED = "silence-expired"

@@ -123,13 +123,32 @@ _SCRIPT: tuple[_Scripted, ...] = (
 )
 
 
+SCENARIOS = ("night", "steady")
+# steady: how long before the source started each scripted alert began firing
+_STEADY_AGES = (25, 95, 400, 1800, 3600, 5400, 7200, 10800, 14400, 86400)
+
+
 class DemoSource:
+    """`scenario: night` (the default) tells the moving story; `steady` keeps every
+    alert firing unchanged, only ageing -- for benchmarks and screenshots."""
+
     def __init__(self, spec: SourceSpec) -> None:
         self.name = spec.name
         self.interval = spec.interval
         self._speed = float(spec.options.get("speed", 1.0))
+        if self._speed <= 0:
+            raise ValueError("demo speed must be above 0")
+        self._scenario = str(spec.options.get("scenario", "night"))
+        if self._scenario not in SCENARIOS:
+            raise ValueError(f"demo scenario {self._scenario!r}: one of {', '.join(SCENARIOS)}")
+        self._origin = utcnow().timestamp()
 
     async def fetch(self) -> list[Alert]:
+        if self._scenario == "steady":
+            return [
+                self._alert(item, self._origin - age, firing_for=age)
+                for item, age in zip(_SCRIPT, _STEADY_AGES, strict=True)
+            ]
         return self.snapshot(utcnow())
 
     def snapshot(self, now: datetime) -> list[Alert]:
@@ -157,7 +176,9 @@ class DemoSource:
             name=item.name,
             state=AlertState.PENDING if pending else AlertState.FIRING,
             severity=Severity.parse(item.severity),
-            starts_at=datetime.fromtimestamp(began / self._speed, UTC),
+            starts_at=datetime.fromtimestamp(
+                began if self._scenario == "steady" else began / self._speed, UTC
+            ),
             labels=labels,
             annotations={"summary": item.summary, "description": item.description},
             url=f"https://grafana.example/alerting/list?search={item.name}",

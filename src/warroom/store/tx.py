@@ -271,7 +271,20 @@ class Tx(SilenceRecords):
         )
         self.touch("incident", incident_id)
 
-    async def attach_alerts(self, incident_id: int, keys: Iterable[AlertKey]) -> None:
+    async def attach_alerts(
+        self, incident_id: int, keys: Iterable[AlertKey]
+    ) -> dict[int, list[AlertKey]]:
+        """Attach the alerts; returns those taken from other incidents, by incident."""
+        keys = list(keys)
+        moved: dict[int, list[AlertKey]] = {}
+        for key in keys:
+            async with self._db.execute(
+                "SELECT incident_id FROM alerts WHERE source = ? AND fingerprint = ?",
+                (key.source, key.fingerprint),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row[0] is not None and row[0] != incident_id:
+                moved.setdefault(row[0], []).append(key)
         params = [(incident_id, k.source, k.fingerprint) for k in keys]
         await self._db.executemany(
             "UPDATE alerts SET incident_id = ? WHERE source = ? AND fingerprint = ?", params
@@ -279,6 +292,9 @@ class Tx(SilenceRecords):
         for source in {p[1] for p in params}:
             self.touch("alerts", source)
         self.touch("incident", incident_id)
+        for previous in moved:
+            self.touch("incident", previous)
+        return moved
 
     async def add_event(
         self,

@@ -6,6 +6,7 @@ the action itself always goes through the service API.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -57,43 +58,53 @@ class IncidentActions(View):
             severity="warning",
         )
 
-    async def action_acknowledge(self) -> None:
+    async def _each(self, make: Callable[[int], Awaitable[bool]]) -> tuple[int, int] | None:
+        """Run an action on every target incident: (changed, unchanged), errors shown.
+
+        None when there was no target. Failed ones count as neither, so a failure
+        is never also reported as "nothing to do".
+        """
         targets = self.target_incidents()
         if not targets:
-            return self._no_target()
-        service = console(self).service
-        done = 0
+            self._no_target()
+            return None
+        changed = unchanged = 0
         for incident_id in targets:
-            done += bool(await console(self).perform(service.acknowledge(incident_id)))
-        self.notify(f"Acknowledged {done} incident(s)" if done else "Already acknowledged")
+            result = await console(self).perform(make(incident_id))
+            if result is True:
+                changed += 1
+            elif result is False:
+                unchanged += 1
+        return changed, unchanged
+
+    async def action_acknowledge(self) -> None:
+        counts = await self._each(console(self).service.acknowledge)
+        if counts and counts[0]:
+            self.notify(f"Acknowledged {counts[0]} incident(s)")
+        elif counts and counts[1]:
+            self.notify("Already acknowledged")
 
     async def action_resolve(self) -> None:
-        targets = self.target_incidents()
-        if not targets:
-            return self._no_target()
-        service = console(self).service
-        done = 0
-        for incident_id in targets:
-            done += bool(await console(self).perform(service.resolve(incident_id)))
-        self.notify(f"Resolved {done} incident(s)" if done else "Already resolved")
+        counts = await self._each(console(self).service.resolve)
+        if counts and counts[0]:
+            self.notify(f"Resolved {counts[0]} incident(s)")
+        elif counts and counts[1]:
+            self.notify("Already resolved")
 
     async def action_reopen(self) -> None:
-        targets = self.target_incidents()
-        if not targets:
-            return self._no_target()
-        for incident_id in targets:
-            if await console(self).perform(console(self).service.reopen(incident_id)):
-                self.notify(f"Reopened #{incident_id}")
+        counts = await self._each(console(self).service.reopen)
+        if counts and counts[0]:
+            self.notify(f"Reopened {counts[0]} incident(s)")
+        elif counts and counts[1]:
+            self.notify("Not resolved: nothing to reopen")
 
     async def action_impact(self, value: int) -> None:
-        targets = self.target_incidents()
-        if not targets:
-            return self._no_target()
-        for incident_id in targets:
-            await console(self).perform(
-                console(self).service.set_impact(incident_id, Impact(value))
-            )
-        self.notify(f"Impact {Impact(value).label}")
+        impact = Impact(value)
+        counts = await self._each(lambda i: console(self).service.set_impact(i, impact))
+        if counts and counts[0]:
+            self.notify(f"Impact {impact.label}")
+        elif counts and counts[1]:
+            self.notify(f"Impact already {impact.label}")
 
     def action_note(self) -> None:
         targets = self.target_incidents()

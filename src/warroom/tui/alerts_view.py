@@ -19,6 +19,7 @@ from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
 from warroom.tui.dialogs import AlertDetailScreen, DeclareScreen, SilenceScreen
+from warroom.tui.inputs import SafeInput
 from warroom.tui.table import KeyedTable
 
 _DEFAULT_IMPACT = {
@@ -60,11 +61,10 @@ class AlertsView(IncidentActions):
         self.filter_text = ""
 
     def compose(self) -> ComposeResult:
-        field = Input(
+        field = SafeInput(
             placeholder="filter: text, label=value … (enter apply, escape clear)",
             id="alerts-filter",
         )
-        field.cursor_blink = False
         field.display = False
         yield field
         table = KeyedTable(id="alerts-table")
@@ -132,9 +132,15 @@ class AlertsView(IncidentActions):
     # -- targets --------------------------------------------------------------------------
 
     def target_alerts(self) -> list[TrackedAlert]:
-        """The selection if there is one, else the alert under the cursor."""
-        if self.selected:
-            return [self.alerts[k] for k in sorted(self.selected) if k in self.alerts]
+        """The selection if there is one, else the alert under the cursor.
+
+        Only what the filter shows: a key must never act on an alert the
+        responder cannot see.
+        """
+        visible = {str(t.key) for t in self.visible_alerts()}
+        chosen = self.selected & visible
+        if chosen:
+            return [self.alerts[k] for k in sorted(chosen)]
         key = self.table.cursor_key
         return [self.alerts[key]] if key in self.alerts else []
 
@@ -184,9 +190,15 @@ class AlertsView(IncidentActions):
         self.table.action_cursor_down()
 
     def action_clear(self) -> None:
+        """Escape: the selection first, then the filter."""
         if self.selected:
             self.selected.clear()
-            self.redraw()
+        elif self.filter_text:
+            field = self.query_one("#alerts-filter", Input)
+            field.value = ""
+            field.display = False
+            self.filter_text = ""
+        self.redraw()
 
     def action_filter(self) -> None:
         field = self.query_one("#alerts-filter", Input)

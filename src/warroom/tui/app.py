@@ -143,7 +143,7 @@ class WarroomApp(App[None]):
         found = self.query(f"#view-{tab}")
         return found.first(View) if found else None
 
-    def _build_view(self, tab: str) -> View:
+    async def _build_view(self, tab: str) -> View:
         """Hidden tabs are built when first shown: the first frame pays only for Alerts."""
         existing = self.view(tab)
         if existing is not None:
@@ -169,7 +169,7 @@ class WarroomApp(App[None]):
             from warroom.tui.sources_view import SourcesView
 
             view = SourcesView(id="view-sources")
-        self.query_one(f"TabPane#{tab}", TabPane).mount(view)
+        await self.query_one(f"TabPane#{tab}", TabPane).mount(view)
         return view
 
     async def on_mount(self) -> None:
@@ -220,7 +220,7 @@ class WarroomApp(App[None]):
         await self._activate(self.query_one(TabbedContent).active, focus=False)
 
     async def _activate(self, tab: str, focus: bool = True) -> None:
-        view = self._build_view(tab) if tab in TABS else None
+        view = await self._build_view(tab) if tab in TABS else None
         if view is None:
             return
         if tab in self._stale or (focus and view.RELOAD_WHEN_SHOWN):
@@ -297,6 +297,8 @@ def _describe(groups: Iterable[list[Binding]]) -> list[tuple[str, str]]:
     rows = []
     for bindings in groups:
         for b in bindings:
+            if b.system or not b.description:
+                continue
             rows.append(
                 (
                     b.key.replace("question_mark", "?").replace("slash", "/"),

@@ -17,12 +17,11 @@ from warroom.model import Impact, TrackedAlert
 from warroom.model.clock import format_local, parse_duration
 from warroom.model.matchers import Matcher, MatcherError, parse_matchers
 from warroom.model.text import safe_text
+from warroom.tui.inputs import SafeInput
 
 
 def _input(value: str = "", **kwargs: object) -> Input:
-    field = Input(value=value, **kwargs)  # type: ignore[arg-type]
-    field.cursor_blink = False  # a blinking cursor costs bytes every half second over SSH
-    return field
+    return SafeInput(value, **kwargs)
 
 
 class PromptScreen(ModalScreen[str | None]):
