@@ -13,8 +13,10 @@ from datetime import timedelta
 
 from warroom.engine.silences import expire_resolved_ack_silences
 from warroom.model.text import safe_text
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import SnapshotResult, Store
+from warroom.store.tx import snapshot_digests
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -32,8 +34,9 @@ async def poll_once(store: Store, source: Source) -> SnapshotResult | None:
         reason = f"internal error: {type(exc).__name__}: {exc}"
     else:
         try:
+            digests = await off_loop(len(alerts), OFFLOAD_ITEMS, snapshot_digests, alerts)
             async with store.transaction() as tx:
-                result = await tx.apply_snapshot(source.name, alerts)
+                result = await tx.apply_snapshot(source.name, alerts, digests)
                 await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
             return result
         except Exception as exc:  # the snapshot could not be stored: say so, keep polling

@@ -14,9 +14,15 @@ from typing import Any
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.matchers import Matcher, MatcherError, MatchOp, parse_matchers
 from warroom.model.silence import Silence
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
-from warroom.sources.normalise import ShapeError, optional_string, string_map, timestamp
+from warroom.sources.normalise import (
+    ShapeError,
+    optional_string,
+    string_map,
+    timestamp,
+)
 
 _STATES = {
     "active": AlertState.FIRING,
@@ -102,8 +108,9 @@ class AlertmanagerSource:
 
     async def fetch(self) -> list[Alert]:
         payload = await self.http.get_json("/api/v2/alerts", params=self._params())
+        size = len(payload) if isinstance(payload, list) else 0
         try:
-            return normalise_alerts(self.name, payload)
+            return await off_loop(size, OFFLOAD_ITEMS, normalise_alerts, self.name, payload)
         except ShapeError as exc:
             raise self.http.error(f"unexpected response: {exc}") from exc
 

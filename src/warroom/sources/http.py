@@ -20,6 +20,7 @@ import httpx
 
 from warroom.model.clock import parse_duration
 from warroom.model.text import safe_text
+from warroom.offload import OFFLOAD_BYTES, loads_yielding, off_loop
 from warroom.sources.base import SourceError, SourceSpec
 
 DEFAULT_TIMEOUT = timedelta(seconds=10)
@@ -97,7 +98,7 @@ class HttpClient:
         if not body.strip():
             return None
         try:
-            return json.loads(body)
+            return await off_loop(len(body), OFFLOAD_BYTES, loads_yielding, body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             snippet = safe_text(body[:80].decode("utf-8", "replace"), 80)
             if body.lstrip()[:1] in (b"<", b""):

@@ -13,6 +13,7 @@ from typing import Any
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.series import AlertRule, Series
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
 from warroom.sources.normalise import ShapeError, string_map, timestamp
@@ -69,8 +70,11 @@ class PrometheusSource:
 
     async def fetch(self) -> list[Alert]:
         payload = await self.http.get_json("/api/v1/alerts")
+        data = payload.get("data") if isinstance(payload, dict) else None
+        items = data.get("alerts") if isinstance(data, dict) else None
+        size = len(items) if isinstance(items, list) else 0
         try:
-            return normalise_alerts(self.name, payload)
+            return await off_loop(size, OFFLOAD_ITEMS, normalise_alerts, self.name, payload)
         except ShapeError as exc:
             raise self.http.error(f"unexpected response: {exc}") from exc
 

@@ -55,6 +55,13 @@ class FeedMixin:
         """
         version = await self.data_version()
         seq = await self.last_change() if since is None else since
+        if since is not None:
+            # committed after `since` but before our baseline: report it now, not
+            # at some later commit
+            batch = await self.changes_since(seq)
+            if batch:
+                seq = batch[-1].seq
+                yield batch
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._committed.wait(), POLL_SECONDS)

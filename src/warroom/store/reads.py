@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import aiosqlite
 
 from warroom.model import AlertKey, Incident, SourceHealth, TimelineEvent, TrackedAlert
 from warroom.model.clock import from_epoch
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
+
+
+def _tracked_alerts(found: Sequence[Any]) -> list[TrackedAlert]:
+    return [rows.tracked_alert(r) for r in found]
 
 
 class ReadsMixin:
@@ -21,7 +27,8 @@ class ReadsMixin:
         async with self._reader.execute(
             f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE state != 'resolved'"
         ) as cursor:
-            return [rows.tracked_alert(r) for r in await cursor.fetchall()]
+            found = list(await cursor.fetchall())
+        return await off_loop(len(found), OFFLOAD_ITEMS, _tracked_alerts, found)
 
     async def alerts_by_key(self, keys: Iterable[AlertKey]) -> list[TrackedAlert]:
         found = []

@@ -16,8 +16,17 @@ import aiosqlite
 
 from warroom.model import Alert, AlertKey, EventKind, Impact, Incident, IncidentStatus
 from warroom.model.clock import to_epoch
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store.rows import INCIDENT_COLUMNS, alert_digest, alert_row, dumps
 from warroom.store.rows import incident as incident_from_row
+
+
+def snapshot_digests(alerts: Sequence[Alert]) -> list[str]:
+    return [alert_digest(a) for a in alerts]
+
+
+def _rows(pending: list[tuple[Alert, str]]) -> list[tuple[Any, ...]]:
+    return [alert_row(alert, digest) for alert, digest in pending]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +131,17 @@ class Tx(SilenceRecords):
     def touch(self, entity: str, entity_id: object) -> None:
         self.touched.add((entity, str(entity_id)))
 
-    async def apply_snapshot(self, source: str, alerts: Sequence[Alert]) -> SnapshotResult:
+    async def apply_snapshot(
+        self, source: str, alerts: Sequence[Alert], digests: Sequence[str] | None = None
+    ) -> SnapshotResult:
         """Write only the difference between the source's snapshot and what is stored.
 
         An alert the source no longer reports becomes resolved; one it reports
-        unchanged costs no write at all.
+        unchanged costs no write at all. `digests` (from `snapshot_digests`, made
+        before the transaction) keeps the write lock short.
         """
+        if digests is None:
+            digests = [alert_digest(a) for a in alerts]
         async with self._db.execute(
             # resolved rows are history: a re-fired one is rewritten by the upsert
             "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'",
@@ -139,7 +153,8 @@ class Tx(SilenceRecords):
         fresh: dict[str, Alert] = {}
         changed: list[tuple[Alert, str]] = []
         unchanged = 0
-        for alert in alerts:
+        digest_of: dict[str, str] = {}
+        for alert, digest in zip(alerts, digests, strict=True):
             if alert.source != source:
                 raise ValueError(f"alert of {alert.source!r} in snapshot of {source!r}")
             if alert.fingerprint in fresh or alert.fingerprint in stored_seen:
@@ -147,17 +162,18 @@ class Tx(SilenceRecords):
             previous = stored.get(alert.fingerprint)
             if previous is None:
                 fresh[alert.fingerprint] = alert
+                digest_of[alert.fingerprint] = digest
                 continue
             stored_seen.add(alert.fingerprint)
-            digest = alert_digest(alert)
             if previous == digest:
                 unchanged += 1
             else:
                 changed.append((alert, digest))
         # an alert that is new among the active ones may be a resolved one firing again
         refired = await self._resolved_among(source, list(fresh))
-        upserts = [(*alert_row(a, d), now, now) for a, d in changed]
-        upserts += [(*alert_row(a, alert_digest(a)), now, now) for a in fresh.values()]
+        pending = changed + [(a, digest_of[fp]) for fp, a in fresh.items()]
+        rows = await off_loop(len(pending), OFFLOAD_ITEMS, _rows, pending)
+        upserts = [(*row, now, now) for row in rows]
         inserted, updated = len(fresh) - len(refired), len(changed) + len(refired)
         seen = stored_seen | fresh.keys()
         gone = [(now, now, source, fp) for fp in stored if fp not in seen]

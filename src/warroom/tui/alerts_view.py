@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from warroom.model import AlertKey, Impact, Severity, TrackedAlert
 from warroom.model.clock import format_age, utcnow
 from warroom.model.matchers import Matcher, matchers_for
 from warroom.model.text import safe_text
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
@@ -30,6 +33,8 @@ _DEFAULT_IMPACT = {
     Severity.NONE: Impact.NO_IMPACT,
 }
 AGE_REFRESH_SECONDS = 5.0
+# Rows drawn at most; DataTable pays per row added, and 50,000 would stall the screen.
+MAX_ROWS = 2000
 
 
 def alert_matches(tracked: TrackedAlert, needle: str) -> bool:
@@ -41,6 +46,32 @@ def alert_matches(tracked: TrackedAlert, needle: str) -> bool:
     haystack += [f"{k}={v}" for k, v in alert.labels.items()]
     folded = needle.casefold()
     return any(folded in part.casefold() for part in haystack)
+
+
+def _key(tracked: TrackedAlert) -> str:
+    alert = tracked.alert
+    return f"{alert.source}/{alert.fingerprint}"  # str(AlertKey), without building one
+
+
+def _visible(alerts: Iterable[TrackedAlert], needle: str) -> list[TrackedAlert]:
+    """What the filter shows, most urgent first: severity, unacknowledged, newest."""
+    shown = [t for t in alerts if alert_matches(t, needle)] if needle else list(alerts)
+    shown.sort(
+        key=lambda t: (
+            t.alert.severity.rank,
+            t.acknowledged_by is not None,
+            -t.alert.starts_at.timestamp(),
+            t.alert.source,
+            t.alert.fingerprint,
+        )
+    )
+    return shown
+
+
+def _index(
+    active: list[TrackedAlert], needle: str
+) -> tuple[dict[str, TrackedAlert], list[TrackedAlert]]:
+    return {_key(t): t for t in active}, _visible(active, needle)
 
 
 class AlertsView(IncidentActions):
@@ -59,6 +90,8 @@ class AlertsView(IncidentActions):
         self.alerts: dict[str, TrackedAlert] = {}
         self.selected: set[str] = set()
         self.filter_text = ""
+        self._visible: list[TrackedAlert] | None = None
+        self._row_cache: dict[str, tuple[TrackedAlert, tuple[Text, ...]]] = {}
 
     def compose(self) -> ComposeResult:
         field = SafeInput(
@@ -67,6 +100,9 @@ class AlertsView(IncidentActions):
         )
         field.display = False
         yield field
+        overflow = Static(id="alerts-overflow")
+        overflow.display = False
+        yield overflow
         table = KeyedTable(id="alerts-table")
         table.add_column(" ", key="mark", width=2)
         table.add_column("SEV", key="sev", width=7)
@@ -86,7 +122,10 @@ class AlertsView(IncidentActions):
 
     async def reload(self) -> None:
         active = await console(self).store.active_alerts()
-        self.alerts = {str(t.key): t for t in active}
+        needle = self.filter_text
+        # indexing and sorting 50,000 alerts is CPU: off the event loop
+        self.alerts, visible = await off_loop(len(active), OFFLOAD_ITEMS, _index, active, needle)
+        self._visible = visible if needle == self.filter_text else None
         self.selected &= self.alerts.keys()
         self.redraw()
 
@@ -95,38 +134,44 @@ class AlertsView(IncidentActions):
             self.redraw()
 
     def visible_alerts(self) -> list[TrackedAlert]:
-        shown = [t for t in self.alerts.values() if alert_matches(t, self.filter_text)]
-        shown.sort(
-            key=lambda t: (
-                t.alert.severity.rank,
-                t.acknowledged_by is not None,
-                -t.alert.starts_at.timestamp(),
-                str(t.key),
-            )
-        )
-        return shown
+        """Every alert the filter shows, in display order; cached until data or filter change."""
+        if self._visible is None:
+            self._visible = _visible(self.alerts.values(), self.filter_text)
+        return self._visible
 
     def redraw(self) -> None:
+        """Draw the first MAX_ROWS of what the filter shows; say how many more there are.
+
+        In an alert storm no one reads row 40,000; the filter is how a responder
+        narrows it, and keys still act on everything the filter matches. Cells are
+        cached per alert, so an age tick rebuilds only the age cells.
+        """
         now = utcnow()
         rows = []
-        for tracked in self.visible_alerts():
-            key = str(tracked.key)
-            alert = tracked.alert
-            mark = cells.RowMark("●" if key in self.selected else " ", style="bold")
-            rows.append(
-                (
-                    key,
+        visible = self.visible_alerts()
+        self._show_overflow(len(visible))
+        cache: dict[str, tuple[TrackedAlert, tuple[Text, ...]]] = {}
+        for tracked in visible[:MAX_ROWS]:
+            key = _key(tracked)
+            cached = self._row_cache.get(key)
+            if cached is None or cached[0] is not tracked:
+                alert = tracked.alert
+                cached = (
+                    tracked,
                     (
-                        mark,
                         cells.severity(alert.severity),
                         cells.plain(alert.name, 20),
                         cells.plain(alert.source, 8),
-                        Text(format_age(now - alert.starts_at), no_wrap=True),
                         cells.alert_state(tracked),
                         cells.summary(tracked.incident_id, alert.summary),
                     ),
                 )
-            )
+            cache[key] = cached
+            severity, name, source, state, summary = cached[1]
+            mark = cells.RowMark("●" if key in self.selected else " ", style="bold")
+            age = Text(format_age(now - tracked.alert.starts_at), no_wrap=True)
+            rows.append((key, (mark, severity, name, source, age, state, summary)))
+        self._row_cache = cache
         self.table.sync(rows)
 
     # -- targets --------------------------------------------------------------------------
@@ -137,7 +182,7 @@ class AlertsView(IncidentActions):
         Only what the filter shows: a key must never act on an alert the
         responder cannot see.
         """
-        visible = {str(t.key) for t in self.visible_alerts()}
+        visible = {_key(t) for t in self.visible_alerts()}
         chosen = self.selected & visible
         if chosen:
             return [self.alerts[k] for k in sorted(chosen)]
@@ -198,6 +243,7 @@ class AlertsView(IncidentActions):
             field.value = ""
             field.display = False
             self.filter_text = ""
+            self._visible = None
         self.redraw()
 
     def action_filter(self) -> None:
@@ -207,7 +253,30 @@ class AlertsView(IncidentActions):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
-        self.redraw()
+        self._visible = None
+        if len(self.alerts) <= OFFLOAD_ITEMS:
+            self.redraw()
+        else:  # matching 50,000 alerts per keystroke: in a thread, newest keystroke wins
+            self.run_worker(self._filter_off_loop(self.filter_text), group="filter", exclusive=True)
+
+    async def _filter_off_loop(self, needle: str) -> None:
+        visible = await asyncio.to_thread(_visible, list(self.alerts.values()), needle)
+        if needle == self.filter_text:
+            self._visible = visible
+            self.redraw()
+
+    def _show_overflow(self, total: int) -> None:
+        note = self.query_one("#alerts-overflow", Static)
+        hidden = total - MAX_ROWS
+        note.display = hidden > 0
+        if hidden > 0:
+            note.update(
+                Text(
+                    f"showing {MAX_ROWS:,} of {total:,} alerts, most urgent first;"
+                    " / narrows them (keys act on all the filter shows)",
+                    style="bold",
+                )
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

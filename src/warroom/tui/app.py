@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from warroom.config import Config
 from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
@@ -174,13 +175,15 @@ class WarroomApp(App[None]):
 
     async def on_mount(self) -> None:
         self._store = await Store.open(self.config.database)
+        # The feed position before anything of ours writes: nothing is missed.
+        since = await self._store.last_change()
         # Sources are built in every console, polling or not: silences and other
         # actions at the source work from any console; only the lease holder polls.
         self.engine = Engine.from_specs(self._store, self.config.sources, self.identity)
         self._service = Service(self._store, self.actor, self.engine.sources)
         if self.run_engine:
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
-        self.run_worker(self._follow_feed(), name="feed", group="feed", exit_on_error=False)
+        self.run_worker(self._follow_feed(since), name="feed", group="feed", exit_on_error=False)
         self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
         await self._refresh_status()
         await self._activate("alerts")
@@ -200,8 +203,32 @@ class WarroomApp(App[None]):
 
     # -- data flow --------------------------------------------------------------------------
 
-    async def _follow_feed(self) -> None:
-        async for batch in self.store.watch():
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The engine and the feed must never die quietly: say so and start again."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR or worker.name not in ("engine", "feed"):
+            return
+        log.error("the %s stopped: %r", worker.name, worker.error, exc_info=worker.error)
+        self.notify(
+            f"The {worker.name} stopped ({worker.error}); restarting it.",
+            severity="error",
+            markup=False,
+        )
+        self.set_timer(1.0, lambda: self._restart(worker.name))
+
+    async def _restart(self, name: str) -> None:
+        if name == "engine" and self.engine is not None:
+            self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
+        elif name == "feed":
+            since = await self.store.last_change()
+            self._stale.update(TABS)
+            self.run_worker(
+                self._follow_feed(since), name="feed", group="feed", exit_on_error=False
+            )
+            await self.reload_visible()
+
+    async def _follow_feed(self, since: int) -> None:
+        async for batch in self.store.watch(since):
             entities = {c.entity for c in batch}
             if entities & {"alerts", "incident"}:
                 self._stale.update(DATA_TABS)

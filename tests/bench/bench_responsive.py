@@ -1,0 +1,110 @@
+"""Key-to-screen delay while the console polls an alert storm (prints figures).
+
+    python tests/bench/bench_responsive.py [--alerts 50000] [--polls 3]
+
+Serves N alerts in Alertmanager's format from loopback, runs the console
+(Textual's headless driver, 80x24) polling it every 5 s, and presses `down`/`up`
+every 20 ms. Each press is injected as the terminal would (no waiting for the
+app to go idle) and timed until the table's cursor has moved and the app has
+painted since (the next compositor refresh after the move). Reports the worst
+and median delay during polls (fetch, parse, normalise, diff, store, redraw)
+and between them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.e2e.loopback import Reply, loopback
+from tests.e2e.storm import storm_body
+
+from warroom.config import Config
+from warroom.sources.base import SourceSpec
+from warroom.tui.app import WarroomApp
+
+
+async def run(alerts: int, polls: int) -> None:
+    body = storm_body(alerts)
+    requests: list[float] = []
+
+    def handler(request: object) -> Reply:
+        requests.append(time.monotonic())
+        return Reply(200, body)
+
+    with tempfile.TemporaryDirectory() as tmp, loopback(handler) as server:
+        spec = SourceSpec(
+            "am",
+            "alertmanager",
+            interval=timedelta(seconds=5),
+            url=server.url,
+            options={"timeout": "60s"},
+        )
+        app = WarroomApp(Config(database=Path(tmp) / "w.db", sources=(spec,)), actor="bench")
+        async with app.run_test(size=(80, 24)):
+            await app.ready.wait()
+            samples: list[tuple[float, float, bool]] = []  # (at, delay, polling)
+            successes: list[float] = []
+            last_success = None
+            key = "down"
+            deadline = time.monotonic() + 120
+            while len(successes) < polls and time.monotonic() < deadline:
+                health = await app.store.source_health()
+                success = health[0].last_success if health else None
+                if success is not None and success != last_success:
+                    last_success = success
+                    successes.append(time.monotonic())
+                polling = len(requests) > len(successes)
+                table: Any = app.query_one("#alerts-table")
+                if table.row_count < 2:  # nothing to move through yet
+                    await asyncio.sleep(0.02)
+                    continue
+                row = table.cursor_row
+                started = time.monotonic()
+                app.simulate_key(key)
+                while table.cursor_row == row and time.monotonic() - started < 10:  # noqa: ASYNC110
+                    await asyncio.sleep(0.001)
+                await painted(app)
+                samples.append((started, time.monotonic() - started, polling))
+                key = "up" if key == "down" else "down"
+                await asyncio.sleep(0.02)
+            during = [d for _, d, p in samples if p]
+            outside = [d for _, d, p in samples if not p]
+            view = app.query_one("#view-alerts")
+            print(f"== {alerts:,} alerts, {len(successes)} polls, {len(samples)} key presses")
+            print(f"alerts held by the Alerts tab: {len(view.alerts):,}")  # type: ignore[attr-defined]
+            for label, values in (("during a poll", during), ("between polls", outside)):
+                if values:
+                    median = statistics.median(values) * 1000
+                    print(
+                        f"{label:14}  presses {len(values):4}  median {median:7.1f} ms"
+                        f"  worst {max(values) * 1000:7.1f} ms"
+                    )
+
+
+async def painted(app: WarroomApp) -> None:
+    """Wait for the screen's next refresh after the change (the frame the responder sees)."""
+    done = asyncio.Event()
+    app.call_after_refresh(done.set)
+    await asyncio.wait_for(done.wait(), 10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--alerts", type=int, default=50_000)
+    parser.add_argument("--polls", type=int, default=3)
+    args = parser.parse_args()
+    asyncio.run(run(args.alerts, args.polls))
+
+
+if __name__ == "__main__":
+    main()
