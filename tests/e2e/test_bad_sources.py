@@ -106,7 +106,9 @@ async def test_bad_answer_keeps_alerts_and_marks_stale(tmp_path: Path, case: str
             assert health.failures == 1
             assert health.last_error and reason in health.last_error
             assert "\n" not in health.last_error and len(health.last_error) <= 500
-            assert health.is_stale(datetime.now(UTC))
+            assert health.is_failing
+            assert health.last_success is not None
+            assert health.is_stale(health.last_success + source.interval * 3 + timedelta(seconds=1))
             # another source goes on
             assert await poll_once(store, demo) is not None
             assert {h.name for h in await store.source_health() if not h.failures} == {"demo"}
@@ -136,7 +138,7 @@ async def test_recovery_after_failure_clears_stale(tmp_path: Path) -> None:
             assert await poll_once(store, source) is not None
             (health,) = await store.source_health()
             assert health.failures == 0 and health.last_error is None
-            assert not health.is_stale(datetime.now(UTC))
+            assert not health.is_stale(datetime.now(UTC)) and not health.is_failing
         finally:
             await source.close()
             await store.close()

@@ -363,7 +363,10 @@ def test_source_health_staleness() -> None:
     old = SourceHealth("s", interval, last_success=now - timedelta(seconds=46))
     assert old.is_stale(now)
     failing = SourceHealth("s", interval, last_success=now, failures=1)
-    assert failing.is_stale(now)
+    assert failing.is_failing
+    assert not failing.is_stale(now)  # one failed poll is not yet three missed intervals
+    assert failing.is_stale(now + timedelta(seconds=46))
+    assert not fresh.is_failing
     assert fresh.age(now) == timedelta(seconds=30)
     assert SourceHealth("s", interval).age(now) is None
 

@@ -74,7 +74,9 @@ async def test_source_error_keeps_alerts_and_records_failure(store: Store) -> No
     assert health.last_success == good.last_success  # untouched
     assert health.last_attempt > good.last_attempt
     assert health.alert_count == 2  # still the last known count
-    assert health.is_stale(datetime.now(good.last_success.tzinfo))
+    assert health.is_failing
+    three_intervals = source.interval * 3 + timedelta(seconds=1)
+    assert health.is_stale(good.last_success + three_intervals)
 
     assert await poll_once(store, source) is None
     assert (await _health(store, "prom")).failures == 2

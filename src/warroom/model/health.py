@@ -19,10 +19,14 @@ class SourceHealth:
     failures: int = 0
     alert_count: int = 0
 
+    @property
+    def is_failing(self) -> bool:
+        """The last poll failed; the reason is worth showing at once."""
+        return self.failures > 0
+
     def is_stale(self, now: datetime) -> bool:
-        """Stale when the last poll failed, or no good poll within three intervals."""
-        if self.failures:
-            return True
+        """What we hold may be out of date: no good poll within three intervals, or
+        none ever after trying. One failed poll alone is a hiccup, not staleness."""
         if self.last_success is None:
             return self.last_attempt is not None
         return now - self.last_success > self.interval * STALE_AFTER_INTERVALS

@@ -91,7 +91,7 @@ class AlertsView(IncidentActions):
         self.selected: set[str] = set()
         self.filter_text = ""
         self._visible: list[TrackedAlert] | None = None
-        self._row_cache: dict[str, tuple[TrackedAlert, tuple[Text, ...]]] = {}
+        self._row_cache: dict[str, tuple[TrackedAlert, bool, tuple[Text, ...]]] = {}
 
     def compose(self) -> ComposeResult:
         field = SafeInput(
@@ -150,24 +150,27 @@ class AlertsView(IncidentActions):
         rows = []
         visible = self.visible_alerts()
         self._show_overflow(len(visible))
-        cache: dict[str, tuple[TrackedAlert, tuple[Text, ...]]] = {}
+        stale_sources = console(self).stale_sources
+        cache: dict[str, tuple[TrackedAlert, bool, tuple[Text, ...]]] = {}
         for tracked in visible[:MAX_ROWS]:
             key = _key(tracked)
+            stale = tracked.alert.source in stale_sources
             cached = self._row_cache.get(key)
-            if cached is None or cached[0] is not tracked:
+            if cached is None or cached[0] is not tracked or cached[1] is not stale:
                 alert = tracked.alert
                 cached = (
                     tracked,
+                    stale,
                     (
                         cells.severity(alert.severity),
                         cells.plain(alert.name, 20),
                         cells.plain(alert.source, 8),
-                        cells.alert_state(tracked),
+                        cells.stale_state() if stale else cells.alert_state(tracked),
                         cells.summary(tracked.incident_id, alert.summary),
                     ),
                 )
             cache[key] = cached
-            severity, name, source, state, summary = cached[1]
+            severity, name, source, state, summary = cached[2]
             mark = cells.RowMark("●" if key in self.selected else " ", style="bold")
             age = Text(format_age(now - tracked.alert.starts_at), no_wrap=True)
             rows.append((key, (mark, severity, name, source, age, state, summary)))

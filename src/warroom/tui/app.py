@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from warroom.config import Config
 from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
+from warroom.model.clock import utcnow
 from warroom.store import Store
 from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
@@ -66,6 +67,8 @@ class WarroomApp(App[None]):
         self.actor = actor or current_actor()
         self.identity = process_identity()
         self.current_incident: int | None = None
+        # sources whose last poll failed or is overdue: their alerts are shown as stale
+        self.stale_sources: set[str] = set()
         self._stale: set[str] = set(TABS)
         self._store: Store | None = None
         self._service: Service | None = None
@@ -270,6 +273,15 @@ class WarroomApp(App[None]):
         health = await self._store.source_health()
         lease = await self._store.lease()
         self.query_one(StatusBar).show(health, lease, self.identity, self.actor)
+        now = utcnow()
+        stale = {h.name for h in health if h.is_stale(now)}
+        if stale != self.stale_sources:
+            self.stale_sources = stale
+            alerts = self.view("alerts")
+            if alerts is not None:
+                self._stale.add("alerts")
+                if self.query_one(TabbedContent).active == "alerts":
+                    await self._activate("alerts", focus=False)
 
     # -- actions ----------------------------------------------------------------------------
 

@@ -59,6 +59,11 @@ def status(value: IncidentStatus) -> Text:
     return Text(label, style=style, no_wrap=True)
 
 
+def stale_state() -> Text:
+    """The source is failing: this is the last state it reported, kept, not resolved."""
+    return Text("? stale", style="bold yellow", no_wrap=True)
+
+
 def alert_state(tracked: TrackedAlert) -> Text:
     state = tracked.alert.state
     if tracked.acknowledged_by:

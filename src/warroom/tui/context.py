@@ -16,6 +16,7 @@ class Console(Protocol):
     service: Service
     current_incident: int | None
     source_names: list[str]
+    stale_sources: set[str]
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
         """Run a service action; errors become a notification, not a crash."""

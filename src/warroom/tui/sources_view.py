@@ -54,7 +54,11 @@ class SourcesView(View):
                     (
                         cells.RowMark(" "),
                         cells.plain(name, 9),
-                        Text("✗ stale", style="bold red") if stale else Text("✓ ok", style="green"),
+                        Text("✗ stale", style="bold red")
+                        if stale
+                        else Text("⚠ failing", style="bold yellow")
+                        if h.is_failing
+                        else Text("✓ ok", style="green"),
                         Text(format_age(age) if age is not None else "never", no_wrap=True),
                         Text(str(h.alert_count), no_wrap=True),
                         Text(format_duration(h.interval), no_wrap=True),

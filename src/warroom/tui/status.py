@@ -41,11 +41,13 @@ def sources_text(health: list[SourceHealth], now: datetime) -> Text:
             text.append(" ")
         stale = h.is_stale(now)
         age = h.age(now)
-        mark, style = ("✗", "bold red") if stale else ("✓", "green")
+        mark, style = (
+            ("✗", "bold red") if stale else ("⚠", "bold yellow") if h.is_failing else ("✓", "green")
+        )
         text.append(f"{mark} ", style=style)
         text.append(safe_text(h.name, 20))
         text.append(f" {format_age(age) if age is not None else 'never'}", style="dim")
-        if stale and h.last_error:
+        if h.is_failing and h.last_error:
             text.append(f" {safe_text(h.last_error, 40)}", style="red")
     return text
 

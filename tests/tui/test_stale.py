@@ -1,0 +1,89 @@
+"""A source that fails keeps its alerts on screen, marked stale, with the reason."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.loopback import Reply, Request, loopback
+
+from warroom.config import Config
+from warroom.sources.base import SourceSpec
+from warroom.tui.app import WarroomApp
+
+
+def body() -> bytes:
+    started = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    return json.dumps(
+        [
+            {
+                "labels": {"alertname": name, "severity": "critical", "instance": name.lower()},
+                "annotations": {"summary": f"{name} is down"},
+                "startsAt": started,
+                "fingerprint": name.lower(),
+                "status": {"state": "active"},
+            }
+            for name in ("ApiDown", "DbDown")
+        ]
+    ).encode()
+
+
+async def until(predicate: Any, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+def plain(app: WarroomApp, selector: str) -> str:
+    return str(app.query_one(selector).render())
+
+
+async def test_failing_source_keeps_alerts_marked_stale_with_reason(tmp_path: Path) -> None:
+    good = body()
+    answer: list[Reply] = [Reply(200, good)]
+
+    def handler(request: Request) -> Reply:
+        return answer[0]
+
+    with loopback(handler) as server:
+        am = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=server.url)
+        demo = SourceSpec(
+            "demo", "demo", interval=timedelta(seconds=1), options={"scenario": "steady"}
+        )
+        app = WarroomApp(Config(database=tmp_path / "w.db", sources=(am, demo)), actor="alice")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.ready.wait()
+            view: Any = app.query_one("#view-alerts")
+            table = view.table
+
+            def state_of(key: str) -> str:
+                return str(table.get_cell(key, "state"))
+
+            await until(lambda: "am/apidown" in view.alerts and "am/dbdown" in view.alerts)
+            await until(lambda: state_of("am/apidown") == "firing")
+
+            answer[0] = Reply(500, b"upstream exploded")
+            await until(lambda: "am" in app.stale_sources)
+            await until(lambda: state_of("am/apidown") == "? stale")
+            assert state_of("am/dbdown") == "? stale"
+            assert set(view.alerts) >= {"am/apidown", "am/dbdown"}  # kept, not resolved
+            demo_keys = [k for k in view.alerts if k.startswith("demo/")]
+            assert demo_keys and all(state_of(k) != "? stale" for k in demo_keys)
+            await until(lambda: "HTTP 500" in plain(app, "#status-sources"))
+            assert "✗" in plain(app, "#status-sources")
+
+            await pilot.press("f6")
+            await until(lambda: bool(app.query("#sources-table")))
+            sources = app.query_one("#sources-table")
+            await until(lambda: "HTTP 500" in str(sources.get_cell("am", "error")))  # type: ignore[attr-defined]
+            assert "stale" in str(sources.get_cell("am", "health"))  # type: ignore[attr-defined]
+
+            answer[0] = Reply(200, good)
+            await until(lambda: "am" not in app.stale_sources)
+            await pilot.press("f1")
+            await until(lambda: state_of("am/apidown") == "firing")
