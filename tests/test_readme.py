@@ -1,0 +1,50 @@
+"""README.md stays true: its config example loads, its keys exist in the console."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from warroom.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_config_example_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    section = README.split("## Configuration", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert example, "README's Configuration section has a yaml example"
+    path = tmp_path / "config.yaml"
+    path.write_text(example.group(1))
+    monkeypatch.setenv("AM_TOKEN", "secret")
+    config = load_config(path)
+    assert [s.type for s in config.sources] == [
+        "demo",
+        "alertmanager",
+        "prometheus",
+        "cloudwatch",
+        "http-json",
+    ]
+    assert config.keymap == {"incident.acknowledge": "a,k"}
+
+
+def test_documented_binding_ids_exist() -> None:
+    from warroom.tui.alerts_view import AlertsView
+    from warroom.tui.app import WarroomApp
+    from warroom.tui.incident_view import IncidentView
+    from warroom.tui.incidents_view import IncidentsView
+    from warroom.tui.silences_view import SilencesView
+
+    ids = {
+        b.id
+        for cls in (WarroomApp, AlertsView, IncidentsView, IncidentView, SilencesView)
+        for b in cls.BINDINGS
+        if hasattr(b, "id")
+    }
+    documented = set(re.findall(r"`([a-z]+\.[a-z_0-9.]+)`", README.split("## Keys", 1)[1]))
+    documented = {d for d in documented if not d.endswith("…")}
+    missing = {d for d in documented if d not in ids and not d.startswith("app.tab.")}
+    assert not missing, f"README documents binding ids that do not exist: {missing}"
