@@ -61,11 +61,15 @@ def default_config_path() -> Path:
     return Path(base) / "warroom" / "config.yaml"
 
 
-def demo_config(database: Path | None = None) -> Config:
+# The example plans of a source checkout: the demo shows triage at work with them.
+CHECKOUT_PLANS = Path(__file__).resolve().parents[2] / "plans"
+
+
+def demo_config(database: Path | None = None, plans: Path | None = CHECKOUT_PLANS) -> Config:
     """`warroom --demo`: the built-in scenario in its own database, no file needed."""
     return Config(
         database=database or state_dir() / "demo.db",
-        plans=None,
+        plans=plans if plans is not None and plans.is_dir() else None,
         sources=(SourceSpec(name="demo", type="demo", interval=timedelta(seconds=5)),),
     )
 

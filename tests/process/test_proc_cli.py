@@ -239,7 +239,10 @@ def test_db_under_a_regular_file_exits_2(tmp_path: Path, env: dict[str, str]) ->
 def test_check_good_config(tmp_path: Path, env: dict[str, str]) -> None:
     plans = tmp_path / "plans"
     plans.mkdir()
-    (plans / "disk.yaml").write_text("name: disk\nmatch:\n  alertname: DiskAlmostFull\n")
+    (plans / "disk.yaml").write_text(
+        "kind: response-plan\nname: disk\nmatch:\n  alerts: 'alertname=\"DiskAlmostFull\"'\n"
+        "incident:\n  title: 'Disk full on {labels.instance}'\n"
+    )
     good = tmp_path / "good.yaml"
     good.write_text("plans: plans\nsources:\n  - name: demo\n    type: demo\n    interval: 5s\n")
     result = run("--config", str(good), "check", env=env)
@@ -260,7 +263,9 @@ def test_check_bad_config(tmp_path: Path, env: dict[str, str]) -> None:
 def test_check_bad_plan_file(tmp_path: Path, env: dict[str, str]) -> None:
     plans = tmp_path / "plans"
     plans.mkdir()
-    (plans / "ok.yaml").write_text("name: ok\n")
+    (plans / "ok.yaml").write_text(
+        "kind: response-plan\nname: ok\nmatch: {alerts: 'alertname=\"X\"'}\nincident: {title: ok}\n"
+    )
     (plans / "broken.yaml").write_text("name: broken\nmatch: [unclosed\n")
     good = tmp_path / "config.yaml"
     good.write_text("plans: plans\n")

@@ -203,7 +203,8 @@ class Harness:
     key = staticmethod(key)
 
     def __init__(self, tmp_path: Path) -> None:
-        self.config: Config = demo_config(tmp_path / "w.db")
+        # no plans: these tests drive keys, and the demo's plans would declare incidents
+        self.config: Config = demo_config(tmp_path / "w.db", plans=None)
 
     @asynccontextmanager
     async def store(self) -> AsyncIterator[Store]:

@@ -9,7 +9,13 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
 from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, Severity
-from warroom.tui.dialogs import AlertDetailScreen, DeclareScreen, HelpScreen, PromptScreen
+from warroom.tui.dialogs import (
+    AlertDetailScreen,
+    ConfirmScreen,
+    DeclareScreen,
+    HelpScreen,
+    PromptScreen,
+)
 
 
 def alert_key(fingerprint: str) -> AlertKey:
@@ -398,6 +404,10 @@ async def test_space_selection_then_a_acknowledges_every_selected_alert(console)
         await ui.cursor_to(console.key("cpu"))
         await ui.press("space", "space")  # cpu, cert
         await ui.press("a")
+        # more than one target: a preview says what will be touched, enter applies
+        assert isinstance(ui.app.screen, ConfirmScreen)
+        assert "Acknowledge 2 alert(s): 2 on their own" in ui.screen()
+        await ui.press("enter")
 
         async def both():
             tracked = await ui.app.store.alerts_by_key([alert_key("cpu"), alert_key("cert")])

@@ -1,4 +1,4 @@
-"""`warroom check`: validate the config and the plan files, report `file:line: message`."""
+"""`warroom check`: validate the config and every plan; `file:line:col: message`."""
 
 from __future__ import annotations
 
@@ -6,34 +6,41 @@ import argparse
 import sys
 from pathlib import Path
 
-from warroom.config import ConfigError, load_config
-from warroom.yamlnodes import LocatedError, compose_documents
+from warroom.config import Config, ConfigError, demo_config, load_config
+from warroom.plans import PlanSet, load_plans
+
+
+def plans_for(config: Config) -> PlanSet:
+    return load_plans(config.plans, {s.name for s in config.sources})
 
 
 def run_check(args: argparse.Namespace) -> int:
-    errors: list[str] = []
     try:
-        config = load_config(args.config, required=args.config is not None)
+        if args.demo:
+            config = demo_config()
+        else:
+            config = load_config(args.config, required=args.config is not None)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    plan_dir = config.plans
-    plan_files: list[Path] = []
-    if plan_dir is not None:
-        if not plan_dir.is_dir():
-            errors.append(f"{config.path}: plans directory {plan_dir} does not exist")
-        else:
-            plan_files = sorted([*plan_dir.rglob("*.yaml"), *plan_dir.rglob("*.yml")])
-    for path in plan_files:
-        try:
-            compose_documents(path)
-        except LocatedError as exc:
-            errors.append(str(exc))
-    for error in errors:
+    planset = plans_for(config)
+    for error in planset.errors:
         print(error, file=sys.stderr)
-    where = config.path or "no config file (defaults)"
+    for warning in planset.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    where = config.path or ("built-in demo config" if args.demo else "no config file (defaults)")
     print(
-        f"{where}: {len(config.sources)} source(s), {len(plan_files)} plan file(s),"
-        f" {len(errors)} error(s)"
+        f"{where}: {len(config.sources)} source(s), {len(planset.files)} plan file(s) in"
+        f" {config.plans or '-'} with {len(planset.plans)} response plan(s);"
+        f" {len(planset.errors)} error(s), {len(planset.warnings)} warning(s)"
     )
-    return 1 if errors else 0
+    if planset.plans:
+        print("plans, in the order they are tried (first match wins):")
+        for plan in planset.plans:
+            print(f"  {plan.name:24} {plan.where}")
+    return 1 if planset.errors else 0
+
+
+def rejected_summary(planset: PlanSet) -> str:
+    files = ", ".join(str(Path(p)) for p in planset.rejected)
+    return f"{len(planset.errors)} plan error(s) in {files}"

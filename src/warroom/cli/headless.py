@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+from warroom.cli.check import plans_for
 from warroom.cli.output import json_line, print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert
@@ -26,7 +27,10 @@ async def run_engine(config: Config, once: bool) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     store = await Store.open(config.database)
-    engine = Engine.from_specs(store, config.sources, process_identity())
+    planset = plans_for(config)
+    for error in planset.errors:
+        log.error("%s", error)
+    engine = Engine.from_specs(store, config.sources, process_identity(), planset.plans)
     try:
         if once:
             # one cycle is still polling: never beside a running engine

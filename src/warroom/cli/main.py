@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     incidents.add_argument("--json", action="store_true", help="one JSON object per line")
     incidents.add_argument("--all", action="store_true", help="include resolved incidents")
     sub.add_parser("check", help="validate the config and plans; exit 1 on any error")
+    simulate = sub.add_parser("simulate", help="what would these alerts trigger (plan, incident)")
+    simulate.add_argument("file", type=Path, help="JSON: one alert or a list, Alertmanager-shaped")
+    simulate.add_argument("--json", action="store_true", help="one JSON object per line")
+    coverage = sub.add_parser("coverage", help="alerts and rules that no plan covers")
+    coverage.add_argument("--json", action="store_true", help="one JSON object")
     return parser
 
 
@@ -76,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.headless import run_alerts
 
             return asyncio.run(run_alerts(config, as_json=args.json))
+        if command == "simulate":
+            from warroom.cli.simulate import run_simulate
+
+            return asyncio.run(run_simulate(config, args.file, args.json))
+        if command == "coverage":
+            from warroom.cli.coverage import run_coverage
+
+            return asyncio.run(run_coverage(config, as_json=args.json))
         if command == "incidents":
             from warroom.cli.headless import run_incidents
 

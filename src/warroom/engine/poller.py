@@ -12,6 +12,7 @@ import random
 from datetime import timedelta
 
 from warroom.engine.silences import expire_resolved_ack_silences
+from warroom.engine.triage import Triage
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import Silencer, Source, SourceError
@@ -22,7 +23,9 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
 
 
-async def poll_once(store: Store, source: Source) -> SnapshotResult | None:
+async def poll_once(
+    store: Store, source: Source, triage: Triage | None = None
+) -> SnapshotResult | None:
     """One poll; None when the fetch failed (already recorded in the source's health)."""
     interval = source.interval.total_seconds()
     try:
@@ -37,6 +40,9 @@ async def poll_once(store: Store, source: Source) -> SnapshotResult | None:
             digests = await off_loop(len(alerts), OFFLOAD_ITEMS, snapshot_digests, alerts)
             async with store.transaction() as tx:
                 result = await tx.apply_snapshot(source.name, alerts, digests)
+                if triage is not None:
+                    # in the same transaction: an alert is never stored without its process
+                    await triage.run(tx, source.name, alerts, digests, tx.now)
                 await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
             return result
         except Exception as exc:  # the snapshot could not be stored: say so, keep polling
@@ -59,11 +65,11 @@ def next_delay(interval: timedelta, failures: int) -> float:
     return max(base, backoff * random.uniform(0.5, 1.0))
 
 
-async def poll_forever(store: Store, source: Source) -> None:
+async def poll_forever(store: Store, source: Source, triage: Triage | None = None) -> None:
     failures = 0
     while True:
         started = asyncio.get_running_loop().time()
-        result = await poll_once(store, source)
+        result = await poll_once(store, source, triage)
         failures = 0 if result is not None else failures + 1
         if result is not None and isinstance(source, Silencer):
             try:

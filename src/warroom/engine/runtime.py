@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from warroom.engine.poller import poll_forever, poll_once
+from warroom.engine.triage import Triage
+from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
 from warroom.sources.registry import build_source
 from warroom.store import SnapshotResult, Store
@@ -35,9 +37,11 @@ class Engine:
         holder: str,
         lease_ttl: timedelta = LEASE_TTL,
         renew_seconds: float = RENEW_SECONDS,
+        plans: Sequence[ResponsePlan] = (),
     ) -> None:
         self.store = store
         self.sources = list(sources)
+        self.triage = Triage(plans)
         self.holder = holder
         self.lease_ttl = lease_ttl
         self.renew_seconds = renew_seconds
@@ -45,13 +49,21 @@ class Engine:
         self._pollers: list[asyncio.Task[None]] = []
 
     @classmethod
-    def from_specs(cls, store: Store, specs: Sequence[SourceSpec], holder: str) -> Engine:
+    def from_specs(
+        cls,
+        store: Store,
+        specs: Sequence[SourceSpec],
+        holder: str,
+        plans: Sequence[ResponsePlan] = (),
+    ) -> Engine:
         """Build the configured sources; only their types' modules get imported."""
-        return cls(store, [build_source(spec) for spec in specs], holder)
+        return cls(store, [build_source(spec) for spec in specs], holder, plans=plans)
 
     async def run_once(self) -> dict[str, SnapshotResult | None]:
         """One cycle of every source, as `warroom engine --once` does."""
-        results = await asyncio.gather(*(poll_once(self.store, s) for s in self.sources))
+        results = await asyncio.gather(
+            *(poll_once(self.store, s, self.triage) for s in self.sources)
+        )
         return {s.name: r for s, r in zip(self.sources, results, strict=True)}
 
     async def run(self) -> None:
@@ -92,7 +104,7 @@ class Engine:
     def _start_polling(self) -> None:
         self.holding = True
         self._pollers = [
-            asyncio.create_task(poll_forever(self.store, s), name=f"poll:{s.name}")
+            asyncio.create_task(poll_forever(self.store, s, self.triage), name=f"poll:{s.name}")
             for s in self.sources
         ]
 

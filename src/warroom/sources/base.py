@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from warroom.model import Alert
 from warroom.model.matchers import Matcher
+from warroom.model.series import AlertRule
 from warroom.model.silence import Silence
 
 
@@ -62,3 +63,12 @@ class Silencer(Protocol):
     async def silences(self) -> list[Silence]: ...
 
     async def expire_silence(self, silence_id: str) -> None: ...
+
+
+@runtime_checkable
+class RuleSource(Protocol):
+    """A source that can list what could alert (Prometheus rules, CloudWatch alarms)."""
+
+    name: str
+
+    async def alert_rules(self) -> list[AlertRule]: ...

@@ -23,7 +23,7 @@ from warroom.model.clock import utcnow
 from warroom.store.errors import StoreError
 from warroom.store.feed import FeedMixin
 from warroom.store.lease import LeaseMixin
-from warroom.store.reads import ReadsMixin, SilenceReads
+from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.tx import Tx
 
@@ -31,7 +31,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 
 
-class Store(ReadsMixin, SilenceReads, FeedMixin, LeaseMixin):
+class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
         self.path = path
         self._writer = writer

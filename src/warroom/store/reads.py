@@ -110,6 +110,17 @@ class SilenceRecord:
     alerts: tuple[AlertKey, ...]
 
 
+class CoverageReads:
+    _reader: aiosqlite.Connection
+
+    async def alert_names(self) -> list[tuple[str, str, dict[str, str]]]:
+        """(source, name, one label set) of every alert name ever seen."""
+        async with self._reader.execute(
+            "SELECT source, name, labels FROM alert_names ORDER BY source, name"
+        ) as cursor:
+            return [(s, n, json.loads(lb)) for s, n, lb in await cursor.fetchall()]
+
+
 class SilenceReads:
     _reader: aiosqlite.Connection
 

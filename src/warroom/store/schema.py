@@ -104,6 +104,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX silences_open_ack ON silences (source) WHERE reason = 'ack' AND expired_at IS NULL;
     """,
+    # 3: every alert name ever seen per source, with one label set, for plan coverage
+    # (resolved alerts are pruned; the names must outlive them).
+    """
+    CREATE TABLE alert_names (
+        source TEXT NOT NULL,
+        name TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        PRIMARY KEY (source, name)
+    );
+    INSERT OR IGNORE INTO alert_names (source, name, labels, first_seen, last_seen)
+        SELECT source, name, labels, min(first_seen), max(updated_at) FROM alerts
+        GROUP BY source, name;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -121,7 +121,52 @@ class SilenceRecords:
         self.touch("silence", f"{source}/{silence_id}")
 
 
-class Tx(SilenceRecords):
+class TriageQueries:
+    """Reads and writes triage needs inside the poll's transaction (mixed into Tx)."""
+
+    _db: aiosqlite.Connection
+
+    async def attached_to_open(self, source: str) -> set[str]:
+        """Fingerprints of this source's alerts that belong to an open incident."""
+        async with self._db.execute(
+            "SELECT a.fingerprint FROM alerts a JOIN incidents i ON i.id = a.incident_id"
+            " WHERE a.source = ? AND i.status != 'resolved'",
+            (source,),
+        ) as cursor:
+            return {row[0] for row in await cursor.fetchall()}
+
+    async def open_incident_with_key(self, dedupe_key: str) -> int | None:
+        async with self._db.execute(
+            "SELECT id FROM incidents WHERE dedupe_key = ? AND status != 'resolved'"
+            " ORDER BY id LIMIT 1",
+            (dedupe_key,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else int(row[0])
+
+    async def resolved_incident_with_key(self, dedupe_key: str, since: datetime) -> int | None:
+        """The newest incident with this key resolved after `since`, to reopen."""
+        async with self._db.execute(
+            "SELECT id FROM incidents WHERE dedupe_key = ? AND status = 'resolved'"
+            " AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1",
+            (dedupe_key, to_epoch(since)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else int(row[0])
+
+    async def open_plan_incidents_without_firing_alerts(self) -> list[tuple[int, str]]:
+        """(id, plan) of open incidents from plans whose alerts have all resolved."""
+        async with self._db.execute(
+            "SELECT i.id, i.plan FROM incidents i WHERE i.status != 'resolved'"
+            " AND i.plan IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id)"
+            " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id"
+            "                 AND a.state != 'resolved')"
+        ) as cursor:
+            return [(int(r[0]), str(r[1])) for r in await cursor.fetchall()]
+
+
+class Tx(SilenceRecords, TriageQueries):
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
         self._db = db
         self.now = now
@@ -179,6 +224,14 @@ class Tx(SilenceRecords):
         gone = [(now, now, source, fp) for fp in stored if fp not in seen]
         if upserts:
             await self._db.executemany(_UPSERT, upserts)
+        if fresh:
+            names = {a.name: a for a in fresh.values()}
+            await self._db.executemany(
+                "INSERT INTO alert_names (source, name, labels, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, name)"
+                " DO UPDATE SET last_seen = excluded.last_seen",
+                [(source, n, dumps(a.labels), now, now) for n, a in names.items()],
+            )
         if gone:
             await self._db.executemany(
                 "UPDATE alerts SET state = 'resolved', ends_at = coalesce(ends_at, ?),"

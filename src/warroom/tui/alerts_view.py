@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import ClassVar
 
@@ -15,13 +15,15 @@ from textual.widgets import DataTable, Input, Static
 
 from warroom.model import AlertKey, Impact, Severity, TrackedAlert
 from warroom.model.clock import format_age, utcnow
+from warroom.model.filter import AlertFilter
 from warroom.model.matchers import Matcher, matchers_for
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
+from warroom.plans import PlanIndex
 from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
-from warroom.tui.dialogs import AlertDetailScreen, DeclareScreen, SilenceScreen
+from warroom.tui.dialogs import AlertDetailScreen, ConfirmScreen, DeclareScreen, SilenceScreen
 from warroom.tui.inputs import SafeInput
 from warroom.tui.table import KeyedTable
 
@@ -37,17 +39,6 @@ AGE_REFRESH_SECONDS = 5.0
 MAX_ROWS = 2000
 
 
-def alert_matches(tracked: TrackedAlert, needle: str) -> bool:
-    """Free-text filter over what a responder sees and the labels behind it."""
-    if not needle:
-        return True
-    alert = tracked.alert
-    haystack = [alert.name, alert.source, alert.severity.value, alert.state.value, alert.summary]
-    haystack += [f"{k}={v}" for k, v in alert.labels.items()]
-    folded = needle.casefold()
-    return any(folded in part.casefold() for part in haystack)
-
-
 def _key(tracked: TrackedAlert) -> str:
     alert = tracked.alert
     return f"{alert.source}/{alert.fingerprint}"  # str(AlertKey), without building one
@@ -55,7 +46,8 @@ def _key(tracked: TrackedAlert) -> str:
 
 def _visible(alerts: Iterable[TrackedAlert], needle: str) -> list[TrackedAlert]:
     """What the filter shows, most urgent first: severity, unacknowledged, newest."""
-    shown = [t for t in alerts if alert_matches(t, needle)] if needle else list(alerts)
+    wanted = AlertFilter.parse(needle)
+    shown = list(alerts) if wanted.empty else [t for t in alerts if wanted.matches(t)]
     shown.sort(
         key=lambda t: (
             t.alert.severity.rank,
@@ -69,9 +61,11 @@ def _visible(alerts: Iterable[TrackedAlert], needle: str) -> list[TrackedAlert]:
 
 
 def _index(
-    active: list[TrackedAlert], needle: str
-) -> tuple[dict[str, TrackedAlert], list[TrackedAlert]]:
-    return {_key(t): t for t in active}, _visible(active, needle)
+    active: list[TrackedAlert], needle: str, plans: PlanIndex
+) -> tuple[dict[str, TrackedAlert], list[TrackedAlert], set[str]]:
+    """Alerts by key, what the filter shows, and which alerts no plan takes."""
+    unplanned = {_key(t) for t in active if t.incident_id is None and plans.match(t.alert) is None}
+    return {_key(t): t for t in active}, _visible(active, needle), unplanned
 
 
 class AlertsView(IncidentActions):
@@ -80,6 +74,7 @@ class AlertsView(IncidentActions):
         Binding("i", "declare", "Declare", id="alerts.declare"),
         Binding("s", "silence", "Silence", id="alerts.silence"),
         Binding("space", "select", "Select", id="alerts.select"),
+        Binding("asterisk", "select_all", "All", id="alerts.select_all"),
         Binding("slash", "filter", "Filter", id="alerts.filter"),
         Binding("enter", "open", "Open", id="alerts.open"),
         Binding("escape", "clear", "Clear", show=False, id="alerts.clear"),
@@ -91,11 +86,12 @@ class AlertsView(IncidentActions):
         self.selected: set[str] = set()
         self.filter_text = ""
         self._visible: list[TrackedAlert] | None = None
+        self.unplanned: set[str] = set()
         self._row_cache: dict[str, tuple[TrackedAlert, bool, tuple[Text, ...]]] = {}
 
     def compose(self) -> ComposeResult:
         field = SafeInput(
-            placeholder="filter: text, label=value … (enter apply, escape clear)",
+            placeholder='filter: alertname=~"Disk.*" cluster="c1" and/or text (escape clears)',
             id="alerts-filter",
         )
         field.display = False
@@ -124,7 +120,9 @@ class AlertsView(IncidentActions):
         active = await console(self).store.active_alerts()
         needle = self.filter_text
         # indexing and sorting 50,000 alerts is CPU: off the event loop
-        self.alerts, visible = await off_loop(len(active), OFFLOAD_ITEMS, _index, active, needle)
+        self.alerts, visible, self.unplanned = await off_loop(
+            len(active), OFFLOAD_ITEMS, _index, active, needle, console(self).plan_index
+        )
         self._visible = visible if needle == self.filter_text else None
         self.selected &= self.alerts.keys()
         self.redraw()
@@ -166,7 +164,7 @@ class AlertsView(IncidentActions):
                         cells.plain(alert.name, 20),
                         cells.plain(alert.source, 8),
                         cells.stale_state() if stale else cells.alert_state(tracked),
-                        cells.summary(tracked.incident_id, alert.summary),
+                        cells.summary(tracked.incident_id, alert.summary, key in self.unplanned),
                     ),
                 )
             cache[key] = cached
@@ -197,7 +195,29 @@ class AlertsView(IncidentActions):
 
     # -- actions --------------------------------------------------------------------------
 
+    async def _bulk(self, verb: str, then: Callable[[], Awaitable[None]]) -> None:
+        """Several targets: say what will be touched, act on enter. One: act at once."""
+        targets = self.target_alerts()
+        if len(targets) <= 1:
+            await then()
+            return
+        incidents = len(self.target_incidents())
+        loose = sum(1 for t in targets if t.incident_id is None)
+        question = (
+            f"{verb} {len(targets)} alert(s): {loose} on their own,"
+            f" {len(targets) - loose} through {incidents} incident(s)?"
+        )
+
+        async def answer(yes: bool | None) -> None:
+            if yes:
+                await then()
+
+        self.app.push_screen(ConfirmScreen(question), answer)
+
     async def action_acknowledge(self) -> None:
+        await self._bulk("Acknowledge", self._acknowledge)
+
+    async def _acknowledge(self) -> None:
         targets = self.target_alerts()
         if not targets:
             return
@@ -227,7 +247,18 @@ class AlertsView(IncidentActions):
                 severity="warning",
             )
             return
-        await super().action_resolve()
+        await self._bulk("Resolve the incidents of", super().action_resolve)
+
+    async def action_impact(self, value: int) -> None:
+        base = super().action_impact
+        await self._bulk(f"Set impact {value} on the incidents of", lambda: base(value))
+
+    def action_select_all(self) -> None:
+        """Everything the filter shows: with `/` first, an alert storm is `*` `a` `enter`."""
+        visible = self.visible_alerts()
+        self.selected = {_key(t) for t in visible}
+        self.notify(f"Selected {len(self.selected)} alert(s) (escape clears)")
+        self.redraw()
 
     def action_select(self) -> None:
         key = self.table.cursor_key
@@ -257,6 +288,8 @@ class AlertsView(IncidentActions):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
         self._visible = None
+        error = AlertFilter.parse(self.filter_text).error
+        event.input.border_subtitle = Text(f"⚠ {safe_text(error, 70)}") if error else None
         if len(self.alerts) <= OFFLOAD_ITEMS:
             self.redraw()
         else:  # matching 50,000 alerts per keystroke: in a thread, newest keystroke wins

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from warroom.config import Config
 from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
 from warroom.model.clock import utcnow
+from warroom.plans import PlanIndex, PlanSet, load_plans
 from warroom.store import Store
 from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
@@ -69,6 +70,7 @@ class WarroomApp(App[None]):
         self.current_incident: int | None = None
         # sources whose last poll failed or is overdue: their alerts are shown as stale
         self.stale_sources: set[str] = set()
+        self.planset = PlanSet()
         self._stale: set[str] = set(TABS)
         self._store: Store | None = None
         self._service: Service | None = None
@@ -95,6 +97,11 @@ class WarroomApp(App[None]):
     def store(self) -> Store:
         assert self._store is not None, "store used before the console finished starting"
         return self._store
+
+    @property
+    def plan_index(self) -> PlanIndex:
+        assert self.engine is not None
+        return self.engine.triage.index
 
     @property
     def source_names(self) -> list[str]:
@@ -182,7 +189,10 @@ class WarroomApp(App[None]):
         since = await self._store.last_change()
         # Sources are built in every console, polling or not: silences and other
         # actions at the source work from any console; only the lease holder polls.
-        self.engine = Engine.from_specs(self._store, self.config.sources, self.identity)
+        self.planset = load_plans(self.config.plans, {s.name for s in self.config.sources})
+        self.engine = Engine.from_specs(
+            self._store, self.config.sources, self.identity, self.planset.plans
+        )
         self._service = Service(self._store, self.actor, self.engine.sources)
         if self.run_engine:
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
@@ -192,6 +202,15 @@ class WarroomApp(App[None]):
         await self._activate("alerts")
         for error in self._theme_errors:
             self.notify(error, severity="warning", markup=False, timeout=10)
+        if self.planset.errors:
+            files = ", ".join(str(p) for p in self.planset.rejected)
+            self.notify(
+                f"{len(self.planset.errors)} error(s) in plan files ({files}); their valid plans"
+                f" still run. `warroom check` shows each by line. First: {self.planset.errors[0]}",
+                severity="error",
+                markup=False,
+                timeout=30,
+            )
         self.ready.set()
 
     async def on_unmount(self) -> None:

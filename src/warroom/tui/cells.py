@@ -77,10 +77,13 @@ def alert_state(tracked: TrackedAlert) -> Text:
     return Text("firing", style="bold", no_wrap=True)
 
 
-def summary(incident_id: int | None, text: str) -> Text:
-    """The summary, led by the incident the alert belongs to, if any."""
+def summary(incident_id: int | None, text: str, unplanned: bool = False) -> Text:
+    """The summary, led by the incident the alert belongs to, or by the mark of an
+    alert no response plan covers (the gap the practice asks us to close)."""
     cell = Text(no_wrap=True, overflow="ellipsis")
     if incident_id is not None:
         cell.append(f"#{incident_id} ", style="bold reverse")
+    elif unplanned:
+        cell.append("⚑ no plan ", style="bold yellow")
     cell.append(safe_text(text, 300))
     return cell

@@ -8,6 +8,7 @@ from typing import Any, Protocol, cast
 from textual.dom import DOMNode
 
 from warroom.engine import Service
+from warroom.plans import PlanIndex
 from warroom.store import Store
 
 
@@ -17,6 +18,7 @@ class Console(Protocol):
     current_incident: int | None
     source_names: list[str]
     stale_sources: set[str]
+    plan_index: PlanIndex
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
         """Run a service action; errors become a notification, not a crash."""

@@ -1,0 +1,86 @@
+"""`warroom simulate FILE.json`: what would these alerts trigger, before they fire.
+
+The file holds one alert or a list, shaped as Alertmanager sends them (labels,
+annotations, startsAt...). For each: the plan that matches (or none), the
+incident title, impact and dedupe key, and whether it would join an open
+incident in the database or declare a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from warroom.cli.check import plans_for
+from warroom.cli.output import print_json_line, print_table
+from warroom.config import Config
+from warroom.model import Alert
+from warroom.plans import PlanIndex, propose
+from warroom.sources.alertmanager import normalise_alerts
+from warroom.sources.normalise import ShapeError
+
+
+def read_alerts(path: Path) -> list[Alert]:
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"warroom: {path}: {exc}") from exc
+    items = payload if isinstance(payload, list) else [payload]
+    for item in items:
+        if isinstance(item, dict):
+            item.setdefault("startsAt", "1970-01-01T00:00:00Z")
+    try:
+        return normalise_alerts("simulate", items)
+    except ShapeError as exc:
+        raise SystemExit(f"warroom: {path}: {exc}") from exc
+
+
+async def run_simulate(config: Config, path: Path, as_json: bool) -> int:
+    from warroom.store import Store
+
+    planset = plans_for(config)
+    for error in planset.errors:
+        print(error, file=sys.stderr)
+    alerts = read_alerts(path)
+    index = PlanIndex(planset.plans)
+    store = await Store.open(config.database)
+    try:
+        open_by_key = {i.dedupe_key: i for i in await store.incidents() if i.dedupe_key}
+    finally:
+        await store.close()
+    rows = []
+    for alert in alerts:
+        plan = index.match(alert)
+        outcome: dict[str, object]
+        if plan is None:
+            outcome = {"alert": alert.name, "plan": None, "outcome": "unplanned: no plan matches"}
+        else:
+            proposal = propose(plan, alert)
+            joins = open_by_key.get(proposal.dedupe_key)
+            outcome = {
+                "alert": alert.name,
+                "plan": plan.name,
+                "title": proposal.title,
+                "impact": int(proposal.impact),
+                "dedupe_key": proposal.dedupe_key,
+                "outcome": f"joins open incident #{joins.id}"
+                if joins
+                else (
+                    f"declares a new incident after {plan.declare_after}"
+                    if plan.declare_after
+                    else "declares a new incident"
+                ),
+            }
+        if as_json:
+            print_json_line(outcome)
+        else:
+            rows.append(
+                tuple(
+                    str(outcome.get(k) or "-")
+                    for k in ("alert", "plan", "impact", "dedupe_key", "outcome", "title")
+                )
+            )
+    if not as_json:
+        print_table(("ALERT", "PLAN", "IMPACT", "DEDUPE KEY", "OUTCOME", "TITLE"), rows)
+    return 1 if planset.errors else 0

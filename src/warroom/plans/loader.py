@@ -1,0 +1,361 @@
+"""Loading `plans/`: every YAML document, validated like code.
+
+Files are read in sorted path order and documents in file order; that order is
+the order plans are tried in (first match wins), so it is stable and visible in
+`warroom check`. A bad document is reported as `file:line:col: message` and
+skipped; the rest still load, so one typo never takes the console down.
+
+Kinds: `response-plan` now; `runbook`, `escalation-plan`, `contact` and
+`schedule` are recognised and reserved for the issues that bring them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from warroom.model import Impact
+from warroom.model.clock import parse_duration
+from warroom.model.matchers import Matcher, MatcherError, parse_matchers
+from warroom.plans.plan import ImpactRule, Link, ResolvePolicy, ResponsePlan
+from warroom.plans.templates import Template, TemplateError, parse_template
+from warroom.yamlnodes import (
+    LocatedError,
+    Where,
+    compose_documents,
+    describe,
+    mapping_items,
+    scalar_value,
+    where,
+)
+
+RESERVED_KINDS = ("runbook", "escalation-plan", "contact", "schedule")
+_PLAN_KEYS = (
+    "kind",
+    "name",
+    "display_name",
+    "description",
+    "match",
+    "incident",
+    "engagements",
+    "runbook",
+    "links",
+    "declare",
+    "resolve",
+    "reopen_within",
+)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+@dataclass
+class PlanSet:
+    plans: list[ResponsePlan] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    rejected: list[Path] = field(default_factory=list)  # files with at least one error
+
+
+def plan_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_plans(directory: Path | None, sources: set[str] | None = None) -> PlanSet:
+    """Everything under `directory`; never raises for what is in the files."""
+    result = PlanSet()
+    if directory is None:
+        return result
+    if not directory.is_dir():
+        result.errors.append(f"{directory}: plans directory not found")
+        return result
+    seen: dict[str, Where] = {}
+    for path in plan_files(directory):
+        result.files.append(path)
+        before = len(result.errors)
+        _load_file(path, result, seen, sources)
+        if len(result.errors) > before:
+            result.rejected.append(path)
+    result.warnings += overlaps(result.plans)
+    return result
+
+
+def _load_file(
+    path: Path, result: PlanSet, seen: dict[str, Where], sources: set[str] | None
+) -> None:
+    name = str(path)
+    try:
+        documents = compose_documents(path)
+    except LocatedError as exc:
+        result.errors.append(str(exc))
+        return
+    except OSError as exc:
+        result.errors.append(f"{name}:1: cannot read: {exc.strerror}")
+        return
+    for document in documents:
+        try:
+            kind = _kind(name, document)
+            if kind in RESERVED_KINDS:
+                result.warnings.append(
+                    f"{where(name, document, True)}: kind {kind!r} is not supported yet; skipped"
+                )
+                continue
+            plan = _response_plan(name, document, sources)
+        except LocatedError as exc:
+            result.errors.append(str(exc))
+            continue
+        if plan.name in seen:
+            result.errors.append(
+                f"{plan.where}: duplicate plan name {plan.name!r} (first at {seen[plan.name]})"
+            )
+            continue
+        seen[plan.name] = plan.where
+        result.plans.append(plan)
+
+
+def _kind(name: str, document: yaml.Node) -> str:
+    items = {k: v for k, _, v in mapping_items(name, document)}
+    if "kind" not in items:
+        raise LocatedError(where(name, document, True), "document needs a 'kind'")
+    kind = _str(name, items["kind"])
+    if kind != "response-plan" and kind not in RESERVED_KINDS:
+        known = ", ".join(("response-plan", *RESERVED_KINDS))
+        raise LocatedError(
+            where(name, items["kind"], True), f"unknown kind {kind!r} (known: {known})"
+        )
+    return kind
+
+
+def _response_plan(name: str, document: yaml.Node, sources: set[str] | None) -> ResponsePlan:
+    items = _keys(name, document, _PLAN_KEYS, "response-plan")
+    if "name" not in items:
+        raise LocatedError(where(name, document, True), "a response plan needs a 'name'")
+    plan_name = _str(name, items["name"])
+    if not plan_name or not set(plan_name) <= _NAME_CHARS:
+        raise LocatedError(
+            where(name, items["name"], True),
+            f"plan name {plan_name!r}: use lower-case letters, digits, '-', '_' or '.'",
+        )
+    if "incident" not in items:
+        raise LocatedError(where(name, document, True), "a response plan needs 'incident'")
+    source: str | None = None
+    matchers: tuple[Matcher, ...] = ()
+    if "match" in items:
+        match = _keys(name, items["match"], ("source", "alerts"), "match")
+        if "source" in match:
+            source = _str(name, match["source"])
+            if sources is not None and source not in sources:
+                raise LocatedError(
+                    where(name, match["source"], True),
+                    f"no source named {source!r} in the config"
+                    f" (known: {', '.join(sorted(sources)) or 'none'})",
+                )
+        if "alerts" in match:
+            text = _str(name, match["alerts"])
+            try:
+                matchers = tuple(parse_matchers(text))
+            except MatcherError as exc:
+                message = str(exc).rsplit(" (at character", 1)[0]
+                raise LocatedError(_inside(name, match["alerts"], exc.position), message) from exc
+    if not matchers and source is None:
+        raise LocatedError(
+            where(name, document, True), "a plan needs 'match' (a source, alert matchers or both)"
+        )
+    incident = _keys(name, items["incident"], ("title", "summary", "impact", "dedupe"), "incident")
+    if "title" not in incident:
+        raise LocatedError(where(name, items["incident"], True), "incident needs a 'title'")
+    title = _template(name, incident["title"])
+    summary = _template(name, incident["summary"]) if "summary" in incident else None
+    dedupe = (
+        _template(name, incident["dedupe"]) if "dedupe" in incident else parse_template("{plan}")
+    )
+    impact = (
+        _impact(name, incident["impact"]) if "impact" in incident else ImpactRule(Impact.MEDIUM)
+    )
+    links = tuple(_link(name, node) for node in _seq(name, items.get("links")))
+    declare_after = timedelta(0)
+    if "declare" in items:
+        declare = _keys(name, items["declare"], ("after",), "declare")
+        if "after" in declare:
+            declare_after = _duration(name, declare["after"])
+    resolve = ResolvePolicy.WHEN_ALL_ALERTS_RESOLVE
+    if "resolve" in items:
+        text = _str(name, items["resolve"])
+        try:
+            resolve = ResolvePolicy(text)
+        except ValueError as exc:
+            known = ", ".join(p.value for p in ResolvePolicy)
+            raise LocatedError(
+                where(name, items["resolve"], True), f"resolve {text!r}: one of {known}"
+            ) from exc
+    reopen = _duration(name, items["reopen_within"]) if "reopen_within" in items else timedelta(0)
+    return ResponsePlan(
+        name=plan_name,
+        where=where(name, document, True),
+        title=title,
+        dedupe=dedupe,
+        impact=impact,
+        display_name=_str(name, items["display_name"]) if "display_name" in items else plan_name,
+        source=source,
+        matchers=matchers,
+        summary=summary,
+        engagements=tuple(_str(name, n) for n in _seq(name, items.get("engagements"))),
+        runbook=_str(name, items["runbook"]) if "runbook" in items else None,
+        links=links,
+        declare_after=declare_after,
+        resolve=resolve,
+        reopen_within=reopen,
+    )
+
+
+# -- pieces -------------------------------------------------------------------------------
+
+
+def _keys(name: str, node: yaml.Node, known: tuple[str, ...], what: str) -> dict[str, yaml.Node]:
+    items: dict[str, yaml.Node] = {}
+    for key, key_node, value in mapping_items(name, node):
+        if key not in known:
+            raise LocatedError(
+                where(name, key_node, True),
+                f"unknown key {key!r} in {what} (known: {', '.join(known)})",
+            )
+        items[key] = value
+    return items
+
+
+def _str(name: str, node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise LocatedError(where(name, node, True), f"expected text, got {describe(node)}")
+    value = scalar_value(node)
+    if value is None:
+        raise LocatedError(where(name, node, True), "expected text, got nothing (null)")
+    return value if isinstance(value, str) else str(node.value)
+
+
+def _seq(name: str, node: yaml.Node | None) -> list[yaml.Node]:
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise LocatedError(where(name, node, True), f"expected a list, got {describe(node)}")
+    return list(node.value)
+
+
+def _inside(name: str, node: yaml.Node, offset: int) -> Where:
+    """The position of character `offset` of a one-line scalar, for pinpoint errors."""
+    mark = node.start_mark
+    quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
+    return Where(name, mark.line + 1, mark.column + 1 + offset + (1 if quoted else 0))
+
+
+def _template(name: str, node: yaml.Node) -> Template:
+    text = _str(name, node)
+    try:
+        return parse_template(text)
+    except TemplateError as exc:
+        raise LocatedError(_inside(name, node, exc.position), str(exc)) from exc
+
+
+def _duration(name: str, node: yaml.Node) -> timedelta:
+    try:
+        return parse_duration(_str(name, node))
+    except ValueError as exc:
+        raise LocatedError(where(name, node, True), str(exc)) from exc
+
+
+def _impact_value(name: str, node: yaml.Node) -> Impact:
+    value: Any = scalar_value(node) if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise LocatedError(
+            where(name, node, True),
+            f"impact must be 1 to 5 (1 critical … 5 no impact), got {describe(node)}",
+        )
+    return Impact(value)
+
+
+def _impact(name: str, node: yaml.Node) -> ImpactRule:
+    if isinstance(node, yaml.ScalarNode):
+        return ImpactRule(fixed=_impact_value(name, node))
+    items = {k: (kn, v) for k, kn, v in mapping_items(name, node)}
+    if "label" not in items:
+        raise LocatedError(
+            where(name, node, True), "an impact map needs 'label' (e.g. label: severity)"
+        )
+    label = _str(name, items.pop("label")[1])
+    default = _impact_value(name, items.pop("default")[1]) if "default" in items else Impact.MEDIUM
+    by_value = {key: _impact_value(name, value) for key, (_, value) in items.items()}
+    if not by_value:
+        raise LocatedError(where(name, node, True), f"map values of {label!r} to impacts 1-5")
+    return ImpactRule(label=label, by_value=by_value, default=default)
+
+
+def _link(name: str, node: yaml.Node) -> Link:
+    items = _keys(name, node, ("title", "url"), "link")
+    for required in ("title", "url"):
+        if required not in items:
+            raise LocatedError(where(name, node, True), f"a link needs '{required}'")
+    return Link(title=_template(name, items["title"]), url=_template(name, items["url"]))
+
+
+# -- overlaps -------------------------------------------------------------------------------
+
+
+def overlaps(plans: list[ResponsePlan]) -> list[str]:
+    """Pairs of plans that could both match one alert: the first one wins, say so."""
+    warnings = []
+    for i, first in enumerate(plans):
+        for second in plans[i + 1 :]:
+            if _may_overlap(first, second):
+                warnings.append(
+                    f"{second.where}: plan {second.name!r} overlaps {first.name!r}"
+                    f" ({first.where}); {first.name!r} wins for alerts both match"
+                )
+    return warnings
+
+
+def _may_overlap(a: ResponsePlan, b: ResponsePlan) -> bool:
+    """Could one alert meant for either plan match both?
+
+    Label by label, each plan allows a finite set of values (`=`, or a regex
+    that is an alternation of literals) or an open one. Two finite sets that do
+    not intersect, or a finite set the other plan's matcher refuses entirely,
+    make the plans disjoint. A plan that pins `alertname` and one that does not
+    are about different things and are not reported.
+    """
+    if a.source is not None and b.source is not None and a.source != b.source:
+        return False
+    if (_values(a, "alertname") is None) != (_values(b, "alertname") is None):
+        return False
+    for label in {m.name for m in a.matchers} & {m.name for m in b.matchers}:
+        left, right = _values(a, label), _values(b, label)
+        if left is not None and right is not None and not left & right:
+            return False
+        for finite, other in ((left, b), (right, a)):
+            if finite is not None and not any(
+                all(m.matches({label: v}) for m in other.matchers if m.name == label)
+                for v in finite
+            ):
+                return False
+    return True
+
+
+_LITERAL = re.compile(r"[A-Za-z0-9_\-:./ ]+")
+
+
+def _values(plan: ResponsePlan, label: str) -> set[str] | None:
+    """The finite set of values `plan` allows for `label`, or None when open."""
+    allowed: set[str] | None = None
+    for m in plan.matchers:
+        if m.name != label:
+            continue
+        if m.op.value == "=":
+            found = {m.value}
+        elif m.op.value == "=~" and all(_LITERAL.fullmatch(p) for p in m.value.split("|")):
+            found = {p.replace("\\", "") for p in m.value.split("|")}
+        else:
+            continue
+        allowed = found if allowed is None else allowed & found
+    return allowed

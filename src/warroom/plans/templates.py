@@ -1,0 +1,100 @@
+"""Templates over alert fields: `Disk full on {labels.instance}`.
+
+Deliberately tiny: fields are looked up, never evaluated, so a plan can not run
+code. A label the alert lacks renders as a visible placeholder (`‹labels.x?›`)
+rather than failing triage; `{{` and `}}` are literal braces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from warroom.model import Alert
+
+SCALARS = ("name", "source", "severity", "fingerprint")
+MAPS = ("labels", "annotations")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class TemplateError(ValueError):
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    root: str
+    key: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.root}.{self.key}" if self.key else self.root
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    text: str
+    parts: tuple[str | Field, ...]
+
+    def render(self, alert: Alert, plan: str = "") -> str:
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif part.root == "plan":
+                out.append(plan)
+            elif part.root in MAPS:
+                value = (alert.labels if part.root == "labels" else alert.annotations).get(part.key)
+                out.append(value if value is not None else f"‹{part}?›")
+            else:
+                out.append(str(getattr(alert, part.root)))
+        return "".join(out)
+
+    @property
+    def fields(self) -> list[Field]:
+        return [p for p in self.parts if isinstance(p, Field)]
+
+
+def parse_template(text: str) -> Template:
+    """Raise TemplateError (with the offset of the problem) for anything but known fields."""
+    parts: list[str | Field] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "{" and text.startswith("{{", i):
+            literal.append("{")
+            i += 2
+            continue
+        if char == "}" and text.startswith("}}", i):
+            literal.append("}")
+            i += 2
+            continue
+        if char == "}":
+            raise TemplateError("single '}' (write '}}' for a literal brace)", i)
+        if char != "{":
+            literal.append(char)
+            i += 1
+            continue
+        end = text.find("}", i)
+        if end < 0:
+            raise TemplateError("'{' without a closing '}'", i)
+        if literal:
+            parts.append("".join(literal))
+            literal = []
+        parts.append(_field(text[i + 1 : end].strip(), i + 1))
+        i = end + 1
+    if literal:
+        parts.append("".join(literal))
+    return Template(text, tuple(parts))
+
+
+def _field(spec: str, position: int) -> Field:
+    if spec in SCALARS or spec == "plan":
+        return Field(spec)
+    root, _, key = spec.partition(".")
+    if root in MAPS and _NAME.match(key):
+        return Field(root, key)
+    known = ", ".join([*(f"{m}.NAME" for m in MAPS), *SCALARS, "plan"])
+    raise TemplateError(f"unknown template field {{{spec}}} (known: {known})", position)
