@@ -346,14 +346,17 @@ class Tx(SilenceRecords, TriageQueries):
         """Attach the alerts; returns those taken from other incidents, by incident."""
         keys = list(keys)
         moved: dict[int, list[AlertKey]] = {}
-        for key in keys:
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            pairs = ",".join("(?, ?)" for _ in chunk)
             async with self._db.execute(
-                "SELECT incident_id FROM alerts WHERE source = ? AND fingerprint = ?",
-                (key.source, key.fingerprint),
+                "SELECT source, fingerprint, incident_id FROM alerts"
+                " WHERE incident_id IS NOT NULL AND incident_id != ?"
+                f" AND (source, fingerprint) IN (VALUES {pairs})",
+                [incident_id, *(part for k in chunk for part in (k.source, k.fingerprint))],
             ) as cursor:
-                row = await cursor.fetchone()
-            if row is not None and row[0] is not None and row[0] != incident_id:
-                moved.setdefault(row[0], []).append(key)
+                for source, fingerprint, previous in await cursor.fetchall():
+                    moved.setdefault(previous, []).append(AlertKey(source, fingerprint))
         params = [(incident_id, k.source, k.fingerprint) for k in keys]
         await self._db.executemany(
             "UPDATE alerts SET incident_id = ? WHERE source = ? AND fingerprint = ?", params
