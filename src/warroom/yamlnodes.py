@@ -42,20 +42,66 @@ def where(path: str, node: yaml.Node, with_column: bool = False) -> Where:
 
 def compose_documents(path: Path | str, text: str | None = None) -> list[yaml.Node]:
     """All documents of a file as nodes; a syntax error becomes a LocatedError."""
+    documents, error = compose_documents_partial(path, text)
+    if error is not None:
+        raise error
+    return documents
+
+
+def compose_documents_partial(
+    path: Path | str, text: str | None = None
+) -> tuple[list[yaml.Node], LocatedError | None]:
+    """The documents before the first syntax error, and that error (or None).
+
+    A typo in the third plan of a file must not take the first two with it.
+    Empty documents (a trailing `---`) are dropped, not reported.
+    """
     name = str(path)
     if text is None:
+        raw = Path(path).read_bytes()
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise LocatedError(Where(name, 1), f"not UTF-8 text ({exc.reason})") from exc
+            before = raw[: exc.start]
+            line = before.count(b"\n") + 1
+            column = exc.start - (before.rfind(b"\n") + 1) + 1
+            return [], LocatedError(Where(name, line, column), f"not UTF-8 text ({exc.reason})")
+    documents: list[yaml.Node] = []
     try:
-        return [doc for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None]
+        for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            if document is None or _is_empty(document):
+                continue
+            documents.append(document)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        column = mark.column + 1 if mark else 0
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise LocatedError(Where(name, line, column), f"YAML syntax: {problem}") from exc
+        return documents, _syntax_error(name, exc)
+    return documents, None
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == "tag:yaml.org,2002:null"
+        and node.value in ("", "~", "null")
+    )
+
+
+def _syntax_error(name: str, exc: yaml.MarkedYAMLError) -> LocatedError:
+    problem = exc.problem or exc.context or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    # PyYAML reports where it gave up (the end of the file, a later line); where
+    # the unclosed quote or bracket began is what helps
+    context = exc.context_mark
+    if context is not None and (
+        "end of stream" in problem
+        or "stream end" in problem
+        or (exc.problem_mark is not None and context.line < exc.problem_mark.line)
+    ):
+        mark = context
+    if exc.context and exc.context not in problem:
+        problem = f"{exc.context}: {problem}"
+    line = mark.line + 1 if mark else 1
+    column = mark.column + 1 if mark else 0
+    return LocatedError(Where(name, line, column), f"YAML syntax: {problem}")
 
 
 def scalar_value(node: yaml.ScalarNode) -> Any:
@@ -70,15 +116,15 @@ def scalar_value(node: yaml.ScalarNode) -> Any:
 def mapping_items(path: str, node: yaml.Node) -> list[tuple[str, yaml.Node, yaml.Node]]:
     """(key, key node, value node) of a mapping; duplicate or non-string keys are errors."""
     if not isinstance(node, yaml.MappingNode):
-        raise LocatedError(where(path, node), f"expected a mapping, got {describe(node)}")
+        raise LocatedError(where(path, node, True), f"expected a mapping, got {describe(node)}")
     seen: set[str] = set()
     items: list[tuple[str, yaml.Node, yaml.Node]] = []
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
-            raise LocatedError(where(path, key_node), "keys must be plain strings")
+            raise LocatedError(where(path, key_node, True), "keys must be plain strings")
         key = str(key_node.value)
         if key in seen:
-            raise LocatedError(where(path, key_node), f"duplicate key {key!r}")
+            raise LocatedError(where(path, key_node, True), f"duplicate key {key!r}")
         seen.add(key)
         items.append((key, key_node, value_node))
     return items

@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = sub.add_parser("simulate", help="what would these alerts trigger (plan, incident)")
     simulate.add_argument("file", type=Path, help="JSON: one alert or a list, Alertmanager-shaped")
     simulate.add_argument("--json", action="store_true", help="one JSON object per line")
+    simulate.add_argument(
+        "--source",
+        help="the source the alerts come from (default: the only"
+        " configured source, else 'simulate')",
+    )
     coverage = sub.add_parser("coverage", help="alerts and rules that no plan covers")
     coverage.add_argument("--json", action="store_true", help="one JSON object")
     return parser
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "simulate":
             from warroom.cli.simulate import run_simulate
 
-            return asyncio.run(run_simulate(config, args.file, args.json))
+            return asyncio.run(run_simulate(config, args.file, args.json, args.source))
         if command == "coverage":
             from warroom.cli.coverage import run_coverage
 

@@ -16,12 +16,13 @@ from warroom.cli.check import plans_for
 from warroom.cli.output import print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert
+from warroom.model.clock import format_duration
 from warroom.plans import PlanIndex, propose
 from warroom.sources.alertmanager import normalise_alerts
 from warroom.sources.normalise import ShapeError
 
 
-def read_alerts(path: Path) -> list[Alert]:
+def read_alerts(path: Path, source: str = "simulate") -> list[Alert]:
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -31,24 +32,28 @@ def read_alerts(path: Path) -> list[Alert]:
         if isinstance(item, dict):
             item.setdefault("startsAt", "1970-01-01T00:00:00Z")
     try:
-        return normalise_alerts("simulate", items)
+        return normalise_alerts(source, items)
     except ShapeError as exc:
         raise SystemExit(f"warroom: {path}: {exc}") from exc
 
 
-async def run_simulate(config: Config, path: Path, as_json: bool) -> int:
+async def run_simulate(config: Config, path: Path, as_json: bool, source: str | None = None) -> int:
     from warroom.store import Store
 
     planset = plans_for(config)
     for error in planset.errors:
         print(error, file=sys.stderr)
-    alerts = read_alerts(path)
+    if source is None:
+        source = config.sources[0].name if len(config.sources) == 1 else "simulate"
+    alerts = read_alerts(path, source)
     index = PlanIndex(planset.plans)
-    store = await Store.open(config.database)
-    try:
-        open_by_key = {i.dedupe_key: i for i in await store.incidents() if i.dedupe_key}
-    finally:
-        await store.close()
+    open_by_key = {}
+    if config.database.exists():  # a dry run: never create a database for it
+        store = await Store.open(config.database)
+        try:
+            open_by_key = {i.dedupe_key: i for i in await store.incidents() if i.dedupe_key}
+        finally:
+            await store.close()
     rows = []
     for alert in alerts:
         plan = index.match(alert)
@@ -67,7 +72,7 @@ async def run_simulate(config: Config, path: Path, as_json: bool) -> int:
                 "outcome": f"joins open incident #{joins.id}"
                 if joins
                 else (
-                    f"declares a new incident after {plan.declare_after}"
+                    f"declares a new incident once firing for {format_duration(plan.declare_after)}"
                     if plan.declare_after
                     else "declares a new incident"
                 ),

@@ -40,9 +40,11 @@ class Matcher:
         regex = None
         if op in (MatchOp.RE, MatchOp.NRE):
             try:
-                regex = re.compile(f"^(?:{value})$", re.DOTALL)
+                # compiled as written and matched whole (fullmatch): the anchoring of
+                # Alertmanager, and leading flags such as (?i) keep working
+                regex = re.compile(value, re.DOTALL)
             except re.error as exc:
-                raise MatcherError(f"bad regex {value!r}: {exc.msg}", 0) from exc
+                raise MatcherError(f"bad regex {value!r}: {exc.msg}", exc.pos or 0) from exc
         return cls(name, op, value, regex)
 
     @property
@@ -61,7 +63,7 @@ class Matcher:
         if self.op is MatchOp.NE:
             return actual != self.value
         assert self._regex is not None
-        found = self._regex.match(actual) is not None
+        found = self._regex.fullmatch(actual) is not None
         return found if self.op is MatchOp.RE else not found
 
     def __str__(self) -> str:
@@ -102,11 +104,14 @@ def parse_matchers(text: str) -> list[Matcher]:
         if op is None:
             raise MatcherError(f"expected one of = != =~ !~ after {name!r}", pos)
         pos = skip_space(pos + len(op))
+        value_start = pos + 1 if text.startswith('"', pos) else pos
         value, pos = _value(text, pos)
         try:
             matchers.append(Matcher.create(name, MatchOp(op), value))
         except MatcherError as exc:
-            raise MatcherError(str(exc).rsplit(" (at", 1)[0], pos) from exc
+            # where in the value the regex broke (exact unless the value had escapes)
+            at = value_start + min(exc.position, len(value))
+            raise MatcherError(str(exc).rsplit(" (at", 1)[0], at) from exc
         pos = skip_space(pos)
         if pos < length and text[pos] == ",":
             pos += 1

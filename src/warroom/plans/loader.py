@@ -27,7 +27,7 @@ from warroom.plans.templates import Template, TemplateError, parse_template
 from warroom.yamlnodes import (
     LocatedError,
     Where,
-    compose_documents,
+    compose_documents_partial,
     describe,
     mapping_items,
     scalar_value,
@@ -89,10 +89,7 @@ def _load_file(
 ) -> None:
     name = str(path)
     try:
-        documents = compose_documents(path)
-    except LocatedError as exc:
-        result.errors.append(str(exc))
-        return
+        documents, syntax_error = compose_documents_partial(path)
     except OSError as exc:
         result.errors.append(f"{name}:1: cannot read: {exc.strerror}")
         return
@@ -110,11 +107,13 @@ def _load_file(
             continue
         if plan.name in seen:
             result.errors.append(
-                f"{plan.where}: duplicate plan name {plan.name!r} (first at {seen[plan.name]})"
+                f"{plan.name_where}: duplicate plan name {plan.name!r} (first at {seen[plan.name]})"
             )
             continue
-        seen[plan.name] = plan.where
+        seen[plan.name] = plan.name_where
         result.plans.append(plan)
+    if syntax_error is not None:  # the documents before it still count
+        result.errors.append(str(syntax_error))
 
 
 def _kind(name: str, document: yaml.Node) -> str:
@@ -196,6 +195,7 @@ def _response_plan(name: str, document: yaml.Node, sources: set[str] | None) -> 
     return ResponsePlan(
         name=plan_name,
         where=where(name, document, True),
+        name_where=where(name, items["name"], True),
         title=title,
         dedupe=dedupe,
         impact=impact,
@@ -322,12 +322,12 @@ def _may_overlap(a: ResponsePlan, b: ResponsePlan) -> bool:
     Label by label, each plan allows a finite set of values (`=`, or a regex
     that is an alternation of literals) or an open one. Two finite sets that do
     not intersect, or a finite set the other plan's matcher refuses entirely,
-    make the plans disjoint. A plan that pins `alertname` and one that does not
-    are about different things and are not reported.
+    make the plans disjoint. A plan that names its alerts (`alertname=` or
+    `=~`) and one that does not are about different things and are not reported.
     """
     if a.source is not None and b.source is not None and a.source != b.source:
         return False
-    if (_values(a, "alertname") is None) != (_values(b, "alertname") is None):
+    if _pins_alertname(a) != _pins_alertname(b):
         return False
     for label in {m.name for m in a.matchers} & {m.name for m in b.matchers}:
         left, right = _values(a, label), _values(b, label)
@@ -342,7 +342,14 @@ def _may_overlap(a: ResponsePlan, b: ResponsePlan) -> bool:
     return True
 
 
-_LITERAL = re.compile(r"[A-Za-z0-9_\-:./ ]+")
+# an alternative that can only match itself: letters, digits, - _ : / space and
+# escaped dots (an unescaped '.' matches any character, so it is not a literal)
+_LITERAL = re.compile(r"(?:[A-Za-z0-9_\-:/ ]|\\\.)+")
+
+
+def _pins_alertname(plan: ResponsePlan) -> bool:
+    """The plan is about particular alerts (`alertname=` or `alertname=~`)."""
+    return any(m.name == "alertname" and m.op.value in ("=", "=~") for m in plan.matchers)
 
 
 def _values(plan: ResponsePlan, label: str) -> set[str] | None:
@@ -354,7 +361,7 @@ def _values(plan: ResponsePlan, label: str) -> set[str] | None:
         if m.op.value == "=":
             found = {m.value}
         elif m.op.value == "=~" and all(_LITERAL.fullmatch(p) for p in m.value.split("|")):
-            found = {p.replace("\\", "") for p in m.value.split("|")}
+            found = {p.replace("\\.", ".") for p in m.value.split("|")}
         else:
             continue
         allowed = found if allowed is None else allowed & found

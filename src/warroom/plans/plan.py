@@ -50,6 +50,7 @@ class ResponsePlan:
     title: Template
     dedupe: Template
     impact: ImpactRule
+    name_where: Where
     display_name: str = ""
     source: str | None = None
     matchers: tuple[Matcher, ...] = ()
