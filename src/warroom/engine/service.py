@@ -47,20 +47,27 @@ class Service:
         title: str,
         impact: Impact,
         summary: str = "",
+        plan: str | None = None,
+        dedupe_key: str | None = None,
     ) -> int:
+        """Declare by hand, ad hoc or under a plan (its name and dedupe key recorded,
+        so later alerts of that plan join this incident)."""
         title = title.strip()
         if not title:
             raise ActionError("an incident needs a title")
         if len(title) > MAX_TITLE:
             raise ActionError(f"title is longer than {MAX_TITLE} characters")
         async with self.store.transaction() as tx:
-            incident_id = await tx.create_incident(title, Impact(impact), self.actor, summary)
+            incident_id = await tx.create_incident(
+                title, Impact(impact), self.actor, summary, dedupe_key, plan
+            )
+            under = f" under plan {plan}" if plan else ""
             await tx.add_event(
                 incident_id,
                 EventKind.DECLARED,
                 self.actor,
-                f"Declared with impact {Impact(impact).label}",
-                {"alerts": [str(k) for k in alerts], "impact": int(impact)},
+                f"Declared{under} with impact {Impact(impact).label}",
+                {"alerts": [str(k) for k in alerts], "impact": int(impact), "plan": plan},
             )
             if alerts:
                 moved = await tx.attach_alerts(incident_id, alerts)
@@ -140,6 +147,77 @@ class Service:
                 {"from": int(incident.impact), "to": int(impact)},
             )
         return True
+
+    async def edit(
+        self, incident_id: int, title: str | None = None, summary: str | None = None
+    ) -> bool:
+        """Change title and/or summary; the timeline keeps the old words."""
+        async with self.store.transaction() as tx:
+            incident = await self._incident(tx, incident_id)
+            changes: dict[str, str] = {}
+            if title is not None and title.strip() != incident.title:
+                if not title.strip():
+                    raise ActionError("an incident needs a title")
+                if len(title.strip()) > MAX_TITLE:
+                    raise ActionError(f"title is longer than {MAX_TITLE} characters")
+                changes["title"] = title.strip()
+            if summary is not None and summary.strip() != incident.summary:
+                changes["summary"] = summary.strip()
+            if not changes:
+                return False
+            await tx.update_incident(incident_id, **changes)
+            for field, new in changes.items():
+                old = getattr(incident, field)
+                await tx.add_event(
+                    incident_id,
+                    EventKind.EDITED,
+                    self.actor,
+                    f"{field.capitalize()}: {old!r} → {new!r}",
+                    {"field": field, "from": old, "to": new},
+                )
+        return True
+
+    async def merge(self, incident_id: int, into: int) -> int:
+        """Merge an incident into another: its alerts move, it resolves, both say so.
+
+        Returns how many alerts moved.
+        """
+        if incident_id == into:
+            raise ActionError("an incident cannot be merged into itself")
+        async with self.store.transaction() as tx:
+            child = await self._incident(tx, incident_id)
+            parent = await self._incident(tx, into)
+            if parent.status is IncidentStatus.RESOLVED:
+                raise ActionError(f"#{into} is resolved; reopen it (o) before merging into it")
+            if parent.parent_id is not None:
+                raise ActionError(f"#{into} was merged into #{parent.parent_id}; merge there")
+            if child.parent_id is not None:
+                raise ActionError(f"#{incident_id} is already merged into #{child.parent_id}")
+            keys = [t.key for t in await self.store.incident_alerts(incident_id)]
+            if keys:
+                await tx.attach_alerts(into, keys)
+            await tx.update_incident(
+                incident_id,
+                parent_id=into,
+                status=IncidentStatus.RESOLVED,
+                resolved_at=tx.now,
+                resolved_by=self.actor,
+            )
+            await tx.add_event(
+                incident_id,
+                EventKind.MERGED,
+                self.actor,
+                f"Merged into #{into} ({parent.title}); {len(keys)} alert(s) moved there",
+                {"into": into, "alerts": [str(k) for k in keys]},
+            )
+            await tx.add_event(
+                into,
+                EventKind.MERGED,
+                self.actor,
+                f"#{incident_id} ({child.title}) merged in; {len(keys)} alert(s) joined",
+                {"from": incident_id, "alerts": [str(k) for k in keys]},
+            )
+        return len(keys)
 
     async def add_note(self, incident_id: int | None, text: str) -> int:
         """A note on an incident, or on the console log when `incident_id` is None."""

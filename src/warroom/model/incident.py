@@ -60,3 +60,4 @@ class Incident:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     alert_count: int = 0
+    parent_id: int | None = None  # merged into this incident

@@ -18,6 +18,8 @@ class EventKind(StrEnum):
     NOTE = "note"
     ALERT_ADDED = "alert-added"
     ALERT_MOVED = "alert-moved"
+    MERGED = "merged"
+    EDITED = "edited"
     ALERT_ACKNOWLEDGED = "alert-acknowledged"
     SILENCED = "silenced"
     SILENCE_EXPIRED = "silence-expired"

@@ -28,7 +28,7 @@ ALERT_COLUMNS = (
 INCIDENT_COLUMNS = (
     "i.id, i.title, i.summary, i.impact, i.status, i.dedupe_key, i.plan, i.created_at,"
     " i.created_by, i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by,"
-    " (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id)"
+    " (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id), i.parent_id"
 )
 EVENT_COLUMNS = "id, incident_id, at, kind, actor, text, data"
 
@@ -124,6 +124,7 @@ def incident(row: aiosqlite.Row | tuple[Any, ...]) -> Incident:
         resolved_at,
         resolved_by,
         alert_count,
+        parent_id,
     ) = row
     return Incident(
         id=id_,
@@ -140,6 +141,7 @@ def incident(row: aiosqlite.Row | tuple[Any, ...]) -> Incident:
         resolved_at=from_epoch(resolved_at),
         resolved_by=resolved_by,
         alert_count=alert_count,
+        parent_id=parent_id,
     )
 
 

@@ -119,6 +119,10 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT source, name, labels, min(first_seen), max(updated_at) FROM alerts
         GROUP BY source, name;
     """,
+    # 4: merged incidents point at the incident they were merged into.
+    """
+    ALTER TABLE incidents ADD COLUMN parent_id INTEGER REFERENCES incidents (id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

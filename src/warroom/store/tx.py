@@ -73,6 +73,9 @@ _INCIDENT_FIELDS = frozenset(
         "acknowledged_by",
         "resolved_at",
         "resolved_by",
+        "parent_id",
+        "plan",
+        "dedupe_key",
     }
 )
 

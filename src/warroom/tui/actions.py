@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from warroom.model import Impact
+from warroom.model import Impact, Incident
 from warroom.tui.context import console
 from warroom.tui.dialogs import PromptScreen
 
@@ -122,4 +122,67 @@ class IncidentActions(View):
 
         self.app.push_screen(
             PromptScreen(f"Note on {where}", "what happened, what you tried"), save
+        )
+
+
+EDIT_BINDINGS: list[BindingType] = [
+    Binding("m", "merge", "Merge", id="incident.merge"),
+    Binding("E", "edit_title", "Title", id="incident.edit_title"),
+    Binding("S", "edit_summary", "Summary", show=False, id="incident.edit_summary"),
+]
+
+
+class EditActions(IncidentActions):
+    """Merge and edit: for views showing one incident at the cursor."""
+
+    async def _one(self) -> Incident | None:
+        targets = self.target_incidents()
+        if len(targets) != 1:
+            self._no_target()
+            return None
+        return await console(self).store.incident(targets[0])
+
+    async def action_merge(self) -> None:
+        incident = await self._one()
+        if incident is None:
+            return
+
+        async def merge(answer: str | None) -> None:
+            if not answer or not answer.strip().lstrip("#").isdigit():
+                if answer:
+                    self.notify("An incident number, e.g. 12", severity="warning")
+                return
+            into = int(answer.strip().lstrip("#"))
+            moved = await console(self).perform(console(self).service.merge(incident.id, into))
+            if moved is not None:
+                self.notify(f"Merged #{incident.id} into #{into} ({moved} alert(s) moved)")
+                console(self).open_incident(into)
+
+        self.app.push_screen(
+            PromptScreen(f"Merge #{incident.id} into incident number", "e.g. 12"), merge
+        )
+
+    async def action_edit_title(self) -> None:
+        await self._edit("title")
+
+    async def action_edit_summary(self) -> None:
+        await self._edit("summary")
+
+    async def _edit(self, field: str) -> None:
+        incident = await self._one()
+        if incident is None:
+            return
+
+        async def save(answer: str | None) -> None:
+            if answer is None:
+                return
+            change = {field: answer}
+            await console(self).perform(
+                console(self).service.edit(incident.id, **change),
+                done=f"{field.capitalize()} saved",
+            )
+
+        self.app.push_screen(
+            PromptScreen(f"{field.capitalize()} of #{incident.id}", value=getattr(incident, field)),
+            save,
         )

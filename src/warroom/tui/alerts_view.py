@@ -19,7 +19,7 @@ from warroom.model.filter import AlertFilter
 from warroom.model.matchers import Matcher, matchers_for
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
-from warroom.plans import PlanIndex
+from warroom.plans import PlanIndex, propose
 from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
@@ -374,19 +374,41 @@ class AlertsView(IncidentActions):
             return
         worst = min(targets, key=lambda t: t.alert.severity.rank).alert
         names = Counter(t.alert.name for t in targets)
-        if len(targets) == 1:
+        index = console(self).plan_index
+        matched = index.match(worst)
+        impact = _DEFAULT_IMPACT[worst.severity]
+        if matched is not None:
+            proposal = propose(matched, worst)
+            title, impact = proposal.title, proposal.impact
+        elif len(targets) == 1:
             title = worst.summary or worst.name
         else:
             name, _ = names.most_common(1)[0]
             title = f"{name} ({len(targets)} alerts)"
         keys: list[AlertKey] = [t.key for t in targets]
 
-        async def declare(answer: tuple[str, Impact] | None) -> None:
+        async def declare(answer: tuple[str, Impact, str] | None) -> None:
             if answer is None:
                 return
-            title, impact = answer
+            title, impact, plan_name = answer
+            plan = index.by_name(plan_name) if plan_name else None
+            if plan_name and plan is None:
+                self.notify(
+                    f"No plan named {plan_name!r}; declare ad hoc with an empty plan.",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            proposal = propose(plan, worst) if plan else None
             incident_id = await console(self).perform(
-                console(self).service.declare_incident(keys, title, impact)
+                console(self).service.declare_incident(
+                    keys,
+                    title,
+                    impact,
+                    summary=proposal.summary if proposal else worst.summary,
+                    plan=plan.name if plan else None,
+                    dedupe_key=proposal.dedupe_key if proposal else None,
+                )
             )
             if incident_id is not None:
                 self.selected.clear()
@@ -394,6 +416,8 @@ class AlertsView(IncidentActions):
                 console(self).open_incident(incident_id)
 
         self.app.push_screen(
-            DeclareScreen(safe_text(title, 200), _DEFAULT_IMPACT[worst.severity], len(keys)),
+            DeclareScreen(
+                safe_text(title, 200), impact, len(keys), matched.name if matched else ""
+            ),
             declare,
         )

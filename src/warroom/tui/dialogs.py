@@ -51,18 +51,19 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class DeclareScreen(ModalScreen[tuple[str, Impact] | None]):
-    """Title and impact for a new incident, prefilled so Enter alone declares it."""
+class DeclareScreen(ModalScreen[tuple[str, Impact, str] | None]):
+    """Title, impact and plan for a new incident, prefilled so Enter alone declares it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel")
     ]
 
-    def __init__(self, title: str, impact: Impact, alert_count: int) -> None:
+    def __init__(self, title: str, impact: Impact, alert_count: int, plan: str = "") -> None:
         super().__init__()
         self._title = title
         self._impact = impact
         self._count = alert_count
+        self._plan = plan
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -71,6 +72,8 @@ class DeclareScreen(ModalScreen[tuple[str, Impact] | None]):
             yield _input(self._title, id="title", max_length=200)
             yield Label("Impact (1 critical … 5 no impact)")
             yield _input(str(int(self._impact)), id="impact", restrict=r"[1-5]?", max_length=1)
+            yield Label("Plan (its alerts join this incident; empty: ad hoc)")
+            yield _input(self._plan, id="plan", max_length=100)
             yield Label(Text("enter declare · tab next field · escape cancel", style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -81,7 +84,7 @@ class DeclareScreen(ModalScreen[tuple[str, Impact] | None]):
             self.notify("An incident needs a title.", severity="warning")
             return
         impact = Impact(int(impact_text)) if impact_text else self._impact
-        self.dismiss((title, impact))
+        self.dismiss((title, impact, self.query_one("#plan", Input).value.strip()))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

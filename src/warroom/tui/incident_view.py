@@ -10,11 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from warroom.model import Incident, TimelineEvent
+from warroom.model import Alert, Incident, TimelineEvent
 from warroom.model.clock import format_age, format_local, utcnow
 from warroom.model.text import safe_text
+from warroom.plans import ResponsePlan
 from warroom.tui import cells
-from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
+from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
 from warroom.tui.table import KeyedTable
 
@@ -50,8 +51,26 @@ def overview(incident: Incident) -> Text:
         text.append(f"plan {safe_text(incident.plan)}  ")
     if incident.dedupe_key:
         text.append(f"dedupe {safe_text(incident.dedupe_key)}")
+    if incident.parent_id is not None:
+        text.append(f"\nmerged into #{incident.parent_id}", style="bold")
     if incident.summary:
         text.append(f"\n{safe_text(incident.summary, 500)}")
+    return text
+
+
+def plan_text(plan: ResponsePlan, alert: Alert | None) -> Text:
+    """What the plan says to do: who is engaged, which runbook, where to look."""
+    text = Text()
+    text.append(safe_text(plan.display_name or plan.name), style="bold")
+    if plan.engagements:
+        text.append(f"\nengage: {safe_text(', '.join(plan.engagements))}")
+    if plan.runbook:
+        text.append(f"\nrunbook: {safe_text(plan.runbook)}")
+    for link in plan.links:
+        title = link.title.render(alert, plan.name) if alert else link.title.text
+        url = link.url.render(alert, plan.name) if alert else link.url.text
+        text.append(f"\n→ {safe_text(title, 60)}: ", style="bold")
+        text.append(safe_text(url, 300), style="underline")
     return text
 
 
@@ -65,9 +84,10 @@ def event_line(event: TimelineEvent) -> Text:
     return line
 
 
-class IncidentView(IncidentActions):
+class IncidentView(EditActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
+        *EDIT_BINDINGS,
         Binding("t", "timeline", "Timeline", id="incident.timeline"),
     ]
 
@@ -81,6 +101,9 @@ class IncidentView(IncidentActions):
                 ),
                 id="incident-overview",
             )
+            plan_box = Static(id="incident-plan", classes="section")
+            plan_box.display = False
+            yield plan_box
             yield Static(Text("Alerts", style="bold underline"), classes="section")
             table = KeyedTable(id="incident-alerts")
             table.add_column(" ", key="mark", width=2)
@@ -104,6 +127,11 @@ class IncidentView(IncidentActions):
         alerts = await store.incident_alerts(incident_id)
         events = await store.timeline(incident_id, limit=LATEST_EVENTS)
         self.query_one("#incident-overview", Static).update(overview(incident))
+        plan = console(self).plan_index.by_name(incident.plan) if incident.plan else None
+        box = self.query_one("#incident-plan", Static)
+        box.display = plan is not None
+        if plan is not None:
+            box.update(plan_text(plan, alerts[0].alert if alerts else None))
         now = utcnow()
         self.query_one("#incident-alerts", KeyedTable).sync(
             [

@@ -12,14 +12,15 @@ from textual.widgets import DataTable
 from warroom.model import Incident
 from warroom.model.clock import format_age, utcnow
 from warroom.tui import cells
-from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
+from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
 from warroom.tui.table import KeyedTable
 
 
-class IncidentsView(IncidentActions):
+class IncidentsView(EditActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
+        *EDIT_BINDINGS,
         Binding("enter", "open", "Open", id="incidents.open"),
         Binding("h", "toggle_resolved", "Resolved", id="incidents.toggle_resolved"),
     ]
