@@ -24,6 +24,15 @@ MAX_NOTE = 10_000
 MAX_SILENCE = timedelta(days=30)
 
 
+def _clean_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise ActionError("an incident needs a title")
+    if len(title) > MAX_TITLE:
+        raise ActionError(f"title is longer than {MAX_TITLE} characters")
+    return title
+
+
 class ActionError(Exception):
     """An action that cannot be done as asked; the message says why, for the responder."""
 
@@ -52,11 +61,7 @@ class Service:
     ) -> int:
         """Declare by hand, ad hoc or under a plan (its name and dedupe key recorded,
         so later alerts of that plan join this incident)."""
-        title = title.strip()
-        if not title:
-            raise ActionError("an incident needs a title")
-        if len(title) > MAX_TITLE:
-            raise ActionError(f"title is longer than {MAX_TITLE} characters")
+        title = _clean_title(title)
         async with self.store.transaction() as tx:
             incident_id = await tx.create_incident(
                 title, Impact(impact), self.actor, summary, dedupe_key, plan
@@ -156,11 +161,7 @@ class Service:
             incident = await self._incident(tx, incident_id)
             changes: dict[str, str] = {}
             if title is not None and title.strip() != incident.title:
-                if not title.strip():
-                    raise ActionError("an incident needs a title")
-                if len(title.strip()) > MAX_TITLE:
-                    raise ActionError(f"title is longer than {MAX_TITLE} characters")
-                changes["title"] = title.strip()
+                changes["title"] = _clean_title(title)
             if summary is not None and summary.strip() != incident.summary:
                 changes["summary"] = summary.strip()
             if not changes:

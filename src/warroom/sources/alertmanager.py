@@ -19,6 +19,7 @@ from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
 from warroom.sources.normalise import (
     ShapeError,
+    item_labels,
     optional_string,
     string_map,
     timestamp,
@@ -38,13 +39,9 @@ def normalise_alerts(source: str, payload: Any) -> list[Alert]:
     if not isinstance(payload, list):
         raise ShapeError(f"expected a list of alerts, got {type(payload).__name__}")
     alerts = []
-    for index, item in enumerate(payload):
+    for index, raw in enumerate(payload):
         where = f"alert {index}"
-        if not isinstance(item, dict):
-            raise ShapeError(f"{where}: expected an object, got {type(item).__name__}")
-        if "labels" not in item:
-            raise ShapeError(f"{where}: no labels")
-        labels = string_map(item["labels"], f"{where} labels")
+        item, labels = item_labels(raw, where)
         annotations = string_map(item.get("annotations"), f"{where} annotations")
         status = item.get("status") or {}
         if not isinstance(status, dict):

@@ -39,6 +39,15 @@ def string_map(value: Any, what: str) -> dict[str, str]:
     return result
 
 
+def item_labels(item: Any, where: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """An alert item as an object, and its labels: the part every API shares."""
+    if not isinstance(item, dict):
+        raise ShapeError(f"{where}: expected an object, got {type(item).__name__}")
+    if "labels" not in item:
+        raise ShapeError(f"{where}: no labels")
+    return item, string_map(item["labels"], f"{where} labels")
+
+
 def timestamp(value: Any, what: str) -> datetime:
     if not isinstance(value, str):
         raise ShapeError(f"{what} must be an RFC 3339 string, got {type(value).__name__}")

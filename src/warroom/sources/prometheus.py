@@ -16,7 +16,7 @@ from warroom.model.series import AlertRule, Series
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
-from warroom.sources.normalise import ShapeError, string_map, timestamp
+from warroom.sources.normalise import ShapeError, item_labels, string_map, timestamp
 
 _STATES = {"firing": AlertState.FIRING, "pending": AlertState.PENDING}
 
@@ -37,13 +37,9 @@ def normalise_alerts(source: str, payload: Any) -> list[Alert]:
     if not isinstance(items, list):
         raise ShapeError("data.alerts must be a list")
     alerts = []
-    for index, item in enumerate(items):
+    for index, raw in enumerate(items):
         where = f"alert {index}"
-        if not isinstance(item, dict):
-            raise ShapeError(f"{where}: expected an object")
-        if "labels" not in item:
-            raise ShapeError(f"{where}: no labels")
-        labels = string_map(item["labels"], f"{where} labels")
+        item, labels = item_labels(raw, where)
         state = _STATES.get(str(item.get("state")))
         if state is None:
             raise ShapeError(f"{where}: unknown state {item.get('state')!r}")
