@@ -37,10 +37,11 @@ def test_documented_binding_ids_exist() -> None:
     from warroom.tui.incident_view import IncidentView
     from warroom.tui.incidents_view import IncidentsView
     from warroom.tui.silences_view import SilencesView
+    from warroom.tui.timeline_view import TimelineView
 
     ids = {
         b.id
-        for cls in (WarroomApp, AlertsView, IncidentsView, IncidentView, SilencesView)
+        for cls in (WarroomApp, AlertsView, IncidentsView, IncidentView, SilencesView, TimelineView)
         for b in cls.BINDINGS
         if hasattr(b, "id")
     }
@@ -48,3 +49,14 @@ def test_documented_binding_ids_exist() -> None:
     documented = {d for d in documented if not d.endswith("…")}
     missing = {d for d in documented if d not in ids and not d.startswith("app.tab.")}
     assert not missing, f"README documents binding ids that do not exist: {missing}"
+
+
+def test_plan_example_is_a_valid_plan(tmp_path: Path) -> None:
+    from warroom.plans import load_plans
+
+    section = README.split("## Response plans", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert example, "README's Response plans section has a yaml example"
+    (tmp_path / "p.yaml").write_text(example.group(1))
+    planset = load_plans(tmp_path, sources={"am"})
+    assert planset.errors == [] and [p.name for p in planset.plans] == ["disk-full"]
