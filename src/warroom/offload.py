@@ -4,6 +4,10 @@ The console runs the engine in its own event loop: parsing, normalising and
 diffing 50,000 alerts there would freeze keys and drawing for seconds. Large
 work goes to a thread (the GIL still switches every few milliseconds, so the
 loop keeps turning); small work stays inline, where a thread hop costs more.
+
+Only a process with a screen pays for that: `warroom engine` and `warroom
+alerts` have nothing to keep drawing, so they run everything inline with the
+fastest parser. The console calls `set_interactive(True)` when it starts.
 """
 
 from __future__ import annotations
@@ -20,11 +24,25 @@ OFFLOAD_ITEMS = 2000
 OFFLOAD_BYTES = 512 * 1024
 
 
+_interactive = False
+
+
+def set_interactive(value: bool) -> None:
+    global _interactive
+    _interactive = value
+
+
 async def off_loop(size: int, threshold: int, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)`, in a worker thread when `size` is over `threshold`."""
-    if size <= threshold:
+    """`fn(*args)`, in a worker thread when a screen must keep drawing and `size`
+    is over `threshold`; inline otherwise."""
+    if not _interactive or size <= threshold:
         return fn(*args)
     return await asyncio.to_thread(fn, *args)
+
+
+def loads(body: bytes) -> Any:
+    """JSON for a source's answer: yielding in the console, plain json.loads elsewhere."""
+    return loads_yielding(body) if _interactive else json.loads(body)
 
 
 _DECODER = json.JSONDecoder()

@@ -302,8 +302,8 @@ def test_simulate_with_bad_plans_still_simulates_the_good_ones(
         pytest.param("", "Expecting value", id="empty"),
         pytest.param("42", "alert 0: expected an object, got int", id="number"),
         pytest.param('[{"annotations": {}}]', "alert 0: no labels", id="no-labels"),
-        pytest.param('[{"labels": ["a"]}]', "alert 0 labels must be an object", id="labels-list"),
-        pytest.param('[{"labels": {"a": [1]}}]', "alert 0 labels.a must be a string", id="label"),
+        pytest.param('[{"labels": ["a"]}]', "alert 0: labels must be an object", id="labels-list"),
+        pytest.param('[{"labels": {"a": [1]}}]', "alert 0: labels.a must be a string", id="label"),
         pytest.param(
             '[{"labels": {"alertname": "A"}, "startsAt": "yesterday"}]',
             "startsAt",

@@ -8,7 +8,6 @@ import logging
 import signal
 import sys
 
-from warroom.cli.check import plans_for
 from warroom.cli.output import json_line, print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert
@@ -20,6 +19,7 @@ log = logging.getLogger("warroom")
 
 
 async def run_engine(config: Config, once: bool) -> int:
+    from warroom.cli.check import plans_for
     from warroom.engine import Engine, process_identity
     from warroom.store import Store
 

@@ -61,6 +61,8 @@ class Triage:
         now: datetime,
     ) -> TriageResult:
         result = TriageResult()
+        if not self.index.plans:  # nothing to match: a poll costs no triage at all
+            return result
         attached = await tx.attached_to_open(source)
         groups: dict[str, list[tuple[Alert, Proposal]]] = {}
         for alert, digest in zip(alerts, digests, strict=True):

@@ -40,32 +40,36 @@ def normalise_alerts(source: str, payload: Any) -> list[Alert]:
         raise ShapeError(f"expected a list of alerts, got {type(payload).__name__}")
     alerts = []
     for index, raw in enumerate(payload):
-        where = f"alert {index}"
-        item, labels = item_labels(raw, where)
-        annotations = string_map(item.get("annotations"), f"{where} annotations")
-        status = item.get("status") or {}
-        if not isinstance(status, dict):
-            raise ShapeError(f"{where}: status must be an object")
-        state = _STATES.get(str(status.get("state", "active")))
-        if state is None:
-            raise ShapeError(f"{where}: unknown status.state {status.get('state')!r}")
-        fingerprint = item.get("fingerprint")
-        if fingerprint is not None and not isinstance(fingerprint, str):
-            raise ShapeError(f"{where}: fingerprint must be a string")
-        alerts.append(
-            Alert(
-                source=source,
-                fingerprint=fingerprint or fingerprint_of(labels),
-                name=labels.get("alertname", "") or "(no alertname)",
-                state=state,
-                severity=Severity.parse(labels.get("severity")),
-                starts_at=timestamp(item.get("startsAt"), f"{where} startsAt"),
-                labels=labels,
-                annotations=annotations,
-                url=optional_string(item.get("generatorURL"), f"{where} generatorURL"),
-            )
-        )
+        try:
+            alerts.append(_alert(source, raw))
+        except ShapeError as exc:  # the item's position only when it is needed
+            raise ShapeError(f"alert {index}: {exc}") from exc
     return alerts
+
+
+def _alert(source: str, raw: Any) -> Alert:
+    item, labels = item_labels(raw, "item")
+    annotations = string_map(item.get("annotations"), "annotations")
+    status = item.get("status") or {}
+    if not isinstance(status, dict):
+        raise ShapeError("status must be an object")
+    state = _STATES.get(str(status.get("state", "active")))
+    if state is None:
+        raise ShapeError(f"unknown status.state {status.get('state')!r}")
+    fingerprint = item.get("fingerprint")
+    if fingerprint is not None and not isinstance(fingerprint, str):
+        raise ShapeError("fingerprint must be a string")
+    return Alert(
+        source=source,
+        fingerprint=fingerprint or fingerprint_of(labels),
+        name=labels.get("alertname", "") or "(no alertname)",
+        state=state,
+        severity=Severity.parse(labels.get("severity")),
+        starts_at=timestamp(item.get("startsAt"), "startsAt"),
+        labels=labels,
+        annotations=annotations,
+        url=optional_string(item.get("generatorURL"), "generatorURL"),
+    )
 
 
 def _filter_list(value: object) -> list[str]:

@@ -39,13 +39,16 @@ def string_map(value: Any, what: str) -> dict[str, str]:
     return result
 
 
-def item_labels(item: Any, where: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """An alert item as an object, and its labels: the part every API shares."""
+def item_labels(item: Any, where: str = "") -> tuple[dict[str, Any], dict[str, str]]:
+    """An alert item as an object, and its labels: the part every API shares.
+
+    Messages name no position: the caller adds "alert N: " when it raises.
+    """
     if not isinstance(item, dict):
-        raise ShapeError(f"{where}: expected an object, got {type(item).__name__}")
+        raise ShapeError(f"expected an object, got {type(item).__name__}")
     if "labels" not in item:
-        raise ShapeError(f"{where}: no labels")
-    return item, string_map(item["labels"], f"{where} labels")
+        raise ShapeError("no labels")
+    return item, string_map(item["labels"], "labels")
 
 
 def timestamp(value: Any, what: str) -> datetime:

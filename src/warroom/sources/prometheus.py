@@ -38,24 +38,28 @@ def normalise_alerts(source: str, payload: Any) -> list[Alert]:
         raise ShapeError("data.alerts must be a list")
     alerts = []
     for index, raw in enumerate(items):
-        where = f"alert {index}"
-        item, labels = item_labels(raw, where)
-        state = _STATES.get(str(item.get("state")))
-        if state is None:
-            raise ShapeError(f"{where}: unknown state {item.get('state')!r}")
-        alerts.append(
-            Alert(
-                source=source,
-                fingerprint=fingerprint_of(labels),
-                name=labels.get("alertname", "") or "(no alertname)",
-                state=state,
-                severity=Severity.parse(labels.get("severity")),
-                starts_at=timestamp(item.get("activeAt"), f"{where} activeAt"),
-                labels=labels,
-                annotations=string_map(item.get("annotations"), f"{where} annotations"),
-            )
-        )
+        try:
+            alerts.append(_alert(source, raw))
+        except ShapeError as exc:  # the item's position only when it is needed
+            raise ShapeError(f"alert {index}: {exc}") from exc
     return alerts
+
+
+def _alert(source: str, raw: Any) -> Alert:
+    item, labels = item_labels(raw)
+    state = _STATES.get(str(item.get("state")))
+    if state is None:
+        raise ShapeError(f"unknown state {item.get('state')!r}")
+    return Alert(
+        source=source,
+        fingerprint=fingerprint_of(labels),
+        name=labels.get("alertname", "") or "(no alertname)",
+        state=state,
+        severity=Severity.parse(labels.get("severity")),
+        starts_at=timestamp(item.get("activeAt"), "activeAt"),
+        labels=labels,
+        annotations=string_map(item.get("annotations"), "annotations"),
+    )
 
 
 class PrometheusSource:

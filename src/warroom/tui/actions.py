@@ -45,6 +45,10 @@ class View(Widget):
             table.focus()
             return
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys are shown dimmed, and do nothing, until the console has started."""
+        return True if console(self).ready.is_set() else None
+
 
 class IncidentActions(View):
     """Views whose keys act on incidents."""

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from warroom import offload
 from warroom.config import Config
 from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
 from warroom.model.clock import utcnow
@@ -113,6 +114,11 @@ class WarroomApp(App[None]):
         return self._service
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
+        if not self.ready.is_set():
+            if asyncio.iscoroutine(action):
+                action.close()
+            self.notify("Still starting; try again in a moment.", severity="warning")
+            return None
         try:
             result = await action
         except ActionError as exc:
@@ -183,7 +189,15 @@ class WarroomApp(App[None]):
         await self.query_one(f"TabPane#{tab}", TabPane).mount(view)
         return view
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
+        # a screen to keep drawing: large parses yield to the event loop
+        offload.set_interactive(True)
+        # Paint first: tabs, table header and footer are on screen before the
+        # store, the plans and the engine start (the first frame is what a
+        # responder waits for); the data fills in a moment later.
+        self.call_after_refresh(self._start)
+
+    async def _start(self) -> None:
         self._store = await Store.open(self.config.database)
         # The feed position before anything of ours writes: nothing is missed.
         since = await self._store.last_change()
@@ -212,8 +226,10 @@ class WarroomApp(App[None]):
                 timeout=30,
             )
         self.ready.set()
+        self.refresh_bindings()
 
     async def on_unmount(self) -> None:
+        offload.set_interactive(False)
         self.workers.cancel_all()
         if self.engine is not None:
             if self.run_engine and self._store is not None:
@@ -269,6 +285,8 @@ class WarroomApp(App[None]):
         await self._activate(self.query_one(TabbedContent).active, focus=False)
 
     async def _activate(self, tab: str, focus: bool = True) -> None:
+        if self._store is None:  # not started yet: _start shows the first tab itself
+            return
         view = await self._build_view(tab) if tab in TABS else None
         if view is None:
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any, Protocol, cast
 
@@ -16,6 +17,7 @@ class Console(Protocol):
     store: Store
     service: Service
     current_incident: int | None
+    ready: asyncio.Event
     source_names: list[str]
     stale_sources: set[str]
     plan_index: PlanIndex
