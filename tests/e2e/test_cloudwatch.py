@@ -179,3 +179,58 @@ async def test_metric_data_from_moto(moto_url: str) -> None:
         await source.close()
     assert sorted(v for _, v in series.points) == [1.0, 2.0, 3.0]
     assert [t for t, _ in series.points] == sorted(t for t, _ in series.points)
+
+
+def test_coverage_lists_cloudwatch_alarms(moto_url: str, tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    client = botocore_client(moto_url)
+    for name in ("Covered-Alarm", "Lonely-Alarm"):
+        client.put_metric_alarm(
+            AlarmName=name,
+            MetricName="Errors",
+            Namespace="App",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "aws.yaml").write_text(
+        "kind: response-plan\nname: covered\n"
+        'match: {alerts: \'alertname="Covered-Alarm", alarm_type="metric"\'}\n'
+        "incident: {title: covered}\n"
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"plans: {plans}\nsources:\n  - name: aws\n    type: cloudwatch\n"
+        f"    region: eu-west-1\n    endpoint_url: {moto_url}\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "warroom",
+            "--config",
+            str(config),
+            "--db",
+            str(tmp_path / "w.db"),
+            "coverage",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    unplanned = {(u["kind"], u["name"]) for u in report["unplanned"]}
+    planned = {(p["kind"], p["name"], p["plan"]) for p in report["planned"]}
+    assert ("alarm", "Lonely-Alarm") in unplanned
+    assert ("alarm", "Covered-Alarm", "covered") in planned
