@@ -21,8 +21,6 @@ from warroom.model import (
 from warroom.plans import load_plans
 from warroom.store import Store
 
-NOW = datetime.now(UTC)
-
 PLANS = """
 kind: response-plan
 name: disk-full
@@ -76,7 +74,8 @@ def alert(name: str, severity: str = "warning", minutes: float = 10, **labels: s
         name=name,
         state=AlertState.FIRING,
         severity=Severity.parse(severity),
-        starts_at=NOW - timedelta(minutes=minutes),
+        # the age counts from now, not from import: a suite runs for minutes
+        starts_at=datetime.now(UTC) - timedelta(minutes=minutes),
         labels=all_labels,
         annotations={"summary": f"{name} {labels}"},
     )
@@ -193,7 +192,7 @@ async def test_refire_after_the_window_declares_a_new_incident(setup) -> None:  
     await poll_once(store, source, triage)
     (first,) = await store.incidents(include_resolved=True)
     async with store.transaction() as tx:  # resolved an hour ago: outside the 30m window
-        await tx.update_incident(first.id, resolved_at=NOW - timedelta(hours=1))
+        await tx.update_incident(first.id, resolved_at=datetime.now(UTC) - timedelta(hours=1))
     source.alerts = [disk]
     await poll_once(store, source, triage)
     incidents = await store.incidents(include_resolved=True)

@@ -17,14 +17,17 @@ from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import SnapshotResult, Store
-from warroom.store.tx import snapshot_digests
+from warroom.store.tx import DigestCache
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
 
 
 async def poll_once(
-    store: Store, source: Source, triage: Triage | None = None
+    store: Store,
+    source: Source,
+    triage: Triage | None = None,
+    digests: DigestCache | None = None,
 ) -> SnapshotResult | None:
     """One poll; None when the fetch failed (already recorded in the source's health)."""
     interval = source.interval.total_seconds()
@@ -37,12 +40,13 @@ async def poll_once(
         reason = f"internal error: {type(exc).__name__}: {exc}"
     else:
         try:
-            digests = await off_loop(len(alerts), OFFLOAD_ITEMS, snapshot_digests, alerts)
+            cache = digests or DigestCache()
+            hashes = await off_loop(len(alerts), OFFLOAD_ITEMS, cache.digests, alerts)
             async with store.transaction() as tx:
-                result = await tx.apply_snapshot(source.name, alerts, digests)
+                result = await tx.apply_snapshot(source.name, alerts, hashes)
                 if triage is not None:
                     # in the same transaction: an alert is never stored without its process
-                    await triage.run(tx, source.name, alerts, digests, tx.now)
+                    await triage.run(tx, source.name, alerts, hashes, tx.now)
                 await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
             return result
         except Exception as exc:  # the snapshot could not be stored: say so, keep polling
@@ -67,9 +71,10 @@ def next_delay(interval: timedelta, failures: int) -> float:
 
 async def poll_forever(store: Store, source: Source, triage: Triage | None = None) -> None:
     failures = 0
+    digests = DigestCache()
     while True:
         started = asyncio.get_running_loop().time()
-        result = await poll_once(store, source, triage)
+        result = await poll_once(store, source, triage, digests)
         failures = 0 if result is not None else failures + 1
         if result is not None and isinstance(source, Silencer):
             try:

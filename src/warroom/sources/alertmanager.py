@@ -32,18 +32,46 @@ _STATES = {
 }
 
 
-def normalise_alerts(source: str, payload: Any) -> list[Alert]:
+# fingerprint -> (the raw fields an Alert is built from, that Alert)
+Reuse = dict[str, tuple[tuple[Any, ...], Alert]]
+
+
+def normalise_alerts(source: str, payload: Any, reuse: Reuse | None = None) -> list[Alert]:
     """GettableAlerts to `Alert`s. Volatile fields (endsAt, updatedAt) are left out:
     Alertmanager moves them on every evaluation, and they would turn every poll
     into a write of every row."""
     if not isinstance(payload, list):
         raise ShapeError(f"expected a list of alerts, got {type(payload).__name__}")
     alerts = []
+    seen: Reuse = {}
     for index, raw in enumerate(payload):
+        # An item equal to last poll's (compared as plain dicts, no serialising)
+        # gives back the same Alert: an unchanged alert costs no normalising,
+        # and downstream its digest is reused too.
+        key = None
+        if reuse is not None and type(raw) is dict and type(raw.get("fingerprint")) is str:
+            key = (
+                raw.get("labels"),
+                raw.get("annotations"),
+                raw.get("startsAt"),
+                raw.get("status"),
+                raw.get("generatorURL"),
+            )
+            previous = reuse.get(raw["fingerprint"])
+            if previous is not None and previous[0] == key:
+                alerts.append(previous[1])
+                seen[raw["fingerprint"]] = previous
+                continue
         try:
-            alerts.append(_alert(source, raw))
+            alert = _alert(source, raw)
         except ShapeError as exc:  # the item's position only when it is needed
             raise ShapeError(f"alert {index}: {exc}") from exc
+        alerts.append(alert)
+        if key is not None:
+            seen[alert.fingerprint] = (key, alert)
+    if reuse is not None:  # only after the whole payload normalised cleanly
+        reuse.clear()
+        reuse.update(seen)
     return alerts
 
 
@@ -94,6 +122,7 @@ class AlertmanagerSource:
         # Acknowledging in warroom silences the alert here until it resolves.
         self.silence_on_ack = bool(spec.options.get("silence_on_ack", False))
         self.http = HttpClient(spec.name, HttpSettings.from_spec(spec))
+        self._reuse: Reuse = {}
 
     def _params(self) -> list[tuple[str, str]]:
         opts = self.spec.options
@@ -111,7 +140,9 @@ class AlertmanagerSource:
         payload = await self.http.get_json("/api/v2/alerts", params=self._params())
         size = len(payload) if isinstance(payload, list) else 0
         try:
-            return await off_loop(size, OFFLOAD_ITEMS, normalise_alerts, self.name, payload)
+            return await off_loop(
+                size, OFFLOAD_ITEMS, normalise_alerts, self.name, payload, self._reuse
+            )
         except ShapeError as exc:
             raise self.http.error(f"unexpected response: {exc}") from exc
 

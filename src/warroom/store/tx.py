@@ -25,6 +25,27 @@ def snapshot_digests(alerts: Sequence[Alert]) -> list[str]:
     return [alert_digest(a) for a in alerts]
 
 
+class DigestCache:
+    """One source's digests of its last poll, by Alert object: a source that hands
+    back the same (unchanged, immutable) Alert gets its digest back for free."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[Alert, str]] = {}
+
+    def digests(self, alerts: Sequence[Alert]) -> list[str]:
+        out: list[str] = []
+        fresh: dict[str, tuple[Alert, str]] = {}
+        for alert in alerts:
+            previous = self._last.get(alert.fingerprint)
+            digest = previous[1] if previous is not None and previous[0] is alert else None
+            if digest is None:
+                digest = alert_digest(alert)
+            fresh[alert.fingerprint] = (alert, digest)
+            out.append(digest)
+        self._last = fresh
+        return out
+
+
 def _rows(pending: list[tuple[Alert, str]]) -> list[tuple[Any, ...]]:
     return [alert_row(alert, digest) for alert, digest in pending]
 

@@ -1,0 +1,89 @@
+"""Unchanged alerts are reused between polls: no normalising, no digest, same result."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from warroom.sources.alertmanager import Reuse, normalise_alerts
+from warroom.sources.normalise import ShapeError
+from warroom.store import tx as tx_module
+from warroom.store.tx import DigestCache
+
+
+def payload() -> list[dict[str, Any]]:
+    return [
+        {
+            "labels": {"alertname": f"A{i}", "severity": "warning"},
+            "annotations": {"summary": f"s{i}"},
+            "startsAt": "2026-01-01T00:00:00Z",
+            "fingerprint": f"fp{i}",
+            "status": {"state": "active", "silencedBy": []},
+            "updatedAt": f"2026-01-01T00:0{i}:00Z",
+            "endsAt": "2026-01-01T01:00:00Z",
+        }
+        for i in range(3)
+    ]
+
+
+def test_unchanged_items_give_back_the_same_alerts() -> None:
+    reuse: Reuse = {}
+    first = normalise_alerts("am", payload(), reuse)
+    again = payload()
+    for item in again:
+        item["updatedAt"] = "2026-02-02T00:00:00Z"  # volatile: not part of an Alert
+    second = normalise_alerts("am", again, reuse)
+    assert all(a is b for a, b in zip(first, second, strict=True))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda i: i["labels"].update(severity="critical"),
+        lambda i: i["annotations"].update(summary="new"),
+        lambda i: i.update(startsAt="2026-01-02T00:00:00Z"),
+        lambda i: i["status"].update(state="suppressed", silencedBy=["x"]),
+        lambda i: i.update(generatorURL="http://x"),
+    ],
+)
+def test_any_change_rebuilds_that_alert_only(change: Any) -> None:
+    reuse: Reuse = {}
+    first = normalise_alerts("am", payload(), reuse)
+    items = payload()
+    change(items[1])
+    second = normalise_alerts("am", items, reuse)
+    assert second[0] is first[0] and second[2] is first[2]
+    assert second[1] is not first[1]
+    assert second[1] == normalise_alerts("am", copy.deepcopy(items))[1]  # as if fresh
+
+
+def test_a_bad_payload_leaves_the_cache_as_it_was() -> None:
+    reuse: Reuse = {}
+    first = normalise_alerts("am", payload(), reuse)
+    bad = payload()
+    bad[2]["labels"] = ["not", "a", "map"]
+    with pytest.raises(ShapeError):
+        normalise_alerts("am", bad, reuse)
+    assert normalise_alerts("am", payload(), reuse)[0] is first[0]
+
+
+def test_digests_are_computed_once_per_alert_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = tx_module.alert_digest
+
+    def counting(alert: Any) -> str:
+        calls.append(alert.fingerprint)
+        return real(alert)
+
+    monkeypatch.setattr(tx_module, "alert_digest", counting)
+    reuse: Reuse = {}
+    cache = DigestCache()
+    first = cache.digests(normalise_alerts("am", payload(), reuse))
+    assert len(calls) == 3
+    items = payload()
+    items[0]["labels"]["severity"] = "critical"
+    second = cache.digests(normalise_alerts("am", items, reuse))
+    assert calls == ["fp0", "fp1", "fp2", "fp0"]  # only the changed one again
+    assert second[1:] == first[1:] and second[0] != first[0]
