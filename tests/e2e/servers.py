@@ -196,3 +196,18 @@ def moto_server(tmp: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def warroom(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it: a separate process, output captured."""
+    import os
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "warroom", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env or dict(os.environ),
+        cwd=Path(__file__).resolve().parents[2],
+    )

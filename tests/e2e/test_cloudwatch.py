@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.loopback import Reply, Request, loopback
-from tests.e2e.servers import moto_server
+from tests.e2e.servers import moto_server, warroom
 
 from warroom.model import AlertState, Severity
 from warroom.sources.base import SourceError, SourceSpec
@@ -183,9 +183,6 @@ async def test_metric_data_from_moto(moto_url: str) -> None:
 
 def test_coverage_lists_cloudwatch_alarms(moto_url: str, tmp_path: Path) -> None:
     import json
-    import os
-    import subprocess
-    import sys
 
     client = botocore_client(moto_url)
     for name in ("Covered-Alarm", "Lonely-Alarm"):
@@ -211,23 +208,7 @@ def test_coverage_lists_cloudwatch_alarms(moto_url: str, tmp_path: Path) -> None
         f"plans: {plans}\nsources:\n  - name: aws\n    type: cloudwatch\n"
         f"    region: eu-west-1\n    endpoint_url: {moto_url}\n"
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "warroom",
-            "--config",
-            str(config),
-            "--db",
-            str(tmp_path / "w.db"),
-            "coverage",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
+    result = warroom("--config", str(config), "--db", str(tmp_path / "w.db"), "coverage", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     unplanned = {(u["kind"], u["name"]) for u in report["unplanned"]}

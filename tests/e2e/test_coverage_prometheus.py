@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tests.e2e.servers import prometheus
+from tests.e2e.servers import prometheus, warroom
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_coverage_lists_unplanned_prometheus_rules(tmp_path: Path) -> None:
@@ -26,22 +23,8 @@ def test_coverage_lists_unplanned_prometheus_rules(tmp_path: Path) -> None:
         config.write_text(
             f"plans: {plans}\nsources:\n  - name: prom\n    type: prometheus\n    url: {url}\n"
         )
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "warroom",
-                "--config",
-                str(config),
-                "--db",
-                str(tmp_path / "w.db"),
-                "coverage",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=ROOT,
+        result = warroom(
+            "--config", str(config), "--db", str(tmp_path / "w.db"), "coverage", "--json"
         )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
+from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count, warroom
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,16 +51,6 @@ def am_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         post_alerts(url, alerts)
         wait_alert_count(url, len(alerts))
         yield url
-
-
-def warroom(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "warroom", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
 
 
 def test_engine_once_declares_exactly_what_the_plans_imply(am_url: str, tmp_path: Path) -> None:
