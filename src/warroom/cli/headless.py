@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from warroom.cli.output import json_line, print_json_line, print_table
+from warroom.cli.output import print_json_line, print_json_lines, print_table
 from warroom.config import Config
 from warroom.model import Alert
 from warroom.model.clock import format_age, utcnow
@@ -109,7 +109,7 @@ async def run_alerts(config: Config, as_json: bool) -> int:
             continue
         ordered = sorted(result, key=lambda a: (a.severity.rank, a.starts_at))
         if as_json:
-            sys.stdout.write("".join(json_line(alert_json(a)) for a in ordered))
+            print_json_lines(alert_json(a) for a in ordered)
             continue
         for alert in ordered:
             rows.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from warroom.model.text import escape_json_output, safe_text
@@ -19,6 +19,14 @@ def json_line(obj: dict[str, Any]) -> str:
 
 def print_json_line(obj: dict[str, Any]) -> None:
     sys.stdout.write(json_line(obj))
+
+
+def print_json_lines(objs: Iterable[dict[str, Any]]) -> None:
+    """Many lines at once: encoded one by one, made terminal-safe in one pass."""
+    encode = _ENCODER.encode
+    text = "\n".join(encode(obj) for obj in objs)
+    if text:
+        sys.stdout.write(escape_json_output(text) + "\n")
 
 
 def print_table(
