@@ -607,11 +607,6 @@ def test_bad_regex_column_points_inside_the_regex(tmp_path: Path) -> None:
         pytest.param("'alertname=''A'', sev~x'", id="single-quoted-escapes"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (open): loader._inside maps value offsets to source columns without"
-    " counting escapes (\\\" in double quotes, '' in single quotes), so the column drifts left",
-)
 def test_matcher_column_after_escapes(tmp_path: Path, alerts: str) -> None:
     bad = f"kind: response-plan\nname: esc\nmatch:\n  alerts: {alerts}\nincident: {{title: t}}\n"
     path, text, planset = _load_between(tmp_path, bad)
@@ -620,11 +615,6 @@ def test_matcher_column_after_escapes(tmp_path: Path, alerts: str) -> None:
     assert (line, column) == locate(text, "~x")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (open): loader._inside assumes a one-line scalar; in a block scalar (>- or |)"
-    " an error on a later line is reported on the indicator's line",
-)
 def test_matcher_error_in_a_block_scalar_is_on_its_own_line(tmp_path: Path) -> None:
     bad = (
         "kind: response-plan\nname: block\nmatch:\n  alerts: >-\n"
