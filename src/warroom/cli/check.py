@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from warroom.config import Config, ConfigError, demo_config, load_config
 from warroom.plans import PlanSet, load_plans
@@ -39,8 +38,3 @@ def run_check(args: argparse.Namespace) -> int:
         for plan in planset.plans:
             print(f"  {plan.name:24} {plan.where}")
     return 1 if planset.errors else 0
-
-
-def rejected_summary(planset: PlanSet) -> str:
-    files = ", ".join(str(Path(p)) for p in planset.rejected)
-    return f"{len(planset.errors)} plan error(s) in {files}"

@@ -28,7 +28,6 @@ class Change:
 
 class FeedMixin:
     _reader: aiosqlite.Connection
-    _writer: aiosqlite.Connection
     _committed: asyncio.Event
 
     async def last_change(self) -> int:

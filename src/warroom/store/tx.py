@@ -210,7 +210,7 @@ class Tx(SilenceRecords, TriageQueries):
         before the transaction) keeps the write lock short.
         """
         if digests is None:
-            digests = [alert_digest(a) for a in alerts]
+            digests = snapshot_digests(alerts)
         async with self._db.execute(
             # resolved rows are history: a re-fired one is rewritten by the upsert
             "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'",

@@ -11,6 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.events import Key
 from textual.widgets import DataTable, Input, Static
 
 from warroom.model import AlertKey, Impact, Severity, TrackedAlert
@@ -273,12 +274,15 @@ class AlertsView(IncidentActions):
         if self.selected:
             self.selected.clear()
         elif self.filter_text:
-            field = self.query_one("#alerts-filter", Input)
-            field.value = ""
-            field.display = False
-            self.filter_text = ""
-            self._visible = None
+            self._clear_filter()
         self.redraw()
+
+    def _clear_filter(self) -> None:
+        field = self.query_one("#alerts-filter", Input)
+        field.value = ""
+        field.display = False
+        self.filter_text = ""
+        self._visible = None
 
     def action_filter(self) -> None:
         field = self.query_one("#alerts-filter", Input)
@@ -320,16 +324,12 @@ class AlertsView(IncidentActions):
             event.input.display = False
         self.table.focus()
 
-    def on_key(self, event: object) -> None:
-        from textual.events import Key
-
-        if isinstance(event, Key) and event.key == "escape":
-            field = self.query_one("#alerts-filter", Input)
-            if field.has_focus:
-                event.stop()
-                field.value = ""
-                field.display = False
-                self.table.focus()
+    def on_key(self, event: Key) -> None:
+        if event.key == "escape" and self.query_one("#alerts-filter", Input).has_focus:
+            event.stop()
+            self._clear_filter()
+            self.redraw()
+            self.table.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

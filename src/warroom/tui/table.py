@@ -88,9 +88,8 @@ class KeyedTable(DataTable[Any]):
                         or previous[len(flat) + index] != styles[index]
                     ):
                         self.set_cell(key, column, cells[index])
-                # the mark object carries the order; keep the stored one current
-                self._set_mark_order(key, columns[0], order)
-            else:
+            if previous is not None:
+                # the stored mark carries the order the sort below reads
                 self._set_mark_order(key, columns[0], order)
             self._plain[key] = signature
         current = [row.key.value for row in self.ordered_rows]
@@ -121,7 +120,3 @@ class KeyedTable(DataTable[Any]):
         mark = self.get_cell(key, column)
         if isinstance(mark, RowMark):
             mark.order = order
-
-    def key_at_cursor(self) -> RowKey | None:
-        value = self.cursor_key
-        return None if value is None else RowKey(value)
