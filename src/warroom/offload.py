@@ -12,7 +12,6 @@ fastest parser. The console calls `set_interactive(True)` when it starts.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -37,6 +36,8 @@ async def off_loop(size: int, threshold: int, fn: Callable[..., T], *args: Any) 
     is over `threshold`; inline otherwise."""
     if not _interactive or size <= threshold:
         return fn(*args)
+    import asyncio  # only a screen gets here; `warroom alerts` sends before importing it
+
     return await asyncio.to_thread(fn, *args)
 
 

@@ -1,4 +1,4 @@
-"""The commands that run without a screen: engine, alerts, incidents."""
+"""The commands that run without a screen: engine and incidents."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ import logging
 import signal
 import sys
 
-from warroom.cli.output import print_json_line, print_json_lines, print_table
+from warroom.cli.output import print_json_line, print_table
 from warroom.config import Config
-from warroom.model import Alert
 from warroom.model.clock import format_age, utcnow
-from warroom.sources.base import SourceError
-from warroom.sources.registry import build_source
 
 log = logging.getLogger("warroom")
 
@@ -68,63 +65,6 @@ async def run_engine(config: Config, once: bool) -> int:
     finally:
         await engine.close()
         await store.close()
-
-
-def alert_json(alert: Alert) -> dict[str, object]:
-    return {
-        "source": alert.source,
-        "fingerprint": alert.fingerprint,
-        "name": alert.name,
-        "state": alert.state.value,
-        "severity": alert.severity.value,
-        "labels": dict(alert.labels),
-        "annotations": dict(alert.annotations),
-        "starts_at": alert.starts_at.isoformat(),
-        "ends_at": alert.ends_at.isoformat() if alert.ends_at else None,
-        "url": alert.url,
-    }
-
-
-async def run_alerts(config: Config, as_json: bool) -> int:
-    sources = [build_source(s) for s in config.sources]
-
-    async def fetch(source: object) -> list[Alert] | SourceError:
-        try:
-            return await source.fetch()  # type: ignore[attr-defined,no-any-return]
-        except SourceError as exc:
-            return exc
-
-    try:
-        results = await asyncio.gather(*(fetch(s) for s in sources))
-    finally:
-        for s in sources:
-            await s.close()
-    failed = False
-    now = utcnow()
-    rows = []
-    for result in results:
-        if isinstance(result, SourceError):
-            failed = True
-            print(f"warroom: {result}", file=sys.stderr)
-            continue
-        ordered = sorted(result, key=lambda a: (a.severity.rank, a.starts_at))
-        if as_json:
-            print_json_lines(alert_json(a) for a in ordered)
-            continue
-        for alert in ordered:
-            rows.append(
-                (
-                    alert.severity.value,
-                    alert.name,
-                    alert.source,
-                    format_age(now - alert.starts_at),
-                    alert.state.value,
-                    alert.summary,
-                )
-            )
-    if not as_json:
-        print_table(("SEVERITY", "NAME", "SOURCE", "AGE", "STATE", "SUMMARY"), rows)
-    return 1 if failed else 0
 
 
 async def run_incidents(config: Config, as_json: bool, include_all: bool) -> int:

@@ -7,7 +7,6 @@ Heavy imports (Textual, httpx) happen inside the commands that need them, so
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -78,14 +77,17 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.console import run_console
 
             return run_console(config)
+        if command == "alerts":
+            # before asyncio and httpx: the requests go out first (sources.early)
+            from warroom.cli.alerts import run_alerts
+
+            return run_alerts(config, as_json=args.json)
+        import asyncio
+
         if command == "engine":
             from warroom.cli.headless import run_engine
 
             return asyncio.run(run_engine(config, once=args.once))
-        if command == "alerts":
-            from warroom.cli.headless import run_alerts
-
-            return asyncio.run(run_alerts(config, as_json=args.json))
         if command == "simulate":
             from warroom.cli.simulate import run_simulate
 

@@ -51,4 +51,6 @@ def escape_json_output(text: str) -> str:
     terminals) and bidi overrides raw; output piped to a terminal must not carry
     them. C0 outside strings is JSON's own whitespace and stays.
     """
+    if text.isascii():  # the usual case, checked at C speed: only DEL can be there
+        return text.replace("\x7f", "\\u007f")
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

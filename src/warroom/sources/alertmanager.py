@@ -25,6 +25,7 @@ from warroom.sources.normalise import (
     timestamp,
 )
 
+ALERTS_PATH = "/api/v2/alerts"
 _STATES = {
     "active": AlertState.FIRING,
     "unprocessed": AlertState.FIRING,
@@ -136,8 +137,11 @@ class AlertmanagerSource:
             params.append(("receiver", str(opts["receiver"])))
         return params
 
+    def send_early(self) -> None:
+        self.http.send_early(ALERTS_PATH, self._params())
+
     async def fetch(self) -> list[Alert]:
-        payload = await self.http.get_json("/api/v2/alerts", params=self._params())
+        payload = await self.http.get_json(ALERTS_PATH, params=self._params())
         size = len(payload) if isinstance(payload, list) else 0
         try:
             return await off_loop(

@@ -45,6 +45,13 @@ class Source(Protocol):
 
 
 @runtime_checkable
+class EarlyPoll(Protocol):
+    """A source whose poll is one GET that can go out before httpx loads (`early`)."""
+
+    def send_early(self) -> None: ...
+
+
+@runtime_checkable
 class Silencer(Protocol):
     """A source that can silence at the source (Alertmanager)."""
 

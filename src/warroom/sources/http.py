@@ -7,21 +7,27 @@ the 64 MiB cap"), never a traceback and never an empty list of alerts.
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
+import os
 import socket
-import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
-import httpx
-
+from warroom import __version__
 from warroom.model.clock import parse_duration
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_BYTES, loads, off_loop
+from warroom.sources import early
 from warroom.sources.base import SourceError, SourceSpec
+
+if TYPE_CHECKING:  # imported on first use: building a source must stay cheap
+    import ssl
+
+    import httpx
 
 DEFAULT_TIMEOUT = timedelta(seconds=10)
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -43,31 +49,60 @@ class HttpSettings:
     base_url: str
     timeout: timedelta = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
-    auth: httpx.Auth | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    verify: ssl.SSLContext | bool = True
+    # credentials ride here (Authorization): never in a repr, a log or a message
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    verify: bool = True
+    ca_file: str = ""
 
     @classmethod
     def from_spec(cls, spec: SourceSpec) -> HttpSettings:
         opts = spec.options
-        auth: httpx.Auth | None = None
         headers: dict[str, str] = {str(k): str(v) for k, v in (opts.get("headers") or {}).items()}
         if opts.get("bearer_token"):
             headers["Authorization"] = f"Bearer {opts['bearer_token']}"
         elif opts.get("username") is not None:
-            auth = httpx.BasicAuth(str(opts["username"]), str(opts.get("password") or ""))
-        verify: ssl.SSLContext | bool = bool(opts.get("verify", True))
-        if verify and opts.get("ca_file"):
-            verify = ssl.create_default_context(cafile=str(opts["ca_file"]))
+            # what httpx.BasicAuth sends, built here so both transports send it
+            pair = f"{opts['username']}:{opts.get('password') or ''}".encode()
+            headers["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
         timeout = parse_duration(opts["timeout"]) if opts.get("timeout") else DEFAULT_TIMEOUT
         return cls(
             base_url=spec.url.rstrip("/"),
             timeout=timeout,
             max_bytes=int(opts.get("max_bytes") or DEFAULT_MAX_BYTES),
-            auth=auth,
             headers=tuple(headers.items()),
-            verify=verify,
+            verify=bool(opts.get("verify", True)),
+            ca_file=str(opts.get("ca_file") or ""),
         )
+
+    @property
+    def tls(self) -> bool:
+        # Every request goes under the base URL and redirects are not followed,
+        # so an http:// source never speaks TLS.
+        return self.base_url.lower().startswith("https://")
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The one TLS context both transports use, so they trust the same CAs.
+
+        The same choice httpx makes for verify=True (SSL_CERT_FILE, SSL_CERT_DIR,
+        else certifi's bundle), or the configured CA file, or no verification
+        when the config says `verify: false`.
+        """
+        import ssl
+
+        if not self.verify:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        if self.ca_file:
+            return ssl.create_default_context(cafile=self.ca_file)
+        if os.environ.get("SSL_CERT_FILE"):
+            return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+        if os.environ.get("SSL_CERT_DIR"):
+            return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
 
 
 class HttpClient:
@@ -76,21 +111,66 @@ class HttpClient:
     def __init__(self, name: str, settings: HttpSettings) -> None:
         self.name = name
         self.settings = settings
-        seconds = settings.timeout.total_seconds()
-        # Every request goes under the base URL and redirects are not followed, so
-        # an http:// source never speaks TLS: skip loading the CA bundle (~50 ms of
-        # every start). https:// keeps full verification (or the configured CA).
-        tls = settings.base_url.lower().startswith("https://")
-        self._client = httpx.AsyncClient(
-            auth=settings.auth,
-            headers=dict(settings.headers),
-            verify=settings.verify if tls else False,
-            timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)),
-            follow_redirects=False,
-        )
+        self.headers = {"User-Agent": f"warroom/{__version__}", **dict(settings.headers)}
+        self._client: httpx.AsyncClient | None = None
+        self._context: ssl.SSLContext | None = None
+        self._early: dict[str, early.Pending] = {}  # by URL with query
 
     def url(self, path: str) -> str:
         return f"{self.settings.base_url}{path}"
+
+    def tls_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            try:
+                self._context = self.settings.tls_context()
+            except OSError as exc:  # ssl.SSLError is one
+                where = self.settings.ca_file or "the CA bundle"
+                raise self.error(f"cannot load {where}: {safe_text(exc, 120)}") from exc
+        return self._context
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            seconds = self.settings.timeout.total_seconds()
+            self._client = httpx.AsyncClient(
+                headers=self.headers,
+                # http:// never speaks TLS: skip loading the CA bundle (~50 ms)
+                verify=self.tls_context() if self.settings.tls else False,
+                timeout=httpx.Timeout(seconds, connect=self.connect_timeout),
+                follow_redirects=False,
+            )
+        return self._client
+
+    @property
+    def connect_timeout(self) -> float:
+        return min(self.settings.timeout.total_seconds(), 5.0)
+
+    def send_early(self, path: str, params: Any = None) -> None:
+        """Send this GET now, before httpx is even imported; see `early`.
+
+        The next `request` for the same URL takes its answer. Not when the
+        environment names a proxy (httpx would go through it, so must we), nor
+        when the URL carries user:password (httpx turns that into basic auth).
+        """
+        parts = urlsplit(self.settings.base_url)
+        if early.proxied() or parts.username is not None or parts.password is not None:
+            return
+        url = _with_query(self.url(path), params)
+        try:
+            context = self.tls_context() if self.settings.tls else None
+        except SourceError:
+            return  # httpx's attempt reports it
+        self._early[url] = early.send(
+            early.Get(
+                url,
+                self.headers,
+                context,
+                self.settings.timeout.total_seconds(),
+                self.connect_timeout,
+                self.settings.max_bytes,
+            )
+        )
 
     async def get_json(self, path: str, params: Any = None) -> Any:
         return await self.request_json("GET", path, params=params)
@@ -119,9 +199,33 @@ class HttpClient:
         headers: dict[str, str] | None = None,
     ) -> bytes:
         url = self.url(path)
-        timeout = self.settings.timeout.total_seconds()
+        if self._early and method == "GET" and json_body is None and content is None:
+            sent = self._early.pop(_with_query(url, params), None)
+            if sent is not None:
+                outcome = await sent.wait()
+                if isinstance(outcome, early.Answer):
+                    return self._accept(outcome.status, outcome.reason, outcome.body)
+                if outcome is early.CONNECT_TIMEOUT:
+                    raise self.error(self._connect_timed_out())
+                if outcome is early.READ_TIMEOUT:
+                    raise self.error(self._no_answer())
+                # any other failure: httpx tries again and names it
+        return await self._request(method, url, params, json_body, content, headers)
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        json_body: Any,
+        content: bytes | None,
+        headers: dict[str, str] | None,
+    ) -> bytes:
+        client = self.client()
+        import httpx
+
         try:
-            async with self._client.stream(
+            async with client.stream(
                 method, url, params=params, json=json_body, content=content, headers=headers
             ) as resp:
                 declared = resp.headers.get("content-length")
@@ -134,16 +238,13 @@ class HttpClient:
                     if size > self.settings.max_bytes:
                         raise self.too_large()
                     chunks.append(chunk)
-                body = b"".join(chunks)
-                if resp.status_code >= 400:
-                    raise self.error(self._status_reason(resp, body))
-                return body
+                return self._accept(resp.status_code, resp.reason_phrase, b"".join(chunks))
         except SourceError:
             raise
         except httpx.ConnectTimeout as exc:
-            raise self.error(f"connect timed out after {timeout:g}s") from exc
+            raise self.error(self._connect_timed_out()) from exc
         except httpx.TimeoutException as exc:
-            raise self.error(f"no answer within {timeout:g}s") from exc
+            raise self.error(self._no_answer()) from exc
         except httpx.ConnectError as exc:
             raise self.error(_connect_reason(exc)) from exc
         except httpx.RemoteProtocolError as exc:
@@ -151,9 +252,23 @@ class HttpClient:
         except httpx.HTTPError as exc:
             raise self.error(f"{type(exc).__name__}: {safe_text(exc, 120)}") from exc
 
-    def _status_reason(self, resp: httpx.Response, body: bytes) -> str:
-        reason = f"HTTP {resp.status_code} {resp.reason_phrase}".rstrip()
-        if resp.status_code in (401, 403):
+    def _accept(self, status: int, reason: str, body: bytes | None) -> bytes:
+        """An answer from either transport; `body` None means it went over the cap."""
+        if body is None:
+            raise self.too_large()
+        if status >= 400:
+            raise self.error(self._status_reason(status, reason, body))
+        return body
+
+    def _connect_timed_out(self) -> str:
+        return f"connect timed out after {self.connect_timeout:g}s"
+
+    def _no_answer(self) -> str:
+        return f"no answer within {self.settings.timeout.total_seconds():g}s"
+
+    def _status_reason(self, status: int, phrase: str, body: bytes) -> str:
+        reason = f"HTTP {status} {safe_text(phrase, 40)}".rstrip()
+        if status in (401, 403):
             return f"{reason}: check credentials"
         snippet = safe_text(body[:120].decode("utf-8", "replace").strip(), 120)
         return f"{reason}: {snippet}" if snippet else reason
@@ -166,11 +281,19 @@ class HttpClient:
         return SourceError(self.name, reason)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        self._early.clear()  # an unclaimed early GET ends with its daemon thread
+        if self._client is not None:
+            await self._client.aclose()
+
+
+def _with_query(url: str, params: Any) -> str:
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _connect_reason(exc: httpx.ConnectError) -> str:
     """Name the cause a responder can act on; httpx's own text hides the errno."""
+    import ssl
+
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ConnectionRefusedError):

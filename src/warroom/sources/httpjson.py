@@ -17,6 +17,9 @@ class HttpJsonSource:
         self.options = spec.options
         self.http = HttpClient(spec.name, HttpSettings.from_spec(spec))
 
+    def send_early(self) -> None:
+        self.http.send_early("")
+
     async def fetch(self) -> list[Alert]:
         payload = await self.http.get_json("")
         try:

@@ -18,6 +18,7 @@ from warroom.sources.base import SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
 from warroom.sources.normalise import ShapeError, item_labels, string_map, timestamp
 
+ALERTS_PATH = "/api/v1/alerts"
 _STATES = {"firing": AlertState.FIRING, "pending": AlertState.PENDING}
 
 
@@ -68,8 +69,11 @@ class PrometheusSource:
         self.interval = spec.interval
         self.http = HttpClient(spec.name, HttpSettings.from_spec(spec))
 
+    def send_early(self) -> None:
+        self.http.send_early(ALERTS_PATH)
+
     async def fetch(self) -> list[Alert]:
-        payload = await self.http.get_json("/api/v1/alerts")
+        payload = await self.http.get_json(ALERTS_PATH)
         data = payload.get("data") if isinstance(payload, dict) else None
         items = data.get("alerts") if isinstance(data, dict) else None
         size = len(items) if isinstance(items, list) else 0

@@ -1,0 +1,170 @@
+"""A poll's GET sent before the heavy imports, for commands that poll once and exit.
+
+`warroom alerts` makes one request per source. Importing asyncio and httpx
+takes about as long (0.1–0.15 s) as Alertmanager takes to build its answer for
+10,000 alerts, and the server cannot start until the request arrives. So the
+request goes out first, over the standard library in a thread, and the server
+works while Python loads; `HttpClient.request` then takes the answer as its
+own, through the same status, cap and JSON handling.
+
+Only the exchange is done here, never the judgement: a timeout comes back as
+which phase timed out (HttpClient words it), and any other transport failure
+comes back as `None`, so httpx sends the request again and names the failure.
+Every error message keeps one author.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import asyncio
+    import ssl
+    from collections.abc import Callable
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    reason: str
+    body: bytes | None  # None: the answer went over the size cap
+
+
+class Timeout(Enum):
+    CONNECT = "connect"
+    READ = "read"
+
+
+CONNECT_TIMEOUT = Timeout.CONNECT
+READ_TIMEOUT = Timeout.READ
+
+Outcome = Answer | Timeout | None
+
+_READ_SIZE = 1 << 20
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def proxied() -> bool:
+    """Whether httpx would send through a proxy (it reads these, in either case)."""
+    return any(os.environ.get(v) or os.environ.get(v.upper()) for v in _PROXY_VARIABLES)
+
+
+class Pending:
+    """An exchange under way in its thread; `wait` gives its outcome.
+
+    Deliberately not a concurrent.futures.Future: importing that module (and
+    logging with it) would delay the very request this module exists to hurry;
+    and the thread wakes the event loop itself, so no executor thread is parked
+    on it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._wake: Callable[[], object] | None = None
+        self.outcome: Outcome = None
+
+    def finish(self, outcome: Outcome) -> None:
+        with self._lock:
+            self.outcome, self._done, wake = outcome, True, self._wake
+        if wake is not None:
+            wake()
+
+    async def wait(self) -> Outcome:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        woken = loop.create_future()
+        with self._lock:
+            if self._done:
+                return self.outcome
+            self._wake = lambda: loop.call_soon_threadsafe(_settle, woken)
+        await woken
+        return self.outcome
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+@dataclass(frozen=True, slots=True)
+class Get:
+    url: str  # with its query
+    headers: dict[str, str]
+    context: ssl.SSLContext | None  # for https: the one httpx would use
+    timeout: float
+    connect_timeout: float
+    max_bytes: int
+
+
+def send(get: Get) -> Pending:
+    """Start the GET in a daemon thread (a hung server must not hold the exit)."""
+    # Imported here, not in the thread: there it would share the GIL with the
+    # imports that follow, and the request would leave 30-40 ms later.
+    import http.client  # noqa: F401
+
+    pending = Pending()
+
+    def run() -> None:
+        outcome: Outcome = None  # anything unforeseen leaves None: httpx tries again
+        try:
+            outcome = exchange(get)
+        finally:
+            pending.finish(outcome)
+
+    threading.Thread(target=run, name="warroom-early-get", daemon=True).start()
+    return pending
+
+
+def exchange(get: Get) -> Outcome:
+    import http.client
+
+    parts = urlsplit(get.url)
+    target = parts.path or "/"
+    if parts.query:
+        target += f"?{parts.query}"
+    try:
+        if parts.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                parts.hostname or "", parts.port, timeout=get.connect_timeout, context=get.context
+            )
+        else:
+            conn = http.client.HTTPConnection(
+                parts.hostname or "", parts.port, timeout=get.connect_timeout
+            )
+    except (ValueError, http.client.HTTPException):
+        return None
+    try:
+        try:
+            conn.connect()  # TCP, and the TLS handshake for https
+        except TimeoutError:
+            return Timeout.CONNECT
+        if conn.sock is not None:
+            conn.sock.settimeout(get.timeout)
+        conn.request("GET", target, headers=get.headers)
+        resp = conn.getresponse()
+        declared = resp.getheader("content-length")
+        if declared and declared.isdigit() and int(declared) > get.max_bytes:
+            return Answer(resp.status, resp.reason, None)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := resp.read(_READ_SIZE):
+            size += len(chunk)
+            if size > get.max_bytes:
+                return Answer(resp.status, resp.reason, None)
+            chunks.append(chunk)
+        if resp.length:  # the server closed before the declared length
+            return None
+        return Answer(resp.status, resp.reason, b"".join(chunks))
+    except TimeoutError:
+        return Timeout.READ
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
