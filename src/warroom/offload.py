@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from warroom.model.text import replace_lone_surrogates
+
 T = TypeVar("T")
 
 OFFLOAD_ITEMS = 2000
@@ -42,8 +44,16 @@ async def off_loop(size: int, threshold: int, fn: Callable[..., T], *args: Any) 
 
 
 def loads(body: bytes) -> Any:
-    """JSON for a source's answer: yielding in the console, plain json.loads elsewhere."""
-    return loads_yielding(body) if _interactive else json.loads(body)
+    """JSON for a source's answer: yielding in the console, plain json.loads elsewhere.
+
+    Lone surrogates can only come from `\\uD8xx`-style escapes (raw ones are
+    invalid UTF-8 and fail the decode), so only an answer that has such an
+    escape pays for the walk that replaces them.
+    """
+    payload = loads_yielding(body) if _interactive else json.loads(body)
+    if b"\\ud" in body or b"\\uD" in body:
+        payload = replace_lone_surrogates(payload)
+    return payload
 
 
 _DECODER = json.JSONDecoder()

@@ -7,6 +7,7 @@ construct objects) and convert them ourselves, keeping each node's mark.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,10 +72,52 @@ def compose_documents_partial(
         for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
             if document is None or _is_empty(document):
                 continue
+            lone = _lone_surrogate(document)
+            if lone is not None:
+                node, found = lone
+                return documents, LocatedError(where(name, node, True), _surrogate_problem(found))
             documents.append(document)
     except yaml.MarkedYAMLError as exc:
         return documents, _syntax_error(name, exc)
     return documents, None
+
+
+_SURROGATE = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")
+
+
+def _surrogate_problem(found: str) -> str:
+    """PyYAML keeps `\\ud83d\\udd25` as two halves (YAML's \\u is one UTF-16 unit)."""
+    if len(found) == 2:
+        high, low = (ord(c) for c in found)
+        code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        return (
+            f"\\u{high:04x}\\u{low:04x} is a UTF-16 pair, which YAML keeps as two halves:"
+            f" write \\U{code:08x} or the character itself"
+        )
+    return (
+        f"\\u{ord(found):04x} is half of a UTF-16 pair, not a character: write the character itself"
+    )
+
+
+def _lone_surrogate(node: yaml.Node) -> tuple[yaml.ScalarNode, str] | None:
+    """The first scalar holding a lone surrogate (from a `\\ud800` escape).
+
+    PyYAML decodes it into a str no UTF-8 encoder accepts; a title made of it
+    would fail every write of the incident it names.
+    """
+    if isinstance(node, yaml.ScalarNode):
+        found = None if node.value.isascii() else _SURROGATE.search(node.value)
+        return (node, found.group()) if found else None
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    for child in children:
+        lone = _lone_surrogate(child)
+        if lone is not None:
+            return lone
+    return None
 
 
 def _is_empty(node: yaml.Node) -> bool:

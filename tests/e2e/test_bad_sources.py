@@ -173,6 +173,26 @@ async def test_hostile_text_is_kept_literally_and_big_values_are_cut(tmp_path: P
     assert labels["huge"].endswith(f"[cut: {1024 * 1024} characters]")
 
 
+async def test_a_lone_surrogate_does_not_stop_the_source(tmp_path: Path) -> None:
+    """`\\ud800` in JSON decodes to a str no UTF-8 encoder takes; it used to fail
+    every write of the source's snapshot, so one hostile label froze them all."""
+    body = am_json(good_alert("db-1", lone="a\ud800b"), good_alert("db-2"))
+    assert b"\\ud800" in body
+    with loopback(lambda r: Reply(200, body)) as server:
+        store = await Store.open(tmp_path / "w.db")
+        source = AlertmanagerSource(SourceSpec("am", "alertmanager", url=server.url))
+        try:
+            assert await poll_once(store, source) is not None
+            tracked = {t.alert.labels["instance"]: t for t in await store.active_alerts()}
+            (health,) = await store.source_health()
+        finally:
+            await source.close()
+            await store.close()
+    assert set(tracked) == {"db-1", "db-2"}
+    assert tracked["db-1"].alert.labels["lone"] == "a\ufffdb"
+    assert health.last_error is None
+
+
 async def test_http_json_mapping(tmp_path: Path) -> None:
     payload = {
         "result": {

@@ -971,3 +971,37 @@ def test_non_text_scalars_are_read_as_written(tmp_path: Path) -> None:
     (plan,) = planset.plans
     assert plan.name == "404"
     assert plan.title.render(make_alert()) == "3.10"
+
+
+def test_a_lone_surrogate_escape_is_an_error_at_its_scalar(tmp_path: Path) -> None:
+    """`"\\ud800"` decodes to half a UTF-16 pair: no database or terminal takes it."""
+    text = join_docs(
+        plan_doc("first"),
+        "kind: response-plan\nname: x\nmatch:\n  alerts: 'alertname=\"X\"'\n"
+        'incident:\n  title: "bad \\ud800 title"\n',
+    )
+    path = write(tmp_path, "p.yaml", text)
+    planset = load_plans(tmp_path)
+    line, column = locate(text, '"bad \\ud800')
+    assert planset.errors == [
+        f"{path}:{line}:{column}: \\ud800 is half of a UTF-16 pair, not a character:"
+        " write the character itself"
+    ]
+    assert names(planset) == ["first"]
+
+
+def test_a_surrogate_pair_escape_names_the_yaml_spelling(tmp_path: Path) -> None:
+    text = (
+        "kind: response-plan\nname: x\nmatch:\n  alerts: 'alertname=\"X\"'\n"
+        'incident:\n  title: "fire \\ud83d\\udd25"\n'
+    )
+    path = write(tmp_path, "p.yaml", text)
+    planset = load_plans(tmp_path)
+    assert planset.errors == [
+        f"{path}:6:10: \\ud83d\\udd25 is a UTF-16 pair, which YAML keeps as two halves:"
+        " write \\U0001f525 or the character itself"
+    ]
+    write(tmp_path, "p.yaml", text.replace("\\ud83d\\udd25", "\\U0001f525"))
+    planset = load_plans(tmp_path)
+    assert planset.errors == []
+    assert planset.plans[0].title.text == "fire \U0001f525"

@@ -375,3 +375,28 @@ def test_lease_info_liveness() -> None:
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)
     assert LeaseInfo("engine", "a", now + timedelta(seconds=1)).is_live(now)
     assert not LeaseInfo("engine", "a", now).is_live(now)
+
+
+def test_lone_surrogates_become_replacement_characters_everywhere_in_decoded_json() -> None:
+    from warroom.offload import loads
+
+    body = (
+        b'[{"labels": {"k\\udc00": "a\\ud800b"}, "pair": "\\ud83d\\ude00",'
+        b' "literal": "\\\\ud800", "n": [1, null, "\\uDBFF"]}]'
+    )
+    decoded = loads(body)
+    assert decoded == [
+        {
+            "labels": {"k\ufffd": "a\ufffdb"},
+            "pair": "\U0001f600",  # a valid pair is one character, left alone
+            "literal": "\\ud800",  # an escaped backslash: text, not an escape
+            "n": [1, None, "\ufffd"],
+        }
+    ]
+    json.dumps(decoded, ensure_ascii=False).encode("utf-8")  # no surrogate left to refuse
+
+
+def test_plain_json_is_decoded_without_the_surrogate_walk() -> None:
+    from warroom.offload import loads
+
+    assert loads(b'{"a": "\\u00e9\\u202e"}') == {"a": "\u00e9\u202e"}

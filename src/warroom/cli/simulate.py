@@ -17,6 +17,7 @@ from warroom.cli.output import print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert
 from warroom.model.clock import format_duration
+from warroom.offload import loads
 from warroom.plans import PlanIndex, propose
 from warroom.sources.alertmanager import normalise_alerts
 from warroom.sources.normalise import ShapeError
@@ -24,7 +25,7 @@ from warroom.sources.normalise import ShapeError
 
 def read_alerts(path: Path, source: str = "simulate") -> list[Alert]:
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = loads(path.read_bytes())  # as a source's answer: no lone surrogates
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SystemExit(f"warroom: {path}: {exc}") from exc
     items = payload if isinstance(payload, list) else [payload]

@@ -10,6 +10,7 @@ the TUI never parses this text as markup at all.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ufeff]")
@@ -54,3 +55,23 @@ def escape_json_output(text: str) -> str:
     if text.isascii():  # the usual case, checked at C speed: only DEL can be there
         return text.replace("\x7f", "\\u007f")
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(value: Any) -> Any:
+    """`value` (decoded JSON) with every lone UTF-16 surrogate as U+FFFD.
+
+    JSON may spell one as `\\ud800`, and `json.loads` hands it back as is: a
+    str that no UTF-8 encoder accepts, so one hostile label would make every
+    write to the database and the terminal fail. A valid pair is decoded to a
+    single character, so any surrogate left is lone.
+    """
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [replace_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {replace_lone_surrogates(k): replace_lone_surrogates(v) for k, v in value.items()}
+    return value
