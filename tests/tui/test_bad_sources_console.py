@@ -1,0 +1,84 @@
+"""Every bad answer of the source suite, as a responder sees it in the console.
+
+For each: the console stays up and keys still act, the source's alerts stay on
+screen marked stale (never resolved), the status bar gives the one-line reason,
+and the other source goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.e2e.loopback import Reply, Request, loopback
+from tests.e2e.test_bad_sources import CASES
+from tests.tui.test_stale import body, plain, until
+
+from warroom.config import Config
+from warroom.sources.base import SourceSpec
+from warroom.tui.app import WarroomApp
+
+REFUSED = "refused"
+
+
+@pytest.mark.parametrize("case", [*sorted(CASES), REFUSED])
+async def test_bad_answer_in_the_console(tmp_path: Path, case: str) -> None:
+    handler, reason = CASES.get(case, (None, "connection refused"))
+    answer: list[Callable[[Request], Reply]] = [lambda r: Reply(200, body())]
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(loopback(lambda r: answer[0](r)))
+        am = SourceSpec(
+            "am",
+            "alertmanager",
+            interval=timedelta(seconds=1),
+            url=server.url,
+            options={"timeout": "500ms", "max_bytes": 4096},
+        )
+        demo = SourceSpec(
+            "demo", "demo", interval=timedelta(seconds=1), options={"scenario": "steady"}
+        )
+        app = WarroomApp(Config(database=tmp_path / "w.db", sources=(am, demo)), actor="alice")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.ready.wait()
+            view: Any = app.query_one("#view-alerts")
+            table = view.table
+
+            def state_of(key: str) -> str:
+                return str(table.get_cell(key, "state"))
+
+            await until(lambda: {"am/apidown", "am/dbdown"} <= set(view.alerts))
+            await until(lambda: state_of("am/apidown") == "firing")
+
+            if handler is None:
+                stack.close()  # the server goes away: connection refused
+            else:
+                answer[0] = handler
+            await until(lambda: "am" in app.stale_sources)
+            await until(lambda: state_of("am/apidown") == "? stale")
+            assert state_of("am/dbdown") == "? stale"
+            assert {"am/apidown", "am/dbdown"} <= set(view.alerts)  # kept, not resolved
+
+            # the other source goes on
+            demo_keys = [k for k in view.alerts if k.startswith("demo/")]
+            assert demo_keys and all(state_of(k) != "? stale" for k in demo_keys)
+
+            # still answering keys while the source keeps failing
+            table.focus()
+            before = table.cursor_row
+            await pilot.press("down")
+            await until(lambda: table.cursor_row == before + 1)
+
+            # the Sources view gives the whole reason, the status bar its start
+            await pilot.press("f6")
+            await until(lambda: bool(app.query("#sources-table")))
+            sources: Any = app.query_one("#sources-table")
+            await until(lambda: reason in str(sources.get_cell("am", "error")))
+            error = str(sources.get_cell("am", "error"))
+            status = plain(app, "#status-sources")
+            assert f"✗ am now {error[:16]}" in status
+            for text in (error, status):
+                assert "\n" not in text.strip() and "Traceback" not in text
