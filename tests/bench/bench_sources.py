@@ -3,7 +3,7 @@
     python tests/bench/bench_sources.py [--sizes 10000,50000] [--runs 5]
 
 For each size: `warroom alerts --json` as a whole process vs `amtool alert query
--o json` (medians), an httpx GET + json.loads in-process, and one engine poll
+-o json` (medians, the two run in turns), an httpx GET + json.loads in-process, and one engine poll
 cycle (fetch, parse, normalise, diff, store) first and unchanged, with the ratio
 to GET + parse, alert rows written, and peak RSS.
 """
@@ -34,27 +34,21 @@ from warroom.store import Store  # noqa: E402
 from warroom.store.tx import DigestCache  # noqa: E402
 
 
-def timed_process(args: list[str], runs: int) -> float:
-    times = []
+def timed_processes(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time of each command, run in turns: drift on a shared VM then
+    weighs on all of them alike, not on whichever happened to run second."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-async def get_parse(url: str, runs: int) -> float:
-    times = []
-    async with httpx.AsyncClient(timeout=120) as client:
-        for _ in range(runs):
+        for name, args in commands.items():
             started = time.perf_counter()
-            resp = await client.get(f"{url}/api/v2/alerts")
-            json.loads(resp.content)
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
+            subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
-async def engine_cycles(url: str, db: Path, runs: int) -> tuple[float, int, float, int]:
+async def engine_cycles(url: str, db: Path, runs: int) -> dict[str, float]:
+    """One engine poll against an httpx GET + json.loads of the same response,
+    in turns, so both see the same machine."""
     store = await Store.open(db)
     source = AlertmanagerSource(
         SourceSpec("am", "alertmanager", url=url, options={"timeout": "120s"})
@@ -65,14 +59,25 @@ async def engine_cycles(url: str, db: Path, runs: int) -> tuple[float, int, floa
         first = await poll_once(store, source, digests=digests)
         first_s = time.perf_counter() - started
         assert first is not None
-        times, written = [], 0
-        for _ in range(runs):
-            started = time.perf_counter()
-            again = await poll_once(store, source, digests=digests)
-            times.append(time.perf_counter() - started)
-            assert again is not None
-            written += again.rows_written
-        return first_s, first.rows_written, statistics.median(times), written
+        polls, gets, written = [], [], 0
+        async with httpx.AsyncClient(timeout=120) as client:
+            for _ in range(runs):
+                started = time.perf_counter()
+                resp = await client.get(f"{url}/api/v2/alerts")
+                json.loads(resp.content)
+                gets.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                again = await poll_once(store, source, digests=digests)
+                polls.append(time.perf_counter() - started)
+                assert again is not None
+                written += again.rows_written
+        return {
+            "first": first_s,
+            "first_rows": first.rows_written,
+            "get_parse": statistics.median(gets),
+            "again": statistics.median(polls),
+            "again_rows": written,
+        }
     finally:
         await source.close()
         await store.close()
@@ -105,26 +110,26 @@ def main() -> None:
                 "    timeout: 120s\n"
             )
             env_db = ["--db", str(Path(tmp) / "cli.db")]
-            am_s = timed_process(
-                [amtool, f"--alertmanager.url={url}", "alert", "query", "-o", "json"], args.runs
-            )
-            wr_s = timed_process(
-                [
-                    sys.executable,
-                    "-m",
-                    "warroom",
-                    "--config",
-                    str(cfg),
-                    *env_db,
-                    "alerts",
-                    "--json",
-                ],
+            medians = timed_processes(
+                {
+                    "amtool": [amtool, f"--alertmanager.url={url}", "alert", "query", "-o", "json"],
+                    "warroom": [
+                        sys.executable,
+                        "-m",
+                        "warroom",
+                        "--config",
+                        str(cfg),
+                        *env_db,
+                        "alerts",
+                        "--json",
+                    ],
+                },
                 args.runs,
             )
-            gp_s = asyncio.run(get_parse(url, args.runs))
-            first_s, first_rows, again_s, again_rows = asyncio.run(
-                engine_cycles(url, Path(tmp) / "engine.db", args.runs)
-            )
+            am_s, wr_s = medians["amtool"], medians["warroom"]
+            cycles = asyncio.run(engine_cycles(url, Path(tmp) / "engine.db", args.runs))
+            gp_s, first_s, again_s = cycles["get_parse"], cycles["first"], cycles["again"]
+            first_rows, again_rows = int(cycles["first_rows"]), int(cycles["again_rows"])
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"== {size:,} alerts in a real Alertmanager (medians of {args.runs})")
             print(f"amtool alert query -o json        {am_s:7.3f} s")

@@ -199,7 +199,8 @@ class HttpClient:
         headers: dict[str, str] | None = None,
     ) -> bytes:
         url = self.url(path)
-        if self._early and method == "GET" and json_body is None and content is None:
+        plain_get = method == "GET" and json_body is None and content is None and headers is None
+        if self._early and plain_get:
             sent = self._early.pop(_with_query(url, params), None)
             if sent is not None:
                 outcome = await sent.wait()
