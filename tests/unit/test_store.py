@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from warroom.model import AlertState, EventKind, Impact, Severity
+from warroom.model import AlertKey, AlertState, EventKind, Impact, Severity
 from warroom.store import Store
 from warroom.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -424,3 +424,16 @@ async def test_older_database_is_migrated_forward_keeping_its_data(
     finally:
         await store.close()
     assert _pragma(path, "user_version") == SCHEMA_VERSION
+
+
+async def test_alerts_by_key_reads_many_keys_in_the_order_given(store: Store) -> None:
+    alerts = [make_alert(f"A{i}", instance=str(i)) for i in range(1000)]
+    async with store.transaction(now=T0) as tx:
+        await tx.apply_snapshot("prom", alerts)
+    missing = AlertKey("prom", "not-there")
+    wanted = [a.key for a in reversed(alerts[:900])]
+    asked = [wanted[0], missing, *wanted, wanted[5]]  # a stranger and a repeat
+    found = await store.alerts_by_key(asked)
+    assert [t.key for t in found] == wanted
+    assert found[0].alert == alerts[899]
+    assert await store.alerts_by_key([]) == []

@@ -31,16 +31,17 @@ class ReadsMixin:
         return await off_loop(len(found), OFFLOAD_ITEMS, _tracked_alerts, found)
 
     async def alerts_by_key(self, keys: Iterable[AlertKey]) -> list[TrackedAlert]:
-        found = []
-        for key in keys:
+        """Those of `keys` the store holds, in the order given."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[AlertKey, TrackedAlert] = {}
+        for _, test, params in rows.key_chunks(wanted):
             async with self._reader.execute(
-                f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE source = ? AND fingerprint = ?",
-                (key.source, key.fingerprint),
+                f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE {test}", params
             ) as cursor:
-                row = await cursor.fetchone()
-            if row is not None:
-                found.append(rows.tracked_alert(row))
-        return found
+                for row in await cursor.fetchall():
+                    tracked = rows.tracked_alert(row)
+                    found[tracked.key] = tracked
+        return [found[k] for k in wanted if k in found]
 
     async def incident_alerts(self, incident_id: int) -> list[TrackedAlert]:
         async with self._reader.execute(

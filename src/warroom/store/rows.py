@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import aiosqlite
 
 from warroom.model import (
     Alert,
+    AlertKey,
     AlertState,
     EventKind,
     Impact,
@@ -31,6 +33,21 @@ INCIDENT_COLUMNS = (
     " (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id), i.parent_id"
 )
 EVENT_COLUMNS = "id, incident_id, at, kind, actor, text, data"
+
+
+# (source, fingerprint) pairs per statement: 800 parameters, under the 999 of
+# older SQLite builds.
+KEY_CHUNK = 400
+
+
+def key_chunks(keys: Sequence[AlertKey]) -> Iterator[tuple[Sequence[AlertKey], str, list[str]]]:
+    """Keys in chunks, each with its `(source, fingerprint) IN (VALUES ...)` test and
+    parameters: one statement per 400 alerts, not one per alert."""
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        pairs = ",".join("(?, ?)" for _ in chunk)
+        params = [part for k in chunk for part in (k.source, k.fingerprint)]
+        yield chunk, f"(source, fingerprint) IN (VALUES {pairs})", params
 
 
 def dumps(value: Any) -> str:

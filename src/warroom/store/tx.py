@@ -17,7 +17,7 @@ import aiosqlite
 from warroom.model import Alert, AlertKey, EventKind, Impact, Incident, IncidentStatus
 from warroom.model.clock import to_epoch
 from warroom.offload import OFFLOAD_ITEMS, off_loop
-from warroom.store.rows import INCIDENT_COLUMNS, alert_digest, alert_row, dumps
+from warroom.store.rows import INCIDENT_COLUMNS, alert_digest, alert_row, dumps, key_chunks
 from warroom.store.rows import incident as incident_from_row
 
 
@@ -286,13 +286,11 @@ class Tx(SilenceRecords, TriageQueries):
         """
         wanted = list(dict.fromkeys(keys))
         fresh: list[AlertKey] = []
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            pairs = ",".join("(?, ?)" for _ in chunk)
+        for chunk, test, params in key_chunks(wanted):
             async with self._db.execute(
                 "SELECT source, fingerprint FROM alerts WHERE acknowledged_at IS NULL"
-                f" AND state != 'resolved' AND (source, fingerprint) IN (VALUES {pairs})",
-                [part for k in chunk for part in (k.source, k.fingerprint)],
+                f" AND state != 'resolved' AND {test}",
+                params,
             ) as cursor:
                 found = {AlertKey(s, f) for s, f in await cursor.fetchall()}
             fresh += [k for k in chunk if k in found]
@@ -370,14 +368,11 @@ class Tx(SilenceRecords, TriageQueries):
         """Attach the alerts; returns those taken from other incidents, by incident."""
         keys = list(keys)
         moved: dict[int, list[AlertKey]] = {}
-        for start in range(0, len(keys), 400):
-            chunk = keys[start : start + 400]
-            pairs = ",".join("(?, ?)" for _ in chunk)
+        for _, test, pairs in key_chunks(keys):
             async with self._db.execute(
                 "SELECT source, fingerprint, incident_id FROM alerts"
-                " WHERE incident_id IS NOT NULL AND incident_id != ?"
-                f" AND (source, fingerprint) IN (VALUES {pairs})",
-                [incident_id, *(part for k in chunk for part in (k.source, k.fingerprint))],
+                f" WHERE incident_id IS NOT NULL AND incident_id != ? AND {test}",
+                [incident_id, *pairs],
             ) as cursor:
                 for source, fingerprint, previous in await cursor.fetchall():
                     moved.setdefault(previous, []).append(AlertKey(source, fingerprint))
