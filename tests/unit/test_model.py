@@ -400,3 +400,59 @@ def test_plain_json_is_decoded_without_the_surrogate_walk() -> None:
     from warroom.offload import loads
 
     assert loads(b'{"a": "\\u00e9\\u202e"}') == {"a": "\u00e9\u202e"}
+
+
+def _records_out(capsys: pytest.CaptureFixture[str], records: list[dict[str, object]]) -> str:
+    from warroom.cli.output import print_json_records
+
+    print_json_records(records, first_key="source")
+    return capsys.readouterr().out
+
+
+def test_json_records_are_one_line_each_even_with_the_boundary_inside_values(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    records: list[dict[str, object]] = [
+        {
+            "source": f"s{i}",
+            "labels": {"source": '},{"source":"x"}', "k": '\n},{"source":'},
+            "annotations": {},
+            "n": i,
+        }
+        for i in range(3)
+    ]
+    out = _records_out(capsys, records)
+    assert out.endswith("\n") and out.count("\n") == 3
+    assert [json.loads(line) for line in out.splitlines()] == records
+
+
+def test_json_records_fall_back_when_the_split_would_be_wrong_or_orjson_refuses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    nested: list[dict[str, object]] = [
+        {"source": "a", "items": [{"x": 1}, {"source": "inner"}]},
+        {"source": "b", "items": []},
+    ]
+    out = _records_out(capsys, nested)
+    assert [json.loads(line) for line in out.splitlines()] == nested
+    refused: list[dict[str, object]] = [
+        {"source": "a", "lone": "x\ud800y", "big": 2**70},
+        {"source": "b", "ok": "ünï \x9b\u202e"},
+    ]
+    out = _records_out(capsys, refused)
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[0]) == {"source": "a", "lone": "x\ud800y", "big": 2**70}
+    assert json.loads(lines[1]) == refused[1]
+    assert "ünï" in out
+    for raw in ("\x9b", "\u202e", "\ud800"):
+        assert raw not in out
+
+
+def test_json_records_escape_del_and_c1_from_orjson_output(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    records: list[dict[str, object]] = [{"source": "a", "v": "d\x7f \x1b[2J"}]
+    out = _records_out(capsys, records)
+    assert "\x7f" not in out and "\x1b" not in out
+    assert json.loads(out) == records[0]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from warroom.model.text import escape_json_output, safe_text
 
@@ -21,12 +23,47 @@ def print_json_line(obj: dict[str, Any]) -> None:
     sys.stdout.write(json_line(obj))
 
 
-def print_json_lines(objs: Iterable[dict[str, Any]]) -> None:
-    """Many lines at once: encoded one by one, made terminal-safe in one pass."""
-    encode = _ENCODER.encode
-    text = "\n".join(encode(obj) for obj in objs)
-    if text:
-        sys.stdout.write(escape_json_output(text) + "\n")
+def print_json_records(records: Sequence[dict[str, Any]], first_key: str) -> None:
+    """JSON Lines for many records, encoded by orjson in one call.
+
+    Per call, orjson and the stdlib encoder both pay a few microseconds of
+    setup, which at 10,000 alerts is most of the cost: one call for the list and
+    a split is seven times cheaper than one call per record. The split is exact
+    when every record starts with `first_key` and nests no list of objects: then
+    `},{"<first_key>":` occurs only between records (inside a JSON string its
+    quotes would be escaped). The line count checks it; anything orjson refuses
+    goes through the stdlib encoder instead, one record at a time.
+    """
+    if not records:
+        return
+    try:
+        encoded = orjson.dumps(records)
+    except TypeError:  # orjson.JSONEncodeError is one: a key or value it will not take
+        encoded = b""
+    boundary = b'},{"' + first_key.encode() + b'":'
+    data = encoded.replace(boundary, boundary[:1] + b"\n" + boundary[2:])
+    if encoded and data.count(b"\n") == len(records) - 1:
+        if not data.isascii():  # checked at C speed, like the DEL below
+            data = escape_json_output(data.decode()).encode()
+        elif b"\x7f" in data:
+            data = data.replace(b"\x7f", b"\\u007f")
+    else:
+        text = "\n".join(_ENCODER.encode(r) for r in records)
+        data = escape_json_output(f"[{text}]").encode()
+    # 5 MB at 10,000 alerts: written from a view, not copied again
+    _write(memoryview(data)[1:-1], b"\n")
+
+
+def _write(*chunks: bytes | memoryview) -> None:
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    for chunk in chunks:
+        if out is None:
+            sys.stdout.write(bytes(chunk).decode())
+        else:
+            out.write(chunk)
+    if out is not None:
+        out.flush()
 
 
 def print_table(

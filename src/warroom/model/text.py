@@ -42,7 +42,8 @@ def safe_text(value: object, limit: int | None = None) -> str:
     return text
 
 
-_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029\ufeff]")
+# lone surrogates too: no UTF-8 encoder takes them; as \uXXXX escapes they are valid JSON
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029\ufeff\ud800-\udfff]")
 
 
 def escape_json_output(text: str) -> str:
