@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Iterable
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -30,6 +31,7 @@ from warroom.store import Store
 from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
+from warroom.tui.heap import TIDY_SECONDS, HeapKeeper
 from warroom.tui.status import StatusBar
 from warroom.tui.themes import DEFAULT_THEME, discover_themes
 
@@ -77,6 +79,7 @@ class WarroomApp(App[None]):
         self._service: Service | None = None
         self.engine: Engine | None = None
         self.ready = asyncio.Event()
+        self._heap = HeapKeeper()
         if config.keymap:
             self.set_keymap(config.keymap)
         self._theme_errors = self._load_themes()
@@ -191,7 +194,7 @@ class WarroomApp(App[None]):
 
     def on_mount(self) -> None:
         # a screen to keep drawing: large parses yield to the event loop
-        offload.set_interactive(True)
+        offload.set_interactive(True, settle=self._heap.tidy)
         # Paint first: tabs, table header and footer are on screen before the
         # store, the plans and the engine start (the first frame is what a
         # responder waits for); the data fills in a moment later.
@@ -212,6 +215,7 @@ class WarroomApp(App[None]):
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
         self.run_worker(self._follow_feed(since), name="feed", group="feed", exit_on_error=False)
         self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
+        self.set_interval(TIDY_SECONDS, self._heap.tidy)
         await self._refresh_status()
         await self._activate("alerts")
         for error in self._theme_errors:
@@ -228,7 +232,13 @@ class WarroomApp(App[None]):
         self.ready.set()
         self.refresh_bindings()
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self._heap.input_seen()  # no full collection while keys arrive
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self._heap.release()
         offload.set_interactive(False)
         self.workers.cancel_all()
         if self.engine is not None:

@@ -1,0 +1,129 @@
+"""The console's collector policy: bulk work pauses it, survivors are frozen,
+and cycles hidden by freezing are reclaimed when the responder is idle."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from warroom import offload
+from warroom.tui.heap import FULL_AT_LEAST, FULL_EVERY, IDLE_FOR, HeapKeeper
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Node:
+    """A reference cycle: only the cycle collector can free it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture(autouse=True)
+def clean_gc() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    gc.enable()
+    offload.set_interactive(False)
+
+
+def dropped_cycle() -> weakref.ref[Node]:
+    node = Node()
+    ref = weakref.ref(node)
+    del node
+    return ref
+
+
+def test_tidy_freezes_and_keeps_frozen_cycles_until_the_responder_is_idle() -> None:
+    clock = Clock()
+    keeper = HeapKeeper(clock)
+    gc.collect()
+    cycle = dropped_cycle()
+    assert keeper.tidy() is False
+    assert gc.get_freeze_count() > 0
+    gc.collect()  # a frozen object is never walked, so its cycle stays
+    assert cycle() is not None
+
+    clock.now += FULL_EVERY
+    keeper.input_seen()  # keys just now: no full collection under the responder's fingers
+    assert keeper.tidy() is False
+    assert cycle() is not None
+
+    clock.now += IDLE_FOR
+    assert keeper.tidy() is True
+    assert cycle() is None
+    assert gc.get_freeze_count() > 0  # what survived is frozen again
+
+
+def test_a_full_collection_comes_at_least_every_half_hour_however_busy() -> None:
+    clock = Clock()
+    keeper = HeapKeeper(clock)
+    keeper.tidy()
+    cycle = dropped_cycle()
+    keeper.tidy()
+    for _ in range(int(FULL_AT_LEAST // 60) - 1):
+        clock.now += 60
+        keeper.input_seen()
+        assert keeper.tidy() is False
+    clock.now += 60
+    keeper.input_seen()
+    assert keeper.tidy() is True
+    assert cycle() is None
+
+
+def test_release_hands_everything_back() -> None:
+    keeper = HeapKeeper(Clock())
+    keeper.tidy()
+    assert gc.get_freeze_count() > 0
+    keeper.release()
+    assert gc.get_freeze_count() == 0
+
+
+def test_bulk_steps_pause_the_collector_and_settle_once_when_the_last_ends() -> None:
+    settled: list[bool] = []
+    offload.set_interactive(True, settle=lambda: settled.append(gc.isenabled()))
+    inside = threading.Event()
+    release = threading.Event()
+    seen: dict[str, bool] = {}
+
+    def step(name: str) -> None:
+        with offload.collector_paused():
+            seen[name] = gc.isenabled()
+            inside.set()
+            release.wait(5)
+
+    other = threading.Thread(target=step, args=("thread",))
+    other.start()
+    assert inside.wait(5)
+    with offload.collector_paused():  # a second, overlapping step
+        assert not gc.isenabled()
+    assert not gc.isenabled() and settled == []  # the thread's step still runs
+    release.set()
+    other.join(5)
+    assert seen == {"thread": False}
+    assert gc.isenabled()
+    assert settled == [False]  # once, and before the collector woke
+
+
+async def test_off_loop_runs_with_the_collector_paused_inline_and_in_a_thread() -> None:
+    offload.set_interactive(True)
+    small = await offload.off_loop(1, 10, gc.isenabled)
+    large = await offload.off_loop(100, 10, gc.isenabled)
+    assert (small, large) == (False, False)
+    assert gc.isenabled()
+    offload.set_interactive(False)
+    assert await offload.off_loop(100, 10, gc.isenabled) is False
+    assert gc.isenabled()
+    await asyncio.sleep(0)
