@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
-import time
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from tests.conftest import require_binary
+from tests.support.waiting import wait_until
 
 ALERTMANAGER_CONFIG = """
 route:
@@ -35,24 +36,38 @@ def free_port() -> int:
         return port
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    seconds: float = 30,
+    ready_path: str = "/-/ready",
+) -> None:
+    """Until GET `url + ready_path` answers 200; fails at once if the process exits."""
+
+    def ready() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited early:\n{log.read_text()[-2000:]}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after {seconds}s:\n{log.read_text()[-2000:]}")
+            return httpx.get(f"{url}{ready_path}", timeout=1).status_code == 200
+        return False
+
+    wait_until(
+        ready,
+        seconds,
+        lambda: f"{url}{ready_path} to answer:\n{log.read_text()[-2000:]}",
+        interval=0.1,
+    )
 
 
 @contextlib.contextmanager
-def running(args: Sequence[str], url: str, log: Path) -> Iterator[str]:
+def running(
+    args: Sequence[str], url: str, log: Path, ready_path: str = "/-/ready"
+) -> Iterator[str]:
     with log.open("wb") as out:
         process = subprocess.Popen(list(args), stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_ready(url, process, log)
+        wait_ready(url, process, log, ready_path=ready_path)
         yield url
     finally:
         process.terminate()
@@ -104,14 +119,19 @@ def post_alerts(url: str, alerts: list[dict[str, Any]]) -> None:
 
 
 def wait_alert_count(url: str, count: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
     seen = -1
-    while time.monotonic() < deadline:
+
+    def enough() -> bool:
+        nonlocal seen
         seen = len(httpx.get(f"{url}/api/v2/alerts", timeout=30).json())
-        if seen >= count:
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"Alertmanager holds {seen} alerts, expected {count}")
+        return seen >= count
+
+    wait_until(
+        enough,
+        seconds,
+        lambda: f"Alertmanager to hold {count} alerts (it holds {seen})",
+        interval=0.2,
+    )
 
 
 PROMETHEUS_RULES = """
@@ -172,42 +192,9 @@ scrape_configs:
 @contextlib.contextmanager
 def moto_server(tmp: Path) -> Iterator[str]:
     """moto's server standing in for the CloudWatch API (from the test extras)."""
-    import sys
-
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    log = tmp / "moto.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"moto_server exited:\n{log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/moto-api/", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"moto_server not ready:\n{log.read_text()[-2000:]}")
-            time.sleep(0.1)
+    with running(args, url, tmp / "moto.log", ready_path="/moto-api/"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def warroom(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI as a user runs it: a separate process, output captured."""
-    import os
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "warroom", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env or dict(os.environ),
-        cwd=Path(__file__).resolve().parents[2],
-    )

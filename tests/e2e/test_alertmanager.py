@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
+from tests.support.waiting import until_awaited
 
 from warroom.model import AlertState, Severity
 from warroom.model.matchers import parse_matchers
@@ -78,13 +79,15 @@ async def test_silence_create_list_expire_and_state(am_url: str) -> None:
         assert silences[silence_id].created_by == "alice"
         assert silences[silence_id].state == "active"
         assert silences[silence_id].matcher_text == 'alertname="TargetDown", instance="web-1"'
-        for _ in range(50):
-            states = {a.labels["instance"]: a.state for a in await am.fetch()}
-            if states["web-1"] is AlertState.SUPPRESSED:
-                break
-            import asyncio
 
-            await asyncio.sleep(0.1)
+        async def web_1_silenced() -> dict[str, AlertState] | None:
+            """The alerts' states by instance, once web-1 is suppressed."""
+            states = {a.labels["instance"]: a.state for a in await am.fetch()}
+            return states if states["web-1"] is AlertState.SUPPRESSED else None
+
+        states = await until_awaited(
+            web_1_silenced, 5, "web-1 suppressed by the silence", interval=0.1
+        )
         assert states["web-1"] is AlertState.SUPPRESSED
         assert states["db-1"] is AlertState.FIRING
         await am.expire_silence(silence_id)

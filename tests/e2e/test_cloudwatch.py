@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.loopback import Reply, Request, loopback
-from tests.e2e.servers import moto_server, warroom
+from tests.e2e.servers import moto_server
+from tests.support.cli import warroom
 
 from warroom.model import AlertState, Severity
 from warroom.sources.base import SourceError, SourceSpec

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from tests.conftest import require_binary
 from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
+from tests.support.waiting import until
 
 from warroom.config import Config
 from warroom.model import AlertState
@@ -49,14 +48,6 @@ def amtool_silences(url: str, expired: bool = False) -> list[dict[str, object]]:
 def console(tmp_path: Path, url: str, **options: object) -> WarroomApp:
     spec = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=url, options=options)
     return WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
-
-
-async def until(predicate: Callable[[], object], seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
 
 
 async def test_silence_from_console_and_expire_it(tmp_path: Path, am_url: str) -> None:

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.e2e.servers import prometheus, warroom
+from tests.e2e.servers import prometheus
+from tests.support.cli import warroom
 
 pytestmark = pytest.mark.e2e
 

@@ -19,8 +19,9 @@ import pytest
 from tests.conftest import require_binary
 from tests.e2e.loopback import Reply, loopback
 from tests.e2e.servers import alertmanager, am_alert, free_port, post_alerts, wait_alert_count
-from tests.e2e.servers import warroom as run_warroom
 from tests.e2e.test_bad_sources import CASES, GOOD, HOSTILE, am_json, good_alert
+from tests.support.cli import warroom as run_warroom
+from tests.support.waiting import wait_until
 
 from warroom.model import Alert
 from warroom.sources.alertmanager import AlertmanagerSource
@@ -69,9 +70,7 @@ def test_the_request_leaves_before_the_fetch_is_awaited() -> None:
     with loopback(lambda r: Reply(200, GOOD)) as server:
         source = AlertmanagerSource(SourceSpec("am", "alertmanager", url=server.url))
         source.send_early()
-        deadline = time.monotonic() + 5
-        while not server.requests and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: server.requests, 5, "the early request", interval=0.01)
         assert len(server.requests) == 1
 
         async def fetch() -> list[Alert]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import pytest
 from tests.e2e.servers import alertmanager, prometheus
+from tests.support.waiting import until_awaited
 
 from warroom.model import AlertState, Severity
 from warroom.sources.alertmanager import AlertmanagerSource
@@ -16,6 +17,8 @@ from warroom.sources.base import SourceSpec
 from warroom.sources.prometheus import PrometheusSource
 
 pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +28,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
         yield prom_url, am_url
 
 
-async def poll_until(fetch, predicate, seconds: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while True:
-        result = await fetch()
-        if predicate(result) or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.25)
+async def poll_until(
+    fetch: Callable[[], Awaitable[T]], predicate: Callable[[T], bool], seconds: float = 30.0
+) -> T:
+    """`fetch` again until `predicate` holds for its result; that result."""
+    last: list[T] = []
+
+    async def holds() -> bool:
+        last[:] = [await fetch()]
+        return predicate(last[0])
+
+    await until_awaited(
+        holds, seconds, lambda: f"the predicate; last fetched {last!r:.1000}", interval=0.25
+    )
+    return last[0]
 
 
 async def test_prometheus_alerts_firing_and_pending(stack: tuple[str, str]) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count, warroom
+from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
+from tests.support.cli import warroom
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.cli import clean_env, warroom
 
 from warroom.model import Impact
 from warroom.store import Store
@@ -22,31 +21,13 @@ from .helpers import LOCATED, SHIPPED_PLANS, join_docs, locate, plan_doc, write
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """Nothing configured, all state under tmp_path."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("WARROOM_CONFIG", "SUDO_USER") and not k.startswith("PYTEST")
-    }
-    clean["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-config")
-    clean["XDG_STATE_HOME"] = str(tmp_path / "xdg-state")
-    clean["NO_COLOR"] = "1"
-    return clean
+    return clean_env(tmp_path)
 
 
 def config(tmp_path: Path, plans: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(f"plans: {plans}\nsources:\n  - name: demo\n    type: demo\n", encoding="utf-8")
     return path
-
-
-def warroom(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "warroom", *map(str, args)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def json_lines(stdout: str) -> list[dict[str, Any]]:
@@ -74,7 +55,7 @@ TARGET_DOWN = {"labels": {"alertname": "TargetDown", "job": "node"}}
 
 def test_check_shipped_plans(tmp_path: Path, env: dict[str, str]) -> None:
     cfg = config(tmp_path, SHIPPED_PLANS)
-    result = warroom(env, "--config", cfg, "check")
+    result = warroom("--config", cfg, "check", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "0 error(s), 0 warning(s)" in result.stdout
@@ -104,7 +85,7 @@ def test_check_bad_plans_exits_1_with_located_errors(tmp_path: Path, env: dict[s
     d = write(plans, "d.yaml", d_text)  # a duplicate name
     cfg = config(tmp_path, plans)
 
-    result = warroom(env, "--config", cfg, "check")
+    result = warroom("--config", cfg, "check", env=env)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert all(LOCATED.match(line) for line in lines), lines
@@ -130,7 +111,7 @@ def test_check_warning_only_exits_0(tmp_path: Path, env: dict[str, str]) -> None
     a = write(plans, "a.yaml", plan_doc("first", "DiskFull"))
     b = write(plans, "b.yaml", plan_doc("second", "DiskFull"))
     write(plans, "c.yaml", "kind: runbook\nname: later\n")
-    result = warroom(env, "--config", config(tmp_path, plans), "check")
+    result = warroom("--config", config(tmp_path, plans), "check", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
         f"warning: {plans / 'c.yaml'}:1:1: kind 'runbook' is not supported yet; skipped",
@@ -142,7 +123,7 @@ def test_check_warning_only_exits_0(tmp_path: Path, env: dict[str, str]) -> None
 def test_check_yaml_syntax_error(tmp_path: Path, env: dict[str, str]) -> None:
     plans = tmp_path / "plans"
     bad = write(plans, "bad.yaml", "kind: response-plan\nname: x\n  oops: 1\n")
-    result = warroom(env, "--config", config(tmp_path, plans), "check")
+    result = warroom("--config", config(tmp_path, plans), "check", env=env)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"{bad}:3:7: YAML syntax: mapping values are not allowed here"
@@ -151,7 +132,7 @@ def test_check_yaml_syntax_error(tmp_path: Path, env: dict[str, str]) -> None:
 
 def test_check_missing_plans_directory(tmp_path: Path, env: dict[str, str]) -> None:
     missing = tmp_path / "no-such-plans"
-    result = warroom(env, "--config", config(tmp_path, missing), "check")
+    result = warroom("--config", config(tmp_path, missing), "check", env=env)
     assert result.returncode == 1
     assert f"{missing}: plans directory not found" in result.stderr
 
@@ -159,7 +140,7 @@ def test_check_missing_plans_directory(tmp_path: Path, env: dict[str, str]) -> N
 def test_check_bad_config(tmp_path: Path, env: dict[str, str]) -> None:
     cfg = tmp_path / "config.yaml"
     cfg.write_text(f"plans: {SHIPPED_PLANS}\nsourcez: []\n", encoding="utf-8")
-    result = warroom(env, "--config", cfg, "check")
+    result = warroom("--config", cfg, "check", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith(f"{cfg}:2")
     assert "unknown key 'sourcez'" in result.stderr
@@ -178,7 +159,9 @@ def simulate(
     tmp_path: Path, env: dict[str, str], alerts: Path, *flags: str, plans: Path = SHIPPED_PLANS
 ) -> subprocess.CompletedProcess[str]:
     cfg = config(tmp_path, plans)
-    return warroom(env, "--config", cfg, "--db", tmp_path / "sim.db", "simulate", alerts, *flags)
+    return warroom(
+        "--config", cfg, "--db", tmp_path / "sim.db", "simulate", alerts, *flags, env=env
+    )
 
 
 def test_simulate_json_disk_full(tmp_path: Path, env: dict[str, str]) -> None:

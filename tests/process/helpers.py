@@ -2,47 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import sqlite3
 import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
-T = TypeVar("T")
-
-
-def clean_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of a responder with nothing configured, all state under tmp_path."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("WARROOM_CONFIG", "SUDO_USER") and not k.startswith("PYTEST")
-    }
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-config")
-    env["XDG_STATE_HOME"] = str(tmp_path / "xdg-state")
-    env["PYTHONUNBUFFERED"] = "1"
-    env["NO_COLOR"] = "1"
-    return env
-
-
-def warroom(
-    *args: str, env: dict[str, str], timeout: float = 30, input: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python -m warroom ARGS`, as a script or a responder would run it."""
-    return subprocess.run(
-        [sys.executable, "-m", "warroom", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=input,
-    )
 
 
 def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
@@ -81,18 +47,6 @@ class LineReader:
     def next(self, timeout: float) -> str | None:
         """The next line, or None at EOF; raises queue.Empty on timeout."""
         return self._lines.get(timeout=timeout)
-
-
-def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05) -> T:
-    """Poll `predicate` until it returns something truthy; that value, or AssertionError."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 def query(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:

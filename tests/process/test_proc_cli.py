@@ -6,12 +6,13 @@ import json
 import os
 import re
 import sqlite3
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.cli import clean_env, warroom_command
+from tests.support.cli import warroom as run
 
 import warroom
 from warroom.engine import Service
@@ -20,8 +21,7 @@ from warroom.sources.base import SourceSpec
 from warroom.sources.demo import DemoSource
 from warroom.store import Store
 
-from .helpers import clean_env, spawn
-from .helpers import warroom as run
+from .helpers import spawn
 
 ALERT_KEYS = {
     "source",
@@ -292,7 +292,7 @@ def test_check_without_any_config(env: dict[str, str]) -> None:
 
 def test_alerts_json_into_a_reader_that_left(env: dict[str, str]) -> None:
     """`warroom --demo alerts --json | head`: a closed pipe is not an error, no traceback."""
-    proc = spawn([sys.executable, "-m", "warroom", "--demo", "alerts", "--json"], env)
+    proc = spawn(warroom_command("--demo", "alerts", "--json"), env)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader is gone before the first byte
     stderr = proc.stderr.read()

@@ -7,11 +7,13 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.cli import clean_env, warroom
+
 from warroom.engine import Service
 from warroom.model import Impact
 from warroom.store import Store
 
-from .helpers import HERE, LineReader, clean_env, spawn, stop, warroom
+from .helpers import HERE, LineReader, spawn, stop
 
 
 async def test_reader_process_sees_an_incident_declared_elsewhere(tmp_path: Path) -> None:

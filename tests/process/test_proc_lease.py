@@ -9,18 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.support.cli import clean_env, warroom_command
+from tests.support.waiting import wait_until
 
-from .helpers import (
-    HERE,
-    LineReader,
-    clean_env,
-    holder_pid,
-    lease_holder,
-    query,
-    spawn,
-    stop,
-    wait_until,
-)
+from .helpers import HERE, LineReader, holder_pid, lease_holder, query, spawn, stop
 
 LEASE_TTL = 10.0  # warroom.engine.runtime.LEASE_TTL
 
@@ -34,14 +26,14 @@ def test_term_hands_the_lease_over_quickly(tmp_path: Path) -> None:
     """`warroom --demo engine` twice; TERM the holder, the other polls within ~1 s."""
     env = clean_env(tmp_path)
     db = tmp_path / "shared.db"
-    cmd = [sys.executable, "-m", "warroom", "--db", str(db), "--demo", "engine"]
+    cmd = warroom_command("--db", db, "--demo", "engine")
     procs = [spawn(cmd, env), spawn(cmd, env)]
     try:
         by_pid = {p.pid: p for p in procs}
-        holder, _ = wait_until(lambda: lease_holder(db), timeout=15)
+        holder, _ = wait_until(lambda: lease_holder(db), seconds=15)
         pid = holder_pid(holder)
         assert pid in by_pid, f"lease holder {holder!r} is none of our engines {list(by_pid)}"
-        first_poll = wait_until(lambda: _last_attempt(db, "demo"), timeout=10)
+        first_poll = wait_until(lambda: _last_attempt(db, "demo"), seconds=10)
         # a second later the lease is still the same process's: no flapping
         time.sleep(1.5)
         current = lease_holder(db)
@@ -54,7 +46,7 @@ def test_term_hands_the_lease_over_quickly(tmp_path: Path) -> None:
         by_pid[pid].send_signal(signal.SIGTERM)
         _new_holder, _ = wait_until(
             lambda: (h := lease_holder(db)) and holder_pid(h[0]) == survivor.pid and h,
-            timeout=5,
+            seconds=5,
             interval=0.02,
         )
         took = time.time() - term_at
@@ -64,7 +56,7 @@ def test_term_hands_the_lease_over_quickly(tmp_path: Path) -> None:
 
         # the new holder polls at once
         polled = wait_until(
-            lambda: (t := _last_attempt(db, "demo")) and t > term_at and t, timeout=5
+            lambda: (t := _last_attempt(db, "demo")) and t > term_at and t, seconds=5
         )
         assert polled > first_poll
         assert survivor.poll() is None
@@ -93,7 +85,7 @@ def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: 
         for p in procs:
             line = LineReader(p.stdout).next(timeout=15)
             assert line and line.startswith("ready"), line
-        holder, _ = wait_until(lambda: lease_holder(db), timeout=10)
+        holder, _ = wait_until(lambda: lease_holder(db), seconds=10)
         pid = holder_pid(holder)
         assert pid in {p.pid for p in procs}
         other = next(p for p in procs if p.pid != pid)
@@ -114,7 +106,7 @@ def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: 
 
         _new_holder, _ = wait_until(
             lambda: (h := lease_holder(db)) and holder_pid(h[0]) == other.pid and h,
-            timeout=LEASE_TTL + 5,
+            seconds=LEASE_TTL + 5,
             interval=0.05,
         )
         took = time.time() - killed_at
@@ -124,7 +116,7 @@ def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: 
         assert took >= expires_at - killed_at - 0.2, "taken over before the lease expired"
         assert took <= LEASE_TTL + 2.5
 
-        wait_until(lambda: any(p == other.pid for p, _ in _polls(log)), timeout=3)
+        wait_until(lambda: any(p == other.pid for p, _ in _polls(log)), seconds=3)
         polls = _polls(log)
         assert {p for p, _ in polls} == {pid, other.pid}
         first_by_other = min(at for p, at in polls if p == other.pid)
@@ -139,9 +131,9 @@ def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: 
 def test_clean_stop_releases_the_lease(tmp_path: Path, signum: int) -> None:
     env = clean_env(tmp_path)
     db = tmp_path / "solo.db"
-    proc = spawn([sys.executable, "-m", "warroom", "--db", str(db), "--demo", "engine"], env)
+    proc = spawn(warroom_command("--db", db, "--demo", "engine"), env)
     try:
-        holder, _ = wait_until(lambda: lease_holder(db), timeout=15)
+        holder, _ = wait_until(lambda: lease_holder(db), seconds=15)
         assert holder_pid(holder) == proc.pid
         proc.send_signal(signum)
         assert proc.wait(timeout=5) == 0

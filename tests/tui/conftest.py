@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from rich.console import Console as RichConsole
 from rich.text import Text
+from tests.support.waiting import until_awaited
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
@@ -155,18 +156,14 @@ class UI:
         within: float = 3.0,
         what: str = "condition",
     ) -> Any:
-        """Poll `check` (sync or async) until it returns something truthy."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
+        """Poll `check` (sync or async) until it returns something truthy, letting the
+        app settle (`pilot.pause`) between calls."""
+
+        async def checked() -> Any:
             result = check()
-            if inspect.isawaitable(result):
-                result = await result
-            if result:
-                return result
-            if loop.time() > deadline:
-                raise AssertionError(f"timed out after {within}s waiting for {what}")
-            await self.pilot.pause(0.05)
+            return await result if inspect.isawaitable(result) else result
+
+        return await until_awaited(checked, within, what, pause=self.pilot.pause)
 
     async def cursor_to(self, row_key: str) -> None:
         """Move the cursor with the arrow keys, as a responder would."""

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.e2e.loopback import Reply, Request, loopback
 from tests.e2e.test_bad_sources import CASES
-from tests.tui.test_stale import body, plain, until
-
-from warroom.config import Config
-from warroom.sources.base import SourceSpec
-from warroom.tui.app import WarroomApp
+from tests.support.waiting import until
+from tests.tui.test_stale import am_and_demo, body, plain
 
 REFUSED = "refused"
 
@@ -31,20 +27,8 @@ async def test_bad_answer_in_the_console(tmp_path: Path, case: str) -> None:
     answer: list[Callable[[Request], Reply]] = [lambda r: Reply(200, body())]
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(loopback(lambda r: answer[0](r)))
-        am = SourceSpec(
-            "am",
-            "alertmanager",
-            interval=timedelta(seconds=1),
-            url=server.url,
-            options={"timeout": "500ms", "max_bytes": 4096},
-        )
-        demo = SourceSpec(
-            "demo", "demo", interval=timedelta(seconds=1), options={"scenario": "steady"}
-        )
-        app = WarroomApp(Config(database=tmp_path / "w.db", sources=(am, demo)), actor="alice")
-        async with app.run_test(size=(100, 30)) as pilot:
-            await app.ready.wait()
-            view: Any = app.query_one("#view-alerts")
+        console = am_and_demo(tmp_path, server.url, timeout="500ms", max_bytes=4096)
+        async with console as (app, pilot, view):
             table = view.table
 
             def state_of(key: str) -> str:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.loopback import Reply, Request, loopback
+from tests.support.waiting import until
+from textual.pilot import Pilot
 
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
@@ -32,15 +34,22 @@ def body() -> bytes:
     ).encode()
 
 
-async def until(predicate: Any, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
-
-
 def plain(app: WarroomApp, selector: str) -> str:
     return str(app.query_one(selector).render())
+
+
+@asynccontextmanager
+async def am_and_demo(
+    tmp_path: Path, url: str, **options: object
+) -> AsyncIterator[tuple[WarroomApp, Pilot[Any], Any]]:
+    """The console running on an Alertmanager at `url` (source `am`, these `options`) and
+    the steady demo, each polled every second: (app, pilot, alerts view) once it is ready."""
+    am = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=url, options=options)
+    demo = SourceSpec("demo", "demo", interval=timedelta(seconds=1), options={"scenario": "steady"})
+    app = WarroomApp(Config(database=tmp_path / "w.db", sources=(am, demo)), actor="alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        yield app, pilot, app.query_one("#view-alerts")
 
 
 async def test_failing_source_keeps_alerts_marked_stale_with_reason(tmp_path: Path) -> None:
@@ -51,14 +60,7 @@ async def test_failing_source_keeps_alerts_marked_stale_with_reason(tmp_path: Pa
         return answer[0]
 
     with loopback(handler) as server:
-        am = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=server.url)
-        demo = SourceSpec(
-            "demo", "demo", interval=timedelta(seconds=1), options={"scenario": "steady"}
-        )
-        app = WarroomApp(Config(database=tmp_path / "w.db", sources=(am, demo)), actor="alice")
-        async with app.run_test(size=(100, 30)) as pilot:
-            await app.ready.wait()
-            view: Any = app.query_one("#view-alerts")
+        async with am_and_demo(tmp_path, server.url) as (app, pilot, view):
             table = view.table
 
             def state_of(key: str) -> str:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.loopback import Reply, Request, loopback
 from tests.e2e.storm import storm_body
+from tests.support.waiting import until
 
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
 from warroom.tui.app import WarroomApp
 
 STORM = 50_000
-
-
-async def until(predicate: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 async def test_keys_move_the_cursor_while_a_50k_poll_is_in_flight(tmp_path: Path) -> None:
@@ -58,14 +49,21 @@ async def test_keys_move_the_cursor_while_a_50k_poll_is_in_flight(tmp_path: Path
             # polls never overlap: when a new request arrives, the previous poll is
             # done, and last_success changes only when this one has landed
             polls_before = len(requests)
-            await until(lambda: len(requests) > polls_before, 60, "the next poll to start")
+            await until(
+                lambda: len(requests) > polls_before, 60, "the next poll to start", interval=0.01
+            )
             before = await last_success()
             moved = 0
             key = "down"
             while await last_success() == before:
                 row = table.cursor_row
                 app.simulate_key(key)  # as a terminal sends it: no waiting for idle
-                await until(lambda r=row: table.cursor_row != r, 10, f"{key} to move the cursor")
+                await until(
+                    lambda: table.cursor_row != row,  # noqa: B023 (awaited in this same pass)
+                    10,
+                    f"{key} to move the cursor",
+                    interval=0.01,
+                )
                 moved += 1
                 key = "up" if key == "down" else "down"
             assert moved >= 3  # the cursor answered keys while 50,000 alerts were processed

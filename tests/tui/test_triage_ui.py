@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.support.waiting import until, until_awaited
+
 from warroom.config import Config
 from warroom.engine import Service
-from warroom.model import Alert, AlertState, EventKind, IncidentStatus, Severity, fingerprint_of
+from warroom.model import (
+    Alert,
+    AlertState,
+    EventKind,
+    Incident,
+    IncidentStatus,
+    Severity,
+    fingerprint_of,
+)
 from warroom.tui.app import WarroomApp
 from warroom.tui.dialogs import ConfirmScreen, DeclareScreen, PromptScreen
 
@@ -43,13 +51,6 @@ def alert(name: str, i: int, **labels: str) -> Alert:
         all_labels,
         {"summary": f"{name} on host-{i}"},
     )
-
-
-async def until(predicate: Any, seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 @asynccontextmanager
@@ -163,11 +164,12 @@ async def test_merge_and_edit_from_the_incident_tab(tmp_path: Path) -> None:
         for _ in range(len("first")):
             await pilot.press("backspace")
         await pilot.press(*"checkout down", "enter")
-        for _ in range(100):
-            renamed = await app.store.incident(first)
-            if renamed is not None and renamed.title != "first":
-                break
-            await asyncio.sleep(0.02)
+
+        async def title_edited() -> Incident | None:
+            incident = await app.store.incident(first)
+            return incident if incident is not None and incident.title != "first" else None
+
+        renamed = await until_awaited(title_edited, 5, "the incident's title to change")
         assert renamed is not None and renamed.title == "checkout down"
         edits = [e for e in await app.store.timeline(first) if e.kind is EventKind.EDITED]
         assert edits and edits[-1].data == {

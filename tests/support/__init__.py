@@ -1,0 +1,1 @@
+"""Helpers shared by test folders: import them as `tests.support.<module>`."""
