@@ -189,3 +189,67 @@ def test_cli_json_matches_amtool_on_a_real_alertmanager(tmp_path: Path) -> None:
     assert "ünï 日本" in ours.stdout  # readable, not \\u-escaped
     for raw in ("\x1b", "\x9b", "\x00", "\u202e"):
         assert raw not in ours.stdout
+
+
+PROMETHEUS_ANSWER = json.dumps(
+    {
+        "status": "success",
+        "data": {
+            "alerts": [
+                {
+                    "labels": {"alertname": "Up", "severity": "critical", "job": "node"},
+                    "annotations": {"summary": "down"},
+                    "state": "firing",
+                    "activeAt": "2026-11-23T00:00:00Z",
+                    "value": "0",
+                }
+            ]
+        },
+    }
+).encode()
+HTTP_JSON_ANSWER = json.dumps(
+    {"items": [{"id": 7, "title": "Agent down", "since": 1_790_000_000, "status": "PROBLEM"}]}
+).encode()
+EARLY_SOURCES: dict[str, tuple[str, str, dict[str, object], bytes]] = {
+    "alertmanager-with-filters": (
+        "alertmanager",
+        "",
+        {"filter": ['severity="critical"', "team=~db|web"], "receiver": "ops"},
+        GOOD,
+    ),
+    "prometheus": ("prometheus", "", {}, PROMETHEUS_ANSWER),
+    "http-json-with-query": (
+        "http-json",
+        "/api/problems?view=open&limit=500",
+        {
+            "items": "items",
+            "fields": {"fingerprint": "id", "name": "title", "starts_at": "since"},
+        },
+        HTTP_JSON_ANSWER,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EARLY_SOURCES))
+async def test_every_early_source_takes_its_own_early_answer(kind: str) -> None:
+    """The early GET is the very request `fetch` would send: one request, same alerts."""
+    from warroom.sources.base import EarlyPoll
+    from warroom.sources.registry import build_source
+
+    source_type, path, options, body = EARLY_SOURCES[kind]
+    with loopback(lambda r: Reply(200, body)) as server:
+        spec = SourceSpec("s", source_type, url=server.url + path, options=options)
+        results = []
+        for early in (False, True):
+            source = build_source(spec)
+            assert isinstance(source, EarlyPoll)
+            try:
+                if early:
+                    source.send_early()
+                results.append(await source.fetch())
+            finally:
+                await source.close()
+        plain_request, early_request = server.requests  # no third: the early answer was used
+    assert results[0] and results[1] == results[0]
+    assert early_request.path == plain_request.path
+    assert early_request.query == plain_request.query
