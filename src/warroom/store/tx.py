@@ -46,6 +46,37 @@ class DigestCache:
         return out
 
 
+def _split(
+    source: str, alerts: Sequence[Alert], digests: Sequence[str], stored_rows: Iterable[Any]
+) -> tuple[dict[str, Alert], dict[str, str], list[tuple[Alert, str]], list[str], int]:
+    """A snapshot against the stored (fingerprint, digest) rows: (new alerts, their
+    digests, changed alerts with theirs, stored fingerprints gone, how many are
+    unchanged)."""
+    stored: dict[str, str] = dict(stored_rows)
+    stored_seen: set[str] = set()
+    fresh: dict[str, Alert] = {}
+    changed: list[tuple[Alert, str]] = []
+    unchanged = 0
+    digest_of: dict[str, str] = {}
+    for alert, digest in zip(alerts, digests, strict=True):
+        if alert.source != source:
+            raise ValueError(f"alert of {alert.source!r} in snapshot of {source!r}")
+        if alert.fingerprint in fresh or alert.fingerprint in stored_seen:
+            continue  # a source repeating itself must not double-count
+        previous = stored.get(alert.fingerprint)
+        if previous is None:
+            fresh[alert.fingerprint] = alert
+            digest_of[alert.fingerprint] = digest
+            continue
+        stored_seen.add(alert.fingerprint)
+        if previous == digest:
+            unchanged += 1
+        else:
+            changed.append((alert, digest))
+    gone = [fp for fp in stored if fp not in stored_seen]
+    return fresh, digest_of, changed, gone, unchanged
+
+
 def _rows(pending: list[tuple[Alert, str]]) -> list[tuple[Any, ...]]:
     return [alert_row(alert, digest) for alert, digest in pending]
 
@@ -216,36 +247,20 @@ class Tx(SilenceRecords, TriageQueries):
             "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'",
             (source,),
         ) as cursor:
-            stored: dict[str, str] = dict(await cursor.fetchall())  # type: ignore[arg-type]
+            stored_rows = await cursor.fetchall()
         now = self._now_epoch
-        stored_seen: set[str] = set()
-        fresh: dict[str, Alert] = {}
-        changed: list[tuple[Alert, str]] = []
-        unchanged = 0
-        digest_of: dict[str, str] = {}
-        for alert, digest in zip(alerts, digests, strict=True):
-            if alert.source != source:
-                raise ValueError(f"alert of {alert.source!r} in snapshot of {source!r}")
-            if alert.fingerprint in fresh or alert.fingerprint in stored_seen:
-                continue  # a source repeating itself must not double-count
-            previous = stored.get(alert.fingerprint)
-            if previous is None:
-                fresh[alert.fingerprint] = alert
-                digest_of[alert.fingerprint] = digest
-                continue
-            stored_seen.add(alert.fingerprint)
-            if previous == digest:
-                unchanged += 1
-            else:
-                changed.append((alert, digest))
+        # 50,000 comparisons: off the console's event loop like the rest of a poll
+        split = await off_loop(
+            len(alerts), OFFLOAD_ITEMS, _split, source, alerts, digests, stored_rows
+        )
+        fresh, digest_of, changed, gone_fps, unchanged = split
         # an alert that is new among the active ones may be a resolved one firing again
         refired = await self._resolved_among(source, list(fresh))
         pending = changed + [(a, digest_of[fp]) for fp, a in fresh.items()]
         rows = await off_loop(len(pending), OFFLOAD_ITEMS, _rows, pending)
         upserts = [(*row, now, now) for row in rows]
         inserted, updated = len(fresh) - len(refired), len(changed) + len(refired)
-        seen = stored_seen | fresh.keys()
-        gone = [(now, now, source, fp) for fp in stored if fp not in seen]
+        gone = [(now, now, source, fp) for fp in gone_fps]
         if upserts:
             await self._db.executemany(_UPSERT, upserts)
         if fresh:
