@@ -629,3 +629,29 @@ async def test_ctrl_q_quits_even_from_a_dialog(console):
         await ui.pilot.press("ctrl+q")
         await ui.wait_for(lambda: not ui.app.is_running, what="the app to exit")
     assert ui.app.return_code == 0
+
+
+# -- every tab fills the screen ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "view", "header"),
+    [
+        ("f1", "alerts", "SUMMARY"),
+        ("f2", "incidents", "IMPACT"),
+        ("f4", "timeline", "Timeline"),
+        ("f5", "silences", "ENDS IN"),
+        ("f6", "sources", "HEALTH"),
+    ],
+)
+async def test_every_tab_is_drawn_over_the_whole_pane(console, key, view, header):
+    """A view the stylesheet forgot got no height: a blank tab in a real terminal,
+    while its table still held every row."""
+    async with console.start() as ui:
+        await ui.press(key)
+        pane = await ui.wait_for(lambda: next(iter(ui.app.query(f"#view-{view}")), None), what=view)
+        await ui.wait_for(lambda: header in ui.screen(), what=f"{header!r} on screen")
+        width, height = ui.app.size
+        # tabs and their underline above; status line, its margin and the footer below
+        assert pane.region.height >= height - 5
+        assert pane.region.width == width
