@@ -10,7 +10,7 @@ alerts` have nothing to keep drawing, so they run everything inline with the
 fastest parser. The console calls `set_interactive(True)` when it starts.
 
 Every such step also runs with the cycle collector paused, and in the console
-its survivors are then frozen (`settle`, `tui.heap`): the GIL hands the loop
+its survivors are then frozen (the `settle` hook, `tui.heap`): the GIL hands the loop
 its turns, but a full collection walking a million objects does not.
 """
 
@@ -43,16 +43,6 @@ def set_interactive(value: bool, settle: Callable[[], object] | None = None) -> 
     _settle = settle if value else None
 
 
-def settle() -> None:
-    """A bulk step (a parse, a stored poll) has built what it keeps.
-
-    In the console this freezes the survivors (`tui.heap`), so that no full
-    collection walks a poll's million objects again; elsewhere it does nothing.
-    """
-    if _settle is not None:
-        _settle()
-
-
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """No cycle collection while bulk work builds its objects.
@@ -73,9 +63,11 @@ def collector_paused() -> Iterator[None]:
         with _pause_lock:
             _pauses -= 1
             if _pauses == 0:
-                # Frozen before the collector wakes: else its first young pass
-                # walks everything the pause let pile up.
-                settle()
+                # In the console, the survivors are frozen (`tui.heap`) before the
+                # collector wakes: else its first young pass walks everything the
+                # pause let pile up, and later full passes walk it again.
+                if _settle is not None:
+                    _settle()
                 gc.enable()
 
 
@@ -92,12 +84,10 @@ async def off_loop(size: int, threshold: int, fn: Callable[..., T], *args: Any) 
     """`fn(*args)` with the collector paused: in a worker thread when a screen must
     keep drawing and `size` is over `threshold`, inline otherwise."""
     if not _interactive or size <= threshold:
-        result = _paused(fn, *args)
-    else:
-        import asyncio  # only a screen gets here; `warroom alerts` sends before importing it
+        return _paused(fn, *args)
+    import asyncio  # only a screen gets here; `warroom alerts` sends before importing it
 
-        result = await asyncio.to_thread(_paused, fn, *args)
-    return result
+    return await asyncio.to_thread(_paused, fn, *args)
 
 
 def loads(body: bytes) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from warroom.model.text import escape_json_output, safe_text
+from warroom.model.text import escape_json_bytes, escape_json_output, safe_text
 
 # One encoder for every line: json.dumps with options builds a new one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
@@ -43,27 +43,19 @@ def print_json_records(records: Sequence[dict[str, Any]], first_key: str) -> Non
     boundary = b'},{"' + first_key.encode() + b'":'
     data = encoded.replace(boundary, boundary[:1] + b"\n" + boundary[2:])
     if encoded and data.count(b"\n") == len(records) - 1:
-        if not data.isascii():  # checked at C speed, like the DEL below
-            data = escape_json_output(data.decode()).encode()
-        elif b"\x7f" in data:
-            data = data.replace(b"\x7f", b"\\u007f")
+        data = escape_json_bytes(data)
     else:
         text = "\n".join(_ENCODER.encode(r) for r in records)
         data = escape_json_output(f"[{text}]").encode()
-    # 5 MB at 10,000 alerts: written from a view, not copied again
-    _write(memoryview(data)[1:-1], b"\n")
-
-
-def _write(*chunks: bytes | memoryview) -> None:
-    sys.stdout.flush()
     out = getattr(sys.stdout, "buffer", None)
-    for chunk in chunks:
-        if out is None:
-            sys.stdout.write(bytes(chunk).decode())
-        else:
-            out.write(chunk)
-    if out is not None:
-        out.flush()
+    if out is None:
+        sys.stdout.write(data[1:-1].decode() + "\n")
+        return
+    # 5 MB at 10,000 alerts: written from a view, not copied again
+    sys.stdout.flush()
+    out.write(memoryview(data)[1:-1])
+    out.write(b"\n")
+    out.flush()
 
 
 def print_table(

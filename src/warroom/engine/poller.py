@@ -14,7 +14,7 @@ from datetime import timedelta
 from warroom.engine.silences import expire_resolved_ack_silences
 from warroom.engine.triage import Triage
 from warroom.model.text import safe_text
-from warroom.offload import OFFLOAD_ITEMS, off_loop, settle
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import SnapshotResult, Store
 from warroom.store.tx import DigestCache
@@ -48,7 +48,6 @@ async def poll_once(
                     # in the same transaction: an alert is never stored without its process
                     await triage.run(tx, source.name, alerts, hashes, tx.now)
                 await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
-            settle()
             return result
         except Exception as exc:  # the snapshot could not be stored: say so, keep polling
             log.exception("storing the snapshot of %s failed", source.name)

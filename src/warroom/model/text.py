@@ -53,9 +53,15 @@ def escape_json_output(text: str) -> str:
     terminals) and bidi overrides raw; output piped to a terminal must not carry
     them. C0 outside strings is JSON's own whitespace and stays.
     """
-    if text.isascii():  # the usual case, checked at C speed: only DEL can be there
-        return text.replace("\x7f", "\\u007f")
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def escape_json_bytes(data: bytes) -> bytes:
+    """`escape_json_output` for UTF-8 JSON, without decoding the usual ASCII case
+    (checked at C speed): there only DEL can need escaping."""
+    if data.isascii():
+        return data.replace(b"\x7f", b"\\u007f")
+    return escape_json_output(data.decode()).encode()
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

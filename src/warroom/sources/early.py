@@ -40,13 +40,15 @@ class Timeout(Enum):
     READ = "read"
 
 
-CONNECT_TIMEOUT = Timeout.CONNECT
-READ_TIMEOUT = Timeout.READ
-
 Outcome = Answer | Timeout | None
 
 _READ_SIZE = 1 << 20
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def declared_over(content_length: str | None, max_bytes: int) -> bool:
+    """Whether a Content-Length header already puts the body over the cap."""
+    return bool(content_length and content_length.isdigit() and int(content_length) > max_bytes)
 
 
 def proxied() -> bool:
@@ -149,8 +151,7 @@ def exchange(get: Get) -> Outcome:
             conn.sock.settimeout(get.timeout)
         conn.request("GET", target, headers=get.headers)
         resp = conn.getresponse()
-        declared = resp.getheader("content-length")
-        if declared and declared.isdigit() and int(declared) > get.max_bytes:
+        if declared_over(resp.getheader("content-length"), get.max_bytes):
             return Answer(resp.status, resp.reason, None)
         chunks: list[bytes] = []
         size = 0

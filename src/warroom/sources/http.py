@@ -206,9 +206,9 @@ class HttpClient:
                 outcome = await sent.wait()
                 if isinstance(outcome, early.Answer):
                     return self._accept(outcome.status, outcome.reason, outcome.body)
-                if outcome is early.CONNECT_TIMEOUT:
+                if outcome is early.Timeout.CONNECT:
                     raise self.error(self._connect_timed_out())
-                if outcome is early.READ_TIMEOUT:
+                if outcome is early.Timeout.READ:
                     raise self.error(self._no_answer())
                 # any other failure: httpx tries again and names it
         return await self._request(method, url, params, json_body, content, headers)
@@ -229,8 +229,7 @@ class HttpClient:
             async with client.stream(
                 method, url, params=params, json=json_body, content=content, headers=headers
             ) as resp:
-                declared = resp.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
+                if early.declared_over(resp.headers.get("content-length"), self.settings.max_bytes):
                     raise self.too_large()
                 chunks: list[bytes] = []
                 size = 0
