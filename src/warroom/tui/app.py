@@ -35,7 +35,7 @@ from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
 from warroom.tui.heap import TIDY_SECONDS, HeapKeeper
-from warroom.tui.keyhold import KeyHold
+from warroom.tui.keyhold import KeyDone, KeyHold
 from warroom.tui.status import StatusBar
 from warroom.tui.themes import DEFAULT_THEME, discover_themes
 
@@ -84,7 +84,7 @@ class WarroomApp(App[None]):
         self.engine: Engine | None = None
         self.ready = asyncio.Event()
         self._heap = HeapKeeper()
-        self._hold = KeyHold(self._dispatch_held, lambda: self.focused, self.set_timer)
+        self._hold = KeyHold(self, self._dispatch_held)
         # responder actions, in the order their keys came: (what, the work)
         self._actions: asyncio.Queue[tuple[str, Coroutine[Any, Any, Any]]] = asyncio.Queue()
         self._pending: deque[str] = deque()
@@ -188,6 +188,9 @@ class WarroomApp(App[None]):
 
     async def release_keys(self) -> None:
         await self._hold.release()
+
+    async def on_key_done(self, message: KeyDone) -> None:
+        await self._hold.key_done(message)
 
     async def _dispatch_held(self, key: events.Key) -> None:
         await super().on_event(key)
