@@ -326,9 +326,11 @@ class Service:
         """
         comment = _check_silence(duration, comment)
         grouped = await self._silenceable(keys)
+        present = await self.store.active_alerts()
         ids = []
         for source, group in grouped.items():
-            for matchers, members in exact_silences([t.alert.labels for t in group]):
+            others = [t.alert.labels for t in present if t.alert.source == source]
+            for matchers, members in exact_silences([t.alert.labels for t in group], others):
                 chosen = [group[i] for i in members]
                 try:
                     ids.append(

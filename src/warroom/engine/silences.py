@@ -35,7 +35,8 @@ async def silence_acknowledged(
     failures: list[str] = []
     silenced = 0
     now = utcnow()
-    for matchers, members in exact_silences([t.alert.labels for t in alerts]):
+    others = [t.alert.labels for t in await store.active_alerts() if t.key.source == silencer.name]
+    for matchers, members in exact_silences([t.alert.labels for t in alerts], others):
         group = [alerts[i] for i in members]
         names = sorted({t.alert.name for t in group})
         what = group[0].alert.name if len(group) == 1 else f"{len(group)} alerts"

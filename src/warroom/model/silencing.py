@@ -35,10 +35,14 @@ def _escape(value: str) -> str:
 
 def exact_silences(
     label_sets: Sequence[Mapping[str, str]],
+    others: Iterable[Mapping[str, str]] = (),
 ) -> list[tuple[list[Matcher], list[int]]]:
     """(matchers, indexes of the label sets they silence), covering every label set once.
 
-    Alerts with identical labels (the same alert twice) share a silence.
+    Alerts with identical labels (the same alert twice) share a silence. An
+    alert among `others` (what the source has now) whose labels extend a chosen
+    alert's would be muted too; each such extra label gets a `name=""` matcher,
+    which Alertmanager reads as "has no such label".
     """
     remaining = set(range(len(label_sets)))
     silences: list[tuple[list[Matcher], list[int]]] = []
@@ -67,7 +71,19 @@ def exact_silences(
     for i in sorted(remaining):
         silences.append((_matchers(label_sets, [i], None), [i]))
     silences.sort(key=lambda s: s[1][0])
-    return silences
+    chosen = {tuple(sorted(labels.items())) for labels in label_sets}
+    extra = [o for o in others if tuple(sorted(o.items())) not in chosen]
+    return [(_excluding(matchers, extra), members) for matchers, members in silences]
+
+
+def _excluding(matchers: list[Matcher], others: list[Mapping[str, str]]) -> list[Matcher]:
+    """Add `name=""` for the labels by which unchosen alerts would slip into the silence."""
+    named = {m.name for m in matchers}
+    absent: set[str] = set()
+    for other in others:
+        if matches_all(matchers, other):
+            absent.update(name for name in other if name not in named)
+    return matchers + [Matcher.create(name, MatchOp.EQ, "") for name in sorted(absent)]
 
 
 def _chunks(

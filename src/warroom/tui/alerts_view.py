@@ -400,13 +400,17 @@ class AlertsView(IncidentActions):
         by_source: dict[str, list[TrackedAlert]] = {}
         for tracked in targets:
             by_source.setdefault(tracked.alert.source, []).append(tracked)
+        # what each source has now: the silences leave out every other alert there,
+        # and the preview counts every alert they mute
+        at_sources = [t for t in self.alerts.values() if t.alert.source in by_source]
         plan = [
             (source, matchers, [group[i] for i in members])
             for source, group in sorted(by_source.items())
-            for matchers, members in exact_silences([t.alert.labels for t in group])
+            for matchers, members in exact_silences(
+                [t.alert.labels for t in group],
+                [t.alert.labels for t in at_sources if t.alert.source == source],
+            )
         ]
-        # what each source has now: the preview counts every alert a silence mutes
-        at_sources = [t for t in self.alerts.values() if t.alert.source in by_source]
 
         def create(answer: SilenceAnswer | None) -> None:
             if answer is None:
