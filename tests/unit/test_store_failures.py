@@ -95,6 +95,7 @@ async def test_full_disk_is_store_full_and_the_wal_gives_the_space_back(
         message = str(info.value)
         assert str(db) in message
         assert "no space left" in message
+        assert info.value.kind == "full"  # what a caller rate-limits its log lines by
         assert not isinstance(info.value.__cause__, StoreError)
         assert wal.stat().st_size == 0, "the failed write's WAL frames still hold the disk"
         (small_fs / "runaway.log").unlink()

@@ -10,38 +10,56 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import ClassVar
 
 
 class StoreError(Exception):
     """Anything about the database a responder must fix or wait out."""
 
+    # a short, stable name for logs and rate limits: one line per kind and minute
+    kind: ClassVar[str] = "store"
+
 
 class StoreMissing(StoreError):
     """A command that only reads found no database; it never creates one."""
+
+    kind: ClassVar[str] = "missing"
 
 
 class StoreLocked(StoreError):
     """Another process held the write lock for longer than the busy timeout."""
 
+    kind: ClassVar[str] = "locked"
+
 
 class StoreFull(StoreError):
     """The filesystem holding the database (or its WAL) has no room left."""
+
+    kind: ClassVar[str] = "full"
 
 
 class StoreReadOnly(StoreError):
     """The database, its directory or its filesystem cannot be written."""
 
+    kind: ClassVar[str] = "read-only"
+
 
 class StorePermission(StoreError):
     """A directory on the way, or the file itself, denies a permission we need."""
+
+    kind: ClassVar[str] = "permission"
 
 
 class StoreIOError(StoreError):
     """The operating system failed a read or write (a failing disk, a vanished mount)."""
 
+    kind: ClassVar[str] = "io"
+
 
 class StoreCorrupt(StoreError):
     """The file is not a database SQLite can use."""
+
+    kind: ClassVar[str] = "corrupt"
 
 
 # primary result codes (the low byte of an extended code), from sqlite3.h
