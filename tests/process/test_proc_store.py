@@ -272,7 +272,8 @@ async def test_read_only_database_file(shared_dir: Path) -> None:
     db.chmod(0o444)
     before = db.read_bytes()
     env = _nobody_env(shared_dir)
-    for args in (("--demo", "engine", "--once"), ("--demo", "engine")):
+    # the console checks its database before the screen starts
+    for args in (("--demo", "engine", "--once"), ("--demo", "engine"), ("--demo",)):
         result = _as_nobody("--db", db, *args, env=env)
         assert result.returncode == 2, (args, result.stderr)
         line = _one_clean_line(result.stderr)

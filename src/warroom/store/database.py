@@ -77,7 +77,10 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
                 f"no warroom database at {path} yet: the file is empty ({files.CREATE_HINT})"
             )
         wal, shm = files.sidecars(path)
-        # nobody can create a -wal beside it, so nobody is writing it: read it as is
+        # No -wal/-shm: no connection has it open. If we cannot create them either,
+        # SQLite refuses even a read-only open; read the file as it stands
+        # (immutable). Only its owner could start writing meanwhile, and then a
+        # one-shot listing may be a moment old -- better than no listing at all.
         immutable = not wal.exists() and not shm.exists() and not files.directory_writable(path)
         reader = await connect(path, read_only=True, immutable=immutable)
         try:
