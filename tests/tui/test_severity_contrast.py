@@ -86,7 +86,6 @@ class Painted:
     bg: tuple[int, int, int]
     bold: bool
     filled: bool  # reverse video: the text is drawn in the background's colour
-    fg_number: int | None  # the 16- or 256-colour index of what is drawn as text
 
     @property
     def ratio(self) -> float:
@@ -104,8 +103,7 @@ def paint(style: Style) -> Painted:
     fg_rgb, bg_rgb = rgb(fg), rgb(bg)
     if style.dim:  # a terminal halves a dim foreground towards the background
         fg_rgb = tuple((f + b) // 2 for f, b in zip(fg_rgb, bg_rgb, strict=True))  # type: ignore[assignment]
-    assert fg is not None
-    return Painted(fg_rgb, bg_rgb, bool(style.bold), bool(style.reverse), fg.number)
+    return Painted(fg_rgb, bg_rgb, bool(style.bold), bool(style.reverse))
 
 
 def encode(style: Style, text: str, system: ColorSystem) -> str:
@@ -195,27 +193,34 @@ def check_screen(
     labels: dict[Any, str],
     order: list[Any],
     where: str,
-) -> dict[str, dict[Any, Painted]]:
-    """The floor for every label painted in `widget`, in every colour system; and per
-    system each level's paint off the cursor's line, for the ranking."""
+    ranked: dict[str, dict[Any, Painted]],
+    expect: int = 1,
+) -> None:
+    """The floor for every label painted in `widget`, in every colour system (at least
+    `expect` levels must be there); each level's first paint off the cursor's line goes
+    into `ranked`, per system, for the ranking."""
     shown = app.query_one(widget)
     region = shown.region
     skip_line = cursor_line(shown) if isinstance(shown, DataTable) else None
-    result: dict[str, dict[Any, Painted]] = {}
     for system in SYSTEMS:
-        found: dict[Any, Painted] = {}
         lines = screen_lines(app, system)
+        painted = 0
         for level in order:
-            for y, chars in find_cells(lines, labels[level], region):
+            places = list(find_cells(lines, labels[level], region))
+            painted += bool(places)
+            for y, chars in places:
                 drawn = worst(chars)
                 assert drawn.ratio >= FLOOR, (
                     f"{where} {widget}, {system} colours: {labels[level]!r} on line {y} drawn"
                     f" {drawn.fg} on {drawn.bg} = {drawn.ratio:.2f}:1"
                 )
                 if y != skip_line:
-                    found.setdefault(level, drawn)
-        result[system] = found
-    return result
+                    ranked[system].setdefault(level, drawn)
+        assert painted >= expect, f"{where} {widget}: {painted} of {expect} levels found"
+
+
+def new_ranking() -> dict[str, dict[Any, Painted]]:
+    return {system: {} for system in SYSTEMS}
 
 
 def shows(ui: Any, selector: str, text: str) -> bool:
@@ -259,13 +264,12 @@ async def test_severity_and_impact_read_at_4_5_to_1_and_rank(
         table = ui.table
         table.focus()
         await ui.pilot.pause()
-        ranked: dict[str, dict[Any, Painted]] = {s: {} for s in SYSTEMS}
+        ranked = new_ranking()
         for row in range(len(ui.rows())):
             await ui.wait_for(lambda row=row: table.cursor_row == row)
-            seen = check_screen(app, "#alerts-table", SEVERITY_LABELS, SEVERITY_ORDER, where)
-            for system, found in seen.items():
-                for level, drawn in found.items():
-                    ranked[system].setdefault(level, drawn)
+            check_screen(
+                app, "#alerts-table", SEVERITY_LABELS, SEVERITY_ORDER, where, ranked, expect=5
+            )
             await ui.press("down")
         for system in SYSTEMS:
             check_rank(
@@ -281,13 +285,12 @@ async def test_severity_and_impact_read_at_4_5_to_1_and_rank(
         inc_table = app.query_one("#incidents-table")
         inc_table.focus()
         await ui.pilot.pause()
-        ranked = {s: {} for s in SYSTEMS}
+        ranked = new_ranking()
         for row in range(5):
             await ui.wait_for(lambda row=row: inc_table.cursor_row == row)
-            seen = check_screen(app, "#incidents-table", IMPACT_LABELS, IMPACT_ORDER, where)
-            for system, found in seen.items():
-                for level, drawn in found.items():
-                    ranked[system].setdefault(level, drawn)
+            check_screen(
+                app, "#incidents-table", IMPACT_LABELS, IMPACT_ORDER, where, ranked, expect=5
+            )
             await ui.press("down")
         for system in SYSTEMS:
             check_rank(
@@ -298,18 +301,23 @@ async def test_severity_and_impact_read_at_4_5_to_1_and_rank(
             )
 
         # Incident tab: each impact in the overview, and the first incident's alerts
-        ranked = {s: {} for s in SYSTEMS}
+        ranked = new_ranking()
         for impact, incident_id in incidents.items():
             app.open_incident(incident_id)
             await ui.wait_for(lambda i=incident_id: shows(ui, "#incident-overview", f"#{i} "))
-            seen = check_screen(app, "#incident-overview", IMPACT_LABELS, IMPACT_ORDER, where)
-            for system, found in seen.items():
-                for level, drawn in found.items():
-                    ranked[system].setdefault(level, drawn)
+            check_screen(app, "#incident-overview", IMPACT_LABELS, IMPACT_ORDER, where, ranked)
             if impact is Impact.CRITICAL:
                 await ui.wait_for(lambda: len(ui.rows("#incident-alerts")) == len(by_severity))
                 await ui.pilot.pause()
-                seen = check_screen(app, "#incident-alerts", SEVERITY_LABELS, SEVERITY_ORDER, where)
+                check_screen(
+                    app,
+                    "#incident-alerts",
+                    SEVERITY_LABELS,
+                    SEVERITY_ORDER,
+                    where,
+                    new_ranking(),
+                    expect=5,
+                )
         for system in SYSTEMS:
             check_rank(
                 ranked[system],
