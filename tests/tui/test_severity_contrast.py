@@ -411,3 +411,9 @@ async def test_theme_variables_colour_the_cells_and_a_theme_switch_recolours_the
         await ui.press("f1")
         day = level_colors(ui.app.current_theme)
         assert fill("#alerts-table", crit) == TextualColor.parse(day["severity-critical"]).rgb
+        # the incident overview copies its styles when drawn: a theme switch redraws it
+        await ui.press("f3")
+        want = TextualColor.parse(day["impact-1"]).rgb
+        await ui.wait_for(
+            lambda: fill("#incident-overview", impact1) == want, what="the overview recoloured"
+        )
