@@ -86,3 +86,56 @@ async def test_cursor_moves_while_a_silence_waits_on_alertmanager(
         await until(lambda: len(amtool_silences(real)) == 1, seconds=15)
         await until(lambda: not app.pending_actions)
         assert not app.query_one("#pending", Static).display
+
+
+@pytest.fixture
+def late_am(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A proxy that passes the silence POST to Alertmanager, then answers too late."""
+    with alertmanager(tmp_path / "am") as real:
+        post_alerts(real, [am_alert("CertExpiring", "warning", instance="lb-1")])
+        wait_alert_count(real, 1)
+
+        def forward(request: Request) -> Reply:
+            answer = httpx.request(
+                request.method,
+                f"{real}{request.path}",
+                params={k: v for k, v in request.query.items()},
+                content=request.body,
+                headers={"Content-Type": request.headers.get("content-type", "application/json")},
+                timeout=30,
+            )
+            if request.method == "POST" and "/silences" in request.path:
+                time.sleep(3)  # made at Alertmanager; the answer comes after warroom's timeout
+            return Reply(answer.status_code, answer.content)
+
+        with loopback(forward) as proxy:
+            yield proxy.url, real
+
+
+async def test_a_silence_whose_answer_timed_out_is_found_recorded_and_not_made_twice(
+    tmp_path: Path, late_am: tuple[str, str]
+) -> None:
+    """As found: Alertmanager stopped, `s`, "no answer within 10s" -- yet the silence
+    was made, with no trace in warroom, and a retry made a second one."""
+    proxy, real = late_am
+    spec = SourceSpec(
+        "am", "alertmanager", interval=timedelta(seconds=1), url=proxy, options={"timeout": "1s"}
+    )
+    app = WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
+    app.animation_level = "none"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        view: Any = app.query_one("#view-alerts")
+        await until(lambda: len(view.alerts) == 1)
+        for _attempt in range(2):  # the responder tries again
+            view.table.focus()
+            await pilot.press("s")
+            await until(lambda: isinstance(app.screen, SilenceScreen))
+            await pilot.press(*"cert renewal", "enter")
+            await until(lambda: not app.pending_actions, seconds=15)
+        (silence,) = amtool_silences(real)
+        record = await app.store.silence_record("am", str(silence["id"]))
+        assert record is not None and record.created_by == "alice"
+        events = await app.store.timeline(None)
+        silenced = [e for e in events if e.kind.value == "silenced"]
+        assert silenced and all(e.data["silence_id"] == silence["id"] for e in silenced)

@@ -10,7 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from warroom.engine.silences import keys_by_source, record_silence, silence_acknowledged
+from warroom.engine.silences import (
+    create_silence_once,
+    keys_by_source,
+    record_silence,
+    silence_acknowledged,
+)
 from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, TrackedAlert
 from warroom.model.clock import format_duration, utcnow
 from warroom.model.incident import Incident
@@ -370,8 +375,8 @@ class Service:
     ) -> str:
         now = utcnow()
         try:
-            silence_id = await self.silencers[source].create_silence(
-                matchers, now, now + duration, self.actor, comment
+            silence_id = await create_silence_once(
+                self.silencers[source], matchers, now, now + duration, self.actor, comment
             )
         except SourceError as exc:
             raise ActionError(f"{source}: {exc.reason}") from exc

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from warroom.model import AlertKey, AlertState, EventKind, TrackedAlert
 from warroom.model.clock import utcnow
+from warroom.model.matchers import Matcher
 from warroom.model.silencing import exact_silences
 from warroom.sources.base import Silencer, SourceError
 from warroom.store import Store
@@ -22,6 +23,57 @@ log = logging.getLogger(__name__)
 
 ACK_SILENCE_FOR = timedelta(days=7)
 SYSTEM_ACTOR = "warroom"
+
+
+async def create_silence_once(
+    silencer: Silencer,
+    matchers: Sequence[Matcher],
+    starts_at: datetime,
+    ends_at: datetime,
+    actor: str,
+    comment: str,
+) -> str:
+    """Create a silence at the source, or find the one an unanswered request made.
+
+    Creating is not idempotent: a POST that times out has often reached
+    Alertmanager, whose silence then mutes alerts with no trace in warroom (and
+    an ack silence would never be expired). So an active silence of ours with
+    the same matchers and comment is reused, which makes a retry after such a
+    timeout create no duplicate; and after a failed create the source is asked
+    once more, so a silence that did land is found and recorded.
+    """
+    found = await _ours(silencer, matchers, actor, comment)
+    if found is not None:
+        return found
+    try:
+        return await silencer.create_silence(matchers, starts_at, ends_at, actor, comment)
+    except SourceError:
+        found = await _ours(silencer, matchers, actor, comment)
+        if found is None:
+            raise
+        log.warning(
+            "%s: the silence request failed but the silence was made: %s", silencer.name, found
+        )
+        return found
+
+
+async def _ours(
+    silencer: Silencer, matchers: Sequence[Matcher], actor: str, comment: str
+) -> str | None:
+    try:
+        silences = await silencer.silences()
+    except SourceError:
+        return None
+    wanted = sorted(str(m) for m in matchers)
+    for silence in sorted(silences, key=lambda s: s.starts_at, reverse=True):
+        if (
+            silence.state in ("active", "pending")
+            and silence.created_by == actor
+            and silence.comment == comment
+            and sorted(str(m) for m in silence.matchers) == wanted
+        ):
+            return silence.id
+    return None
 
 
 async def record_silence(
@@ -73,7 +125,8 @@ async def silence_acknowledged(
         names = sorted({t.alert.name for t in group})
         what = group[0].alert.name if len(group) == 1 else f"{len(group)} alerts"
         try:
-            silence_id = await silencer.create_silence(
+            silence_id = await create_silence_once(
+                silencer,
                 matchers,
                 now,
                 now + ACK_SILENCE_FOR,
