@@ -134,6 +134,8 @@ async def test_acknowledging_a_storm_makes_one_grouped_silence(tmp_path: Path, a
         await until(lambda: view.table.row_count == 30)
         await pilot.press("asterisk", "a")
         await until(lambda: isinstance(app.screen, ConfirmScreen))
+        question = str(app.screen.query_one(Static).render())
+        assert "also silenced at am until they resolve" in question
         await pilot.press("enter")
         await until(lambda: len(amtool_silences(am_url)) >= 1)
         await pilot.pause(1.0)

@@ -154,3 +154,33 @@ async def test_plan_links_are_kept_as_declared(console) -> None:
     async with console.start() as ui:
         ui.app.open_incident(incident_id)
         await ui.wait_for(lambda: "host=db-3:9100" in ui.screen(), what="the declared link")
+
+
+async def test_opening_an_incident_shows_its_number_title_and_status(console) -> None:
+    """As found: the tab opened scrolled down to its alerts, the header off screen."""
+    await seed(console)
+    incident_id = await console.declare(["cert", "cpu", "disk"], "Three things", Impact.MEDIUM)
+    async with console.store() as store:
+        for n in range(1, 9):
+            await Service(store, "bob").add_note(incident_id, f"note number {n}")
+    async with console.start() as ui:
+        await ui.press("f2")
+        await ui.wait_for(lambda: ui.rows("#incidents-table"), what="the incidents listed")
+        await ui.press("enter")
+        await ui.wait_for(lambda: ui.active_tab == "incident", what="the incident opened")
+        await ui.wait_for(lambda: "note number 8" in ui.screen(), what="the incident drawn")
+        await ui.pilot.pause(0.2)
+        assert f"#{incident_id} Three things" in ui.screen()
+
+
+async def test_declare_refuses_an_empty_impact_instead_of_guessing(console) -> None:
+    await seed(console)
+    async with console.start() as ui:
+        await ui.cursor_to(console.key("cpu"))
+        await ui.press("i")
+        await ui.wait_for(lambda: isinstance(ui.app.screen, DeclareScreen), what="declare")
+        dialog = ui.app.screen
+        dialog.query_one("#impact", Input).value = ""
+        await ui.press("enter")
+        assert ui.app.screen is dialog
+        assert "Impact: a number from 1 (critical) to 5" in ui.screen()

@@ -276,6 +276,22 @@ class AlertsView(IncidentActions):
             f"{verb} {len(targets)} alert(s): {loose} on their own,"
             f" {len(targets) - loose} through {incidents} incident(s)?"
         )
+        if verb == "Acknowledge":
+            silencers = console(self).service.silencers
+            silencing = sorted(
+                {
+                    t.alert.source
+                    for t in targets
+                    if t.incident_id is None
+                    and t.alert.source in silencers
+                    and silencers[t.alert.source].silence_on_ack
+                }
+            )
+            if silencing:
+                question += (
+                    f" Those on their own are also silenced at {', '.join(silencing)}"
+                    " until they resolve."
+                )
 
         def answer(yes: bool | None) -> None:
             if yes:

@@ -107,7 +107,10 @@ class DeclareScreen(ModalScreen[DeclareAnswer | None]):
         if not title:
             self._refuse("An incident needs a title.", "#title")
             return
-        impact = Impact(int(impact_text)) if impact_text else self._impact
+        if not impact_text:
+            self._refuse("Impact: a number from 1 (critical) to 5 (no impact).", "#impact")
+            return
+        impact = Impact(int(impact_text))
         answer = (title, impact, self.query_one("#plan", Input).value.strip())
         problem = self._check(answer) if self._check else None
         if problem:
@@ -327,6 +330,8 @@ class SilenceScreen(ModalScreen[SilenceAnswer | None]):
         return text
 
     def on_mount(self) -> None:
+        if self._editable:  # show the matchers from their start (alertname first)
+            self.query_one("#matchers", Input).cursor_position = 0
         self.query_one("#comment", Input).focus()
         self._preview()
 

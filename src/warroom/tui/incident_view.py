@@ -190,4 +190,11 @@ class IncidentView(EditActions):
         console(self).show_tab("timeline")
 
     def focus_content(self) -> None:
-        self.query_one("#incident-alerts", KeyedTable).focus()
+        """The top of the incident, its number, title and status, is what shows first.
+
+        Focusing the alerts table scrolled the tab down to it, past the header;
+        tab moves into the table.
+        """
+        scroll = self.query_one("#incident-scroll", VerticalScroll)
+        scroll.focus(scroll_visible=False)
+        scroll.scroll_home(animate=False)
