@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
 from warroom.tui.app import WarroomApp
-from warroom.tui.dialogs import ConfirmScreen, SilenceScreen
+from warroom.tui.dialogs import ConfirmScreen, SilenceDetailScreen, SilenceScreen
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +55,11 @@ def unsilenced(url: str, name: str) -> list[dict[str, str]]:
         timeout=10,
     ).json()
     return [a["labels"] for a in alerts]
+
+
+def view_rows(app: WarroomApp) -> int:
+    table: Any = app.query_one("#silences-table")
+    return int(table.row_count)
 
 
 def row_of(view: Any, **labels: str) -> str:
@@ -103,6 +108,14 @@ async def test_two_of_a_cross_product_make_two_exact_silences(tmp_path: Path, am
         await until(lambda: len(unsilenced(am_url, "SvcDown")) == 2, seconds=20)
         left = sorted((a["cluster"], a["instance"]) for a in unsilenced(am_url, "SvcDown"))
         assert left == [("c1", "web-2"), ("c2", "web-1")]
+
+        # the Silences tab shows each whole on enter: every matcher and the comment
+        await pilot.press("f5")
+        await until(lambda: app.query("#silences-table") and view_rows(app) == 2)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, SilenceDetailScreen))
+        detail = str(app.screen.query_one(Static).render())
+        assert "failover drill" in detail and 'severity="critical"' in detail
 
 
 async def test_edited_matchers_preview_the_unchosen_alerts_they_would_mute(

@@ -471,7 +471,6 @@ class WarroomApp(App[None]):
                 "Everywhere",
                 [
                     *_describe(self, self._bindings.key_to_bindings.values()),
-                    ("ctrl+p", "Command palette"),
                     ("tab", "Next field or pane"),
                 ],
             )

@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, Static
 from warroom.model import Impact, Incident, TrackedAlert
 from warroom.model.clock import format_local, parse_duration
 from warroom.model.matchers import Matcher, MatcherError, parse_matchers
+from warroom.model.silence import Silence
 from warroom.model.silencing import silenced_by
 from warroom.model.text import safe_text
 from warroom.tui.context import console
@@ -226,6 +227,35 @@ class AlertDetailScreen(ModalScreen[None]):
             for key in sorted(mapping):
                 text.append(f"  {safe_text(key)}", style="bold")
                 text.append(f" = {safe_text(mapping[key], 2000)}\n")
+        with VerticalScroll(classes="dialog wide"):
+            yield Static(text)
+            yield Label(Text("escape close", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SilenceDetailScreen(ModalScreen[None]):
+    """A silence whole: the table has room for the start of its matchers only."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="detail.close")]
+
+    def __init__(self, silence: Silence) -> None:
+        super().__init__()
+        self._silence = silence
+
+    def compose(self) -> ComposeResult:
+        s = self._silence
+        text = Text()
+        text.append(f"Silence {safe_text(s.id, 60)} at {safe_text(s.source, 40)}", style="bold")
+        text.append(f"\n{s.state} · by {safe_text(s.created_by, 60)}")
+        text.append(f"\nfrom {format_local(s.starts_at, with_date=True)}")
+        text.append(f" to {format_local(s.ends_at, with_date=True)}")
+        text.append("\n\nMatchers\n", style="bold underline")
+        for matcher in s.matchers:
+            text.append(f"  {safe_text(str(matcher), 2000)}\n")
+        text.append("\nComment\n", style="bold underline")
+        text.append(f"  {safe_text(s.comment, 2000)}\n")
         with VerticalScroll(classes="dialog wide"):
             yield Static(text)
             yield Label(Text("escape close", style="dim"))

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from warroom.model.clock import format_age, utcnow
 from warroom.model.silence import Silence
@@ -15,7 +15,7 @@ from warroom.model.text import safe_text
 from warroom.tui import cells
 from warroom.tui.actions import View
 from warroom.tui.context import console
-from warroom.tui.dialogs import ConfirmScreen
+from warroom.tui.dialogs import ConfirmScreen, SilenceDetailScreen
 from warroom.tui.table import KeyedTable
 
 
@@ -28,6 +28,13 @@ class SilencesView(View):
             "Expire",
             tooltip="expire the silence under the cursor (asks first)",
             id="silences.expire",
+        ),
+        Binding(
+            "enter",
+            "details",
+            "Details",
+            tooltip="the whole silence: every matcher, the comment, when it ends",
+            id="silences.details",
         ),
         Binding(
             "h",
@@ -86,6 +93,18 @@ class SilencesView(View):
                 )
             )
         self.query_one("#silences-table", KeyedTable).sync(rows)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_details()
+
+    def action_details(self) -> None:
+        key = self.query_one("#silences-table", KeyedTable).cursor_key
+        silence = self.silences.get(key) if key else None
+        if silence is None:
+            self.notify("No silence under the cursor.", severity="warning")
+            return
+        self.app.push_screen(SilenceDetailScreen(silence))
 
     def action_expire(self) -> None:
         key = self.query_one("#silences-table", KeyedTable).cursor_key
