@@ -14,17 +14,20 @@ if TYPE_CHECKING:
     from warroom.store.database import Store
     from warroom.store.errors import StoreError
     from warroom.store.feed import Change
+    from warroom.store.lease import LeaseLost, LeaseToken
     from warroom.store.tx import SnapshotResult, Tx
 
 _WHERE = {
     "Store": "warroom.store.database",
     "StoreError": "warroom.store.errors",
     "Change": "warroom.store.feed",
+    "LeaseLost": "warroom.store.lease",
+    "LeaseToken": "warroom.store.lease",
     "SnapshotResult": "warroom.store.tx",
     "Tx": "warroom.store.tx",
 }
 
-__all__ = ["Change", "SnapshotResult", "Store", "StoreError", "Tx"]
+__all__ = ["Change", "LeaseLost", "LeaseToken", "SnapshotResult", "Store", "StoreError", "Tx"]
 
 
 def __getattr__(name: str) -> Any:
