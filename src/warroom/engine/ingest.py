@@ -89,12 +89,14 @@ async def store_snapshot(
     digests: Sequence[str],
     triage: Triage | None = None,
     lease: LeaseToken | None = None,
-    target_hold: float = TARGET_HOLD,
-    pause: float = PAUSE,
+    target_hold: float | None = None,
+    pause: float | None = None,
 ) -> SnapshotResult:
     """Write the difference between `alerts` and what is stored, in short
     transactions fenced by `lease`; raises LeaseLost if it changed hands."""
     loop = asyncio.get_running_loop()
+    target_hold = TARGET_HOLD if target_hold is None else target_hold
+    pause = PAUSE if pause is None else pause
     # read without the write lock: only the lease holder changes these columns
     diff = await diff_snapshot(source, alerts, digests, await store.alert_digests(source))
     triaging = triage is not None and bool(triage.index.plans)

@@ -70,7 +70,10 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
                 yield tx
                 await tx.write_changes()
             except BaseException:
-                await self._finish(self._writer.execute("ROLLBACK"), undo=False)
+                # SQLite has already rolled back after some errors (a full disk):
+                # a second ROLLBACK would raise and hide the real failure
+                if self._writer.in_transaction:
+                    await self._finish(self._writer.execute("ROLLBACK"), undo=False)
                 raise
             await self._finish(self._writer.execute("COMMIT"), undo=False)
             self._committed.set()
