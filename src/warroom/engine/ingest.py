@@ -29,9 +29,9 @@ from warroom.model import Alert
 from warroom.store import LeaseToken, SnapshotResult, Store
 from warroom.store.tx import SnapshotDiff, diff_snapshot
 
-TARGET_HOLD = 0.04  # seconds of write lock per chunk
+TARGET_HOLD = 0.03  # seconds of write lock per chunk
 PAUSE = 0.03  # seconds between chunks: longer than the busy handler's early retries
-FIRST_CHUNK = 500  # alert rows; then sized from how long the last chunk held the lock
+FIRST_CHUNK = 200  # alert rows; then sized from how long the last chunk held the lock
 MIN_CHUNK, MAX_CHUNK = 50, 20_000
 TRIAGED_PER_ROW = 20  # unchanged alerts triaged in a chunk, per row it may write
 
@@ -139,7 +139,7 @@ async def store_snapshot(
             break
         # size the next chunk to hold the lock about target_hold, growing gently
         fitted = int(size * target_hold / max(hold, 0.001))
-        size = max(MIN_CHUNK, min(MAX_CHUNK, size * 2, fitted))
+        size = max(MIN_CHUNK, min(MAX_CHUNK, size * 3 // 2, fitted))
         await asyncio.sleep(pause)
     return SnapshotResult(
         inserted, updated, resolved, diff.unchanged, transactions=transactions, longest_hold=longest
