@@ -119,8 +119,10 @@ class Engine:
                 if not await self.store.renew_lease(token, self.lease_ttl):
                     log.warning("the engine lease changed hands during this cycle")
                     return
-            except STORE_FAILURES as exc:
-                self.store_log.failed("renewing the engine lease", exc, self.store.path)
+            except STORE_FAILURES:
+                # not worth a line of its own: the cycle's writes report the store,
+                # and if the lease lapses meanwhile the fence refuses them
+                continue
 
     async def run(self) -> None:
         """Contend for the lease forever; poll while holding it. Cancel to stop."""
