@@ -6,13 +6,19 @@ than the busy timeout, as a stuck writer would.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import sqlite3
+import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from tests.e2e.loopback import Reply, Request, loopback
-from tests.support.cli import clean_env, warroom_command
+from tests.support.cli import clean_env, warroom, warroom_command
 from tests.support.waiting import wait_until
 
 from .helpers import query, spawn, stop
@@ -100,3 +106,76 @@ def test_engine_with_a_locked_store_logs_one_line_and_polls_again_after(tmp_path
     failures = [line for line in err.splitlines() if "failed" in line]
     assert len(failures) == 1, err
     assert "another process is writing" in failures[0]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB file system of its own, to fill up (needs the right to mount)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _many_alerts(count: int) -> bytes:
+    return json.dumps(
+        [
+            {
+                "labels": {"alertname": "Filler", "instance": f"host-{i}"},
+                "annotations": {"description": "x" * 400},
+                "startsAt": "2026-01-01T00:00:00Z",
+                "fingerprint": f"fill-{i}",
+                "status": {"state": "active"},
+            }
+            for i in range(count)
+        ]
+    ).encode()
+
+
+def _fill(disk: Path) -> None:
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    with contextlib.suppress(OSError):
+        while True:
+            os.write(fd, b"\0" * 4096)
+    os.close(fd)
+
+
+def test_once_on_a_full_disk_says_so_in_one_line_and_exits_2(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    """The disk fills while --once fetches (after it opened the database)."""
+    env = clean_env(tmp_path)
+    db = small_disk / "w.db"
+    calls = []
+
+    def handler(request: Request) -> Reply:
+        calls.append(request)
+        if len(calls) == 1:
+            return Reply(200, ALERTS)
+        _fill(small_disk)
+        return Reply(200, _many_alerts(3000))
+
+    with loopback(handler) as server:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            f"database: {db}\nsources:\n"
+            f"  - {{name: am, type: alertmanager, url: '{server.url}', timeout: 60s}}\n"
+        )
+        first = warroom("--config", config, "engine", "--once", env=env)
+        assert first.returncode == 0, first.stderr
+        full = warroom("--config", config, "engine", "--once", env=env)
+    assert "Traceback" not in full.stderr, full.stderr
+    lines = [line for line in full.stderr.strip().splitlines() if " httpx: " not in line]
+    assert full.returncode == 2, full.stderr
+    assert len(lines) == 1, full.stderr
+    assert "disk is full" in lines[0] and str(db) in lines[0]

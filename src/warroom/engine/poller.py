@@ -63,7 +63,7 @@ async def poll_once(
             )
         except _STOPS as exc:
             if not isinstance(exc, LeaseLost):
-                _keep_in_memory(store, source, f"polling stopped: {describe(exc, store.path)}")
+                keep_in_memory(store, source, f"polling stopped: {describe(exc, store.path)}")
             raise
         except Exception as exc:  # the snapshot could not be stored: say so, keep polling
             log.exception("storing the snapshot of %s failed", source.name)
@@ -78,14 +78,15 @@ async def poll_once(
                 await tx.check_lease(lease)
             await tx.record_poll(source.name, interval, ok=False, error=reason)
     except STORE_FAILURES as exc:
-        _keep_in_memory(store, source, f"{reason}; and not saved: {describe(exc, store.path)}")
+        keep_in_memory(store, source, f"{reason}; and not saved: {describe(exc, store.path)}")
         raise
     store.forget_unsaved_health(source.name)
     return None
 
 
-def _keep_in_memory(store: Store, source: Source, error: str) -> None:
-    """The health this process could not write: it still shows why polling stopped."""
+def keep_in_memory(store: Store, source: Source, error: str) -> None:
+    """The health this process could not write: its screen still shows why polling
+    stopped, until a poll of this source is stored again."""
     previous = store.unsaved_health(source.name)
     store.keep_unsaved_health(
         SourceHealth(

@@ -17,8 +17,8 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from warroom.engine.poller import poll_forever, poll_once
-from warroom.engine.store_failures import STORE_FAILURES, FailureLog
+from warroom.engine.poller import keep_in_memory, poll_forever, poll_once
+from warroom.engine.store_failures import STORE_FAILURES, FailureLog, describe
 from warroom.engine.triage import Triage
 from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
@@ -136,6 +136,10 @@ class Engine:
                 except STORE_FAILURES as exc:
                     # not known to hold it: stop polling (fenced writes would fail anyway)
                     self.store_log.failed("renewing the engine lease", exc, self.store.path)
+                    if self.token is not None:
+                        why = f"polling stopped: {describe(exc, self.store.path)}"
+                        for source in self.sources:
+                            keep_in_memory(self.store, source, why)
                     token = None
                     failures += 1
                 except Exception:
