@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -259,3 +260,55 @@ class _Silencer:
 
     async def expire_silence(self, silence_id: str) -> None:
         return None
+
+
+class CountingSource:
+    def __init__(self) -> None:
+        self.name = "count"
+        self.interval = timedelta(seconds=0.05)
+        self.fetches = 0
+
+    async def fetch(self) -> list[Alert]:
+        self.fetches += 1
+        return [make_alert("Counted", source="count")]
+
+    async def close(self) -> None:
+        return None
+
+
+async def _last_attempt(store: Store) -> object:
+    return next((h.last_attempt for h in await store.source_health()), None)
+
+
+async def test_engine_that_loses_the_lease_stops_writing_and_resumes_under_a_new_epoch(
+    db_path: Path,
+) -> None:
+    store = await Store.open(db_path)
+    other = await Store.open(db_path)
+    source = CountingSource()
+    engine = Engine(store, [source], holder="A", renew_seconds=0.05)
+    running = asyncio.create_task(engine.run())
+    try:
+        while await _last_attempt(other) is None:  # noqa: ASYNC110 (another store)
+            await asyncio.sleep(0.02)
+        first = engine.token
+        assert first is not None
+        # B takes over (as after A stalled past its TTL)
+        assert await other.acquire_lease("B", TTL, now=utcnow() + timedelta(seconds=11))
+        await asyncio.sleep(0.3)
+        frozen = await _last_attempt(other)
+        await asyncio.sleep(0.3)
+        assert engine.token is None, "still polling without the lease"
+        assert await _last_attempt(other) == frozen, "a poll was stored under B's lease"
+        await other.release_lease("B")
+        while engine.token is None:  # noqa: ASYNC110 (the engine's own loop)
+            await asyncio.sleep(0.02)
+        assert engine.token.epoch > first.epoch
+        while await _last_attempt(other) == frozen:  # noqa: ASYNC110 (another store)
+            await asyncio.sleep(0.02)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await store.close()
+        await other.close()
