@@ -3,14 +3,24 @@ polls; when it stops (cleanly or killed) the other takes over."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.e2e.loopback import Loopback, Reply, Request, loopback
 from tests.support.cli import clean_env, warroom_command
 from tests.support.waiting import wait_until
+
+from warroom.engine import Service
+from warroom.model import AlertKey
+from warroom.store import Store
 
 from .helpers import HERE, LineReader, holder_pid, lease_holder, query, spawn, stop
 
@@ -140,3 +150,145 @@ def test_clean_stop_releases_the_lease(tmp_path: Path, signum: int) -> None:
         assert lease_holder(db) is None, "a clean stop must release the lease at once"
     finally:
         stop(proc)
+
+
+# ------------------------------------------------ --once beside an engine: fencing
+
+
+def _am_alerts(prefix: str, count: int) -> bytes:
+    now = datetime.now(UTC)
+    return json.dumps(
+        [
+            {
+                "labels": {"alertname": "Fenced", "instance": f"{prefix}-{i}"},
+                "annotations": {"summary": f"{prefix} {i}"},
+                "startsAt": (now - timedelta(minutes=3)).isoformat(),
+                "endsAt": (now + timedelta(hours=1)).isoformat(),
+                "fingerprint": f"{prefix}-{i}",
+                "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
+            }
+            for i in range(count)
+        ]
+    ).encode()
+
+
+def _config(tmp_path: Path, url: str) -> Path:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {tmp_path / 'shared.db'}\n"
+        "sources:\n"
+        f"  - {{name: am, type: alertmanager, url: '{url}', interval: 1s, timeout: 120s}}\n"
+    )
+    return config
+
+
+def _active_new(db: Path) -> tuple[int, int]:
+    """(active alerts of the newer snapshot, how many of them are acknowledged)."""
+    rows = query(
+        db,
+        "SELECT count(*), count(acknowledged_at) FROM alerts"
+        " WHERE source = 'am' AND fingerprint LIKE 'new-%' AND state != 'resolved'",
+    )
+    return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)  # type: ignore[call-overload]
+
+
+def _acknowledge_new(db: Path) -> None:
+    """A responder acknowledges every alert of the newer snapshot (the service's path)."""
+
+    async def ack() -> None:
+        store = await Store.open(db)
+        try:
+            keys = [AlertKey("am", f"new-{i}") for i in range(ALERTS)]
+            await Service(store, "responder").acknowledge_alerts(keys)
+        finally:
+            await store.close()
+
+    asyncio.run(ack())
+
+
+ALERTS = 50
+
+
+def _slow_first_answer(hang: float) -> tuple[Callable[[Request], Reply], threading.Event]:
+    """The first request (--once's) gets the older snapshot after `hang` seconds;
+    every later one (the engine's) the newer one at once."""
+    first = threading.Event()
+    old, new = _am_alerts("old", ALERTS), _am_alerts("new", ALERTS)
+
+    def handler(request: Request) -> Reply:
+        if not first.is_set():
+            first.set()
+            return Reply(200, old, hang_seconds=hang)
+        return Reply(200, new)
+
+    return handler, first
+
+
+def _acks_survive(db: Path, server: Loopback) -> None:
+    """Two more polls of the engine after the ack: every acknowledgement is still there."""
+    polled = len(server.requests)
+    wait_until(lambda: len(server.requests) >= polled + 2, seconds=15)
+    time.sleep(0.5)  # the last poll's write
+    assert _active_new(db) == (ALERTS, ALERTS), "acknowledgements were lost"
+
+
+def test_once_whose_fetch_outlives_the_ttl_keeps_the_lease_and_every_ack(tmp_path: Path) -> None:
+    """Fault suite: `engine --once` with a fetch longer than the TTL, an engine waiting.
+
+    Before, --once never renewed: the engine took over, stored the newer snapshot,
+    a responder acknowledged it, and --once then wrote its older one over it
+    (50 of 50 acknowledgements lost at the engine's next poll)."""
+    env = clean_env(tmp_path)
+    db = tmp_path / "shared.db"
+    handler, first = _slow_first_answer(LEASE_TTL + 3)
+    with loopback(handler) as server:
+        config = _config(tmp_path, server.url)
+        once = spawn(warroom_command("--config", config, "engine", "--once"), env)
+        engine = None
+        try:
+            assert first.wait(timeout=20), "--once never asked the source"
+            engine = spawn(warroom_command("--config", config, "engine"), env)
+            wait_until(lambda: _active_new(db)[0] == ALERTS, seconds=LEASE_TTL + 20)
+            beside = once.poll() is None
+            _acknowledge_new(db)
+            assert once.wait(timeout=30) == 0, once.stderr.read()  # type: ignore[union-attr]
+            _acks_survive(db, server)
+            # and the engine polled only once --once was done: it renewed all along
+            assert not beside, "the engine polled beside a running --once"
+        finally:
+            stop(once)
+            if engine is not None:
+                stop(engine)
+
+
+def test_once_that_lost_the_lease_while_stalled_writes_nothing(tmp_path: Path) -> None:
+    """A --once stopped (SIGSTOP: a stalled VM) past the TTL loses the lease; when it
+    wakes, its older snapshot is refused by the fence: one line, exit 1, acks kept."""
+    env = clean_env(tmp_path)
+    db = tmp_path / "shared.db"
+    handler, first = _slow_first_answer(1.0)
+    with loopback(handler) as server:
+        config = _config(tmp_path, server.url)
+        once = spawn(warroom_command("--config", config, "engine", "--once"), env)
+        engine = None
+        try:
+            assert first.wait(timeout=20), "--once never asked the source"
+            once.send_signal(signal.SIGSTOP)
+            engine = spawn(warroom_command("--config", config, "engine"), env)
+            wait_until(lambda: _active_new(db)[0] == ALERTS, seconds=LEASE_TTL + 20)
+            _acknowledge_new(db)
+            once.send_signal(signal.SIGCONT)
+            assert once.wait(timeout=30) == 1
+            err = once.stderr.read()  # type: ignore[union-attr]
+            assert "Traceback" not in err, err
+            assert "lost the engine lease" in err, err
+            assert query(db, "SELECT count(*) FROM alerts WHERE fingerprint LIKE 'old-%'") == [
+                (0,)
+            ], "the stale --once stored its snapshot"
+            _acks_survive(db, server)
+        finally:
+            if once.poll() is None:
+                once.send_signal(signal.SIGCONT)
+            stop(once)
+            if engine is not None:
+                stop(engine)

@@ -4,16 +4,23 @@ takes the engine down."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
+import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from warroom.engine import Engine
-from warroom.engine.poller import MAX_BACKOFF, next_delay, poll_once
+from warroom.engine import Engine, ingest
+from warroom.engine.poller import MAX_BACKOFF, next_delay, poll_forever, poll_once
+from warroom.engine.triage import Triage
 from warroom.model import Alert, AlertState, Severity
+from warroom.model.clock import utcnow
+from warroom.plans import load_plans
 from warroom.sources.base import SourceError
-from warroom.store import Store
+from warroom.store import LeaseLost, Store
 
 from .helpers import make_alert
 
@@ -192,3 +199,154 @@ def test_next_delay_never_below_the_interval(monkeypatch: pytest.MonkeyPatch) ->
     assert next_delay(timedelta(seconds=15), 1) == 15
     slow = timedelta(minutes=10)  # longer than the backoff cap
     assert next_delay(slow, 3) == slow.total_seconds()
+
+
+# ---------------------------------------------------------------- chunked writes
+
+
+def _storm(count: int, revision: int = 0, source: str = "prom") -> list[Alert]:
+    return [
+        make_alert("Storm", source=source, summary=f"rev {revision}", instance=f"host-{i}")
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 100 rows whatever the machine's speed, so a test poll spans many."""
+    monkeypatch.setattr(ingest, "FIRST_CHUNK", 100)
+    monkeypatch.setattr(ingest, "MAX_CHUNK", 100)
+    monkeypatch.setattr(ingest, "PAUSE", 0.0)
+
+
+async def test_a_big_poll_is_written_in_several_short_transactions(
+    store: Store, small_chunks: None
+) -> None:
+    source = FakeSource()
+    source.answer = _storm(1000)
+    first = await poll_once(store, source)
+    assert first is not None
+    assert (first.inserted, first.transactions) == (1000, 10)
+    # 300 changed, 200 gone, 500 unchanged
+    source.answer = _storm(300, revision=1) + _storm(800)[300:800]
+    second = await poll_once(store, source)
+    assert second is not None
+    assert (second.updated, second.resolved, second.unchanged) == (300, 200, 500)
+    assert second.transactions == 5
+    active = await store.active_alerts()
+    assert len(active) == 800
+    summaries = {t.alert.labels["instance"]: t.alert.annotations["summary"] for t in active}
+    assert summaries["host-0"] == "rev 1" and summaries["host-700"] == "rev 0"
+    assert (await _health(store, "prom")).alert_count == 800
+
+
+async def test_a_poll_cut_short_resolves_nothing_and_leaves_no_half_row(
+    db_path: Path, small_chunks: None
+) -> None:
+    """The lease taken between chunks (as a crash would stop it): no firing alert is
+    resolved, every row is wholly old or wholly new, the next holder finishes."""
+    store = await Store.open(db_path)
+    other = await Store.open(db_path)
+    try:
+        token = await store.acquire_lease("A", timedelta(seconds=10))
+        assert token is not None
+        source = FakeSource()
+        source.answer = _storm(1000)
+        assert await poll_once(store, source, lease=token) is not None
+        # the next snapshot changes 600 and drops the last 400
+        source.answer = _storm(600, revision=1)
+        seen = await store.last_change()
+
+        async def take_over_after_two_chunks() -> None:
+            while len(await other.changes_since(seen)) < 2:  # noqa: ASYNC110 (another store)
+                await asyncio.sleep(0)
+            await other.acquire_lease("B", timedelta(seconds=10), now=utcnow() + timedelta(hours=1))
+
+        thief = asyncio.create_task(take_over_after_two_chunks())
+        ingest.PAUSE = 0.05  # type: ignore[misc]  # room for the take-over between chunks
+        with pytest.raises(LeaseLost):
+            await poll_once(store, source, lease=token)
+        await thief
+        active = await other.active_alerts()
+        assert len(active) == 1000, "a poll cut short must never resolve a firing alert"
+        revisions = [t.alert.annotations["summary"] for t in active]
+        written = revisions.count("rev 1")
+        assert 0 < written < 600, "the poll should have been cut between chunks"
+        assert set(revisions) == {"rev 0", "rev 1"}
+        # the new holder's poll completes the snapshot
+        new = await other.acquire_lease("B", timedelta(seconds=10), now=utcnow())
+        result = await poll_once(other, source, lease=new)
+        assert result is not None and result.resolved == 400
+        assert result.updated == 600 - written
+    finally:
+        await store.close()
+        await other.close()
+
+
+async def test_a_storm_split_over_chunks_makes_one_incident(
+    tmp_path: Path, store: Store, small_chunks: None
+) -> None:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "p.yaml").write_text(
+        "kind: response-plan\nname: storm\nmatch: {alerts: 'alertname=\"Storm\"'}\n"
+        "incident: {title: storm, impact: 3, dedupe: storm}\n"
+        "resolve: when-all-alerts-resolve\n"
+    )
+    planset = load_plans(plans)
+    assert not planset.errors
+    triage = Triage(planset.plans)
+    source = FakeSource()
+    source.answer = _storm(450)
+    result = await poll_once(store, source, triage)
+    assert result is not None and result.transactions > 1
+    incidents = await store.incidents()
+    assert [(i.title, i.alert_count) for i in incidents] == [("storm", 450)]
+    assert all(t.incident_id == incidents[0].id for t in await store.active_alerts())
+    source.answer = []
+    await poll_once(store, source, triage)
+    assert await store.incidents() == [], "resolved once all its alerts left, in the last chunk"
+
+
+# ---------------------------------------------------------------- store failures
+
+
+async def _fill_up(store: Store) -> None:
+    """No page more for this connection: SQLite answers as on a full disk."""
+    async with store._writer.execute("PRAGMA page_count") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    await store._writer.execute(f"PRAGMA max_page_count = {row[0]}")
+
+
+async def test_a_full_disk_is_raised_and_health_says_why_polling_stopped(store: Store) -> None:
+    source = FakeSource()
+    source.answer = [make_alert("A")]
+    assert await poll_once(store, source) is not None
+    await _fill_up(store)
+    source.answer = _storm(500)
+    with pytest.raises(sqlite3.OperationalError):
+        await poll_once(store, source)
+    health = await _health(store, "prom")
+    assert health.last_error is not None and "polling stopped" in health.last_error
+    assert "disk is full" in health.last_error
+    assert health.is_failing
+
+
+async def test_poll_forever_logs_a_failing_store_once_not_a_traceback_per_poll(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _fill_up(store)
+    source = FakeSource(interval=0.01)
+    source.answer = _storm(500)
+    with caplog.at_level(logging.INFO):
+        task = asyncio.create_task(poll_forever(store, source))
+        while source.fetches < 4:  # noqa: ASYNC110 (a plain counter)
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert errors[0].exc_info is None, "a full disk is a message, not a traceback"
+    assert "disk is full" in errors[0].getMessage()

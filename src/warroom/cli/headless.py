@@ -18,7 +18,9 @@ log = logging.getLogger("warroom")
 async def run_engine(config: Config, once: bool) -> int:
     from warroom.cli.check import plans_for
     from warroom.engine import Engine, process_identity
-    from warroom.store import Store
+    from warroom.engine.runtime import LeaseBusy
+    from warroom.engine.store_failures import STORE_FAILURES, describe
+    from warroom.store import LeaseLost, Store
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -31,18 +33,14 @@ async def run_engine(config: Config, once: bool) -> int:
     try:
         if once:
             # one cycle is still polling: never beside a running engine
-            if not await store.try_acquire_lease(engine.holder, engine.lease_ttl):
-                lease = await store.lease()
-                holder = lease.holder if lease else "another process"
-                print(
-                    f"warroom: {holder} holds the engine lease and polls; not polling beside it",
-                    file=sys.stderr,
-                )
-                return 1
             try:
                 results = await engine.run_once()
-            finally:
-                await store.release_lease(engine.holder)
+            except (LeaseBusy, LeaseLost) as exc:
+                print(f"warroom: {exc}", file=sys.stderr)
+                return 1
+            except STORE_FAILURES as exc:
+                print(f"warroom: {describe(exc, store.path)}", file=sys.stderr)
+                return 2
             failed = [name for name, r in results.items() if r is None]
             for name, result in results.items():
                 if result is None:

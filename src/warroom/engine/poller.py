@@ -2,6 +2,11 @@
 
 A failed fetch records the reason and backs off (exponential, with jitter), but
 leaves the source's alerts exactly as they were: "down" never means "resolved".
+
+A store that fails (locked, full, read-only) is not a bug: `poll_once` raises
+it for its caller to name in one line; `poll_forever` logs it once a minute and
+backs off. The source's health then says why polling stopped, kept in memory
+when it cannot be written, so this process's screen still shows it.
 """
 
 from __future__ import annotations
@@ -11,16 +16,22 @@ import logging
 import random
 from datetime import timedelta
 
+from warroom.engine.ingest import store_snapshot
 from warroom.engine.silences import expire_resolved_ack_silences
+from warroom.engine.store_failures import STORE_FAILURES, FailureLog, describe
 from warroom.engine.triage import Triage
+from warroom.model import SourceHealth
+from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import Silencer, Source, SourceError
-from warroom.store import SnapshotResult, Store
+from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
 from warroom.store.tx import DigestCache
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
+# Not a poll that failed but polling that must stop here: the caller decides.
+_STOPS: tuple[type[BaseException], ...] = (LeaseLost, *STORE_FAILURES)
 
 
 async def poll_once(
@@ -28,8 +39,13 @@ async def poll_once(
     source: Source,
     triage: Triage | None = None,
     digests: DigestCache | None = None,
+    lease: LeaseToken | None = None,
 ) -> SnapshotResult | None:
-    """One poll; None when the fetch failed (already recorded in the source's health)."""
+    """One poll; None when the fetch failed (already recorded in the source's health).
+
+    Every write is fenced by `lease` when given: LeaseLost means nothing of this
+    poll was stored past the chunk it was found in. Store failures are raised.
+    """
     interval = source.interval.total_seconds()
     try:
         alerts = await source.fetch()
@@ -42,22 +58,47 @@ async def poll_once(
         try:
             cache = digests or DigestCache()
             hashes = await off_loop(len(alerts), OFFLOAD_ITEMS, cache.digests, alerts)
-            async with store.transaction() as tx:
-                result = await tx.apply_snapshot(source.name, alerts, hashes)
-                if triage is not None:
-                    # in the same transaction: an alert is never stored without its process
-                    await triage.run(tx, source.name, alerts, hashes, tx.now)
-                await tx.record_poll(source.name, interval, ok=True, alert_count=len(alerts))
-            return result
+            result = await store_snapshot(
+                store, source.name, interval, alerts, hashes, triage, lease
+            )
+        except _STOPS as exc:
+            if not isinstance(exc, LeaseLost):
+                keep_in_memory(store, source, f"polling stopped: {describe(exc, store.path)}")
+            raise
         except Exception as exc:  # the snapshot could not be stored: say so, keep polling
             log.exception("storing the snapshot of %s failed", source.name)
             reason = f"internal error storing alerts: {type(exc).__name__}: {exc}"
+        else:
+            store.forget_unsaved_health(source.name)
+            return result
+    reason = safe_text(reason, 500)
     try:
         async with store.transaction() as tx:
-            await tx.record_poll(source.name, interval, ok=False, error=safe_text(reason, 500))
-    except Exception:
-        log.exception("recording the failure of %s failed", source.name)
+            if lease is not None:
+                await tx.check_lease(lease)
+            await tx.record_poll(source.name, interval, ok=False, error=reason)
+    except STORE_FAILURES as exc:
+        keep_in_memory(store, source, f"{reason}; and not saved: {describe(exc, store.path)}")
+        raise
+    store.forget_unsaved_health(source.name)
     return None
+
+
+def keep_in_memory(store: Store, source: Source, error: str) -> None:
+    """The health this process could not write: its screen still shows why polling
+    stopped, until a poll of this source is stored again."""
+    previous = store.unsaved_health(source.name)
+    store.keep_unsaved_health(
+        SourceHealth(
+            name=source.name,
+            interval=source.interval,
+            last_success=previous.last_success if previous else None,
+            last_attempt=utcnow(),
+            last_error=safe_text(error, 500),
+            failures=(previous.failures if previous else 0) + 1,
+            alert_count=previous.alert_count if previous else 0,
+        )
+    )
 
 
 def next_delay(interval: timedelta, failures: int) -> float:
@@ -69,17 +110,38 @@ def next_delay(interval: timedelta, failures: int) -> float:
     return max(base, backoff * random.uniform(0.5, 1.0))
 
 
-async def poll_forever(store: Store, source: Source, triage: Triage | None = None) -> None:
+async def poll_forever(
+    store: Store,
+    source: Source,
+    triage: Triage | None = None,
+    lease: LeaseToken | None = None,
+    failures_log: FailureLog | None = None,
+) -> None:
+    """Poll until cancelled, or until the lease is lost (one line, then return)."""
     failures = 0
     digests = DigestCache()
+    store_log = failures_log or FailureLog(log)
     while True:
         started = asyncio.get_running_loop().time()
-        result = await poll_once(store, source, triage, digests)
+        try:
+            result = await poll_once(store, source, triage, digests, lease)
+            if result is not None and isinstance(source, Silencer):
+                await _expire_silences(store, source, lease)
+        except LeaseLost as exc:
+            log.warning("polling %s stopped: %s", source.name, exc)
+            return
+        except STORE_FAILURES as exc:
+            store_log.failed(f"storing the poll of {source.name}", exc, store.path)
+            result = None
         failures = 0 if result is not None else failures + 1
-        if result is not None and isinstance(source, Silencer):
-            try:
-                await expire_resolved_ack_silences(store, source)
-            except Exception:
-                log.exception("expiring acknowledgement silences of %s failed", source.name)
         elapsed = asyncio.get_running_loop().time() - started
         await asyncio.sleep(max(0.0, next_delay(source.interval, failures) - elapsed))
+
+
+async def _expire_silences(store: Store, source: Silencer, lease: LeaseToken | None) -> None:
+    try:
+        await expire_resolved_ack_silences(store, source, lease)
+    except _STOPS:
+        raise
+    except Exception:
+        log.exception("expiring acknowledgement silences of %s failed", source.name)

@@ -2,6 +2,11 @@
 
 Runs inside each console and in `warroom engine`; whichever process holds the
 lease does the polling, the others only act on user input and watch the feed.
+
+Whoever holds the lease renews it while it works -- `run` from its contention
+loop, `run_once` from a task beside its one cycle -- and every holder-only
+write carries the lease's token, so a holder that stalled past the TTL and
+lost the lease can never commit what it fetched before (`LeaseLost`).
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from warroom.engine.poller import poll_forever, poll_once
+from warroom.engine.poller import keep_in_memory, poll_forever, poll_once
+from warroom.engine.store_failures import STORE_FAILURES, FailureLog, describe
 from warroom.engine.triage import Triage
 from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
 from warroom.sources.registry import build_source
-from warroom.store import SnapshotResult, Store
+from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +31,18 @@ LEASE_TTL = timedelta(seconds=10)
 # Renew at a third of the TTL; contenders retry this often, so a released lease
 # is taken over within about a second.
 RENEW_SECONDS = 1.0
+# While the store fails, renewals back off up to this (well inside the TTL).
+MAX_RENEW_BACKOFF = 3.0
 PRUNE_EVERY_RENEWALS = 300
 KEEP_RESOLVED = timedelta(days=7)
+
+
+class LeaseBusy(Exception):
+    """Another process holds the lease: a one-off cycle must not poll beside it."""
+
+    def __init__(self, holder: str) -> None:
+        self.holder = holder
+        super().__init__(f"{holder} holds the engine lease and polls; not polling beside it")
 
 
 class Engine:
@@ -45,8 +61,13 @@ class Engine:
         self.holder = holder
         self.lease_ttl = lease_ttl
         self.renew_seconds = renew_seconds
-        self.holding = False
+        self.token: LeaseToken | None = None
+        self.store_log = FailureLog(log)
         self._pollers: list[asyncio.Task[None]] = []
+
+    @property
+    def holding(self) -> bool:
+        return self.token is not None
 
     @classmethod
     def from_specs(
@@ -60,56 +81,111 @@ class Engine:
         return cls(store, [build_source(spec) for spec in specs], holder, plans=plans)
 
     async def run_once(self) -> dict[str, SnapshotResult | None]:
-        """One cycle of every source, as `warroom engine --once` does."""
-        results = await asyncio.gather(
-            *(poll_once(self.store, s, self.triage) for s in self.sources)
-        )
-        return {s.name: r for s, r in zip(self.sources, results, strict=True)}
+        """One cycle of every source under the lease, as `warroom engine --once` does.
+
+        Raises LeaseBusy if another process holds it, LeaseLost if it was taken
+        while this cycle ran (what was fetched is then not stored), and store
+        failures as they are.
+        """
+        token = await self.store.acquire_lease(self.holder, self.lease_ttl)
+        if token is None:
+            lease = await self.store.lease()
+            raise LeaseBusy(lease.holder if lease else "another process")
+        renewer = asyncio.create_task(self._keep_renewing(token), name="lease-renewal")
+        try:
+            results = await asyncio.gather(
+                *(poll_once(self.store, s, self.triage, lease=token) for s in self.sources),
+                return_exceptions=True,
+            )
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await renewer
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.store.release_lease(self.holder))
+        out: dict[str, SnapshotResult | None] = {}
+        for source, result in zip(self.sources, results, strict=True):
+            if isinstance(result, BaseException):
+                raise result
+            out[source.name] = result
+        return out
+
+    async def _keep_renewing(self, token: LeaseToken) -> None:
+        """Renew this tenure while the work runs; stop once it has changed hands
+        (the fenced writes then fail on their own)."""
+        while True:
+            await asyncio.sleep(self.renew_seconds)
+            try:
+                if not await self.store.renew_lease(token, self.lease_ttl):
+                    log.warning("the engine lease changed hands during this cycle")
+                    return
+            except STORE_FAILURES:
+                # not worth a line of its own: the cycle's writes report the store,
+                # and if the lease lapses meanwhile the fence refuses them
+                continue
 
     async def run(self) -> None:
         """Contend for the lease forever; poll while holding it. Cancel to stop."""
         renewals = 0
+        failures = 0
         try:
             while True:
-                held = await self._renew()
-                if held and not self.holding:
-                    self._start_polling()
-                elif not held and self.holding:
+                try:
+                    token = await self.store.acquire_lease(self.holder, self.lease_ttl)
+                    failures = 0
+                except STORE_FAILURES as exc:
+                    # not known to hold it: stop polling (fenced writes would fail anyway)
+                    self.store_log.failed("renewing the engine lease", exc, self.store.path)
+                    if self.token is not None:
+                        why = f"polling stopped: {describe(exc, self.store.path)}"
+                        for source in self.sources:
+                            keep_in_memory(self.store, source, why)
+                    token = None
+                    failures += 1
+                except Exception:
+                    log.exception("lease renewal failed; polling stops until it succeeds")
+                    token = None
+                    failures += 1
+                if token != self.token:
                     await self._stop_polling()
-                if held:
+                    if token is not None:
+                        self._start_polling(token)
+                if token is not None:
                     renewals += 1
                     if renewals % PRUNE_EVERY_RENEWALS == 0:
-                        await self._prune()
-                await asyncio.sleep(self.renew_seconds)
+                        await self._prune(token)
+                delay = min(self.renew_seconds * 2 ** min(failures, 5), MAX_RENEW_BACKOFF)
+                await asyncio.sleep(max(self.renew_seconds, delay))
         finally:
             await self._stop_polling()
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.store.release_lease(self.holder))
 
-    async def _renew(self) -> bool:
-        try:
-            return await self.store.try_acquire_lease(self.holder, self.lease_ttl)
-        except Exception:
-            log.exception("lease renewal failed; polling stops until it succeeds")
-            return False
-
-    async def _prune(self) -> None:
+    async def _prune(self, token: LeaseToken) -> None:
         try:
             async with self.store.transaction() as tx:
+                await tx.check_lease(token)
                 await tx.prune_changes()
                 await tx.prune_resolved_alerts(tx.now - KEEP_RESOLVED)
+        except LeaseLost as exc:
+            log.warning("pruning skipped: %s", exc)
+        except STORE_FAILURES as exc:
+            self.store_log.failed("pruning the change feed", exc, self.store.path)
         except Exception:
             log.exception("pruning the change feed failed")
 
-    def _start_polling(self) -> None:
-        self.holding = True
+    def _start_polling(self, token: LeaseToken) -> None:
+        self.token = token
         self._pollers = [
-            asyncio.create_task(poll_forever(self.store, s, self.triage), name=f"poll:{s.name}")
+            asyncio.create_task(
+                poll_forever(self.store, s, self.triage, token, self.store_log),
+                name=f"poll:{s.name}",
+            )
             for s in self.sources
         ]
 
     async def _stop_polling(self) -> None:
-        self.holding = False
+        self.token = None
         for task in self._pollers:
             task.cancel()
         for task in self._pollers:

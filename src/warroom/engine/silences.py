@@ -17,7 +17,7 @@ from warroom.model.clock import utcnow
 from warroom.model.matchers import Matcher
 from warroom.model.silencing import exact_silences
 from warroom.sources.base import Silencer, SourceError
-from warroom.store import Store
+from warroom.store import LeaseToken, Store
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,13 @@ async def silence_acknowledged(
     return silenced, failures
 
 
-async def expire_resolved_ack_silences(store: Store, silencer: Silencer) -> int:
-    """Run by the lease holder after each good poll; returns how many it expired."""
+async def expire_resolved_ack_silences(
+    store: Store, silencer: Silencer, lease: LeaseToken | None = None
+) -> int:
+    """Run by the lease holder after each good poll; returns how many it expired.
+
+    Each record is written fenced by `lease`: LeaseLost once it changed hands.
+    """
     expired = 0
     for record in await store.open_ack_silences(silencer.name):
         alerts = await store.alerts_by_key(record.alerts)
@@ -165,6 +170,8 @@ async def expire_resolved_ack_silences(store: Store, silencer: Silencer) -> int:
                 log.warning("could not expire silence %s: %s", record.silence_id, exc.reason)
                 continue
         async with store.transaction() as tx:
+            if lease is not None:
+                await tx.check_lease(lease)
             await tx.mark_silence_expired(record.source, record.silence_id)
             await tx.add_event(
                 record.incident_id,

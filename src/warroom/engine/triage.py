@@ -61,9 +61,30 @@ class Triage:
         now: datetime,
     ) -> TriageResult:
         result = TriageResult()
+        await self.run_part(tx, source, alerts, digests, now, result, whole=True)
+        await self.finish(tx, source, alerts, result)
+        return result
+
+    async def run_part(
+        self,
+        tx: Tx,
+        source: str,
+        alerts: Sequence[Alert],
+        digests: Sequence[str],
+        now: datetime,
+        result: TriageResult,
+        whole: bool = False,
+    ) -> None:
+        """Triage these alerts of the snapshot (all of it when `whole`).
+
+        A large poll is stored a chunk at a time, each chunk triaged in its own
+        transaction: a group split over chunks declares its incident in the first
+        and joins it in the next ones, as alerts of a later poll would.
+        """
         if not self.index.plans:  # nothing to match: a poll costs no triage at all
-            return result
-        attached = await tx.attached_to_open(source)
+            return
+        among = None if whole else [a.fingerprint for a in alerts]
+        attached = await tx.attached_to_open(source, among)
         groups: dict[str, list[tuple[Alert, Proposal]]] = {}
         for alert, digest in zip(alerts, digests, strict=True):
             if alert.state is not AlertState.FIRING or alert.fingerprint in attached:
@@ -78,9 +99,15 @@ class Triage:
             groups.setdefault(proposal.dedupe_key, []).append((alert, proposal))
         for dedupe_key, members in groups.items():
             await self._settle(tx, dedupe_key, members, now, result)
+
+    async def finish(
+        self, tx: Tx, source: str, alerts: Sequence[Alert], result: TriageResult
+    ) -> None:
+        """After the whole snapshot is stored: resolve what the plans resolve."""
+        if not self.index.plans:
+            return
         await self._auto_resolve(tx, result)
         self._forget_gone(source, alerts)
-        return result
 
     async def _settle(
         self,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         StoreReadOnly,
     )
     from warroom.store.feed import Change
+    from warroom.store.lease import LeaseLost, LeaseToken
     from warroom.store.tx import SnapshotResult, Tx
 
 _WHERE = {
@@ -36,12 +37,16 @@ _WHERE = {
     "StorePermission": "warroom.store.errors",
     "StoreReadOnly": "warroom.store.errors",
     "Change": "warroom.store.feed",
+    "LeaseLost": "warroom.store.lease",
+    "LeaseToken": "warroom.store.lease",
     "SnapshotResult": "warroom.store.tx",
     "Tx": "warroom.store.tx",
 }
 
 __all__ = [
     "Change",
+    "LeaseLost",
+    "LeaseToken",
     "SnapshotResult",
     "Store",
     "StoreCorrupt",

@@ -80,7 +80,36 @@ class ReadsMixin:
         events.reverse()
         return events
 
+    async def alert_digests(self, source: str) -> list[tuple[str, str]]:
+        """(fingerprint, digest) of the source's active alerts: what a poll diffs
+        against, read without the write lock (only the lease holder changes them)."""
+        async with self._reader.execute(
+            "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'",
+            (source,),
+        ) as cursor:
+            return [(str(fp), str(d)) for fp, d in await cursor.fetchall()]
+
+    def keep_unsaved_health(self, health: SourceHealth) -> None:
+        """A source's health that could not be written (a full disk): this process
+        shows it in place of the stored row until `forget_unsaved_health`."""
+        self._unsaved()[health.name] = health
+
+    def forget_unsaved_health(self, name: str) -> None:
+        self._unsaved().pop(name, None)
+
+    def unsaved_health(self, name: str) -> SourceHealth | None:
+        return self._unsaved().get(name)
+
+    def _unsaved(self) -> dict[str, SourceHealth]:
+        held: dict[str, SourceHealth] = self.__dict__.setdefault("_unsaved_health", {})
+        return held
+
     async def source_health(self) -> list[SourceHealth]:
+        stored = {h.name: h for h in await self._stored_health()}
+        stored.update(self._unsaved())
+        return [stored[name] for name in sorted(stored)]
+
+    async def _stored_health(self) -> list[SourceHealth]:
         async with self._reader.execute(
             "SELECT name, interval, last_success, last_attempt, last_error, failures, alert_count"
             " FROM source_health ORDER BY name"

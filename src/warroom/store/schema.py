@@ -123,6 +123,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE incidents ADD COLUMN parent_id INTEGER REFERENCES incidents (id);
     """,
+    # 5: the lease's epoch, a fencing token that grows each time the lease changes
+    # hands; its counter lives apart because a released lease row is deleted.
+    """
+    ALTER TABLE lease ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE lease_epochs (
+        name TEXT PRIMARY KEY,
+        epoch INTEGER NOT NULL
+    );
+    INSERT INTO lease_epochs (name, epoch) SELECT name, epoch FROM lease;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

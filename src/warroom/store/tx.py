@@ -7,8 +7,8 @@ just before COMMIT from what the primitives touched, so no caller can forget the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ import aiosqlite
 from warroom.model import Alert, AlertKey, EventKind, Impact, Incident, IncidentStatus
 from warroom.model.clock import to_epoch
 from warroom.offload import OFFLOAD_ITEMS, off_loop
+from warroom.store.lease import LeaseChecks
 from warroom.store.rows import INCIDENT_COLUMNS, alert_digest, alert_row, dumps, key_chunks
 from warroom.store.rows import incident as incident_from_row
 
@@ -77,18 +78,52 @@ def _split(
     return fresh, digest_of, changed, gone, unchanged
 
 
-def _rows(pending: list[tuple[Alert, str]]) -> list[tuple[Any, ...]]:
+def _rows(pending: Sequence[tuple[Alert, str]]) -> list[tuple[Any, ...]]:
     return [alert_row(alert, digest) for alert, digest in pending]
+
+
+# resolved rows are history: a re-fired one is rewritten by the upsert
+_STORED_DIGESTS = "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'"
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotDiff:
+    """A snapshot against what is stored: what a poll must write."""
+
+    pending: list[tuple[Alert, str]]  # new and changed alerts with their digests
+    fresh: frozenset[str]  # fingerprints of pending alerts that were not active
+    gone: list[str]  # active fingerprints the snapshot no longer has
+    unchanged: int
+
+
+async def diff_snapshot(
+    source: str,
+    alerts: Sequence[Alert],
+    digests: Sequence[str],
+    stored_rows: Iterable[tuple[str, str]],
+) -> SnapshotDiff:
+    # 50,000 comparisons: off the console's event loop like the rest of a poll
+    fresh, digest_of, changed, gone, unchanged = await off_loop(
+        len(alerts), OFFLOAD_ITEMS, _split, source, alerts, digests, stored_rows
+    )
+    pending = changed + [(a, digest_of[fp]) for fp, a in fresh.items()]
+    return SnapshotDiff(pending, frozenset(fresh), gone, unchanged)
 
 
 @dataclass(frozen=True, slots=True)
 class SnapshotResult:
-    """What one poll changed; `rows_written` counts alert rows only."""
+    """What one poll changed; `rows_written` counts alert rows only.
+
+    `transactions` and `longest_hold` (seconds between BEGIN IMMEDIATE and
+    COMMIT) say how the write was spread; they are not part of equality.
+    """
 
     inserted: int = 0
     updated: int = 0
     resolved: int = 0
     unchanged: int = 0
+    transactions: int = field(default=1, compare=False)
+    longest_hold: float = field(default=0.0, compare=False)
 
     @property
     def rows_written(self) -> int:
@@ -181,14 +216,25 @@ class TriageQueries:
 
     _db: aiosqlite.Connection
 
-    async def attached_to_open(self, source: str) -> set[str]:
-        """Fingerprints of this source's alerts that belong to an open incident."""
-        async with self._db.execute(
+    async def attached_to_open(self, source: str, among: Sequence[str] | None = None) -> set[str]:
+        """Fingerprints of this source's alerts that belong to an open incident
+        (only those `among` these, when a poll is triaged a chunk at a time)."""
+        sql = (
             "SELECT a.fingerprint FROM alerts a JOIN incidents i ON i.id = a.incident_id"
-            " WHERE a.source = ? AND i.status != 'resolved'",
-            (source,),
-        ) as cursor:
-            return {row[0] for row in await cursor.fetchall()}
+            " WHERE a.source = ? AND i.status != 'resolved'"
+        )
+        if among is None:
+            async with self._db.execute(sql, (source,)) as cursor:
+                return {row[0] for row in await cursor.fetchall()}
+        found: set[str] = set()
+        for start in range(0, len(among), 500):
+            chunk = among[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._db.execute(
+                f"{sql} AND a.fingerprint IN ({marks})", (source, *chunk)
+            ) as cursor:
+                found.update(row[0] for row in await cursor.fetchall())
+        return found
 
     async def open_incident_with_key(self, dedupe_key: str) -> int | None:
         async with self._db.execute(
@@ -221,7 +267,7 @@ class TriageQueries:
             return [(int(r[0]), str(r[1])) for r in await cursor.fetchall()]
 
 
-class Tx(SilenceRecords, TriageQueries):
+class Tx(SilenceRecords, TriageQueries, LeaseChecks):
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
         self._db = db
         self.now = now
@@ -238,48 +284,60 @@ class Tx(SilenceRecords, TriageQueries):
 
         An alert the source no longer reports becomes resolved; one it reports
         unchanged costs no write at all. `digests` (from `snapshot_digests`, made
-        before the transaction) keeps the write lock short.
+        before the transaction) keeps the write lock short. All in this one
+        transaction; the engine's poll spreads a large one over several
+        (`engine.ingest`) with the same primitives.
         """
         if digests is None:
             digests = snapshot_digests(alerts)
-        async with self._db.execute(
-            # resolved rows are history: a re-fired one is rewritten by the upsert
-            "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'",
-            (source,),
-        ) as cursor:
-            stored_rows = await cursor.fetchall()
+        diff = await diff_snapshot(source, alerts, digests, await self.stored_digests(source))
+        inserted, updated = await self.write_alerts(source, diff.pending, diff.fresh)
+        resolved = await self.resolve_gone(source, diff.gone)
+        return SnapshotResult(inserted, updated, resolved, diff.unchanged)
+
+    async def stored_digests(self, source: str) -> list[tuple[str, str]]:
+        async with self._db.execute(_STORED_DIGESTS, (source,)) as cursor:
+            return [(str(fp), str(d)) for fp, d in await cursor.fetchall()]
+
+    async def write_alerts(
+        self, source: str, pending: Sequence[tuple[Alert, str]], fresh: Set[str]
+    ) -> tuple[int, int]:
+        """Upsert new and changed alerts, each row whole; returns (inserted, updated).
+
+        `fresh` names those that were not active when diffed: one may still be a
+        resolved row firing again, which counts as updated.
+        """
+        if not pending:
+            return 0, 0
         now = self._now_epoch
-        # 50,000 comparisons: off the console's event loop like the rest of a poll
-        split = await off_loop(
-            len(alerts), OFFLOAD_ITEMS, _split, source, alerts, digests, stored_rows
-        )
-        fresh, digest_of, changed, gone_fps, unchanged = split
-        # an alert that is new among the active ones may be a resolved one firing again
-        refired = await self._resolved_among(source, list(fresh))
-        pending = changed + [(a, digest_of[fp]) for fp, a in fresh.items()]
+        new = [a.fingerprint for a, _ in pending if a.fingerprint in fresh]
+        refired = await self._resolved_among(source, new)
         rows = await off_loop(len(pending), OFFLOAD_ITEMS, _rows, pending)
-        upserts = [(*row, now, now) for row in rows]
-        inserted, updated = len(fresh) - len(refired), len(changed) + len(refired)
-        gone = [(now, now, source, fp) for fp in gone_fps]
-        if upserts:
-            await self._db.executemany(_UPSERT, upserts)
-        if fresh:
-            names = {a.name: a for a in fresh.values()}
+        await self._db.executemany(_UPSERT, [(*row, now, now) for row in rows])
+        if new:
+            names = {a.name: a for a, _ in pending if a.fingerprint in fresh}
             await self._db.executemany(
                 "INSERT INTO alert_names (source, name, labels, first_seen, last_seen)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, name)"
                 " DO UPDATE SET last_seen = excluded.last_seen",
                 [(source, n, dumps(a.labels), now, now) for n, a in names.items()],
             )
-        if gone:
-            await self._db.executemany(
-                "UPDATE alerts SET state = 'resolved', ends_at = coalesce(ends_at, ?),"
-                " updated_at = ?, digest = '' WHERE source = ? AND fingerprint = ?",
-                gone,
-            )
-        if upserts or gone:
-            self.touch("alerts", source)
-        return SnapshotResult(inserted, updated, len(gone), unchanged)
+        self.touch("alerts", source)
+        return len(new) - len(refired), len(pending) - len(new) + len(refired)
+
+    async def resolve_gone(self, source: str, fingerprints: Sequence[str]) -> int:
+        """Resolve alerts the source no longer reports; call only once the whole
+        snapshot is stored, so a poll cut short never resolves a firing alert."""
+        if not fingerprints:
+            return 0
+        now = self._now_epoch
+        await self._db.executemany(
+            "UPDATE alerts SET state = 'resolved', ends_at = coalesce(ends_at, ?),"
+            " updated_at = ?, digest = '' WHERE source = ? AND fingerprint = ?",
+            [(now, now, source, fp) for fp in fingerprints],
+        )
+        self.touch("alerts", source)
+        return len(fingerprints)
 
     async def _resolved_among(self, source: str, fingerprints: list[str]) -> set[str]:
         found: set[str] = set()
