@@ -178,4 +178,4 @@ def test_once_on_a_full_disk_says_so_in_one_line_and_exits_2(
     lines = [line for line in full.stderr.strip().splitlines() if " httpx: " not in line]
     assert full.returncode == 2, full.stderr
     assert len(lines) == 1, full.stderr
-    assert "disk is full" in lines[0] and str(db) in lines[0]
+    assert "no space left" in lines[0] and str(db) in lines[0]

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from warroom.model import Alert, AlertState, Severity
 from warroom.model.clock import utcnow
 from warroom.plans import load_plans
 from warroom.sources.base import SourceError
-from warroom.store import LeaseLost, Store
+from warroom.store import LeaseLost, Store, StoreFull
 
 from .helpers import make_alert
 
@@ -325,11 +324,11 @@ async def test_a_full_disk_is_raised_and_health_says_why_polling_stopped(store: 
     assert await poll_once(store, source) is not None
     await _fill_up(store)
     source.answer = _storm(500)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreFull):
         await poll_once(store, source)
     health = await _health(store, "prom")
     assert health.last_error is not None and "polling stopped" in health.last_error
-    assert "disk is full" in health.last_error
+    assert "no space left" in health.last_error
     assert health.is_failing
 
 
@@ -349,4 +348,4 @@ async def test_poll_forever_logs_a_failing_store_once_not_a_traceback_per_poll(
     errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(errors) == 1, [r.getMessage() for r in errors]
     assert errors[0].exc_info is None, "a full disk is a message, not a traceback"
-    assert "disk is full" in errors[0].getMessage()
+    assert "no space left" in errors[0].getMessage()
