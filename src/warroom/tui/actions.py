@@ -89,7 +89,8 @@ class IncidentActions(View):
             self.notify("Already acknowledged")
 
     async def action_resolve(self) -> None:
-        counts = await self._each(console(self).service.resolve)
+        # force: the console keeps resolving as before until it asks first (StillFiring)
+        counts = await self._each(lambda i: console(self).service.resolve(i, force=True))
         if counts and counts[0]:
             self.notify(f"Resolved {counts[0]} incident(s)")
         elif counts and counts[1]:
