@@ -299,6 +299,13 @@ async def test_declare_refuses_an_alert_of_an_open_incident_unless_moved(
         " new incident\n"
     )
     assert (await _read(db, 3))[0] is None, "nothing declared"
+    as_json = run(*args, "--alert", key(DISK), "--json", env=env)
+    assert as_json.returncode == 1
+    obj = _one_json(as_json.stdout)
+    assert (obj["done"], obj["incident"]) == (False, None)
+    [held] = obj["held_by"]
+    assert held["alert"] == key(DISK)
+    assert (held["incident"]["id"], held["incident"]["acknowledged_by"]) == (1, "carol")
 
     moved = run(*args, "--alert", key(DISK), "--alert", key(DOWN), "--move", "--json", env=env)
     assert moved.returncode == 0, moved.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from warroom.cli.outcome import Outcome, acting, report, state_of
-from warroom.cli.records import key_text
+from warroom.cli.records import incident_record, key_text
 from warroom.config import Config
 from warroom.engine import ActionError, Service
 from warroom.engine.service import StillFiring
@@ -176,7 +176,10 @@ async def run_declare(
             if plan is None:
                 refusal = f"no plan named {plan_name!r} (`warroom check` lists the plans)"
         if refusal is not None:
-            outcome = Outcome("declare", False, refusal)
+            holders = [
+                {"alert": key_text(k), "incident": incident_record(i)} for k, i in held.items()
+            ]
+            outcome = Outcome("declare", False, refusal, extra={"held_by": holders})
             return report([outcome], service.actor, as_json)
         worst = min(tracked, key=lambda t: t.alert.severity.rank).alert if tracked else None
         proposal = propose(plan, worst) if plan and worst else None
