@@ -79,7 +79,7 @@ async def test_storm_is_acknowledged_in_three_keystrokes_once_filtered(tmp_path:
         await until(lambda: view.table.row_count == 200)
         await pilot.press("asterisk", "a")  # 1, 2 ...
         assert isinstance(app.screen, ConfirmScreen)
-        question = str(app.screen.query_one("Label").render())
+        question = str(app.screen.query_one("Static").render())
         assert "Acknowledge 200 alert(s)" in question and "0 incident(s)" in question
         await pilot.press("enter")  # ... 3
         acked = [t for t in await app.store.active_alerts() if t.acknowledged_by == "alice"]

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.engine import ActionError, Service, current_actor, process_identity
+from warroom.engine import (
+    ActionError,
+    AlertsInIncident,
+    Service,
+    current_actor,
+    process_identity,
+)
 from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, TimelineEvent
 from warroom.store import Store
 
@@ -334,3 +340,35 @@ async def test_acknowledge_alerts_records_only_what_changed(store: Store) -> Non
     assert (await Service(store, "bob").acknowledge_alerts(keys)).acknowledged == 1
     bobs = [e for e in await store.timeline(None) if e.actor == "bob"]
     assert [e.data["alerts"] for e in bobs] == [[str(keys[1])]]
+
+
+async def test_declare_refuses_to_take_alerts_out_of_an_open_incident(
+    store: Store, service: Service
+) -> None:
+    """As found: `i` on an alert of acknowledged #27 quietly made it an alert of #35."""
+    keys = await _seed_alerts(store)
+    first = await service.declare_incident(keys[:1], "Checkout down", Impact.HIGH)
+    await Service(store, "bob").acknowledge(first)
+    with pytest.raises(AlertsInIncident) as refused:
+        await service.declare_incident(keys, "Duplicate", Impact.HIGH)
+    message = str(refused.value)
+    assert f"#{first}" in message and "acknowledged by bob" in message
+    assert [(i.id, n) for i, n in refused.value.holders] == [(first, 1)]
+    # nothing was declared and nothing moved
+    assert [i.id for i in await store.incidents(include_resolved=True)] == [first]
+    assert {t.incident_id for t in await store.alerts_by_key(keys[:1])} == {first}
+
+    moved_to = await service.declare_incident(keys, "Moved on purpose", Impact.HIGH, move=True)
+    assert {t.incident_id for t in await store.alerts_by_key(keys)} == {moved_to}
+    kinds = [e.kind for e in await store.timeline(first)]
+    assert kinds[-1] is EventKind.ALERT_MOVED
+
+
+async def test_declare_takes_alerts_of_a_resolved_incident_without_asking(
+    store: Store, service: Service
+) -> None:
+    keys = await _seed_alerts(store)
+    first = await service.declare_incident(keys[:1], "Over", Impact.LOW)
+    await service.resolve(first, force=True)  # its alert still fires
+    second = await service.declare_incident(keys, "Again", Impact.LOW)
+    assert {t.incident_id for t in await store.alerts_by_key(keys)} == {second}

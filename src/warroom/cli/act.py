@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from warroom.cli.outcome import Outcome, acting, report, state_of
 from warroom.cli.records import incident_record, key_text
 from warroom.config import Config
-from warroom.engine import ActionError, Service
+from warroom.engine import ActionError, AlertsInIncident, Service
 from warroom.engine.service import StillFiring
-from warroom.model import AlertKey, Impact, IncidentStatus
+from warroom.model import AlertKey, Impact, IncidentStatus, TrackedAlert
 from warroom.model.text import strip_unsafe
 from warroom.plans import ResponsePlan
 
@@ -156,31 +156,17 @@ async def run_declare(
     async with acting(config) as service:
         tracked = await service.store.alerts_by_key(keys)
         known = {t.key for t in tracked}
-        missing = [k for k in keys if k not in known]
+        missing = [key_text(k) for k in keys if k not in known]
+        plan = None
         refusal = None
         if missing:
-            names = ", ".join(key_text(k) for k in missing)
-            refusal = f"no such alert in the database: {names} (`warroom show` lists an incident's)"
-        held = {} if refusal or move else await service.open_incidents_holding(keys)
-        if held:
-            refusal = "; ".join(
-                f"alert {key_text(key)} ({t.alert.name}) is in incident #{held[key].id}"
-                f" ({state_of(held[key])})"
-                for t in tracked
-                if (key := t.key) in held
-            )
-            refusal += "; --move declares anyway and moves it to the new incident"
-        plan = None
-        if plan_name is not None and refusal is None:
+            refusal = f"no such alert in the database: {', '.join(missing)}"
+        elif plan_name is not None:
             plan = PlanIndex(plans_for(config).plans).by_name(plan_name)
             if plan is None:
                 refusal = f"no plan named {plan_name!r} (`warroom check` lists the plans)"
         if refusal is not None:
-            holders = [
-                {"alert": key_text(k), "incident": incident_record(i)} for k, i in held.items()
-            ]
-            outcome = Outcome("declare", False, refusal, extra={"held_by": holders})
-            return report([outcome], service.actor, as_json)
+            return report([Outcome("declare", False, refusal)], service.actor, as_json)
         worst = min(tracked, key=lambda t: t.alert.severity.rank).alert if tracked else None
         proposal = propose(plan, worst) if plan and worst else None
         try:
@@ -191,12 +177,32 @@ async def run_declare(
                 summary=proposal.summary if proposal else (worst.summary if worst else ""),
                 plan=plan.name if plan else None,
                 dedupe_key=proposal.dedupe_key if proposal else _fixed_dedupe(plan),
+                move=move,
             )
+        except AlertsInIncident as exc:
+            outcome = _held(exc, tracked)
+            return report([outcome], service.actor, as_json)
         except ActionError as exc:
             return report([Outcome("declare", False, str(exc))], service.actor, as_json)
         incident = await service.store.incident(incident_id)
         outcome = Outcome("declare", True, f"Declared incident #{incident_id}", incident)
         return report([outcome], service.actor, as_json)
+
+
+def _held(refused: AlertsInIncident, tracked: Sequence[TrackedAlert]) -> Outcome:
+    """Which alert is in which incident, its status and who acknowledged it: enough to
+    decide between working there and `--move`."""
+    holders = {incident.id: incident for incident, _ in refused.holders}
+    held = [(t, holders[t.incident_id]) for t in tracked if t.incident_id in holders]
+    message = "; ".join(
+        f"alert {key_text(t.key)} ({t.alert.name}) is in incident #{i.id} ({state_of(i)})"
+        for t, i in held
+    )
+    message += "; --move declares anyway and moves it to the new incident"
+    extra = {
+        "held_by": [{"alert": key_text(t.key), "incident": incident_record(i)} for t, i in held]
+    }
+    return Outcome("declare", False, message, extra=extra)
 
 
 def _fixed_dedupe(plan: ResponsePlan | None) -> str | None:

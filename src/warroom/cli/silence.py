@@ -1,7 +1,7 @@
 """`warroom silence`: silence alerts at their Alertmanager, or expire a silence.
 
-`--alert` silences exactly the alerts named (their full label sets), never a
-neighbour that shares some labels; `--matchers` says what to match outright,
+`--alert` silences exactly the alerts named (the service's exact silences),
+never a neighbour that shares some labels; `--matchers` says what to match outright,
 for alerts not firing yet. Either is recorded in the timeline as the console
 records it.
 """
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from warroom.cli.outcome import Outcome, acting, report
 from warroom.cli.records import key_text
 from warroom.config import Config, ConfigError
-from warroom.engine import ActionError, Service
+from warroom.engine import ActionError
 from warroom.model import AlertKey
-from warroom.model.matchers import Matcher, MatchOp
+from warroom.model.matchers import Matcher
 
 if TYPE_CHECKING:
     from warroom.sources.base import Source
@@ -59,29 +59,12 @@ async def run_silence_alerts(
             message = f"no such alert in the database: {', '.join(missing)}"
             return report([Outcome("silence", False, message)], service.actor, as_json)
         try:
-            ids = await _silence_exactly(service, keys, duration, comment)
+            ids = await service.silence_alerts(keys, duration, comment)
         except ActionError as exc:
             return report([Outcome("silence", False, str(exc))], service.actor, as_json)
         message = f"Silenced {len(keys)} alert(s): {', '.join(ids)}"
         extra = {"silence_ids": ids, "alerts": [key_text(k) for k in keys]}
         return report([Outcome("silence", True, message, extra=extra)], service.actor, as_json)
-
-
-async def _silence_exactly(
-    service: Service, keys: Sequence[AlertKey], duration: timedelta, comment: str
-) -> list[str]:
-    """Through the service's exact, grouped silences where it has them; else one
-    exact silence per alert (its every label with `=`), which is as exact."""
-    grouped = getattr(service, "silence_alerts", None)
-    if grouped is not None:
-        ids: list[str] = await grouped(keys, duration, comment)
-        return ids
-    ids = []
-    for tracked in await service.store.alerts_by_key(keys):
-        labels = sorted(tracked.alert.labels.items())
-        matchers = [Matcher.create(name, MatchOp.EQ, value) for name, value in labels]
-        ids += await service.silence([tracked.key], matchers, duration, comment)
-    return ids
 
 
 async def run_silence_matchers(

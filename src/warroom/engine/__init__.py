@@ -2,6 +2,13 @@
 
 from warroom.engine.actor import current_actor, process_identity
 from warroom.engine.runtime import Engine
-from warroom.engine.service import ActionError, Service
+from warroom.engine.service import ActionError, AlertsInIncident, Service
 
-__all__ = ["ActionError", "Engine", "Service", "current_actor", "process_identity"]
+__all__ = [
+    "ActionError",
+    "AlertsInIncident",
+    "Engine",
+    "Service",
+    "current_actor",
+    "process_identity",
+]

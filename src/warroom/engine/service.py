@@ -16,12 +16,22 @@ from warroom.model.clock import format_duration, utcnow
 from warroom.model.incident import Incident
 from warroom.model.matchers import Matcher
 from warroom.model.silence import Silence
+from warroom.model.silencing import exact_silences
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import Store, Tx
 
 MAX_TITLE = 200
 MAX_NOTE = 10_000
 MAX_SILENCE = timedelta(days=30)
+
+
+def _check_silence(duration: timedelta, comment: str) -> str:
+    comment = comment.strip()
+    if not comment:
+        raise ActionError("a silence needs a comment: say why")
+    if not timedelta(minutes=1) <= duration <= MAX_SILENCE:
+        raise ActionError("a silence lasts from 1m to 30d")
+    return comment
 
 
 def _clean_title(title: str) -> str:
@@ -58,6 +68,23 @@ class StillFiring(ActionError):
         )
 
 
+class AlertsInIncident(ActionError):
+    """Declaring would take alerts out of open incidents; moving them needs `move=True`."""
+
+    def __init__(self, holders: Sequence[tuple[Incident, int]]) -> None:
+        self.holders = list(holders)
+        parts = [
+            f"{describe_holder(incident)} holds {count} of them" for incident, count in holders
+        ]
+        super().__init__("; ".join(parts) + ": open it, or move them explicitly")
+
+
+def describe_holder(incident: Incident) -> str:
+    """`#27 (acknowledged by alice)`: enough to decide between opening and moving."""
+    who = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
+    return f"#{incident.id} {incident.title!r} ({incident.status.value}{who})"
+
+
 @dataclass(frozen=True, slots=True)
 class AckResult:
     acknowledged: int
@@ -79,11 +106,19 @@ class Service:
         summary: str = "",
         plan: str | None = None,
         dedupe_key: str | None = None,
+        move: bool = False,
     ) -> int:
         """Declare by hand, ad hoc or under a plan (its name and dedupe key recorded,
-        so later alerts of that plan join this incident)."""
+        so later alerts of that plan join this incident).
+
+        An alert already in an open incident stays there unless `move` says to
+        take it: a quiet move once turned an acknowledged incident's alert into a
+        fresh, unacknowledged duplicate.
+        """
         title = _clean_title(title)
         async with self.store.transaction() as tx:
+            if not move:
+                await self._refuse_taken(tx, alerts)
             incident_id = await tx.create_incident(
                 title, Impact(impact), self.actor, summary, dedupe_key, plan
             )
@@ -294,8 +329,8 @@ class Service:
             if silencer is None or not silencer.silence_on_ack:
                 continue
             tracked = await self.store.alerts_by_key(group)
-            failed = await silence_acknowledged(self.store, silencer, tracked, self.actor)
-            silenced += len(tracked) - len(failed)
+            done, failed = await silence_acknowledged(self.store, silencer, tracked, self.actor)
+            silenced += done
             failures += failed
         return AckResult(count, silenced, tuple(failures))
 
@@ -308,14 +343,43 @@ class Service:
         duration: timedelta,
         comment: str,
     ) -> list[str]:
-        """Silence at each selected alert's source; returns the silence ids."""
-        comment = comment.strip()
-        if not comment:
-            raise ActionError("a silence needs a comment: say why")
+        """One silence with the responder's own matchers, at each selected alert's source."""
         if not matchers:
             raise ActionError("a silence needs at least one matcher")
-        if not timedelta(minutes=1) <= duration <= MAX_SILENCE:
-            raise ActionError("a silence lasts from 1m to 30d")
+        comment = _check_silence(duration, comment)
+        grouped = await self._silenceable(keys)
+        return [
+            await self._create_silence(source, group, list(matchers), duration, comment)
+            for source, group in grouped.items()
+        ]
+
+    async def silence_alerts(
+        self, keys: Sequence[AlertKey], duration: timedelta, comment: str
+    ) -> list[str]:
+        """Silence exactly these alerts: no alert nobody chose is muted.
+
+        One silence per group of alerts that differ in a single label
+        (`exact_silences`), so a storm is a few silences, not hundreds.
+        """
+        comment = _check_silence(duration, comment)
+        grouped = await self._silenceable(keys)
+        present = await self.store.active_alerts()
+        ids = []
+        for source, group in grouped.items():
+            others = [t.alert.labels for t in present if t.alert.source == source]
+            for matchers, members in exact_silences([t.alert.labels for t in group], others):
+                chosen = [group[i] for i in members]
+                try:
+                    ids.append(
+                        await self._create_silence(source, chosen, matchers, duration, comment)
+                    )
+                except ActionError as exc:
+                    if not ids:
+                        raise
+                    raise ActionError(f"{exc} ({len(ids)} silence(s) made before it)") from exc
+        return ids
+
+    async def _silenceable(self, keys: Sequence[AlertKey]) -> dict[str, list[TrackedAlert]]:
         alerts = await self.store.alerts_by_key(keys)
         if not alerts:
             raise ActionError("no alerts to silence")
@@ -325,37 +389,44 @@ class Service:
         for source in grouped:
             if source not in self.silencers:
                 raise ActionError(f"source {source!r} cannot silence (only Alertmanager can)")
+        return grouped
+
+    async def _create_silence(
+        self,
+        source: str,
+        group: list[TrackedAlert],
+        matchers: list[Matcher],
+        duration: timedelta,
+        comment: str,
+    ) -> str:
         now = utcnow()
-        ids = []
+        try:
+            silence_id = await self.silencers[source].create_silence(
+                matchers, now, now + duration, self.actor, comment
+            )
+        except SourceError as exc:
+            raise ActionError(f"{source}: {exc.reason}") from exc
+        incidents = {t.incident_id for t in group}
+        incident = incidents.pop() if len(incidents) == 1 else None
         text = ", ".join(str(m) for m in matchers)
-        for source, group in grouped.items():
-            try:
-                silence_id = await self.silencers[source].create_silence(
-                    matchers, now, now + duration, self.actor, comment
-                )
-            except SourceError as exc:
-                raise ActionError(f"{source}: {exc.reason}") from exc
-            incidents = {t.incident_id for t in group}
-            incident = incidents.pop() if len(incidents) == 1 else None
-            async with self.store.transaction() as tx:
-                await tx.record_silence(
-                    source,
-                    silence_id,
-                    "manual",
-                    self.actor,
-                    now + duration,
-                    incident,
-                    [t.key for t in group],
-                )
-                await tx.add_event(
-                    incident,
-                    EventKind.SILENCED,
-                    self.actor,
-                    f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
-                    {"silence_id": silence_id, "matchers": text, "source": source},
-                )
-            ids.append(silence_id)
-        return ids
+        async with self.store.transaction() as tx:
+            await tx.record_silence(
+                source,
+                silence_id,
+                "manual",
+                self.actor,
+                now + duration,
+                incident,
+                [t.key for t in group],
+            )
+            await tx.add_event(
+                incident,
+                EventKind.SILENCED,
+                self.actor,
+                f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
+                {"silence_id": silence_id, "matchers": text, "source": source},
+            )
+        return silence_id
 
     async def silences(self) -> tuple[list[Silence], list[str]]:
         """Every silence of every silencing source, and one line per source that failed."""
@@ -387,6 +458,19 @@ class Service:
                 {"silence_id": silence_id, "source": source},
             )
 
+    async def _refuse_taken(self, tx: Tx, keys: Sequence[AlertKey]) -> None:
+        counts: dict[int, int] = {}
+        for tracked in await self.store.alerts_by_key(keys):
+            if tracked.incident_id is not None:
+                counts[tracked.incident_id] = counts.get(tracked.incident_id, 0) + 1
+        holders = []
+        for incident_id, count in sorted(counts.items()):
+            incident = await tx.incident(incident_id)
+            if incident is not None and incident.status is not IncidentStatus.RESOLVED:
+                holders.append((incident, count))
+        if holders:
+            raise AlertsInIncident(holders)
+
     @staticmethod
     async def _incident(tx: Tx, incident_id: int) -> Incident:
         incident = await tx.incident(incident_id)
@@ -394,57 +478,15 @@ class Service:
             raise ActionError(f"no incident #{incident_id}")
         return incident
 
-    # -- for the CLI (kept apart from the silence methods above) -------------------------------
-
-    async def open_incidents_holding(self, keys: Sequence[AlertKey]) -> dict[AlertKey, Incident]:
-        """Which of `keys` an open incident already holds, and which one.
-
-        Declaring with them would move them out of it; the caller says so first
-        and lets the responder choose (the acknowledgement stays behind).
-        """
-        held: dict[AlertKey, Incident] = {}
-        incidents: dict[int, Incident | None] = {}
-        for tracked in await self.store.alerts_by_key(keys):
-            if tracked.incident_id is None:
-                continue
-            if tracked.incident_id not in incidents:
-                incidents[tracked.incident_id] = await self.store.incident(tracked.incident_id)
-            incident = incidents[tracked.incident_id]
-            if incident is not None and incident.status.is_active:
-                held[tracked.key] = incident
-        return held
+    # -- for the CLI ----------------------------------------------------------------------------
 
     async def silence_matchers(
         self, source: str, matchers: Sequence[Matcher], duration: timedelta, comment: str
     ) -> str:
         """Silence by matchers alone at one source: for alerts not firing yet (maintenance)."""
-        comment = comment.strip()
-        if not comment:
-            raise ActionError("a silence needs a comment: say why")
         if not matchers:
             raise ActionError("a silence needs at least one matcher")
-        if not timedelta(minutes=1) <= duration <= MAX_SILENCE:
-            raise ActionError("a silence lasts from 1m to 30d")
-        silencer = self.silencers.get(source)
-        if silencer is None:
+        comment = _check_silence(duration, comment)
+        if source not in self.silencers:
             raise ActionError(f"source {source!r} cannot silence (only Alertmanager can)")
-        now = utcnow()
-        try:
-            silence_id = await silencer.create_silence(
-                matchers, now, now + duration, self.actor, comment
-            )
-        except SourceError as exc:
-            raise ActionError(f"{source}: {exc.reason}") from exc
-        text = ", ".join(str(m) for m in matchers)
-        async with self.store.transaction() as tx:
-            await tx.record_silence(
-                source, silence_id, "manual", self.actor, now + duration, None, []
-            )
-            await tx.add_event(
-                None,
-                EventKind.SILENCED,
-                self.actor,
-                f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
-                {"silence_id": silence_id, "matchers": text, "source": source},
-            )
-        return silence_id
+        return await self._create_silence(source, [], list(matchers), duration, comment)

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from warroom.model import AlertKey, AlertState, EventKind, TrackedAlert
 from warroom.model.clock import utcnow
-from warroom.model.matchers import Matcher, MatchOp
+from warroom.model.silencing import exact_silences
 from warroom.sources.base import Silencer, SourceError
 from warroom.store import Store
 
@@ -24,28 +24,35 @@ ACK_SILENCE_FOR = timedelta(days=7)
 SYSTEM_ACTOR = "warroom"
 
 
-def exact_matchers(alert: TrackedAlert) -> list[Matcher]:
-    return [Matcher.create(k, MatchOp.EQ, v) for k, v in sorted(alert.alert.labels.items())]
-
-
 async def silence_acknowledged(
     store: Store, silencer: Silencer, alerts: Sequence[TrackedAlert], actor: str
-) -> list[str]:
-    """One silence per acknowledged alert; returns the failures, one line each."""
+) -> tuple[int, list[str]]:
+    """Silence acknowledged alerts until they resolve: (alerts silenced, failures).
+
+    Exact silences, grouped (`exact_silences`): acknowledging a 200-alert storm
+    makes a few silences, each expired once all of its alerts have resolved.
+    """
     failures: list[str] = []
+    silenced = 0
     now = utcnow()
-    for tracked in alerts:
+    others = [t.alert.labels for t in await store.active_alerts() if t.key.source == silencer.name]
+    for matchers, members in exact_silences([t.alert.labels for t in alerts], others):
+        group = [alerts[i] for i in members]
+        names = sorted({t.alert.name for t in group})
+        what = group[0].alert.name if len(group) == 1 else f"{len(group)} alerts"
         try:
             silence_id = await silencer.create_silence(
-                exact_matchers(tracked),
+                matchers,
                 now,
                 now + ACK_SILENCE_FOR,
                 actor,
                 f"Acknowledged in warroom by {actor}; expires when the alert resolves",
             )
         except SourceError as exc:
-            failures.append(f"{tracked.alert.name}: {exc.reason}")
+            failures.append(f"{', '.join(names)}: {exc.reason}")
             continue
+        incidents = {t.incident_id for t in group}
+        incident = incidents.pop() if len(incidents) == 1 else None
         async with store.transaction() as tx:
             await tx.record_silence(
                 silencer.name,
@@ -53,17 +60,22 @@ async def silence_acknowledged(
                 "ack",
                 actor,
                 now + ACK_SILENCE_FOR,
-                tracked.incident_id,
-                [tracked.key],
+                incident,
+                [t.key for t in group],
             )
             await tx.add_event(
-                tracked.incident_id,
+                incident,
                 EventKind.SILENCED,
                 actor,
-                f"Silenced {tracked.alert.name} on {silencer.name} until it resolves",
-                {"silence_id": silence_id, "alert": str(tracked.key)},
+                f"Silenced {what} on {silencer.name} until resolved",
+                {
+                    "silence_id": silence_id,
+                    "alerts": [str(t.key) for t in group],
+                    "matchers": ", ".join(str(m) for m in matchers),
+                },
             )
-    return failures
+        silenced += len(group)
+    return silenced, failures
 
 
 async def expire_resolved_ack_silences(store: Store, silencer: Silencer) -> int:

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from warroom.model import Impact, Incident
+from warroom.model import Impact
 from warroom.tui.context import console
 from warroom.tui.dialogs import PromptScreen
 
@@ -50,8 +50,20 @@ class View(Widget):
         return True if console(self).ready.is_set() else None
 
 
+def numbers(ids: list[int]) -> str:
+    """`#3`, `#3, #7` or `5 incidents`: what a pending line or a notice names."""
+    if len(ids) > 3:
+        return f"{len(ids)} incidents"
+    return ", ".join(f"#{i}" for i in ids)
+
+
 class IncidentActions(View):
-    """Views whose keys act on incidents."""
+    """Views whose keys act on incidents.
+
+    Targets are taken when the key is pressed, and the action then runs in the
+    background (`Console.enqueue`): the cursor may move on at once, and the
+    action still touches exactly what was under it.
+    """
 
     def target_incidents(self) -> list[int]:
         raise NotImplementedError
@@ -62,54 +74,85 @@ class IncidentActions(View):
             severity="warning",
         )
 
-    async def _each(self, make: Callable[[int], Awaitable[bool]]) -> tuple[int, int] | None:
-        """Run an action on every target incident: (changed, unchanged), errors shown.
+    def on_incidents(
+        self,
+        ids: list[int],
+        doing: str,
+        make: Callable[[int], Awaitable[bool]],
+        changed: str,
+        unchanged: str,
+    ) -> None:
+        """Queue an action on each incident; say how many changed (`{n}`), or that none did.
 
-        None when there was no target. Failed ones count as neither, so a failure
-        is never also reported as "nothing to do".
+        Failures are shown by `perform` and count as neither, so a failure is
+        never also reported as "nothing to do".
         """
-        targets = self.target_incidents()
-        if not targets:
+        if not ids:
             self._no_target()
-            return None
-        changed = unchanged = 0
-        for incident_id in targets:
-            result = await console(self).perform(make(incident_id))
-            if result is True:
-                changed += 1
-            elif result is False:
-                unchanged += 1
-        return changed, unchanged
+            return
 
-    async def action_acknowledge(self) -> None:
-        counts = await self._each(console(self).service.acknowledge)
-        if counts and counts[0]:
-            self.notify(f"Acknowledged {counts[0]} incident(s)")
-        elif counts and counts[1]:
-            self.notify("Already acknowledged")
+        async def work() -> None:
+            done = same = 0
+            for incident_id in ids:
+                result = await console(self).perform(make(incident_id))
+                if result is True:
+                    done += 1
+                elif result is False:
+                    same += 1
+            if done:
+                self.notify(changed.format(n=done), markup=False)
+            elif same:
+                self.notify(unchanged, markup=False)
 
-    async def action_resolve(self) -> None:
-        # force: the console keeps resolving as before until it asks first (StillFiring)
-        counts = await self._each(lambda i: console(self).service.resolve(i, force=True))
-        if counts and counts[0]:
-            self.notify(f"Resolved {counts[0]} incident(s)")
-        elif counts and counts[1]:
-            self.notify("Already resolved")
+        console(self).enqueue(f"{doing} {numbers(ids)}", work())
 
-    async def action_reopen(self) -> None:
-        counts = await self._each(console(self).service.reopen)
-        if counts and counts[0]:
-            self.notify(f"Reopened {counts[0]} incident(s)")
-        elif counts and counts[1]:
-            self.notify("Not resolved: nothing to reopen")
+    def action_acknowledge(self) -> None:
+        self.acknowledge_incidents(self.target_incidents())
 
-    async def action_impact(self, value: int) -> None:
-        impact = Impact(value)
-        counts = await self._each(lambda i: console(self).service.set_impact(i, impact))
-        if counts and counts[0]:
-            self.notify(f"Impact {impact.label}")
-        elif counts and counts[1]:
-            self.notify(f"Impact already {impact.label}")
+    def acknowledge_incidents(self, ids: list[int]) -> None:
+        self.on_incidents(
+            ids,
+            "Acknowledging",
+            console(self).service.acknowledge,
+            "Acknowledged {n} incident(s)",
+            "Already acknowledged",
+        )
+
+    def action_resolve(self) -> None:
+        self.resolve_incidents(self.target_incidents())
+
+    def resolve_incidents(self, ids: list[int]) -> None:
+        service = console(self).service
+        self.on_incidents(
+            ids,
+            "Resolving",
+            # force: the console resolves as before until it asks first (StillFiring)
+            lambda i: service.resolve(i, force=True),
+            "Resolved {n} incident(s)",
+            "Already resolved",
+        )
+
+    def action_reopen(self) -> None:
+        self.on_incidents(
+            self.target_incidents(),
+            "Reopening",
+            console(self).service.reopen,
+            "Reopened {n} incident(s)",
+            "Not resolved: nothing to reopen",
+        )
+
+    def action_impact(self, value: int) -> None:
+        self.set_impact(self.target_incidents(), Impact(value))
+
+    def set_impact(self, ids: list[int], impact: Impact) -> None:
+        service = console(self).service
+        self.on_incidents(
+            ids,
+            f"Impact {impact.label} on",
+            lambda i: service.set_impact(i, impact),
+            f"Impact {impact.label}",
+            f"Impact already {impact.label}",
+        )
 
     def action_note(self) -> None:
         targets = self.target_incidents()
@@ -119,12 +162,16 @@ class IncidentActions(View):
             return
         where = f"incident #{target}" if target is not None else "the console log (no incident)"
 
-        async def save(text: str | None) -> None:
+        def save(text: str | None) -> None:
             if text and text.strip():
-                await console(self).perform(
-                    console(self).service.add_note(target, text), done=f"Note added to {where}"
+                console(self).enqueue(
+                    f"Adding a note to {where}",
+                    console(self).perform(
+                        console(self).service.add_note(target, text), done=f"Note added to {where}"
+                    ),
                 )
 
+        console(self).hold_keys()
         self.app.push_screen(
             PromptScreen(f"Note on {where}", "what happened, what you tried"), save
         )
@@ -140,54 +187,70 @@ EDIT_BINDINGS: list[BindingType] = [
 class EditActions(IncidentActions):
     """Merge and edit: for views showing one incident at the cursor."""
 
-    async def _one(self) -> Incident | None:
+    def _one(self) -> int | None:
         targets = self.target_incidents()
         if len(targets) != 1:
             self._no_target()
             return None
-        return await console(self).store.incident(targets[0])
+        return targets[0]
 
-    async def action_merge(self) -> None:
-        incident = await self._one()
-        if incident is None:
+    def action_merge(self) -> None:
+        incident_id = self._one()
+        if incident_id is None:
             return
 
-        async def merge(answer: str | None) -> None:
+        def merge(answer: str | None) -> None:
             if not answer or not answer.strip().lstrip("#").isdigit():
                 if answer:
                     self.notify("An incident number, e.g. 12", severity="warning")
                 return
             into = int(answer.strip().lstrip("#"))
-            moved = await console(self).perform(console(self).service.merge(incident.id, into))
-            if moved is not None:
-                self.notify(f"Merged #{incident.id} into #{into} ({moved} alert(s) moved)")
-                console(self).open_incident(into)
 
+            async def work() -> None:
+                moved = await console(self).perform(console(self).service.merge(incident_id, into))
+                if moved is not None:
+                    self.notify(f"Merged #{incident_id} into #{into} ({moved} alert(s) moved)")
+                    console(self).open_incident(into)
+
+            console(self).enqueue(f"Merging #{incident_id} into #{into}", work())
+
+        console(self).hold_keys()
         self.app.push_screen(
-            PromptScreen(f"Merge #{incident.id} into incident number", "e.g. 12"), merge
+            PromptScreen(f"Merge #{incident_id} into incident number", "e.g. 12"), merge
         )
 
-    async def action_edit_title(self) -> None:
-        await self._edit("title")
+    def action_edit_title(self) -> None:
+        self._edit("title")
 
-    async def action_edit_summary(self) -> None:
-        await self._edit("summary")
+    def action_edit_summary(self) -> None:
+        self._edit("summary")
 
-    async def _edit(self, field: str) -> None:
-        incident = await self._one()
+    def _edit(self, field: str) -> None:
+        incident_id = self._one()
+        if incident_id is None:
+            return
+        console(self).hold_keys()  # the dialog opens after a read; type-ahead waits for it
+        self.run_worker(self._edit_dialog(incident_id, field), group="dialog")
+
+    async def _edit_dialog(self, incident_id: int, field: str) -> None:
+        incident = await console(self).store.incident(incident_id)
         if incident is None:
+            self._no_target()
             return
 
-        async def save(answer: str | None) -> None:
+        def save(answer: str | None) -> None:
             if answer is None:
                 return
             change = {field: answer}
-            await console(self).perform(
-                console(self).service.edit(incident.id, **change),
-                done=f"{field.capitalize()} saved",
+            console(self).enqueue(
+                f"Saving the {field} of #{incident_id}",
+                console(self).perform(
+                    console(self).service.edit(incident_id, **change),
+                    done=f"{field.capitalize()} saved",
+                ),
             )
 
         self.app.push_screen(
-            PromptScreen(f"{field.capitalize()} of #{incident.id}", value=getattr(incident, field)),
+            PromptScreen(f"{field.capitalize()} of #{incident_id}", value=getattr(incident, field)),
             save,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,17 +13,31 @@ from textual.binding import Binding, BindingType
 from textual.events import Key
 from textual.widgets import DataTable, Input, Static
 
-from warroom.model import AlertKey, Impact, Severity, TrackedAlert
+from warroom.model import (
+    AlertKey,
+    Impact,
+    Incident,
+    IncidentStatus,
+    Severity,
+    TrackedAlert,
+)
 from warroom.model.clock import format_age, utcnow
 from warroom.model.filter import AlertFilter
-from warroom.model.matchers import Matcher, matchers_for
+from warroom.model.silencing import exact_silences
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.plans import PlanIndex, propose
 from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
-from warroom.tui.dialogs import AlertDetailScreen, ConfirmScreen, DeclareScreen, SilenceScreen
+from warroom.tui.dialogs import (
+    AlertDetailScreen,
+    ConfirmScreen,
+    DeclareScreen,
+    HeldScreen,
+    SilenceAnswer,
+    SilenceScreen,
+)
 from warroom.tui.inputs import SafeInput
 from warroom.tui.table import KeyedTable
 
@@ -192,67 +205,87 @@ class AlertsView(IncidentActions):
         return [self.alerts[key]] if key in self.alerts else []
 
     def target_incidents(self) -> list[int]:
-        return sorted({t.incident_id for t in self.target_alerts() if t.incident_id is not None})
+        return _incidents_of(self.target_alerts())
 
     # -- actions --------------------------------------------------------------------------
 
-    async def _bulk(self, verb: str, then: Callable[[], Awaitable[None]]) -> None:
-        """Several targets: say what will be touched, act on enter. One: act at once."""
-        targets = self.target_alerts()
+    def _bulk(self, verb: str, targets: list[TrackedAlert], then: Callable[[], None]) -> None:
+        """Several targets: say what will be touched, act on enter. One: act at once.
+
+        The targets are fixed when the key is pressed: enter acts on exactly
+        what the question counted, whatever the feed changes meanwhile.
+        """
         if len(targets) <= 1:
-            await then()
+            then()
             return
-        incidents = len(self.target_incidents())
+        incidents = len({t.incident_id for t in targets if t.incident_id is not None})
         loose = sum(1 for t in targets if t.incident_id is None)
         question = (
             f"{verb} {len(targets)} alert(s): {loose} on their own,"
             f" {len(targets) - loose} through {incidents} incident(s)?"
         )
 
-        async def answer(yes: bool | None) -> None:
+        def answer(yes: bool | None) -> None:
             if yes:
-                await then()
+                then()
 
+        console(self).hold_keys()
         self.app.push_screen(ConfirmScreen(question), answer)
 
-    async def action_acknowledge(self) -> None:
-        await self._bulk("Acknowledge", self._acknowledge)
-
-    async def _acknowledge(self) -> None:
+    def action_acknowledge(self) -> None:
         targets = self.target_alerts()
+        self._bulk("Acknowledge", targets, lambda: self._acknowledge(targets))
+
+    def _acknowledge(self, targets: list[TrackedAlert]) -> None:
         if not targets:
             return
         loose = [t.key for t in targets if t.incident_id is None]
-        if loose:
-            result = await console(self).perform(console(self).service.acknowledge_alerts(loose))
-            if result is not None:
-                message = (
-                    f"Acknowledged {result.acknowledged} alert(s)"
-                    if result.acknowledged
-                    else "Already acknowledged"
-                )
-                if result.silenced:
-                    message += f", silenced {result.silenced} until resolved"
-                self.notify(message)
-                for failure in result.failures:
-                    self.notify(f"Silence failed: {failure}", severity="warning", markup=False)
-        if self.target_incidents():
-            await super().action_acknowledge()
+        incidents = _incidents_of(targets)
         self.selected.clear()
-        await self.reload()
+        self.redraw()
+        if loose:
+            console(self).enqueue(
+                f"Acknowledging {len(loose)} alert(s)", self._acknowledge_loose(loose)
+            )
+        if incidents:
+            self.acknowledge_incidents(incidents)
 
-    async def action_resolve(self) -> None:
-        if not self.target_incidents():
+    async def _acknowledge_loose(self, loose: list[AlertKey]) -> None:
+        result = await console(self).perform(console(self).service.acknowledge_alerts(loose))
+        if result is None:
+            return
+        message = (
+            f"Acknowledged {result.acknowledged} alert(s)"
+            if result.acknowledged
+            else "Already acknowledged"
+        )
+        if result.silenced:
+            message += f", silenced {result.silenced} until resolved"
+        self.notify(message)
+        for failure in result.failures:
+            self.notify(f"Silence failed: {failure}", severity="warning", markup=False)
+
+    def action_resolve(self) -> None:
+        targets = self.target_alerts()
+        if not _incidents_of(targets):
             self.notify(
                 "Alerts resolve at their source. Declare an incident (i) to track one.",
                 severity="warning",
             )
             return
-        await self._bulk("Resolve the incidents of", super().action_resolve)
+        self._bulk(
+            "Resolve the incidents of",
+            targets,
+            lambda: self.resolve_incidents(_incidents_of(targets)),
+        )
 
-    async def action_impact(self, value: int) -> None:
-        base = super().action_impact
-        await self._bulk(f"Set impact {value} on the incidents of", lambda: base(value))
+    def action_impact(self, value: int) -> None:
+        targets = self.target_alerts()
+        self._bulk(
+            f"Set impact {value} on the incidents of",
+            targets,
+            lambda: self.set_impact(_incidents_of(targets), Impact(value)),
+        )
 
     def action_select_all(self) -> None:
         """Everything the filter shows: with `/` first, an alert storm is `*` `a` `enter`."""
@@ -287,7 +320,9 @@ class AlertsView(IncidentActions):
     def action_filter(self) -> None:
         field = self.query_one("#alerts-filter", Input)
         field.display = True
-        field.focus()
+        if not field.has_focus:
+            console(self).hold_keys()
+            field.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
@@ -350,28 +385,84 @@ class AlertsView(IncidentActions):
         if not targets:
             self.notify("No alert under the cursor.", severity="warning")
             return
+        silencers = console(self).service.silencers
+        cannot = sorted({t.alert.source for t in targets} - silencers.keys())
+        if cannot:
+            self.notify(
+                f"{', '.join(cannot)} cannot silence (only Alertmanager sources can);"
+                " nothing was silenced.",
+                severity="warning",
+                markup=False,
+            )
+            return
         keys = [t.key for t in targets]
-        prefill = ", ".join(str(m) for m in matchers_for([t.alert.labels for t in targets]))
-        sources = ", ".join(sorted({k.source for k in keys}))
+        chosen = {_key(t) for t in targets}
+        by_source: dict[str, list[TrackedAlert]] = {}
+        for tracked in targets:
+            by_source.setdefault(tracked.alert.source, []).append(tracked)
+        # what each source has now: the silences leave out every other alert there,
+        # and the preview counts every alert they mute
+        at_sources = [t for t in self.alerts.values() if t.alert.source in by_source]
+        plan = [
+            (source, matchers, [group[i] for i in members])
+            for source, group in sorted(by_source.items())
+            for matchers, members in exact_silences(
+                [t.alert.labels for t in group],
+                [t.alert.labels for t in at_sources if t.alert.source == source],
+            )
+        ]
 
-        async def create(answer: tuple[list[Matcher], timedelta, str] | None) -> None:
+        def create(answer: SilenceAnswer | None) -> None:
             if answer is None:
                 return
-            matchers, duration, comment = answer
-            ids = await console(self).perform(
-                console(self).service.silence(keys, matchers, duration, comment)
-            )
-            if ids:
-                self.notify(f"Silenced: {', '.join(ids)}", markup=False)
-                self.selected.clear()
+            service = console(self).service
+            if answer.matchers is None:
+                work = service.silence_alerts(keys, answer.duration, answer.comment)
+            else:
+                work = service.silence(keys, answer.matchers, answer.duration, answer.comment)
+            self.selected.clear()
+            self.redraw()
+            console(self).enqueue(f"Silencing {len(keys)} alert(s)", self._silenced(work))
 
-        self.app.push_screen(SilenceScreen(prefill, len(keys), sources), create)
+        console(self).hold_keys()
+        self.app.push_screen(SilenceScreen(plan, chosen, at_sources), create)
+
+    async def _silenced(self, work: Awaitable[list[str]]) -> None:
+        ids = await console(self).perform(work)
+        if ids:
+            self.notify(f"Silenced: {', '.join(ids)}", markup=False)
 
     def action_declare(self) -> None:
         targets = self.target_alerts()
         if not targets:
             self.notify("No alert under the cursor.", severity="warning")
             return
+        # the holders are read from the store first; the keys typed meanwhile
+        # belong to whichever dialog opens
+        console(self).hold_keys()
+        self.run_worker(self._declare(targets), group="dialog")
+
+    async def _declare(self, targets: list[TrackedAlert]) -> None:
+        holders: list[tuple[Incident, int]] = []
+        for incident_id in _incidents_of(targets):
+            incident = await console(self).store.incident(incident_id)
+            if incident is not None and incident.status is not IncidentStatus.RESOLVED:
+                count = sum(1 for t in targets if t.incident_id == incident_id)
+                holders.append((incident, count))
+        if not holders:
+            self._declare_dialog(targets, move=False)
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "open":
+                console(self).open_incident(holders[0][0].id)
+            elif answer == "move":
+                console(self).hold_keys()
+                self._declare_dialog(targets, move=True)
+
+        self.app.push_screen(HeldScreen(holders, len(targets)), chosen)
+
+    def _declare_dialog(self, targets: list[TrackedAlert], move: bool) -> None:
         worst = min(targets, key=lambda t: t.alert.severity.rank).alert
         names = Counter(t.alert.name for t in targets)
         index = console(self).plan_index
@@ -387,37 +478,50 @@ class AlertsView(IncidentActions):
             title = f"{name} ({len(targets)} alerts)"
         keys: list[AlertKey] = [t.key for t in targets]
 
-        async def declare(answer: tuple[str, Impact, str] | None) -> None:
+        def check(answer: tuple[str, Impact, str]) -> str | None:
+            """The dialog stays open, with what was typed, until this says nothing."""
+            plan_name = answer[2]
+            if plan_name and index.by_name(plan_name) is None:
+                return f"No plan named {plan_name!r}; leave it empty to declare ad hoc."
+            return None
+
+        def declare(answer: tuple[str, Impact, str] | None) -> None:
             if answer is None:
                 return
             title, impact, plan_name = answer
             plan = index.by_name(plan_name) if plan_name else None
-            if plan_name and plan is None:
-                self.notify(
-                    f"No plan named {plan_name!r}; declare ad hoc with an empty plan.",
-                    severity="warning",
-                    markup=False,
-                )
-                return
             proposal = propose(plan, worst) if plan else None
-            incident_id = await console(self).perform(
-                console(self).service.declare_incident(
-                    keys,
-                    title,
-                    impact,
-                    summary=proposal.summary if proposal else worst.summary,
-                    plan=plan.name if plan else None,
-                    dedupe_key=proposal.dedupe_key if proposal else None,
-                )
+            self.selected.clear()
+            self.redraw()
+            work = console(self).service.declare_incident(
+                keys,
+                title,
+                impact,
+                summary=proposal.summary if proposal else worst.summary,
+                plan=plan.name if plan else None,
+                dedupe_key=proposal.dedupe_key if proposal else None,
+                move=move,
             )
-            if incident_id is not None:
-                self.selected.clear()
-                self.notify(f"Declared incident #{incident_id}")
-                console(self).open_incident(incident_id)
+            console(self).enqueue(f"Declaring {title!r}", self._declared(work))
 
         self.app.push_screen(
             DeclareScreen(
-                safe_text(title, 200), impact, len(keys), matched.name if matched else ""
+                safe_text(title, 200),
+                impact,
+                len(keys),
+                matched.name if matched else "",
+                check=check,
+                moving=move,
             ),
             declare,
         )
+
+    async def _declared(self, work: Awaitable[int]) -> None:
+        incident_id = await console(self).perform(work)
+        if incident_id is not None:
+            self.notify(f"Declared incident #{incident_id}")
+            console(self).open_incident(incident_id)
+
+
+def _incidents_of(targets: Iterable[TrackedAlert]) -> list[int]:
+    return sorted({t.incident_id for t in targets if t.incident_id is not None})

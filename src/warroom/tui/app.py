@@ -11,27 +11,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Iterable
+from collections import deque
+from collections.abc import Awaitable, Coroutine, Iterable
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from warroom import offload
 from warroom.config import Config
 from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
 from warroom.model.clock import utcnow
+from warroom.model.text import safe_text
 from warroom.plans import PlanIndex, PlanSet, load_plans
 from warroom.store import Store
 from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
 from warroom.tui.heap import TIDY_SECONDS, HeapKeeper
+from warroom.tui.keyhold import KeyDone, KeyHold
 from warroom.tui.status import StatusBar
 from warroom.tui.themes import DEFAULT_THEME, discover_themes
 
@@ -80,6 +84,10 @@ class WarroomApp(App[None]):
         self.engine: Engine | None = None
         self.ready = asyncio.Event()
         self._heap = HeapKeeper()
+        self._hold = KeyHold(self, self._dispatch_held)
+        # responder actions, in the order their keys came: (what, the work)
+        self._actions: asyncio.Queue[tuple[str, Coroutine[Any, Any, Any]]] = asyncio.Queue()
+        self._pending: deque[str] = deque()
         if config.keymap:
             self.set_keymap(config.keymap)
         self._theme_errors = self._load_themes()
@@ -136,6 +144,57 @@ class WarroomApp(App[None]):
         await self.reload_visible()
         return result
 
+    def enqueue(self, what: str, work: Coroutine[Any, Any, Any]) -> None:
+        """Run a responder action in the background, after those queued before it.
+
+        Keys never wait on the network: the key handler returns at once, the
+        pending line says what is under way, and the result is a notification.
+        Actions run one at a time so that `a` then `r` happen in that order.
+        """
+        self._pending.append(what)
+        self._show_pending()
+        self._actions.put_nowait((what, work))
+
+    @property
+    def pending_actions(self) -> list[str]:
+        return list(self._pending)
+
+    def _start_actions(self) -> None:
+        self.run_worker(self._run_actions(), name="actions", group="actions", exit_on_error=False)
+
+    async def _run_actions(self) -> None:
+        while True:
+            what, work = await self._actions.get()
+            try:
+                await work
+            except Exception as exc:
+                log.exception("action %r failed", what)
+                self.notify(f"{what} failed: {exc}", severity="error", markup=False)
+            finally:
+                self._pending.popleft()
+                self._show_pending()
+
+    def _show_pending(self) -> None:
+        line = self.query_one("#pending", Static)
+        line.display = bool(self._pending)
+        if self._pending:
+            more = len(self._pending) - 1
+            text = f"⧗ {self._pending[0]} …" + (f" (+{more} queued)" if more else "")
+            line.update(Text(safe_text(text, 200), no_wrap=True, overflow="ellipsis"))
+
+    def hold_keys(self) -> None:
+        """The key being handled opens a field or a dialog: the keys after it go there."""
+        self._hold.start()
+
+    async def release_keys(self) -> None:
+        await self._hold.release()
+
+    async def on_key_done(self, message: KeyDone) -> None:
+        await self._hold.key_done(message)
+
+    async def _dispatch_held(self, key: events.Key) -> None:
+        await super().on_event(key)
+
     def open_incident(self, incident_id: int, tab: str = "incident") -> None:
         self.current_incident = incident_id
         self._stale.update(("incident", "timeline", "incidents"))
@@ -156,6 +215,9 @@ class WarroomApp(App[None]):
                 with TabPane(label, id=tab):
                     if tab == "alerts":
                         yield AlertsView(id="view-alerts")
+        pending = Static(id="pending")
+        pending.display = False
+        yield pending
         yield StatusBar()
         yield Footer()
 
@@ -214,6 +276,7 @@ class WarroomApp(App[None]):
         if self.run_engine:
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
         self.run_worker(self._follow_feed(since), name="feed", group="feed", exit_on_error=False)
+        self._start_actions()
         self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
         self.set_interval(TIDY_SECONDS, self._heap.tidy)
         await self._refresh_status()
@@ -235,7 +298,11 @@ class WarroomApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
             self._heap.input_seen()  # no full collection while keys arrive
+        if self._hold.take(event):
+            return
         await super().on_event(event)
+        if isinstance(event, events.DescendantFocus):
+            await self._hold.focus_moved()
 
     async def on_unmount(self) -> None:
         self._heap.release()
@@ -254,7 +321,7 @@ class WarroomApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The engine and the feed must never die quietly: say so and start again."""
         worker = event.worker
-        if event.state is not WorkerState.ERROR or worker.name not in ("engine", "feed"):
+        if event.state is not WorkerState.ERROR or worker.name not in ("engine", "feed", "actions"):
             return
         log.error("the %s stopped: %r", worker.name, worker.error, exc_info=worker.error)
         self.notify(
@@ -267,6 +334,10 @@ class WarroomApp(App[None]):
     async def _restart(self, name: str) -> None:
         if name == "engine" and self.engine is not None:
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
+        elif name == "actions":
+            self.run_worker(
+                self._run_actions(), name="actions", group="actions", exit_on_error=False
+            )
         elif name == "feed":
             since = await self.store.last_change()
             self._stale.update(TABS)

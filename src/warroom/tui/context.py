@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any, Protocol, cast
 
 from textual.dom import DOMNode
@@ -24,6 +24,18 @@ class Console(Protocol):
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
         """Run a service action; errors become a notification, not a crash."""
+        ...
+
+    def enqueue(self, what: str, work: Coroutine[Any, Any, Any]) -> None:
+        """Run an action in the background, in key order; the keys stay live."""
+        ...
+
+    def hold_keys(self) -> None:
+        """Call from a key that opens a field or dialog: the keys after it go there."""
+        ...
+
+    async def release_keys(self) -> None:
+        """A dialog with nothing to focus is showing: the held keys go to it now."""
         ...
 
     def open_incident(self, incident_id: int, tab: str = "incident") -> None: ...

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,10 +14,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from warroom.model import Impact, TrackedAlert
+from warroom.model import Impact, Incident, TrackedAlert
 from warroom.model.clock import format_local, parse_duration
 from warroom.model.matchers import Matcher, MatcherError, parse_matchers
+from warroom.model.silencing import silenced_by
 from warroom.model.text import safe_text
+from warroom.tui.context import console
 from warroom.tui.inputs import SafeInput
 
 
@@ -51,29 +54,50 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class DeclareScreen(ModalScreen[tuple[str, Impact, str] | None]):
-    """Title, impact and plan for a new incident, prefilled so Enter alone declares it."""
+DeclareAnswer = tuple[str, Impact, str]
+
+
+class DeclareScreen(ModalScreen[DeclareAnswer | None]):
+    """Title, impact and plan for a new incident, prefilled so Enter alone declares it.
+
+    `check` may refuse an answer with a message: the dialog then stays open with
+    everything typed, instead of closing and losing it.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel")
     ]
 
-    def __init__(self, title: str, impact: Impact, alert_count: int, plan: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        impact: Impact,
+        alert_count: int,
+        plan: str = "",
+        check: Callable[[DeclareAnswer], str | None] | None = None,
+        moving: bool = False,
+    ) -> None:
         super().__init__()
         self._title = title
         self._impact = impact
         self._count = alert_count
         self._plan = plan
+        self._check = check
+        self._moving = moving
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(f"Declare an incident from {self._count} alert(s)", style="bold"))
+            heading = f"Declare an incident from {self._count} alert(s)"
+            if self._moving:
+                heading += ", moving them out of their incident"
+            yield Static(Text(heading, style="bold"))
             yield Label("Title")
             yield _input(self._title, id="title", max_length=200)
             yield Label("Impact (1 critical … 5 no impact)")
             yield _input(str(int(self._impact)), id="impact", restrict=r"[1-5]?", max_length=1)
             yield Label("Plan (its alerts join this incident; empty: ad hoc)")
             yield _input(self._plan, id="plan", max_length=100)
+            yield Static(id="declare-error")
             yield Label(Text("enter declare · tab next field · escape cancel", style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -81,13 +105,69 @@ class DeclareScreen(ModalScreen[tuple[str, Impact, str] | None]):
         title = self.query_one("#title", Input).value.strip()
         impact_text = self.query_one("#impact", Input).value.strip()
         if not title:
-            self.notify("An incident needs a title.", severity="warning")
+            self._refuse("An incident needs a title.", "#title")
             return
         impact = Impact(int(impact_text)) if impact_text else self._impact
-        self.dismiss((title, impact, self.query_one("#plan", Input).value.strip()))
+        answer = (title, impact, self.query_one("#plan", Input).value.strip())
+        problem = self._check(answer) if self._check else None
+        if problem:
+            self._refuse(problem, "#plan")
+            return
+        self.dismiss(answer)
+
+    def _refuse(self, message: str, field: str) -> None:
+        self.query_one("#declare-error", Static).update(
+            Text(f"⚠ {safe_text(message, 300)}", style="bold")
+        )
+        self.query_one(field, Input).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class HeldScreen(ModalScreen[str | None]):
+    """The alerts to declare from are already in an open incident: open it, or move them.
+
+    Moving takes them out of an incident someone may be working (and has
+    perhaps acknowledged), so it is never the default.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,o", "answer('open')", "Open it", id="held.open"),
+        Binding("m", "answer('move')", "Move", id="held.move"),
+        Binding("escape", "answer(None)", "Cancel", id="held.cancel"),
+    ]
+
+    def __init__(self, holders: list[tuple[Incident, int]], count: int) -> None:
+        super().__init__()
+        self._holders = holders
+        self._count = count
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append(f"{self._count} alert(s) chosen; already in an open incident:\n", style="bold")
+        for incident, count in self._holders:
+            text.append(f"  #{incident.id} ", style="bold")
+            text.append(safe_text(incident.title, 120))
+            text.append(f"\n    {count} alert(s) · {incident.status.value}")
+            if incident.acknowledged_by:
+                text.append(
+                    f" by {safe_text(incident.acknowledged_by, 40)}"
+                    f" at {format_local(incident.acknowledged_at)}"
+                )
+            text.append("\n")
+        first = self._holders[0][0].id
+        with Vertical(classes="dialog"):
+            yield Static(text)
+            yield Static(
+                Text(f"enter open #{first} · m move them to a new incident · escape cancel")
+            )
+
+    def on_mount(self) -> None:
+        release_keys_after_refresh(self)
+
+    def action_answer(self, answer: str | None) -> None:
+        self.dismiss(answer)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -165,49 +245,152 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._question, style="bold"))
+            yield Static(Text(self._question, style="bold"))
             yield Label(Text("enter/y yes · escape/n no", style="dim"))
+
+    def on_mount(self) -> None:
+        release_keys_after_refresh(self)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
 
 
-class SilenceScreen(ModalScreen[tuple[list[Matcher], timedelta, str] | None]):
-    """Matchers prefilled from the alerts' labels (editable), a duration and a reason."""
+@dataclass(frozen=True, slots=True)
+class SilenceAnswer:
+    """What to silence: the exact silences shown (`matchers` None), or one edited set."""
+
+    duration: timedelta
+    comment: str
+    matchers: list[Matcher] | None = None
+
+
+PREVIEW_LINES = 6
+
+
+class SilenceScreen(ModalScreen[SilenceAnswer | None]):
+    """The silences that mute exactly the chosen alerts, and a preview of what they mute.
+
+    The preview is every alert the source reports now that the silence would
+    mute, chosen or not: a silence must never surprise anyone. With one
+    silence its matchers can be edited, and the preview follows each keystroke.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel")
     ]
 
-    def __init__(self, matchers: str, count: int, sources: str) -> None:
+    def __init__(
+        self,
+        plan: list[tuple[str, list[Matcher], list[TrackedAlert]]],
+        chosen: set[str],
+        at_sources: list[TrackedAlert],
+    ) -> None:
         super().__init__()
-        self._matchers = matchers
-        self._count = count
-        self._sources = sources
+        self._plan = plan
+        self._chosen = chosen
+        self._at_sources = at_sources
+        self._edited: list[Matcher] | None = None
+        self._editable = len(plan) == 1
 
     def compose(self) -> ComposeResult:
+        sources = ", ".join(sorted({source for source, _, _ in self._plan}))
+        count = sum(len(group) for _, _, group in self._plan)
         with Vertical(classes="dialog wide"):
-            yield Label(
-                Text(f"Silence {self._count} alert(s) at {safe_text(self._sources)}", style="bold")
+            yield Static(
+                Text(
+                    f"Silence {count} alert(s) at {safe_text(sources, 60)}:"
+                    f" {len(self._plan)} silence(s)",
+                    style="bold",
+                )
             )
-            yield Label("Matchers (Alertmanager syntax)")
-            yield _input(self._matchers, id="matchers")
+            if self._editable:
+                yield Label("Matchers (Alertmanager syntax)")
+                yield _input(", ".join(str(m) for m in self._plan[0][1]), id="matchers")
+            else:
+                yield Static(self._silences_text(), id="silence-list")
+            yield Static(id="silence-preview")
             yield Label("For (e.g. 30m, 2h, 1d)")
             yield _input("2h", id="duration", max_length=12)
             yield Label("Comment (why; required)")
             yield _input("", id="comment", max_length=500)
             yield Label(Text("enter silence · tab next field · escape cancel", style="dim"))
 
+    def _silences_text(self) -> Text:
+        text = Text()
+        for i, (_, matchers, group) in enumerate(self._plan[:PREVIEW_LINES]):
+            if i:
+                text.append("\n")
+            text.append(f"{len(group):>3} ", style="bold")
+            text.append(safe_text(", ".join(str(m) for m in matchers), 300))
+        if len(self._plan) > PREVIEW_LINES:
+            text.append(f"\n    … and {len(self._plan) - PREVIEW_LINES} more silences")
+        return text
+
     def on_mount(self) -> None:
         self.query_one("#comment", Input).focus()
+        self._preview()
+
+    def _matchers(self) -> list[list[Matcher]]:
+        if self._edited is not None:
+            return [self._edited]
+        return [matchers for _, matchers, _ in self._plan]
+
+    def _preview(self) -> None:
+        """Every alert at the sources these silences mute now; the unchosen ones first."""
+        muted: dict[str, TrackedAlert] = {}
+        for matchers in self._matchers():
+            for tracked in silenced_by(matchers, self._at_sources, lambda t: t.alert.labels):
+                muted[str(tracked.key)] = tracked
+        extra = [t for k, t in muted.items() if k not in self._chosen]
+        text = Text()
+        text.append(f"Mutes {len(muted)} alert(s) now", style="bold")
+        if extra:
+            text.append(f", {len(extra)} NOT chosen:", style="bold reverse")
+        else:
+            text.append(": exactly the chosen ones")
+        listed = sorted(extra, key=lambda t: str(t.key)) + sorted(
+            (t for k, t in muted.items() if k in self._chosen), key=lambda t: str(t.key)
+        )
+        for tracked in listed[:PREVIEW_LINES]:
+            mark = "✗ not chosen " if str(tracked.key) not in self._chosen else "  "
+            labels = " ".join(
+                f"{k}={v}" for k, v in sorted(tracked.alert.labels.items()) if k != "alertname"
+            )
+            text.append(f"\n{mark}{safe_text(tracked.alert.name, 30)} {safe_text(labels, 120)}")
+        if len(listed) > PREVIEW_LINES:
+            text.append(f"\n… and {len(listed) - PREVIEW_LINES} more")
+        self.query_one("#silence-preview", Static).update(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "matchers":
+            return
+        event.stop()
+        try:
+            self._edited = parse_matchers(event.value)
+        except MatcherError as exc:
+            self.query_one("#silence-preview", Static).update(
+                Text(f"⚠ matchers: {safe_text(str(exc), 200)}", style="bold")
+            )
+            return
+        original = [str(m) for m in self._plan[0][1]]
+        if [str(m) for m in self._edited] == original:
+            self._edited = None  # as proposed: the exact silence
+        self._preview()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        try:
-            matchers = parse_matchers(self.query_one("#matchers", Input).value)
-        except MatcherError as exc:
-            self.notify(f"Matchers: {exc}", severity="warning", markup=False)
-            return
+        edited: list[Matcher] | None = None
+        if self._editable:
+            try:
+                edited = parse_matchers(self.query_one("#matchers", Input).value)
+            except MatcherError as exc:
+                self.notify(f"Matchers: {exc}", severity="warning", markup=False)
+                return
+            if not edited:
+                self.notify("A silence needs at least one matcher.", severity="warning")
+                return
+            if [str(m) for m in edited] == [str(m) for m in self._plan[0][1]]:
+                edited = None
         try:
             duration = parse_duration(self.query_one("#duration", Input).value)
         except ValueError as exc:
@@ -218,7 +401,12 @@ class SilenceScreen(ModalScreen[tuple[list[Matcher], timedelta, str] | None]):
             self.notify("Say why in the comment.", severity="warning")
             self.query_one("#comment", Input).focus()
             return
-        self.dismiss((matchers, duration, comment))
+        self.dismiss(SilenceAnswer(duration, comment, edited))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def release_keys_after_refresh(screen: ModalScreen[Any]) -> None:
+    """A dialog with no field to focus: the keys held for it go to it once it shows."""
+    screen.call_after_refresh(console(screen).release_keys)

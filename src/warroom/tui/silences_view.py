@@ -82,14 +82,18 @@ class SilencesView(View):
             self.notify("No active silence under the cursor.", severity="warning")
             return
 
-        async def expire(yes: bool | None) -> None:
-            if yes:
-                await console(self).perform(
-                    console(self).service.expire_silence(silence.source, silence.id),
-                    done=f"Expired silence {silence.id}",
-                )
-                await self.reload()
+        async def work() -> None:
+            await console(self).perform(
+                console(self).service.expire_silence(silence.source, silence.id),
+                done=f"Expired silence {silence.id}",
+            )
+            await self.reload()
 
+        def expire(yes: bool | None) -> None:
+            if yes:
+                console(self).enqueue(f"Expiring silence {silence.id}", work())
+
+        console(self).hold_keys()
         self.app.push_screen(
             ConfirmScreen(f"Expire silence {safe_text(silence.matcher_text, 60)}?"), expire
         )

@@ -1,0 +1,124 @@
+"""Type-ahead: the keys typed after a key that opens a field belong to that field.
+
+A responder types `/disk` or `n5 restarted web-1` in one breath, and SSH often
+delivers it as one write. Textual runs a binding only when its key bubbles back
+up to the app, and moves focus a message later; by then the rest of the burst is
+already on its way to the old focus, where `a` acknowledges and `5` sets impact.
+
+So a key that opens a field or a dialog starts a hold: every key the app sees
+from then on is kept, in order, and replayed once focus has moved. Replay goes
+one key at a time: a key is sent to the focused widget with a marker behind it,
+and the next key waits for the marker to come back. Without that, a replayed
+backspace (a binding, run when it bubbles back) would land after the letter typed
+behind it. A key that may move focus again (enter, tab, escape) or that opens
+another field waits for the move. Nothing is dropped: if focus never moves, the
+keys go where focus is after a short wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+
+# Opening a dialog may wait on the store; the keys wait with it, then go on.
+OPEN_WAIT = 2.0
+# After a replayed enter/tab/escape: long enough for a dialog to close or a field
+# to take focus, short enough that a responder never notices.
+SETTLE_WAIT = 0.2
+# A replayed key whose marker never comes back (its widget was removed first).
+IN_FLIGHT_WAIT = 0.5
+FOCUS_MOVERS = frozenset({"enter", "tab", "shift+tab", "escape"})
+
+
+class KeyDone(Message, bubble=True):
+    """Posted behind a replayed key: when it reaches the app, the key has been handled."""
+
+    def __init__(self, key: events.Key) -> None:
+        super().__init__()
+        self.key = key
+
+
+class KeyHold:
+    def __init__(self, app: App[Any], dispatch: Callable[[events.Key], Awaitable[None]]) -> None:
+        self._app = app
+        self._dispatch = dispatch
+        self._held: list[events.Key] | None = None
+        self._in_flight: events.Key | None = None
+        self._wait_focus = False
+        self._was_focused: Widget | None = None
+        self._timer: Timer | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._held is not None
+
+    def start(self, wait: float = OPEN_WAIT) -> None:
+        """From now on keys are held until focus moves (or `wait` seconds pass)."""
+        if self._held is None:
+            self._held = []
+        self._wait_for_focus(wait)
+
+    def take(self, event: events.Event) -> bool:
+        """Keep a key while holding; True when the caller must not process it."""
+        if self._held is None or not isinstance(event, events.Key):
+            return False
+        if event is self._in_flight:
+            return False  # the replayed key on its way back up: handle it as usual
+        # a copy: the original may already be marked forwarded or stopped
+        self._held.append(events.Key(event.key, event.character))
+        event.stop()
+        event.prevent_default()
+        return True
+
+    async def focus_moved(self) -> None:
+        if self._wait_focus and self._app.focused is not self._was_focused:
+            self._wait_focus = False
+            await self._next()
+
+    async def key_done(self, message: KeyDone) -> None:
+        if message.key is self._in_flight:
+            self._in_flight = None
+            await self._next()
+
+    async def release(self) -> None:
+        """Go on now: a dialog with nothing to focus is showing, or time is up."""
+        self._wait_focus = False
+        self._in_flight = None
+        await self._next()
+
+    async def _next(self) -> None:
+        if self._wait_focus or self._in_flight is not None or self._held is None:
+            return
+        if not self._held:
+            self._held = None
+            self._stop_timer()
+            return
+        key = self._held.pop(0)
+        self._in_flight = key
+        if key.key in FOCUS_MOVERS:
+            self._wait_for_focus(SETTLE_WAIT)
+        else:
+            self._arm(IN_FLIGHT_WAIT)
+        target = self._app.focused or self._app.screen
+        await self._dispatch(key)
+        target.post_message(KeyDone(key))
+
+    def _wait_for_focus(self, wait: float) -> None:
+        self._wait_focus = True
+        self._was_focused = self._app.focused
+        self._arm(wait)
+
+    def _arm(self, wait: float) -> None:
+        self._stop_timer()
+        self._timer = self._app.set_timer(wait, self.release)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None

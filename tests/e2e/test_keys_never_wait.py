@@ -1,0 +1,88 @@
+"""Keys never wait on the network: an action runs in the background, the cursor moves on.
+
+Alertmanager is real; a loopback proxy in front of it answers silence calls
+after 3 s, as a loaded Alertmanager across a WAN does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.e2e.loopback import Reply, Request, loopback
+from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
+from tests.e2e.test_console_silences import amtool_silences
+from tests.support.waiting import until
+from textual.widgets import Static
+
+from warroom.config import Config
+from warroom.sources.base import SourceSpec
+from warroom.tui.app import WarroomApp
+from warroom.tui.dialogs import SilenceScreen
+
+pytestmark = pytest.mark.e2e
+
+SLOW = 3.0
+
+
+@pytest.fixture
+def slow_am(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(the proxy's URL, the real Alertmanager's URL)."""
+    with alertmanager(tmp_path / "am") as real:
+        post_alerts(
+            real, [am_alert("TargetDown", "warning", instance=f"web-{n}") for n in range(5)]
+        )
+        wait_alert_count(real, 5)
+
+        def forward(request: Request) -> Reply:
+            if "/silences" in request.path:
+                time.sleep(SLOW)
+            answer = httpx.request(
+                request.method,
+                f"{real}{request.path}",
+                params={k: v for k, v in request.query.items()},
+                content=request.body,
+                headers={"Content-Type": request.headers.get("content-type", "application/json")},
+                timeout=30,
+            )
+            return Reply(answer.status_code, answer.content)
+
+        with loopback(forward) as proxy:
+            yield proxy.url, real
+
+
+async def test_cursor_moves_while_a_silence_waits_on_alertmanager(
+    tmp_path: Path, slow_am: tuple[str, str]
+) -> None:
+    proxy, real = slow_am
+    spec = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=proxy, options={})
+    app = WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
+    app.animation_level = "none"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        view: Any = app.query_one("#view-alerts")
+        await until(lambda: len(view.alerts) == 5)
+        view.table.focus()
+        view.table.move_cursor(row=0)
+        await pilot.press("s")
+        await until(lambda: isinstance(app.screen, SilenceScreen))
+        await pilot.press(*"rolling restart", "enter")
+        sent = time.monotonic()
+        await until(lambda: not isinstance(app.screen, SilenceScreen))
+        moved_at = None
+        for row in (1, 2, 3):
+            await pilot.press("down")
+            assert view.table.cursor_row == row
+            moved_at = moved_at or time.monotonic()
+        # the silence is still on its way, and the screen says so
+        assert app.pending_actions and app.pending_actions[0].startswith("Silencing")
+        assert "⧗ Silencing 1 alert(s)" in str(app.query_one("#pending", Static).render())
+        assert moved_at is not None and moved_at - sent < SLOW
+        await until(lambda: len(amtool_silences(real)) == 1, seconds=15)
+        await until(lambda: not app.pending_actions)
+        assert not app.query_one("#pending", Static).display
