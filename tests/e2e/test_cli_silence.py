@@ -86,7 +86,7 @@ async def test_silence_exactly_the_alerts_named(
     config, alerts = setup
     env = {**clean_env(tmp_path), "SUDO_USER": "alice"}
     chosen = [alerts[("c1", "web-1")], alerts[("c2", "web-2")]]
-    args = [a for alert in chosen for a in ("--alert", f"am:{alert.fingerprint}")]
+    args = ["--alert", *(f"am:{alert.fingerprint}" for alert in chosen)]  # one --alert, two keys
     result = run(
         "silence", *args, "--duration", "2h", "--comment", "deploying web", "--json",
         "--config", config, env=env,

@@ -167,11 +167,12 @@ def _action_commands(command: Command) -> None:
     declare.add_argument("--plan", metavar="NAME", help="declare under this response plan")
     declare.add_argument(
         "--alert",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         type=_parsed(_alert_key),
         metavar="SOURCE:FINGERPRINT",
-        help="an alert to attach (repeat for more)",
+        help="alerts to attach (several, or --alert again)",
     )
     declare.add_argument(
         "--move", action="store_true", help="take alerts out of the open incident that holds them"
@@ -179,15 +180,16 @@ def _action_commands(command: Command) -> None:
     show = command("show", "an incident, its alerts and its whole timeline", "one JSON object")
     show.add_argument("id", type=_incident_id, metavar="ID")
     silence = command(
-        "silence", "silence alerts at their Alertmanager, or expire a silence", ONE_LINE
+        "silence", "silence alerts at their Alertmanager, or expire a silence", "one JSON object"
     )
     what = silence.add_mutually_exclusive_group(required=True)
     what.add_argument(
         "--alert",
-        action="append",
+        action="extend",
+        nargs="+",
         type=_parsed(_alert_key),
         metavar="SOURCE:FINGERPRINT",
-        help="silence exactly this alert (repeat for more)",
+        help="silence exactly these alerts (several, or --alert again)",
     )
     what.add_argument(
         "--matchers",
