@@ -131,6 +131,9 @@ async def test_global_options_before_or_after_the_command(db: Path, env: dict[st
     shown = run("--db", db, "show", "2", env=env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("Incident #2: Checkout slow")
+    demo = run("alerts", "--json", "--demo", env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert {json.loads(line)["source"] for line in demo.stdout.splitlines()} == {"demo"}
     config = db.parent / "config.yaml"
     config.write_text(f"database: {db}\n")
     for args in (("--config", config, "show", "2"), ("show", "2", "--config", config)):
