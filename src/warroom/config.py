@@ -34,6 +34,9 @@ _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 DEFAULT_INTERVAL = timedelta(seconds=15)
 
 
+LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 class ConfigError(Exception):
     """A config that cannot be used; the message names file and line."""
 
@@ -47,6 +50,8 @@ class Config:
     theme: str | None = None
     themes: Path | None = None
     path: Path | None = None
+    # the label the Alerts tab shows in a column of its own (which host, which pod)
+    label_column: str = "instance"
 
 
 def state_dir() -> Path:
@@ -108,6 +113,7 @@ def _parse(path: Path, text: str) -> Config:
     keymap: dict[str, str] = {}
     theme: str | None = None
     themes: Path | None = None
+    label_column = "instance"
     for key, key_node, node in mapping_items(name, docs[0]):
         if key == "database":
             database = _relative(path, _string(name, node))
@@ -121,8 +127,12 @@ def _parse(path: Path, text: str) -> Config:
             theme = _string(name, node)
         elif key == "themes":
             themes = _relative(path, _string(name, node))
+        elif key == "label_column":
+            label_column = _string(name, node)
+            if not LABEL_NAME.fullmatch(label_column):
+                raise LocatedError(where(name, node), f"not a label name: {label_column!r}")
         else:
-            known = "database, plans, sources, keymap, theme, themes"
+            known = "database, plans, sources, keymap, theme, themes, label_column"
             raise LocatedError(where(name, key_node), f"unknown key {key!r} (known: {known})")
     return Config(
         database=database,
@@ -132,6 +142,7 @@ def _parse(path: Path, text: str) -> Config:
         theme=theme,
         themes=themes,
         path=path,
+        label_column=label_column,
     )
 
 

@@ -148,7 +148,9 @@ async def test_incidents_output_is_escape_free(tmp_path: Path, env: dict[str, st
     assert _json_lines(as_json.stdout)[0]["title"] == "pwn\x1b]0;x\x07\x9b2J\u202e"
 
 
-def test_incidents_on_an_empty_database(tmp_path: Path, env: dict[str, str]) -> None:
+async def test_incidents_on_an_empty_database(tmp_path: Path, env: dict[str, str]) -> None:
+    store = await Store.open(tmp_path / "new.db")  # as a first `warroom` would leave it
+    await store.close()
     result = run("--db", str(tmp_path / "new.db"), "incidents", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""

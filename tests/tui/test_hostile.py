@@ -60,7 +60,7 @@ async def test_hostile_alert_shows_literally_in_the_table(console):
         assert ui.rows() == [evil, console.key("calm")]
         cells = ui.cell_texts(evil)
         # the name column is 20 wide: the markup is cut, not interpreted
-        assert cells[2].startswith("[bold]x[/bold] [/ [")
+        assert cells[2] == "[bold]x[/bold] [/ […"
         assert_literal(cells[6])
         for stand_in in STAND_INS:
             assert stand_in in cells[6]
@@ -69,7 +69,7 @@ async def test_hostile_alert_shows_literally_in_the_table(console):
                 assert not any(c in cell for c in console.RAW_CONTROLS), (row, cell)
 
         screen = ui.screen()
-        assert "[bold]x[/bold] [/ [" in screen
+        assert "[bold]x[/bold] [/" in screen
         assert "[bold]x[/bold]" in ui.app.export_screenshot()
         assert_nothing_raw(console, ui)
 

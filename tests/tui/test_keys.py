@@ -546,23 +546,24 @@ async def test_question_mark_opens_help_listing_the_keys(console):
         await ui.press("question_mark")
         assert isinstance(ui.app.screen, HelpScreen)
         lines = [" ".join(line.split()) for line in ui.static("HelpScreen Static").splitlines()]
+        # keys as typed (`/`, not `slash`), each with its full description
         for row in (
-            "a Ack",
-            "r Resolve",
-            "n Note",
-            "1 Impact 1",
-            "5 Impact 5",
-            "i Declare",
-            "space Select",
-            "/ Filter",
-            "enter Open",
-            "? Help",
-            "ctrl+q Quit",
+            "a acknowledge the incident (or the alert, when it has no incident)",
+            "r resolve the incident",
+            "n add a note to the incident's timeline (or the console log)",
+            "1 set impact: 1 critical",
+            "5 set impact: 5 no impact",
+            "i declare an incident from the selected alerts",
+            "space select the alert under the cursor for a bulk action",
+            '/ filter: Alertmanager matchers and free text, e.g. alertname=~"Disk.*" db-3',
+            "⏎ open the alert's incident, or the alert's details",
+            "? every key of this tab",
+            "^q quit the console (the engine lease passes to another process)",
             "ctrl+p Command palette",
         ):
             assert row in lines, row
         # it is longer than 80x24 allows: the dialog scrolls with the keyboard
-        assert "Impact 1" in ui.screen()
+        assert "set impact: 1 critical" in ui.screen()
         await ui.press("end")
         await ui.wait_for(lambda: "Command palette" in ui.screen(), what="help scrolled")
         await ui.press("escape")

@@ -42,23 +42,29 @@ def _probe(source: str, name: str, labels: dict[str, str]) -> Alert:
     )
 
 
-async def run_coverage(config: Config, as_json: bool) -> int:
-    from warroom.store import Store
+async def _alert_names(config: Config) -> list[tuple[str, str, dict[str, str]]]:
+    """Names the database has seen; none before there is a database (never create one)."""
+    from warroom.store import Store, StoreMissing
 
+    try:
+        store = await Store.open(config.database, read_only=True)
+    except StoreMissing:
+        return []
+    try:
+        return await store.alert_names()
+    finally:
+        await store.close()
+
+
+async def run_coverage(config: Config, as_json: bool) -> int:
     planset = plans_for(config)
     for error in planset.errors:
         print(error, file=sys.stderr)
     index = PlanIndex(planset.plans)
     items: dict[tuple[str, str, str], Item] = {}
-    store = await Store.open(config.database)
-    try:
-        for source, name, labels in await store.alert_names():
-            plan = index.match(_probe(source, name, labels))
-            items[("alert", source, name)] = Item(
-                "alert", source, name, plan.name if plan else None
-            )
-    finally:
-        await store.close()
+    for source, name, labels in await _alert_names(config):
+        plan = index.match(_probe(source, name, labels))
+        items[("alert", source, name)] = Item("alert", source, name, plan.name if plan else None)
     failed = False
     for spec in config.sources:
         built = build_source(spec)

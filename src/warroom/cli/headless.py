@@ -70,7 +70,8 @@ async def run_engine(config: Config, once: bool) -> int:
 async def run_incidents(config: Config, as_json: bool, include_all: bool) -> int:
     from warroom.store import Store
 
-    store = await Store.open(config.database)
+    # only reads: never creates a database, never waits for a writer's lock
+    store = await Store.open(config.database, read_only=True)
     try:
         incidents = await store.incidents(include_resolved=include_all)
     finally:

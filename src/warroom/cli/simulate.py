@@ -50,7 +50,7 @@ async def run_simulate(config: Config, path: Path, as_json: bool, source: str | 
     index = PlanIndex(planset.plans)
     open_by_key = {}
     if config.database.exists():  # a dry run: never create a database for it
-        store = await Store.open(config.database)
+        store = await Store.open(config.database, read_only=True)
         try:
             open_by_key = {i.dedupe_key: i for i in await store.incidents() if i.dedupe_key}
         finally:

@@ -6,7 +6,7 @@ in one transaction, so the story of an incident can never miss a step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -107,6 +107,7 @@ class Service:
         plan: str | None = None,
         dedupe_key: str | None = None,
         move: bool = False,
+        links: Sequence[Mapping[str, str]] = (),
     ) -> int:
         """Declare by hand, ad hoc or under a plan (its name and dedupe key recorded,
         so later alerts of that plan join this incident).
@@ -128,7 +129,12 @@ class Service:
                 EventKind.DECLARED,
                 self.actor,
                 f"Declared{under} with impact {Impact(impact).label}",
-                {"alerts": [str(k) for k in alerts], "impact": int(impact), "plan": plan},
+                {
+                    "alerts": [str(k) for k in alerts],
+                    "impact": int(impact),
+                    "plan": plan,
+                    "links": [dict(link) for link in links],
+                },
             )
             if alerts:
                 moved = await tx.attach_alerts(incident_id, alerts)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.model import Alert, AlertState, EventKind, IncidentStatus
-from warroom.plans import PlanIndex, Proposal, ResolvePolicy, ResponsePlan, propose
+from warroom.plans import PlanIndex, Proposal, ResolvePolicy, ResponsePlan, propose, render_links
 from warroom.store import Tx
 
 ACTOR = "warroom"
@@ -121,7 +121,12 @@ class Triage:
                 EventKind.DECLARED,
                 ACTOR,
                 f"Declared by plan {plan.name} with impact {impact.label}",
-                {"plan": plan.name, "dedupe_key": dedupe_key, "alerts": [str(k) for k in keys]},
+                {
+                    "plan": plan.name,
+                    "dedupe_key": dedupe_key,
+                    "alerts": [str(k) for k in keys],
+                    "links": render_links(plan, members[0][0]),
+                },
             )
             result.declared.append(incident_id)
         else:

@@ -66,7 +66,9 @@ def format_age(delta: timedelta) -> str:
     hours = minutes // 60
     if hours < 24:
         return f"{hours}h{minutes % 60:02d}m"
-    return f"{hours // 24}d{hours % 24:02d}h"
+    if hours < 100 * 24:
+        return f"{hours // 24}d{hours % 24:02d}h"
+    return ">99d"  # six cells at most: the AGE column never runs into the next
 
 
 def format_duration(value: timedelta) -> str:

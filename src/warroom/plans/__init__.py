@@ -1,7 +1,14 @@
 """Response plans kept as YAML in `plans/`: loading, validation, matching. No store, no screen."""
 
 from warroom.plans.loader import PlanSet, load_plans
-from warroom.plans.plan import PlanIndex, Proposal, ResolvePolicy, ResponsePlan, propose
+from warroom.plans.plan import (
+    PlanIndex,
+    Proposal,
+    ResolvePolicy,
+    ResponsePlan,
+    propose,
+    render_links,
+)
 
 __all__ = [
     "PlanIndex",
@@ -11,4 +18,5 @@ __all__ = [
     "ResponsePlan",
     "load_plans",
     "propose",
+    "render_links",
 ]

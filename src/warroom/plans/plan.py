@@ -97,6 +97,18 @@ def propose(plan: ResponsePlan, alert: Alert) -> Proposal:
     )
 
 
+def render_links(plan: ResponsePlan, alert: Alert) -> list[dict[str, str]]:
+    """The plan's links filled in from the alert that declared the incident.
+
+    Kept with the incident when it is declared: rendered later, from whatever
+    alert is left, they lost their values once the alert moved away.
+    """
+    return [
+        {"title": link.title.render(alert, plan.name), "url": link.url.render(alert, plan.name)}
+        for link in plan.links
+    ]
+
+
 class PlanIndex:
     """First matching plan, in plan order, without trying every plan on every alert.
 

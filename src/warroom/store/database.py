@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -20,47 +19,94 @@ from pathlib import Path
 import aiosqlite
 
 from warroom.model.clock import utcnow
-from warroom.store.errors import StoreError
+from warroom.store import files
+from warroom.store.connection import BUSY_TIMEOUT_MS, StoreConnection, connect
+from warroom.store.errors import StoreError, StoreFull, StoreLocked, StoreMissing, StoreReadOnly
+from warroom.store.errors import translate as _translate
 from warroom.store.feed import FeedMixin
 from warroom.store.lease import LeaseMixin
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.tx import Tx
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 5000
-
 
 class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        read_only: bool = False,
+    ):
         self.path = path
         self._writer = writer
         self._reader = reader
+        self.read_only = read_only
         self._write_lock = asyncio.Lock()
         # set on every commit of this process: its own screen wakes at once,
         # other processes' commits are seen within the feed's poll interval
         self._committed = asyncio.Event()
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        """Open or create the database; refuse anything that is not ours to change."""
-        path = await asyncio.to_thread(_prepare_path, path)
-        writer = await _connect(path)
+    async def open(cls, path: Path, *, read_only: bool = False) -> Store:
+        """Open or create the database; refuse anything that is not ours to change.
+
+        `read_only` is for commands that only look (`incidents`, `coverage`): they
+        never create a database, never take the write lock while the schema is
+        current, and work on a file or directory they cannot write.
+        """
+        if read_only:
+            return await cls._open_read_only(path)
+        path = await asyncio.to_thread(_prepare_for_writing, path)
+        writer = await connect(path)
         try:
+            await _switch_to_wal(writer)
             await _migrate(path, writer)
-            reader = await _connect(path)
+            reader = await connect(path)
         except BaseException:
             await writer.close()
             raise
         return cls(path, writer, reader)
 
+    @classmethod
+    async def _open_read_only(cls, path: Path) -> Store:
+        path = await asyncio.to_thread(files.prepare, path, False)
+        header = await asyncio.to_thread(files.check_header, path)
+        if not header:
+            raise StoreMissing(
+                f"no warroom database at {path} yet: the file is empty ({files.CREATE_HINT})"
+            )
+        wal, shm = files.sidecars(path)
+        # No -wal/-shm: no connection has it open. If we cannot create them either,
+        # SQLite refuses even a read-only open; read the file as it stands
+        # (immutable). Only its owner could start writing meanwhile, and then a
+        # one-shot listing may be a moment old -- better than no listing at all.
+        immutable = not wal.exists() and not shm.exists() and not files.directory_writable(path)
+        reader = await connect(path, read_only=True, immutable=immutable)
+        try:
+            version, app_id, tables = await _identity(reader)
+            _check_identity(path, app_id, version, tables)
+            if not tables:
+                raise StoreMissing(
+                    f"no warroom database at {path} yet: the file is empty ({files.CREATE_HINT})"
+                )
+            if version < SCHEMA_VERSION:
+                await _upgrade_for_reading(path, version)
+        except BaseException:
+            await reader.close()
+            raise
+        return cls(path, reader, reader, read_only=True)
+
     async def close(self) -> None:
         await self._reader.close()
-        await self._writer.close()
+        if self._writer is not self._reader:
+            await self._writer.close()
 
     @asynccontextmanager
     async def transaction(self, now: datetime | None = None) -> AsyncIterator[Tx]:
         """One short write transaction; the change feed is appended before COMMIT."""
+        if self.read_only:
+            raise StoreReadOnly(f"{self.path}: opened read-only by a command that only reads")
         async with self._write_lock:
             if self._writer.in_transaction:  # left open by a cancelled caller: undo it
                 await self._writer.execute("ROLLBACK")
@@ -69,11 +115,29 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
             try:
                 yield tx
                 await tx.write_changes()
-            except BaseException:
-                await self._finish(self._writer.execute("ROLLBACK"), undo=False)
+                await self._finish(self._writer.execute("COMMIT"), undo=True)
+            except BaseException as exc:
+                if self._writer.in_transaction:
+                    # the first failure is the one to report, not the rollback's
+                    with contextlib.suppress(StoreError):
+                        await self._finish(self._writer.execute("ROLLBACK"), undo=False)
+                if isinstance(exc, StoreFull):
+                    await self._reclaim_wal()
                 raise
-            await self._finish(self._writer.execute("COMMIT"), undo=False)
             self._committed.set()
+
+    async def _reclaim_wal(self) -> None:
+        """Give the disk back what the failed transaction wrote into the WAL.
+
+        A checkpoint that cannot finish (other readers, the disk still full) is
+        simply skipped; `journal_size_limit` trims the WAL at a later one.
+        """
+        with contextlib.suppress(StoreError):
+            await self._writer.execute("PRAGMA busy_timeout = 200")
+            try:
+                await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     async def _finish(self, statement: Awaitable[object], undo: bool) -> None:
         """Run a transaction statement to the end even if our caller is cancelled.
@@ -93,40 +157,10 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
             raise
 
 
-def _prepare_path(path: Path) -> Path:
-    """Directory 0700 and file 0600: incident notes are nobody else's business."""
-    path = Path(path).expanduser()
-    directory = path.parent
-    try:
-        if not directory.exists():
-            directory.mkdir(parents=True, mode=0o700)
-    except OSError as exc:
-        raise StoreError(f"{directory}: cannot create the state directory: {exc.strerror}") from exc
-    if not directory.is_dir():
-        raise StoreError(f"{directory}: not a directory")
-    if path.exists():
-        if path.is_dir():
-            raise StoreError(f"{path}: is a directory, not a database file")
-        try:
-            with path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot read the database: {exc.strerror}") from exc
-        if header and header != SQLITE_HEADER:
-            raise StoreError(
-                f"{path}: not a SQLite database (its first bytes are not a SQLite header);"
-                " nothing was changed. Move it aside or pass --db with another path."
-            )
-        if header:
-            _inspect_before_wal(path)
-        return path
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except FileExistsError:
-        pass  # another process created it between our check and now
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot create the database: {exc.strerror}") from exc
+def _prepare_for_writing(path: Path) -> Path:
+    path = files.prepare(path, create=True)
+    _inspect_before_wal(path)
+    files.check_writable(path)
     return path
 
 
@@ -135,10 +169,9 @@ def _inspect_before_wal(path: Path) -> None:
 
     Switching to WAL rewrites two header bytes, so a database still in rollback
     mode (byte 18 is 1) is read first through a read-only connection. One in
-    WAL mode is left to `_migrate`, which checks again inside its transaction.
+    WAL mode is left to `_migrate`, which checks it before writing anything.
     """
-    with path.open("rb") as handle:
-        header = handle.read(100)
+    header = files.check_header(path)
     if len(header) < 100 or header[18] != 1:
         return
     try:
@@ -152,9 +185,10 @@ def _inspect_before_wal(path: Path) -> None:
                 "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
             ).fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path}: not a usable SQLite database ({exc}); nothing was changed"
-        ) from exc
+        error = _translate(exc, path, BUSY_TIMEOUT_MS / 1000)
+        if error is None or not isinstance(error, StoreLocked):
+            error = StoreError(f"{path}: not a usable SQLite database ({exc}); nothing was changed")
+        raise error from exc
     _check_identity(path, app_id, version, tables)
 
 
@@ -169,72 +203,102 @@ def _check_identity(path: Path, app_id: int, version: int, tables: int) -> None:
         )
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
-    try:
-        db = await aiosqlite.connect(path, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StoreError(f"{path}: cannot open the database: {exc}") from exc
-    try:
-        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await db.execute("PRAGMA foreign_keys = ON")
-        row = await _switch_to_wal(db)
-        if row is None or str(row[0]).lower() != "wal":
-            raise StoreError(f"{path}: could not switch the database to WAL mode")
+async def _switch_to_wal(db: StoreConnection) -> None:
+    """WAL, unless it already is: asking to switch a WAL file again costs a lock.
+
+    Switching a new file to WAL can be refused as "locked" without the busy
+    handler being consulted while another process does the same: retry a while.
+    """
+    if await _pragma_text(db, "journal_mode") == "wal":
         await db.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.DatabaseError as exc:
-        await db.close()
-        raise StoreError(
-            f"{path}: not a usable SQLite database ({exc}); nothing was changed"
-        ) from exc
-    except BaseException:
-        await db.close()
-        raise
-    return db
-
-
-async def _switch_to_wal(db: aiosqlite.Connection) -> sqlite3.Row | None:
-    """Switching a new file to WAL can be refused as "locked" without the busy
-    handler being consulted while another process does the same: retry a while."""
+        return
     deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
     delay = 0.01
     while True:
         try:
-            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-                return await cursor.fetchone()
-        except sqlite3.OperationalError as exc:
-            locked = "locked" in str(exc) or "busy" in str(exc)
-            if not locked or asyncio.get_running_loop().time() > deadline:
+            mode = await _pragma_text(db, "journal_mode = WAL")
+            break
+        except StoreLocked:
+            if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.2)
+    if mode != "wal":
+        raise StoreError(f"{db.path}: could not switch the database to WAL mode")
+    await db.execute("PRAGMA synchronous = NORMAL")
+
+
+async def _identity(db: aiosqlite.Connection) -> tuple[int, int, int]:
+    """(user_version, application_id, table count), read without the write lock."""
+    await db.execute("BEGIN")  # one snapshot for the three reads; takes no lock in WAL
+    try:
+        version = await _pragma_int(db, "user_version")
+        app_id = await _pragma_int(db, "application_id")
+        async with db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ) as cursor:
+            row = await cursor.fetchone()
+    finally:
+        if db.in_transaction:
+            await db.execute("COMMIT")
+    return version, app_id, int(row[0]) if row else 0
 
 
 async def _migrate(path: Path, db: aiosqlite.Connection) -> None:
-    """Apply the migrations this file lacks, in one transaction, once across processes."""
+    """Apply the migrations this file lacks, in one transaction, once across processes.
+
+    The write lock is taken only when the plain read says a migration is due:
+    opening a current database must never wait for (or block) a writer.
+    """
+    version, app_id, tables = await _identity(db)
+    _check_identity(path, app_id, version, tables)
+    if version == SCHEMA_VERSION:
+        return
+    await db.execute("BEGIN IMMEDIATE")
     try:
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            version = await _pragma_int(db, "user_version")
-            app_id = await _pragma_int(db, "application_id")
-            async with db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-            ) as cursor:
-                row = await cursor.fetchone()
-            _check_identity(path, app_id, version, row[0] if row else 0)
-            for number in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _statements(MIGRATIONS[number - 1]):
-                    await db.execute(statement)
-            if version < SCHEMA_VERSION:
-                await db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path}: not a usable SQLite database ({exc}); nothing was changed"
-        ) from exc
+        # again under the lock: another process may have migrated meanwhile
+        version = await _pragma_int(db, "user_version")
+        app_id = await _pragma_int(db, "application_id")
+        async with db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        _check_identity(path, app_id, version, row[0] if row else 0)
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                await db.execute(statement)
+        if version < SCHEMA_VERSION:
+            await db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        if db.in_transaction:
+            with contextlib.suppress(StoreError):
+                await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
+
+
+async def _upgrade_for_reading(path: Path, version: int) -> None:
+    """An older warroom's database: upgrade it if we may write it, else say who can."""
+    if not files.directory_writable(path) or not await asyncio.to_thread(_writable, path):
+        raise StoreReadOnly(
+            f"{path}: schema version {version} is older than this warroom's"
+            f" ({SCHEMA_VERSION}) and this user cannot write the file to upgrade it;"
+            " run `warroom engine --once` as its owner"
+        )
+    writer = await connect(path)
+    try:
+        await _migrate(path, writer)
+    finally:
+        await writer.close()
+
+
+def _writable(path: Path) -> bool:
+    try:
+        files.check_writable(path)
+    except StoreError:
+        return False
+    return True
 
 
 def _statements(script: str) -> list[str]:
@@ -255,3 +319,9 @@ async def _pragma_int(db: aiosqlite.Connection, name: str) -> int:
     async with db.execute(f"PRAGMA {name}") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def _pragma_text(db: aiosqlite.Connection, name: str) -> str:
+    async with db.execute(f"PRAGMA {name}") as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]).lower() if row else ""

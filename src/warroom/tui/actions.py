@@ -18,12 +18,38 @@ from warroom.tui.context import console
 from warroom.tui.dialogs import PromptScreen
 
 INCIDENT_BINDINGS: list[BindingType] = [
-    Binding("a", "acknowledge", "Ack", id="incident.acknowledge"),
-    Binding("r", "resolve", "Resolve", id="incident.resolve"),
-    Binding("n", "note", "Note", id="incident.note"),
-    Binding("o", "reopen", "Reopen", show=False, id="incident.reopen"),
+    Binding(
+        "a",
+        "acknowledge",
+        "Ack",
+        tooltip="acknowledge the incident (or the alert, when it has no incident)",
+        id="incident.acknowledge",
+    ),
+    Binding("r", "resolve", "Resolve", tooltip="resolve the incident", id="incident.resolve"),
+    Binding(
+        "n",
+        "note",
+        "Note",
+        tooltip="add a note to the incident's timeline (or the console log)",
+        id="incident.note",
+    ),
+    Binding(
+        "o",
+        "reopen",
+        "Reopen",
+        show=False,
+        tooltip="reopen a resolved incident",
+        id="incident.reopen",
+    ),
     *[
-        Binding(str(i), f"impact({i})", f"Impact {i}", show=False, id=f"incident.impact{i}")
+        Binding(
+            str(i),
+            f"impact({i})",
+            f"Impact {i}",
+            show=False,
+            tooltip=f"set impact: {Impact(i).label}",
+            id=f"incident.impact{i}",
+        )
         for i in range(1, 6)
     ],
 ]
@@ -178,9 +204,24 @@ class IncidentActions(View):
 
 
 EDIT_BINDINGS: list[BindingType] = [
-    Binding("m", "merge", "Merge", id="incident.merge"),
-    Binding("E", "edit_title", "Title", id="incident.edit_title"),
-    Binding("S", "edit_summary", "Summary", show=False, id="incident.edit_summary"),
+    Binding(
+        "m",
+        "merge",
+        "Merge",
+        tooltip="merge the incident into another (its alerts move there)",
+        id="incident.merge",
+    ),
+    Binding(
+        "E", "edit_title", "Title", tooltip="edit the incident's title", id="incident.edit_title"
+    ),
+    Binding(
+        "S",
+        "edit_summary",
+        "Summary",
+        show=False,
+        tooltip="edit the incident's summary",
+        id="incident.edit_summary",
+    ),
 ]
 
 

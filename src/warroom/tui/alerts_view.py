@@ -26,7 +26,7 @@ from warroom.model.filter import AlertFilter
 from warroom.model.silencing import exact_silences
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
-from warroom.plans import PlanIndex, propose
+from warroom.plans import PlanIndex, propose, render_links
 from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
@@ -85,13 +85,56 @@ def _index(
 class AlertsView(IncidentActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
-        Binding("i", "declare", "Declare", id="alerts.declare"),
-        Binding("s", "silence", "Silence", id="alerts.silence"),
-        Binding("space", "select", "Select", id="alerts.select"),
-        Binding("asterisk", "select_all", "All", id="alerts.select_all"),
-        Binding("slash", "filter", "Filter", id="alerts.filter"),
-        Binding("enter", "open", "Open", id="alerts.open"),
-        Binding("escape", "clear", "Clear", show=False, id="alerts.clear"),
+        Binding(
+            "i",
+            "declare",
+            "Declare",
+            tooltip="declare an incident from the selected alerts",
+            id="alerts.declare",
+        ),
+        Binding(
+            "s",
+            "silence",
+            "Silence",
+            tooltip="silence exactly the selected alerts at their Alertmanager",
+            id="alerts.silence",
+        ),
+        Binding(
+            "space",
+            "select",
+            "Select",
+            tooltip="select the alert under the cursor for a bulk action",
+            id="alerts.select",
+        ),
+        Binding(
+            "asterisk",
+            "select_all",
+            "All",
+            tooltip="select every alert the filter shows",
+            id="alerts.select_all",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip='filter: Alertmanager matchers and free text, e.g. alertname=~"Disk.*" db-3',
+            id="alerts.filter",
+        ),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            tooltip="open the alert's incident, or the alert's details",
+            id="alerts.open",
+        ),
+        Binding(
+            "escape",
+            "clear",
+            "Clear",
+            show=False,
+            tooltip="clear the selection, then the filter",
+            id="alerts.clear",
+        ),
     ]
 
     def __init__(self, **kwargs: object) -> None:
@@ -102,6 +145,8 @@ class AlertsView(IncidentActions):
         self._visible: list[TrackedAlert] | None = None
         self.unplanned: set[str] = set()
         self._row_cache: dict[str, tuple[TrackedAlert, bool, tuple[Text, ...]]] = {}
+        self.label = "instance"
+        self.show_source = False
 
     def compose(self) -> ComposeResult:
         field = SafeInput(
@@ -113,12 +158,17 @@ class AlertsView(IncidentActions):
         overflow = Static(id="alerts-overflow")
         overflow.display = False
         yield overflow
+        self.label = console(self).alert_label
+        self.show_source = len(console(self).source_names) > 1
         table = KeyedTable(id="alerts-table")
         table.add_column(" ", key="mark", width=2)
         table.add_column("SEV", key="sev", width=7)
         table.add_column("NAME", key="name", width=21)
-        table.add_column("SOURCE", key="source", width=9)
-        table.add_column("AGE", key="age", width=6)
+        # which source only matters when there are several
+        if self.show_source:
+            table.add_column("SOURCE", key="source", width=8)
+        table.add_column(self.label.upper()[:11], key="label", width=12)
+        table.add_column("AGE", key="age", width=7)
         table.add_column("STATE", key="state", width=11)
         table.add_flex_column("SUMMARY", key="summary")
         yield table
@@ -162,6 +212,7 @@ class AlertsView(IncidentActions):
         rows = []
         visible = self.visible_alerts()
         self._show_overflow(len(visible))
+        self._show_matches(len(visible))
         stale_sources = console(self).stale_sources
         cache: dict[str, tuple[TrackedAlert, bool, tuple[Text, ...]]] = {}
         for tracked in visible[:MAX_ROWS]:
@@ -176,16 +227,17 @@ class AlertsView(IncidentActions):
                     (
                         cells.severity(alert.severity),
                         cells.plain(alert.name, 20),
-                        cells.plain(alert.source, 8),
+                        *((cells.plain(alert.source, 7),) if self.show_source else ()),
+                        cells.plain(alert.labels.get(self.label, ""), 11),
                         cells.stale_state() if stale else cells.alert_state(tracked),
                         cells.summary(tracked.incident_id, alert.summary, key in self.unplanned),
                     ),
                 )
             cache[key] = cached
-            severity, name, source, state, summary = cached[2]
+            *before_age, state, summary = cached[2]
             mark = cells.RowMark("●" if key in self.selected else " ", style="bold")
             age = Text(format_age(now - tracked.alert.starts_at), no_wrap=True)
-            rows.append((key, (mark, severity, name, source, age, state, summary)))
+            rows.append((key, (mark, *before_age, age, state, summary)))
         self._row_cache = cache
         self.table.sync(rows)
 
@@ -339,6 +391,13 @@ class AlertsView(IncidentActions):
         if needle == self.filter_text:
             self._visible = visible
             self.redraw()
+
+    def _show_matches(self, shown: int) -> None:
+        """How many alerts the filter matches, on the field's border, as it is typed."""
+        field = self.query_one("#alerts-filter", Input)
+        title = f"{shown:,} of {len(self.alerts):,} match" if self.filter_text else None
+        if field.border_title != title:
+            field.border_title = title
 
     def _show_overflow(self, total: int) -> None:
         note = self.query_one("#alerts-overflow", Static)
@@ -501,6 +560,7 @@ class AlertsView(IncidentActions):
                 plan=plan.name if plan else None,
                 dedupe_key=proposal.dedupe_key if proposal else None,
                 move=move,
+                links=render_links(plan, worst) if plan else (),
             )
             console(self).enqueue(f"Declaring {title!r}", self._declared(work))
 

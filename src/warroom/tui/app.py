@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -60,10 +61,24 @@ class WarroomApp(App[None]):
     TITLE = "warroom"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("question_mark", "help", "Help", tooltip="every key of this tab", id="app.help"),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            priority=True,
+            tooltip="quit the console (the engine lease passes to another process)",
+            id="app.quit",
+        ),
         *[
-            Binding(f"f{i}", f"show_tab('{tab}')", label, show=False, id=f"app.tab.{tab}")
+            Binding(
+                f"f{i}",
+                f"show_tab('{tab}')",
+                label,
+                show=False,
+                tooltip=f"the {label} tab",
+                id=f"app.tab.{tab}",
+            )
             for i, (tab, label) in enumerate(TABS.items(), start=1)
         ],
     ]
@@ -88,6 +103,7 @@ class WarroomApp(App[None]):
         # responder actions, in the order their keys came: (what, the work)
         self._actions: asyncio.Queue[tuple[str, Coroutine[Any, Any, Any]]] = asyncio.Queue()
         self._pending: deque[str] = deque()
+        self._building = asyncio.Lock()
         if config.keymap:
             self.set_keymap(config.keymap)
         self._theme_errors = self._load_themes()
@@ -114,6 +130,10 @@ class WarroomApp(App[None]):
     def plan_index(self) -> PlanIndex:
         assert self.engine is not None
         return self.engine.triage.index
+
+    @property
+    def alert_label(self) -> str:
+        return self.config.label_column
 
     @property
     def source_names(self) -> list[str]:
@@ -175,7 +195,7 @@ class WarroomApp(App[None]):
                 self._show_pending()
 
     def _show_pending(self) -> None:
-        line = self.query_one("#pending", Static)
+        line = self._main().query_one("#pending", Static)
         line.display = bool(self._pending)
         if self._pending:
             more = len(self._pending) - 1
@@ -198,10 +218,15 @@ class WarroomApp(App[None]):
     def open_incident(self, incident_id: int, tab: str = "incident") -> None:
         self.current_incident = incident_id
         self._stale.update(("incident", "timeline", "incidents"))
-        self.show_tab(tab)
+        if self.screen is not self._main():
+            # called from a closing dialog: a tab built under a dialog is not composed
+            # until the dialog has gone, so show it once it has
+            self.call_after_refresh(self.show_tab, tab)
+        else:
+            self.show_tab(tab)
 
     def show_tab(self, tab: str) -> None:
-        tabs = self.query_one(TabbedContent)
+        tabs = self._main().query_one(TabbedContent)
         if tabs.active == tab:
             self.run_worker(self._activate(tab), group="activate")
         else:
@@ -221,15 +246,27 @@ class WarroomApp(App[None]):
         yield StatusBar()
         yield Footer()
 
+    def _main(self) -> Screen[Any]:
+        """The screen with the tabs: queries must not look into a dialog on top of it."""
+        return self.screen_stack[0]
+
     def view(self, tab: str) -> View | None:
-        found = self.query(f"#view-{tab}")
+        found = self._main().query(f"#view-{tab}")
         return found.first(View) if found else None
 
     async def _build_view(self, tab: str) -> View:
-        """Hidden tabs are built when first shown: the first frame pays only for Alerts."""
-        existing = self.view(tab)
-        if existing is not None:
-            return existing
+        """Hidden tabs are built when first shown: the first frame pays only for Alerts.
+
+        One at a time: the feed and a key may both show a tab for the first time,
+        and the second must get the view once composed, not a half-mounted one.
+        """
+        async with self._building:
+            existing = self.view(tab)
+            if existing is not None:
+                return existing
+            return await self._mount_view(tab)
+
+    async def _mount_view(self, tab: str) -> View:
         view: View
         if tab == "incidents":
             from warroom.tui.incidents_view import IncidentsView
@@ -251,7 +288,7 @@ class WarroomApp(App[None]):
             from warroom.tui.sources_view import SourcesView
 
             view = SourcesView(id="view-sources")
-        await self.query_one(f"TabPane#{tab}", TabPane).mount(view)
+        await self._main().query_one(f"TabPane#{tab}", TabPane).mount(view)
         return view
 
     def on_mount(self) -> None:
@@ -358,12 +395,12 @@ class WarroomApp(App[None]):
             if entities & {"source", "lease"}:
                 self._stale.add("sources")
                 await self._refresh_status()
-            await self._activate(self.query_one(TabbedContent).active, focus=False)
+            await self._activate(self._main().query_one(TabbedContent).active, focus=False)
 
     async def reload_visible(self) -> None:
         """After a user action: show its effect now, without waiting for the feed."""
         self._stale.update(DATA_TABS)
-        await self._activate(self.query_one(TabbedContent).active, focus=False)
+        await self._activate(self._main().query_one(TabbedContent).active, focus=False)
 
     async def _activate(self, tab: str, focus: bool = True) -> None:
         if self._store is None:  # not started yet: _start shows the first tab itself
@@ -379,7 +416,9 @@ class WarroomApp(App[None]):
                 log.exception("reloading the %s tab failed", tab)
                 self.notify(f"Could not load {TABS[tab]}: {exc}", severity="error", markup=False)
         if focus:
-            view.focus_content()
+            # the view may be going away under us (the console is closing)
+            with contextlib.suppress(NoMatches):
+                view.focus_content()
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
@@ -390,7 +429,7 @@ class WarroomApp(App[None]):
             return
         health = await self._store.source_health()
         lease = await self._store.lease()
-        self.query_one(StatusBar).show(health, lease, self.identity, self.actor)
+        self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor)
         now = utcnow()
         stale = {h.name for h in health if h.is_stale(now)}
         if stale != self.stale_sources:
@@ -398,7 +437,7 @@ class WarroomApp(App[None]):
             alerts = self.view("alerts")
             if alerts is not None:
                 self._stale.add("alerts")
-                if self.query_one(TabbedContent).active == "alerts":
+                if self._main().query_one(TabbedContent).active == "alerts":
                     await self._activate("alerts", focus=False)
 
     # -- actions ----------------------------------------------------------------------------
@@ -407,7 +446,7 @@ class WarroomApp(App[None]):
         self.show_tab(tab)
 
     def _active_view(self) -> Widget | None:
-        return self.view(self.query_one(TabbedContent).active)
+        return self.view(self._main().query_one(TabbedContent).active)
 
     def action_help(self) -> None:
         sections: list[tuple[str, Iterable[tuple[str, str]]]] = []
@@ -416,14 +455,14 @@ class WarroomApp(App[None]):
             sections.append(
                 (
                     TABS.get(view.id.removeprefix("view-") if view.id else "", "View"),
-                    _describe(view._bindings.key_to_bindings.values()),
+                    _describe(self, view._bindings.key_to_bindings.values()),
                 )
             )
         sections.append(
             (
                 "Everywhere",
                 [
-                    *_describe(self._bindings.key_to_bindings.values()),
+                    *_describe(self, self._bindings.key_to_bindings.values()),
                     ("ctrl+p", "Command palette"),
                     ("tab", "Next field or pane"),
                 ],
@@ -439,7 +478,7 @@ class WarroomApp(App[None]):
                     action = binding.action
                     yield SystemCommand(
                         f"{binding.description or action}",
-                        f"{binding.key} · {action}",
+                        f"{self.get_key_display(binding)} · {binding.tooltip or action}",
                         lambda a=action, v=view: self.run_worker(v.run_action(a)),
                     )
         for tab, label in TABS.items():
@@ -450,16 +489,12 @@ class WarroomApp(App[None]):
         yield from super().get_system_commands(screen)
 
 
-def _describe(groups: Iterable[list[Binding]]) -> list[tuple[str, str]]:
+def _describe(app: App[Any], groups: Iterable[list[Binding]]) -> list[tuple[str, str]]:
+    """Keys as a responder types them (`*`, `/`, `F1`), with their full description."""
     rows = []
     for bindings in groups:
         for b in bindings:
             if b.system or not b.description:
                 continue
-            rows.append(
-                (
-                    b.key.replace("question_mark", "?").replace("slash", "/"),
-                    b.description or b.action,
-                )
-            )
+            rows.append((app.get_key_display(b), b.tooltip or b.description))
     return rows

@@ -21,6 +21,7 @@ class Console(Protocol):
     source_names: list[str]
     stale_sources: set[str]
     plan_index: PlanIndex
+    alert_label: str  # the label the Alerts tab shows in a column of its own
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
         """Run a service action; errors become a notification, not a crash."""

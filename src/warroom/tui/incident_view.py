@@ -10,10 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from warroom.model import Alert, Incident, TimelineEvent
+from warroom.model import EventKind, Incident, TimelineEvent
 from warroom.model.clock import format_age, format_local, utcnow
 from warroom.model.text import safe_text
-from warroom.plans import ResponsePlan
+from warroom.plans import ResponsePlan, render_links
 from warroom.tui import cells
 from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
@@ -58,20 +58,32 @@ def overview(incident: Incident) -> Text:
     return text
 
 
-def plan_text(plan: ResponsePlan, alert: Alert | None) -> Text:
-    """What the plan says to do: who is engaged, which runbook, where to look."""
+def plan_text(plan: ResponsePlan | None, name: str, links: list[dict[str, str]]) -> Text:
+    """What the plan says to do: who is engaged, which runbook, where to look.
+
+    `links` are the plan's links as rendered when the incident was declared.
+    """
     text = Text()
-    text.append(safe_text(plan.display_name or plan.name), style="bold")
-    if plan.engagements:
+    text.append(safe_text(plan.display_name or plan.name if plan else name), style="bold")
+    if plan is not None and plan.engagements:
         text.append(f"\nengage: {safe_text(', '.join(plan.engagements))}")
-    if plan.runbook:
+    if plan is not None and plan.runbook:
         text.append(f"\nrunbook: {safe_text(plan.runbook)}")
-    for link in plan.links:
-        title = link.title.render(alert, plan.name) if alert else link.title.text
-        url = link.url.render(alert, plan.name) if alert else link.url.text
-        text.append(f"\n→ {safe_text(title, 60)}: ", style="bold")
-        text.append(safe_text(url, 300), style="underline")
+    for link in links:
+        text.append(f"\n→ {safe_text(link.get('title', ''), 60)}: ", style="bold")
+        text.append(safe_text(link.get("url", ""), 300), style="underline")
     return text
+
+
+def declared_links(events: list[TimelineEvent]) -> list[dict[str, str]] | None:
+    """The links recorded when the incident was declared; None if it predates that."""
+    for event in events:
+        if event.kind is EventKind.DECLARED:
+            links = event.data.get("links")
+            if isinstance(links, list):
+                return [dict(link) for link in links if isinstance(link, dict)]
+            return None
+    return None
 
 
 def event_line(event: TimelineEvent) -> Text:
@@ -88,10 +100,18 @@ class IncidentView(EditActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         *EDIT_BINDINGS,
-        Binding("t", "timeline", "Timeline", id="incident.timeline"),
+        Binding(
+            "t",
+            "timeline",
+            "Timeline",
+            tooltip="the incident's whole timeline",
+            id="incident.timeline",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
+        # Newest events come right after the overview: at 80x24 what happened last
+        # is what a responder joining the incident reads first.
         with VerticalScroll(id="incident-scroll"):
             yield Static(
                 Text(
@@ -101,10 +121,14 @@ class IncidentView(EditActions):
                 ),
                 id="incident-overview",
             )
+            yield Static(Text("Latest events (newest first)", style="bold underline"))
+            yield Static(id="incident-events")
             plan_box = Static(id="incident-plan", classes="section")
             plan_box.display = False
             yield plan_box
-            yield Static(Text("Alerts", style="bold underline"), classes="section")
+            yield Static(
+                Text("Alerts (most severe first)", style="bold underline"), classes="section"
+            )
             table = KeyedTable(id="incident-alerts")
             table.add_column(" ", key="mark", width=2)
             table.add_column("SEV", key="sev", width=7)
@@ -113,8 +137,6 @@ class IncidentView(EditActions):
             table.add_column("AGE", key="age", width=7)
             table.add_flex_column("SUMMARY", key="summary")
             yield table
-            yield Static(Text("Latest events", style="bold underline"), classes="section")
-            yield Static(id="incident-events")
 
     async def reload(self) -> None:
         incident_id = console(self).current_incident
@@ -125,13 +147,17 @@ class IncidentView(EditActions):
         if incident is None:
             return
         alerts = await store.incident_alerts(incident_id)
-        events = await store.timeline(incident_id, limit=LATEST_EVENTS)
+        alerts.sort(key=lambda t: (t.alert.severity.rank, t.alert.starts_at, str(t.key)))
+        events = await store.timeline(incident_id)
         self.query_one("#incident-overview", Static).update(overview(incident))
         plan = console(self).plan_index.by_name(incident.plan) if incident.plan else None
         box = self.query_one("#incident-plan", Static)
-        box.display = plan is not None
-        if plan is not None:
-            box.update(plan_text(plan, alerts[0].alert if alerts else None))
+        box.display = incident.plan is not None
+        if incident.plan is not None:
+            links = declared_links(events)
+            if links is None:  # declared before links were kept: render from an alert
+                links = render_links(plan, alerts[0].alert) if plan is not None and alerts else []
+            box.update(plan_text(plan, incident.plan, links))
         now = utcnow()
         self.query_one("#incident-alerts", KeyedTable).sync(
             [
@@ -149,7 +175,8 @@ class IncidentView(EditActions):
                 for t in alerts
             ]
         )
-        lines = Text("\n").join(event_line(e) for e in events) if events else Text("none")
+        latest = events[::-1][:LATEST_EVENTS]
+        lines = Text("\n").join(event_line(e) for e in latest) if latest else Text("none")
         self.query_one("#incident-events", Static).update(lines)
 
     def target_incidents(self) -> list[int]:

@@ -21,8 +21,20 @@ class IncidentsView(EditActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         *EDIT_BINDINGS,
-        Binding("enter", "open", "Open", id="incidents.open"),
-        Binding("h", "toggle_resolved", "Resolved", id="incidents.toggle_resolved"),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            tooltip="open the incident under the cursor",
+            id="incidents.open",
+        ),
+        Binding(
+            "h",
+            "toggle_resolved",
+            "Resolved",
+            tooltip="show or hide resolved incidents",
+            id="incidents.toggle_resolved",
+        ),
     ]
 
     def __init__(self, **kwargs: object) -> None:

@@ -22,8 +22,20 @@ from warroom.tui.table import KeyedTable
 class SilencesView(View):
     RELOAD_WHEN_SHOWN = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "expire", "Expire", id="silences.expire"),
-        Binding("h", "toggle_expired", "Expired", id="silences.toggle_expired"),
+        Binding(
+            "x",
+            "expire",
+            "Expire",
+            tooltip="expire the silence under the cursor (asks first)",
+            id="silences.expire",
+        ),
+        Binding(
+            "h",
+            "toggle_expired",
+            "Expired",
+            tooltip="show or hide expired silences",
+            id="silences.toggle_expired",
+        ),
     ]
 
     def __init__(self, **kwargs: object) -> None:

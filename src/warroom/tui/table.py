@@ -8,9 +8,10 @@ when the order changed -- then puts the cursor back on the row it was on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
@@ -19,6 +20,14 @@ from warroom.tui.cells import RowMark
 
 
 class KeyedTable(DataTable[Any]):
+    # Rows, not columns: home and end go to the first and last row (DataTable's
+    # own home/end scroll sideways, which a table that never scrolls sideways
+    # turns into keys that do nothing).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", False)

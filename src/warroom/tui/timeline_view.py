@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -29,7 +29,22 @@ def timeline_text(events: list[TimelineEvent]) -> Text:
 
 
 class TimelineView(IncidentActions):
-    BINDINGS: ClassVar[list[BindingType]] = INCIDENT_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *INCIDENT_BINDINGS,
+        Binding(
+            "l",
+            "toggle_log",
+            "Log",
+            tooltip="switch between the incident's timeline and the console log",
+            id="timeline.console_log",
+        ),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        # the console log (actions on alerts outside any incident) stays one key
+        # away once an incident is open
+        self.show_log = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="timeline-title")
@@ -37,13 +52,17 @@ class TimelineView(IncidentActions):
             yield Static(id="timeline-body")
 
     async def reload(self) -> None:
-        incident_id = console(self).current_incident
+        incident_id = None if self.show_log else console(self).current_incident
         events = await console(self).store.timeline(incident_id)
         title = (
             f"Timeline of incident #{incident_id}"
             if incident_id is not None
             else "Console log (actions on alerts outside any incident)"
         )
+        if incident_id is not None:
+            title += " · l console log"
+        elif console(self).current_incident is not None:
+            title += f" · l back to #{console(self).current_incident}"
         self.query_one("#timeline-title", Static).update(Text(title, style="bold"))
         body = timeline_text(events) if events else Text("No events yet.", style="dim")
         scroll = self.query_one("#timeline-scroll", VerticalScroll)
@@ -52,7 +71,13 @@ class TimelineView(IncidentActions):
         if at_end:
             scroll.scroll_end(animate=False)
 
+    async def action_toggle_log(self) -> None:
+        self.show_log = not self.show_log
+        await self.reload()
+
     def target_incidents(self) -> list[int]:
+        if self.show_log:
+            return []
         current = console(self).current_incident
         return [] if current is None else [current]
 

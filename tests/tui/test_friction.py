@@ -1,0 +1,156 @@
+"""Friction a responder met in the trial, each as they would see it at 80x24."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from textual.widgets import Input
+
+from warroom.engine import Service
+from warroom.model import AlertKey, EventKind, Impact, Severity
+from warroom.model.clock import format_age
+from warroom.tui.dialogs import DeclareScreen, HelpScreen
+from warroom.tui.table import KeyedTable
+
+
+async def seed(console) -> None:
+    await console.seed(
+        [
+            console.alert(
+                "disk",
+                "DiskFull",
+                Severity.CRITICAL,
+                minutes_ago=16 * 60 + 49,
+                labels={"instance": "db-3:9100"},
+            ),
+            console.alert(
+                "cpu", "CpuHigh", Severity.WARNING, minutes_ago=5, labels={"instance": "web-1:9100"}
+            ),
+            console.alert("cert", "CertExpiry", Severity.INFO, minutes_ago=60 * 24 * 150),
+        ]
+    )
+
+
+def test_ages_fit_six_cells_however_old() -> None:
+    for minutes in (0, 5, 61, 16 * 60 + 49, 60 * 24 * 3, 60 * 24 * 99 + 60 * 23, 60 * 24 * 400):
+        assert len(format_age(timedelta(minutes=minutes))) <= 6
+
+
+async def test_columns_never_run_together_and_show_the_instance(console) -> None:
+    """As found: `16h49mfiring`. Every cell leaves at least one blank before the next."""
+    await seed(console)
+    async with console.start() as ui:
+        table = ui.table
+        headers = [str(c.label) for c in table.ordered_columns]
+        assert headers[:6] == [" ", "SEV", "NAME", "INSTANCE", "AGE", "STATE"]
+        widths = [c.width for c in table.ordered_columns]
+        for row in ui.rows():
+            cells = ui.cell_texts(row)
+            for cell, width in list(zip(cells, widths, strict=True))[:-1]:
+                assert len(cell) < width, (cell, width)
+        assert ui.cell_texts(console.key("disk"))[3] == "db-3:9100"
+        # the age, then a blank, then the state (the age grows while the suite runs)
+        assert re.search(r" 1\dh\d\dm firing ", ui.screen()), ui.screen()
+
+
+async def test_filter_says_how_many_alerts_match(console) -> None:
+    await seed(console)
+    async with console.start() as ui:
+        await ui.press("slash", *"Disk")
+        field = ui.app.query_one("#alerts-filter", Input)
+        await ui.wait_for(lambda: field.border_title == "1 of 3 match", what="the match count")
+        assert "1 of 3 match" in ui.screen()
+
+
+async def test_home_and_end_go_to_the_first_and_last_row(console) -> None:
+    await seed(console)
+    async with console.start() as ui:
+        await ui.press("end")
+        assert ui.table.cursor_key == console.key("cert")
+        await ui.press("home")
+        assert ui.table.cursor_key == console.key("disk")
+        await ui.press("pagedown")
+        assert ui.table.cursor_key == console.key("cert")
+
+
+async def test_help_shows_the_keys_as_typed_with_full_descriptions(console) -> None:
+    await seed(console)
+    async with console.start() as ui:
+        await ui.press("question_mark")
+        assert isinstance(ui.app.screen, HelpScreen)
+        text = ui.screen()
+        assert "asterisk" not in text and "slash" not in text
+        assert "*" in text and "select every alert the filter shows" in text
+        assert "acknowledge the incident (or the alert" in text
+
+
+async def test_incident_tab_shows_newest_events_first_and_alerts_by_severity(console) -> None:
+    await seed(console)
+    incident_id = await console.declare(["cert", "cpu", "disk"], "Three things", Impact.MEDIUM)
+    async with console.store() as store:
+        for n in range(1, 9):
+            await Service(store, "bob").add_note(incident_id, f"note number {n}")
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: "note number 8" in ui.screen(), what="the newest note at 80x24")
+        screen = ui.screen()
+        assert screen.index("note number 8") < screen.index("note number 7")
+        assert "note number 1" not in screen  # only the latest few
+        table = ui.app.query_one("#incident-alerts", KeyedTable)
+        assert [str(r.key.value) for r in table.ordered_rows] == [
+            console.key("disk"),
+            console.key("cpu"),
+            console.key("cert"),
+        ]
+
+
+async def test_timeline_keeps_the_console_log_one_key_away(console) -> None:
+    await seed(console)
+    incident_id = await console.declare(["disk"], "Disk", Impact.MEDIUM)
+    async with console.store() as store:
+        await Service(store, "bob").add_note(None, "checked the LB by hand")
+        await Service(store, "bob").add_note(incident_id, "on the incident")
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id, tab="timeline")
+        await ui.wait_for(lambda: "on the incident" in ui.screen(), what="the incident timeline")
+        await ui.press("l")
+        await ui.wait_for(lambda: "checked the LB by hand" in ui.screen(), what="the console log")
+        assert "on the incident" not in ui.screen()
+        await ui.press("l")
+        await ui.wait_for(lambda: "on the incident" in ui.screen(), what="back to the incident")
+
+
+async def test_declare_dialog_keeps_what_was_typed_when_refused(console) -> None:
+    await seed(console)
+    async with console.start() as ui:
+        await ui.cursor_to(console.key("cpu"))
+        await ui.press("i")
+        await ui.wait_for(lambda: isinstance(ui.app.screen, DeclareScreen), what="declare")
+        dialog = ui.app.screen
+        dialog.query_one("#title", Input).value = "Web tier melting"
+        dialog.query_one("#plan", Input).value = "no-such-plan"
+        await ui.press("enter")
+        assert ui.app.screen is dialog
+        assert dialog.query_one("#title", Input).value == "Web tier melting"
+        assert "No plan named 'no-such-plan'" in ui.screen()
+
+
+async def test_plan_links_are_kept_as_declared(console) -> None:
+    await seed(console)
+    async with console.store() as store:
+        incident_id = await Service(store, "bob").declare_incident(
+            [AlertKey("demo", "disk")],
+            "Disk",
+            Impact.HIGH,
+            plan="disk-full",
+            links=[{"title": "Disk usage", "url": "https://grafana.example/d?host=db-3:9100"}],
+        )
+        events = await store.timeline(incident_id)
+    declared = next(e for e in events if e.kind is EventKind.DECLARED)
+    assert declared.data["links"] == [
+        {"title": "Disk usage", "url": "https://grafana.example/d?host=db-3:9100"}
+    ]
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: "host=db-3:9100" in ui.screen(), what="the declared link")
