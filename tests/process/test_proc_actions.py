@@ -422,7 +422,7 @@ async def test_database_and_config_errors_exit_2_and_create_nothing(
     for args in (("show", "1"), ("ack", "1"), ("declare", "--title", "x", "--impact", "3")):
         result = run("--db", typo, *args, env=env)
         assert result.returncode == 2, (args, result.stderr)
-        assert result.stderr.startswith(f"warroom: {typo}: no warroom database here")
+        assert result.stderr.startswith(f"warroom: no database at {typo} (start `warroom`")
         assert "Traceback" not in result.stderr
     assert not typo.exists()
     broken = tmp_path / "config.yaml"

@@ -81,17 +81,15 @@ def state_of(incident: Incident) -> str:
 
 
 @contextlib.asynccontextmanager
-async def existing_store(config: Config) -> AsyncIterator[Store]:
+async def existing_store(config: Config, read_only: bool = False) -> AsyncIterator[Store]:
     """The shared database, never a new one: a typo in `--db` must not act on an empty file."""
-    from warroom.store import Store, StoreError
+    from warroom.store import Store, StoreMissing
+    from warroom.store.files import CREATE_HINT
 
-    path = config.database.expanduser()
-    if not path.exists():
-        raise StoreError(
-            f"{path}: no warroom database here; pass --db or --config naming the shared one"
-            " (the console or `warroom engine` creates it)"
-        )
-    store = await Store.open(path)
+    path = config.database.expanduser().absolute()
+    if not read_only and not path.exists():  # a read-only open checks for itself
+        raise StoreMissing(f"no database at {path} ({CREATE_HINT})")
+    store = await Store.open(path, read_only=read_only)
     try:
         yield store
     finally:

@@ -20,7 +20,7 @@ from warroom.model.text import safe_text
 
 
 async def run_show(config: Config, incident_id: int, as_json: bool) -> int:
-    async with existing_store(config) as store:
+    async with existing_store(config, read_only=True) as store:
         incident = await store.incident(incident_id)
         if incident is None:
             print(f"warroom: no incident #{incident_id}", file=sys.stderr)
