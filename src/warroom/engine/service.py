@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from warroom.engine.silences import keys_by_source, silence_acknowledged
+from warroom.engine.silences import keys_by_source, record_silence, silence_acknowledged
 from warroom.model import AlertKey, AlertState, EventKind, Impact, IncidentStatus, TrackedAlert
 from warroom.model.clock import format_duration, utcnow
 from warroom.model.incident import Incident
@@ -412,26 +412,18 @@ class Service:
             )
         except SourceError as exc:
             raise ActionError(f"{source}: {exc.reason}") from exc
-        incidents = {t.incident_id for t in group}
-        incident = incidents.pop() if len(incidents) == 1 else None
         text = ", ".join(str(m) for m in matchers)
-        async with self.store.transaction() as tx:
-            await tx.record_silence(
-                source,
-                silence_id,
-                "manual",
-                self.actor,
-                now + duration,
-                incident,
-                [t.key for t in group],
-            )
-            await tx.add_event(
-                incident,
-                EventKind.SILENCED,
-                self.actor,
-                f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
-                {"silence_id": silence_id, "matchers": text, "source": source},
-            )
+        await record_silence(
+            self.store,
+            source,
+            silence_id,
+            "manual",
+            self.actor,
+            now + duration,
+            group,
+            f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
+            {"matchers": text},
+        )
         return silence_id
 
     async def silences(self) -> tuple[list[Silence], list[str]]:

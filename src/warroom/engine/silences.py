@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from warroom.model import AlertKey, AlertState, EventKind, TrackedAlert
 from warroom.model.clock import utcnow
@@ -22,6 +22,38 @@ log = logging.getLogger(__name__)
 
 ACK_SILENCE_FOR = timedelta(days=7)
 SYSTEM_ACTOR = "warroom"
+
+
+async def record_silence(
+    store: Store,
+    source: str,
+    silence_id: str,
+    kind: str,
+    actor: str,
+    ends_at: datetime,
+    group: Sequence[TrackedAlert],
+    text: str,
+    data: dict[str, object],
+) -> None:
+    """Remember a silence made at the source, and say so on the timeline, in one go.
+
+    The event goes to the alerts' incident when they share one, else to the
+    console log.
+    """
+    incidents = {t.incident_id for t in group}
+    incident = incidents.pop() if len(incidents) == 1 else None
+    async with store.transaction() as tx:
+        await tx.record_silence(
+            source, silence_id, kind, actor, ends_at, incident, [t.key for t in group]
+        )
+        await tx.add_event(
+            incident,
+            EventKind.SILENCED,
+            actor,
+            text,
+            {"silence_id": silence_id, "source": source, "alerts": [str(t.key) for t in group]}
+            | data,
+        )
 
 
 async def silence_acknowledged(
@@ -51,29 +83,17 @@ async def silence_acknowledged(
         except SourceError as exc:
             failures.append(f"{', '.join(names)}: {exc.reason}")
             continue
-        incidents = {t.incident_id for t in group}
-        incident = incidents.pop() if len(incidents) == 1 else None
-        async with store.transaction() as tx:
-            await tx.record_silence(
-                silencer.name,
-                silence_id,
-                "ack",
-                actor,
-                now + ACK_SILENCE_FOR,
-                incident,
-                [t.key for t in group],
-            )
-            await tx.add_event(
-                incident,
-                EventKind.SILENCED,
-                actor,
-                f"Silenced {what} on {silencer.name} until resolved",
-                {
-                    "silence_id": silence_id,
-                    "alerts": [str(t.key) for t in group],
-                    "matchers": ", ".join(str(m) for m in matchers),
-                },
-            )
+        await record_silence(
+            store,
+            silencer.name,
+            silence_id,
+            "ack",
+            actor,
+            now + ACK_SILENCE_FOR,
+            group,
+            f"Silenced {what} on {silencer.name} until resolved",
+            {"matchers": ", ".join(str(m) for m in matchers)},
+        )
         silenced += len(group)
     return silenced, failures
 

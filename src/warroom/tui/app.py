@@ -298,6 +298,12 @@ class WarroomApp(App[None]):
         # store, the plans and the engine start (the first frame is what a
         # responder waits for); the data fills in a moment later.
         self.call_after_refresh(self._start)
+        # views copy styles when they draw: a new theme redraws them from the store
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        if self._store is not None:
+            self.run_worker(self.reload_visible(), group="theme", exclusive=True)
 
     async def _start(self) -> None:
         self._store = await Store.open(self.config.database)
@@ -429,6 +435,8 @@ class WarroomApp(App[None]):
             return
         health = await self._store.source_health()
         lease = await self._store.lease()
+        if not self.is_running:  # closed while the store answered
+            return
         self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor)
         now = utcnow()
         stale = {h.name for h in health if h.is_stale(now)}

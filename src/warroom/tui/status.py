@@ -16,6 +16,7 @@ from textual.widgets import Static
 from warroom.model import LeaseInfo, SourceHealth
 from warroom.model.clock import format_age, utcnow
 from warroom.model.text import safe_text
+from warroom.tui.cells import accent
 
 
 class Clock(Static):
@@ -41,20 +42,28 @@ def sources_text(health: list[SourceHealth], now: datetime) -> Text:
             text.append(" ")
         stale = h.is_stale(now)
         age = h.age(now)
-        mark, style = (
-            ("✗", "bold red") if stale else ("⚠", "bold yellow") if h.is_failing else ("✓", "green")
-        )
-        text.append(f"{mark} ", style=style)
+        if stale:
+            text.append("✗ ", style=accent("severity-critical", bold=True, on_panel=True))
+        elif h.is_failing:
+            text.append("⚠ ", style=accent("severity-warning", bold=True, on_panel=True))
+        else:
+            text.append("✓ ")
         text.append(safe_text(h.name, 20))
         text.append(f" {format_age(age) if age is not None else 'never'}", style="dim")
         if h.is_failing and h.last_error:
-            text.append(f" {safe_text(h.last_error, 40)}", style="red")
+            text.append(
+                f" {safe_text(h.last_error, 40)}", style=accent("severity-error", on_panel=True)
+            )
     return text
 
 
 def lease_text(lease: LeaseInfo | None, me: str, now: datetime) -> Text:
     if lease is None or not lease.is_live(now):
-        return Text("⚠ nobody polls", style="bold red", no_wrap=True)
+        return Text(
+            "⚠ nobody polls",
+            style=accent("severity-critical", bold=True, on_panel=True),
+            no_wrap=True,
+        )
     if lease.holder == me:
         return Text("⟳ polling here", no_wrap=True)
     holder = lease.holder.rsplit(":", 1)[0]
