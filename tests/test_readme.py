@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -60,3 +61,26 @@ def test_plan_example_is_a_valid_plan(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(example.group(1))
     planset = load_plans(tmp_path, sources={"am"})
     assert planset.errors == [] and [p.name for p in planset.plans] == ["disk-full"]
+
+
+def _section(title: str) -> str:
+    return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_each_command_is_listed_once() -> None:
+    from warroom.cli.main import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = re.findall(r"^\| `(warroom[^`]*)`", _section("Commands"), re.M)
+    words = [c.split() for c in commands if c != "warroom --version"]
+    listed = [w[1] if len(w) > 1 and not w[1].startswith("-") else "console" for w in words]
+    assert sorted(listed) == sorted(set(listed)), f"listed twice: {listed}"
+    assert set(listed) == set(sub.choices), set(listed) ^ set(sub.choices)
+
+
+def test_no_link_leaves_the_repository() -> None:
+    """A README is read in a fresh clone: a path outside it (or a web page) can break."""
+    prose = re.sub(r"```.*?```", "", README, flags=re.S)  # config examples name example hosts
+    outside = re.findall(r"\]\((?!#)[^)]*\)|\.\./[\w./-]+|https?://\S+", prose)
+    assert not outside, outside

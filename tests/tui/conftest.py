@@ -22,6 +22,7 @@ import pytest
 from rich.console import Console as RichConsole
 from rich.text import Text
 from tests.support.waiting import until_awaited
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
@@ -130,6 +131,14 @@ class UI:
 
     def static(self, selector: str) -> str:
         return static_text(self.app.screen.query_one(selector, Static))
+
+    def shows(self, selector: str, text: str) -> bool:
+        """`text` is in the widget; False while it does not exist yet (tabs are built
+        when first shown)."""
+        try:
+            return text in self.static(selector)
+        except NoMatches:
+            return False
 
     def screen(self) -> str:
         return render_screen(self.app)[0]

@@ -8,9 +8,9 @@ from datetime import timedelta
 from textual.widgets import Input
 
 from warroom.engine import Service
-from warroom.model import AlertKey, EventKind, Impact, Severity
+from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, Severity
 from warroom.model.clock import format_age
-from warroom.tui.dialogs import DeclareScreen, HelpScreen
+from warroom.tui.dialogs import ConfirmScreen, DeclareScreen, HelpScreen
 from warroom.tui.table import KeyedTable
 
 
@@ -184,3 +184,31 @@ async def test_declare_refuses_an_empty_impact_instead_of_guessing(console) -> N
         await ui.press("enter")
         assert ui.app.screen is dialog
         assert "Impact: a number from 1 (critical) to 5" in ui.screen()
+
+
+async def test_resolving_while_alerts_fire_asks_and_enter_keeps_it_open(console) -> None:
+    """As found: `r` on an incident with firing alerts resolved it; the next poll declared
+    a new incident and the acknowledgement and notes stayed behind."""
+    await seed(console)
+    incident_id = await console.declare(["disk"], "Disk", Impact.MEDIUM)
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: ui.shows("#incident-overview", "Disk"), what="shown")
+        await ui.press("r")
+        await ui.wait_for(lambda: isinstance(ui.app.screen, ConfirmScreen), what="the question")
+        assert "alerts still firing (DiskFull)" in ui.screen()
+        await ui.press("enter")  # out of habit: keeps it open
+        await ui.pilot.pause(0.3)
+        found = await ui.app.store.incident(incident_id)
+        assert found.status is IncidentStatus.OPEN
+        await ui.press("r")
+        await ui.wait_for(lambda: isinstance(ui.app.screen, ConfirmScreen), what="asked again")
+        await ui.press("y")
+
+        async def resolved():
+            found = await ui.app.store.incident(incident_id)
+            return found.status is IncidentStatus.RESOLVED
+
+        await ui.wait_for(resolved, what="resolved on y")
+        events = await ui.app.store.timeline(incident_id)
+        assert "still firing (DiskFull)" in events[-1].text

@@ -107,6 +107,9 @@ async def test_r_resolves_the_incident_of_the_alert(console):
     async with console.start() as ui:
         await ui.cursor_to(console.key("disk"))
         await ui.press("r")
+        # its alert still fires: the console asks, and y resolves anyway
+        await ui.wait_for(lambda: isinstance(ui.app.screen, ConfirmScreen), what="asked")
+        await ui.press("y")
 
         async def resolved():
             incident = await ui.app.store.incident(incident_id)
@@ -134,6 +137,8 @@ async def test_a_on_alert_of_a_resolved_incident_says_the_incident_is_resolved(c
     async with console.start() as ui:
         await ui.cursor_to(console.key("disk"))
         await ui.press("r")
+        await ui.wait_for(lambda: isinstance(ui.app.screen, ConfirmScreen), what="asked")
+        await ui.press("y")
 
         async def resolved():
             incident = await ui.app.store.incident(incident_id)

@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input
 
 from warroom.model import EventKind, IncidentStatus, Severity
-from warroom.tui.dialogs import DeclareScreen, HelpScreen, PromptScreen
+from warroom.tui.dialogs import ConfirmScreen, DeclareScreen, HelpScreen, PromptScreen
 
 
 def cursor_on_screen(ui) -> bool:
@@ -168,6 +168,8 @@ async def test_state_survives_a_restart(console):
         await ui.wait_for(lambda: "db-4 up" in ui.static("#timeline-body"))
         # and the new responder's actions are recorded as theirs
         await ui.press("r")
+        await ui.wait_for(lambda: isinstance(ui.app.screen, ConfirmScreen), what="asked")
+        await ui.press("y")
 
         async def resolved():
             return (await ui.app.store.incident(incident_id)).resolved_by == "carol"

@@ -114,7 +114,7 @@ async def test_i_on_an_alert_of_an_open_incident_offers_it_and_keeps_the_alert(c
         assert f"#{incident_id}" in text and "Disk trouble" in text and "open" in text
         burst(ui.app, "\r")  # enter: open the incident that holds it
         await ui.wait_for(lambda: ui.active_tab == "incident", what="the incident opened")
-        await ui.wait_for(lambda: "Disk trouble" in ui.static("#incident-overview"), what="shown")
+        await ui.wait_for(lambda: ui.shows("#incident-overview", "Disk trouble"), what="shown")
         assert ui.app.current_incident == incident_id
         [tracked] = await ui.app.store.alerts_by_key([AlertKey("demo", "disk")])
         assert tracked.incident_id == incident_id

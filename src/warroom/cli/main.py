@@ -8,13 +8,97 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from warroom import __version__
 from warroom.config import Config, ConfigError, demo_config, load_config
 from warroom.store import StoreError
 
+if TYPE_CHECKING:
+    from warroom.model import AlertKey
+    from warroom.model.matchers import Matcher
+
 EXIT_USAGE = 2
+T = TypeVar("T")
+
+
+def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """On the main parser with defaults; on each subcommand without (SUPPRESS), so
+    `warroom --db X ack 4` and `warroom ack 4 --db X` both work and neither clobbers."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default(None),
+        help="config file (default: $WARROOM_CONFIG, then $XDG_CONFIG_HOME/warroom/config.yaml)",
+    )
+    parser.add_argument(
+        "--db", type=Path, default=default(None), help="database file, overriding the config"
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=default(False),
+        help="use the built-in demo source (no config file needed)",
+    )
+
+
+def _incident_id(text: str) -> int:
+    """`4` or `#4`, as the console and the timeline write it."""
+    try:
+        value = int(text.removeprefix("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an incident number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not an incident number: {text!r}")
+    return value
+
+
+def _parsed(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse `type` whose ValueError message is shown as is (exit 2)."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+def _alert_key(text: str) -> AlertKey:
+    from warroom.cli.records import parse_alert_key
+
+    return parse_alert_key(text)
+
+
+def _silence_ref(text: str) -> tuple[str, str]:
+    source, sep, silence_id = text.partition(":")
+    if not sep or not source or not silence_id:
+        raise ValueError(f"not a silence (SOURCE:ID): {text!r}")
+    return source, silence_id
+
+
+def _matchers(text: str) -> list[Matcher]:
+    from warroom.model.matchers import parse_matchers
+
+    found = parse_matchers(text)
+    if not found:
+        raise ValueError("no matchers given")
+    return found
+
+
+def _duration(text: str) -> timedelta:
+    from warroom.model.clock import parse_duration
+
+    return parse_duration(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,36 +107,102 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal incident console: triage live alerts with the keyboard.",
     )
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        help="config file (default: $WARROOM_CONFIG, then $XDG_CONFIG_HOME/warroom/config.yaml)",
-    )
-    parser.add_argument("--db", type=Path, help="database file, overriding the config")
-    parser.add_argument(
-        "--demo", action="store_true", help="use the built-in demo source (no config file needed)"
-    )
+    _global_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("console", help="the interactive console (the default)")
-    engine = sub.add_parser("engine", help="headless polling and triage")
+
+    def command(name: str, help: str, json_help: str | None = None) -> argparse.ArgumentParser:
+        found = sub.add_parser(name, help=help, description=help, parents=[common])
+        if json_help:
+            found.add_argument("--json", action="store_true", help=json_help)
+        return found
+
+    command("console", "the interactive console (the default)")
+    engine = command("engine", "headless polling and triage")
     engine.add_argument("--once", action="store_true", help="one poll cycle, then exit")
-    alerts = sub.add_parser("alerts", help="poll every source once and print its alerts")
-    alerts.add_argument("--json", action="store_true", help="one JSON object per line")
-    incidents = sub.add_parser("incidents", help="list incidents from the database")
-    incidents.add_argument("--json", action="store_true", help="one JSON object per line")
+    command("alerts", "poll every source once and print its alerts", "one JSON object per line")
+    incidents = command("incidents", "list incidents from the database", "one JSON object per line")
     incidents.add_argument("--all", action="store_true", help="include resolved incidents")
-    sub.add_parser("check", help="validate the config and plans; exit 1 on any error")
-    simulate = sub.add_parser("simulate", help="what would these alerts trigger (plan, incident)")
+    command("check", "validate the config and plans; exit 1 on any error")
+    simulate = command(
+        "simulate", "what would these alerts trigger (plan, incident)", "one JSON object per line"
+    )
     simulate.add_argument("file", type=Path, help="JSON: one alert or a list, Alertmanager-shaped")
-    simulate.add_argument("--json", action="store_true", help="one JSON object per line")
     simulate.add_argument(
         "--source",
         help="the source the alerts come from (default: the only"
         " configured source, else 'simulate')",
     )
-    coverage = sub.add_parser("coverage", help="alerts and rules that no plan covers")
-    coverage.add_argument("--json", action="store_true", help="one JSON object")
+    command("coverage", "alerts and rules that no plan covers", "one JSON object")
+    _action_commands(command)
     return parser
+
+
+Command = Callable[[str, str, str | None], argparse.ArgumentParser]
+ONE_LINE = "one JSON object per incident acted on"
+
+
+def _action_commands(command: Command) -> None:
+    """What a responder does in the console, from a script: same service, same timeline."""
+    ack = command("ack", "acknowledge incidents", ONE_LINE)
+    ack.add_argument("ids", nargs="+", type=_incident_id, metavar="ID")
+    resolve = command("resolve", "resolve an incident", ONE_LINE)
+    resolve.add_argument("id", type=_incident_id, metavar="ID")
+    resolve.add_argument("--reason", default="", help="why: recorded in the timeline")
+    resolve.add_argument(
+        "--force", action="store_true", help="resolve even while its alerts still fire"
+    )
+    reopen = command("reopen", "reopen a resolved incident", ONE_LINE)
+    reopen.add_argument("id", type=_incident_id, metavar="ID")
+    note = command("note", "add a note to an incident's timeline", ONE_LINE)
+    note.add_argument("id", type=_incident_id, metavar="ID")
+    note.add_argument("text", nargs="+", metavar="TEXT", help="the note; - reads it from stdin")
+    impact = command("impact", "set an incident's impact (1 critical ... 5 no impact)", ONE_LINE)
+    impact.add_argument("id", type=_incident_id, metavar="ID")
+    impact.add_argument("impact", type=int, choices=range(1, 6), metavar="N")
+    declare = command("declare", "declare an incident, ad hoc or under a plan", ONE_LINE)
+    declare.add_argument("--title", required=True)
+    declare.add_argument("--impact", type=int, choices=range(1, 6), required=True, metavar="N")
+    declare.add_argument("--plan", metavar="NAME", help="declare under this response plan")
+    declare.add_argument(
+        "--alert",
+        action="extend",
+        nargs="+",
+        default=[],
+        type=_parsed(_alert_key),
+        metavar="SOURCE:FINGERPRINT",
+        help="alerts to attach (several, or --alert again)",
+    )
+    declare.add_argument(
+        "--move", action="store_true", help="take alerts out of the open incident that holds them"
+    )
+    show = command("show", "an incident, its alerts and its whole timeline", "one JSON object")
+    show.add_argument("id", type=_incident_id, metavar="ID")
+    silence = command(
+        "silence", "silence alerts at their Alertmanager, or expire a silence", "one JSON object"
+    )
+    what = silence.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--alert",
+        action="extend",
+        nargs="+",
+        type=_parsed(_alert_key),
+        metavar="SOURCE:FINGERPRINT",
+        help="silence exactly these alerts (several, or --alert again)",
+    )
+    what.add_argument(
+        "--matchers",
+        type=_parsed(_matchers),
+        metavar="MATCHERS",
+        help='Alertmanager matchers, e.g. \'alertname="X",cluster="c1"\' (with --source)',
+    )
+    what.add_argument(
+        "--expire", type=_parsed(_silence_ref), metavar="SOURCE:ID", help="expire this silence"
+    )
+    silence.add_argument("--source", metavar="NAME", help="where --matchers silences")
+    silence.add_argument("--duration", type=_parsed(_duration), help="how long, e.g. 2h, 1d")
+    silence.add_argument("--comment", help="why: Alertmanager and the timeline keep it")
 
 
 def resolve_config(args: argparse.Namespace) -> Config:
@@ -64,9 +214,63 @@ def resolve_config(args: argparse.Namespace) -> Config:
     return config
 
 
+ACTIONS = {"ack", "resolve", "reopen", "note", "impact", "declare", "show", "silence"}
+
+
+def _check_silence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.expire is None and (args.duration is None or not args.comment):
+        parser.error("warroom silence: --duration and --comment are needed to create a silence")
+    if args.source is not None and args.matchers is None:
+        parser.error("warroom silence: --source goes with --matchers (an alert names its source)")
+
+
+async def _run_action(args: argparse.Namespace, config: Config) -> int:
+    """The scripted actions; each module is imported only when its command runs."""
+    from warroom.model import Impact
+
+    command, as_json = args.command, args.json
+    if command == "show":
+        from warroom.cli.show import run_show
+
+        return await run_show(config, args.id, as_json)
+    if command == "silence":
+        from warroom.cli import silence
+
+        if args.expire is not None:
+            source, silence_id = args.expire
+            return await silence.run_expire(config, source, silence_id, as_json)
+        if args.matchers is not None:
+            return await silence.run_silence_matchers(
+                config, args.matchers, args.source, args.duration, args.comment, as_json
+            )
+        return await silence.run_silence_alerts(
+            config, args.alert, args.duration, args.comment, as_json
+        )
+    from warroom.cli import act
+
+    if command == "ack":
+        return await act.run_ack(config, args.ids, as_json)
+    if command == "resolve":
+        return await act.run_resolve(config, args.id, args.reason, args.force, as_json)
+    if command == "reopen":
+        return await act.run_reopen(config, args.id, as_json)
+    if command == "note":
+        text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
+        return await act.run_note(config, args.id, text, as_json)
+    if command == "impact":
+        return await act.run_impact(config, args.id, Impact(args.impact), as_json)
+    assert command == "declare"
+    return await act.run_declare(
+        config, args.title, Impact(args.impact), args.plan, args.alert, args.move, as_json
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     command = args.command or "console"
+    if command == "silence":
+        _check_silence(parser, args)
     try:
         if command == "check":
             from warroom.cli.check import run_check
@@ -96,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.coverage import run_coverage
 
             return asyncio.run(run_coverage(config, as_json=args.json))
+        if command in ACTIONS:
+            return asyncio.run(_run_action(args, config))
         if command == "incidents":
             from warroom.cli.headless import run_incidents
 

@@ -16,7 +16,7 @@ from warroom.engine.silences import (
     record_silence,
     silence_acknowledged,
 )
-from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, TrackedAlert
+from warroom.model import AlertKey, AlertState, EventKind, Impact, IncidentStatus, TrackedAlert
 from warroom.model.clock import format_duration, utcnow
 from warroom.model.incident import Incident
 from warroom.model.matchers import Matcher
@@ -50,6 +50,27 @@ def _clean_title(title: str) -> str:
 
 class ActionError(Exception):
     """An action that cannot be done as asked; the message says why, for the responder."""
+
+
+# Alerts that would make the next poll declare again: silenced ones still fire behind it.
+STILL_FIRING = frozenset({AlertState.FIRING, AlertState.SUPPRESSED})
+
+
+def _names(alerts: Sequence[TrackedAlert], most: int = 5) -> str:
+    names = sorted({t.alert.name for t in alerts})
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+class StillFiring(ActionError):
+    """Resolving would leave firing alerts to declare a new incident at the next poll."""
+
+    def __init__(self, incident_id: int, alerts: Sequence[TrackedAlert]) -> None:
+        self.incident_id = incident_id
+        self.alerts = tuple(alerts)
+        super().__init__(
+            f"incident #{incident_id} has {len(alerts)} alert(s) still firing: {_names(alerts)}"
+        )
 
 
 class AlertsInIncident(ActionError):
@@ -156,19 +177,35 @@ class Service:
             await tx.add_event(incident_id, EventKind.ACKNOWLEDGED, self.actor, "Acknowledged")
         return True
 
-    async def resolve(self, incident_id: int, reason: str = "") -> bool:
+    async def resolve(self, incident_id: int, reason: str = "", force: bool = False) -> bool:
+        """Refused (StillFiring) while its alerts fire, unless `force`: the next poll
+        would declare a new incident for them and the acknowledgement and notes
+        would stay behind on this one. Forced, the timeline says what still fired."""
         async with self.store.transaction() as tx:
             incident = await self._incident(tx, incident_id)
             if incident.status is IncidentStatus.RESOLVED:
                 return False
+            firing = [
+                t
+                for t in await self.store.incident_alerts(incident_id)
+                if t.alert.state in STILL_FIRING
+            ]
+            if firing and not force:
+                raise StillFiring(incident_id, firing)
             await tx.update_incident(
                 incident_id,
                 status=IncidentStatus.RESOLVED,
                 resolved_at=tx.now,
                 resolved_by=self.actor,
             )
-            text = f"Resolved: {reason}" if reason else "Resolved"
-            await tx.add_event(incident_id, EventKind.RESOLVED, self.actor, text)
+            text = "Resolved"
+            data: dict[str, object] = {}
+            if firing:
+                text += f" with {len(firing)} alert(s) still firing ({_names(firing)})"
+                data["still_firing"] = [str(t.key) for t in firing]
+            if reason:
+                text += f": {reason}"
+            await tx.add_event(incident_id, EventKind.RESOLVED, self.actor, text, data or None)
         return True
 
     async def reopen(self, incident_id: int) -> bool:
@@ -443,3 +480,16 @@ class Service:
         if incident is None:
             raise ActionError(f"no incident #{incident_id}")
         return incident
+
+    # -- for the CLI ----------------------------------------------------------------------------
+
+    async def silence_matchers(
+        self, source: str, matchers: Sequence[Matcher], duration: timedelta, comment: str
+    ) -> str:
+        """Silence by matchers alone at one source: for alerts not firing yet (maintenance)."""
+        if not matchers:
+            raise ActionError("a silence needs at least one matcher")
+        comment = _check_silence(duration, comment)
+        if source not in self.silencers:
+            raise ActionError(f"source {source!r} cannot silence (only Alertmanager can)")
+        return await self._create_silence(source, [], list(matchers), duration, comment)

@@ -13,9 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from warroom.engine.service import STILL_FIRING
 from warroom.model import Impact
 from warroom.tui.context import console
-from warroom.tui.dialogs import PromptScreen
+from warroom.tui.dialogs import ConfirmScreen, PromptScreen
 
 INCIDENT_BINDINGS: list[BindingType] = [
     Binding(
@@ -148,10 +149,54 @@ class IncidentActions(View):
         self.resolve_incidents(self.target_incidents())
 
     def resolve_incidents(self, ids: list[int]) -> None:
+        """Resolve, but ask first where alerts still fire.
+
+        Resolved while its alerts fire, an incident is declared again by the next
+        poll, and its acknowledgement and notes stay behind on the old one. The
+        question needs `y`: enter typed ahead must not answer it.
+        """
+        if not ids:
+            self._no_target()
+            return
+        console(self).hold_keys()
+        self.run_worker(self._resolve_asking(ids), group="dialog")
+
+    async def _resolve_asking(self, ids: list[int]) -> None:
+        firing: dict[int, list[str]] = {}
+        for incident_id in ids:
+            alerts = await console(self).store.incident_alerts(incident_id)
+            names = sorted({t.alert.name for t in alerts if t.alert.state in STILL_FIRING})
+            if names:
+                firing[incident_id] = names
+        quiet = [i for i in ids if i not in firing]
+        if quiet:
+            self._resolve(quiet, force=False)
+        if not firing:
+            await console(self).release_keys()
+            return
+        count = sum(len(n) for n in firing.values())
+        names = sorted({name for group in firing.values() for name in group})
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        question = (
+            f"{numbers(list(firing))}: alerts still firing ({shown}). Resolve anyway?"
+            " The next poll would declare a new incident for them, and the"
+            " acknowledgement and notes would stay here."
+        )
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._resolve(list(firing), force=True)
+            else:
+                self.notify(f"Kept open: {numbers(list(firing))} ({count} firing alert name(s))")
+
+        self.app.push_screen(ConfirmScreen(question, enter_answers=False), answer)
+
+    def _resolve(self, ids: list[int], force: bool) -> None:
+        service = console(self).service
         self.on_incidents(
             ids,
             "Resolving",
-            console(self).service.resolve,
+            lambda i: service.resolve(i, force=force),
             "Resolved {n} incident(s)",
             "Already resolved",
         )

@@ -265,24 +265,34 @@ class SilenceDetailScreen(ModalScreen[None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no for actions others feel (expiring a silence pages people again)."""
+    """Yes or no for actions others feel (expiring a silence pages people again).
+
+    With `enter_answers=False` only `y` says yes: for a question whose yes does
+    harm, an enter typed ahead (or out of habit) keeps things as they are.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("enter", "enter", "Yes", id="confirm.enter"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("escape,n", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, enter_answers: bool = True) -> None:
         super().__init__()
         self._question = question
+        self._enter_answers = enter_answers
 
     def compose(self) -> ComposeResult:
+        hint = "enter/y yes · escape/n no" if self._enter_answers else "y yes · enter/escape/n no"
         with Vertical(classes="dialog"):
             yield Static(Text(self._question, style="bold"))
-            yield Label(Text("enter/y yes · escape/n no", style="dim"))
+            yield Label(Text(hint, style="dim"))
 
     def on_mount(self) -> None:
         release_keys_after_refresh(self)
+
+    def action_enter(self) -> None:
+        self.dismiss(self._enter_answers)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -192,9 +192,7 @@ class IncidentView(EditActions):
     def focus_content(self) -> None:
         """The top of the incident, its number, title and status, is what shows first.
 
-        Focusing the alerts table scrolled the tab down to it, past the header;
-        tab moves into the table.
+        Focusing the alerts table used to scroll the tab down to it, past the header.
         """
-        scroll = self.query_one("#incident-scroll", VerticalScroll)
-        scroll.focus(scroll_visible=False)
-        scroll.scroll_home(animate=False)
+        self.query_one("#incident-alerts", KeyedTable).focus(scroll_visible=False)
+        self.query_one("#incident-scroll", VerticalScroll).scroll_home(animate=False)
