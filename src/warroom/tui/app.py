@@ -54,6 +54,7 @@ TABS: dict[str, str] = {
 # only when a silence changed or it is shown.
 DATA_TABS = ("alerts", "incidents", "incident", "timeline")
 STATUS_REFRESH_SECONDS = 5.0
+FEED_REST_MAX = 2.0  # seconds the feed may rest after a slow reload
 
 
 class WarroomApp(App[None]):
@@ -390,6 +391,7 @@ class WarroomApp(App[None]):
             await self.reload_visible()
 
     async def _follow_feed(self, since: int) -> None:
+        loop = asyncio.get_running_loop()
         async for batch in self.store.watch(since):
             entities = {c.entity for c in batch}
             if entities & {"alerts", "incident"}:
@@ -401,7 +403,13 @@ class WarroomApp(App[None]):
             if entities & {"source", "lease"}:
                 self._stale.add("sources")
                 await self._refresh_status()
+            started = loop.time()
             await self._activate(self._main().query_one(TabbedContent).active, focus=False)
+            # A big poll commits in many short chunks, each a wake-up. Reloading
+            # 50,000 alerts after every one starved the poll itself (the first
+            # storm took two minutes to land): rest as long as the reload took,
+            # twice over, so the screen trails by a moment and the poll runs.
+            await asyncio.sleep(min(FEED_REST_MAX, 2 * (loop.time() - started)))
 
     async def reload_visible(self) -> None:
         """After a user action: show its effect now, without waiting for the feed."""
