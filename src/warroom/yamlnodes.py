@@ -147,6 +147,48 @@ def _syntax_error(name: str, exc: yaml.MarkedYAMLError) -> LocatedError:
     return LocatedError(Where(name, line, column), f"YAML syntax: {problem}")
 
 
+def inside(name: str, node: yaml.Node, offset: int) -> Where:
+    """Where character `offset` of a scalar's value stands in the file.
+
+    The value is not the source text: quotes, escapes (`\\"`, `''`) and block
+    scalars (`>-`, `|`) shift it. Walk the source from the node's start, one
+    value character at a time, so a bad regex on the third line of a block
+    scalar is reported on that line, at that column.
+    """
+    mark = node.start_mark
+    buffer = getattr(mark, "buffer", None)
+    style = getattr(node, "style", None)
+    if not isinstance(buffer, str) or mark.pointer is None:
+        return Where(name, mark.line + 1, mark.column + 1 + offset)
+    i, end = mark.pointer, node.end_mark.pointer
+    if style in ("'", '"'):
+        i += 1  # past the opening quote
+        for _ in range(offset):
+            if i >= end:
+                break
+            escaped = (style == '"' and buffer[i] == "\\") or (
+                style == "'" and buffer.startswith("''", i)
+            )
+            i += 2 if escaped else 1
+    elif style in (">", "|"):
+        i = buffer.index("\n", i) + 1  # the content starts on the line after the indicator
+        remaining = offset
+        while i < end:
+            line_end = buffer.find("\n", i, end)
+            line_end = end if line_end < 0 else line_end
+            content = i + len(buffer[i:line_end]) - len(buffer[i:line_end].lstrip(" "))
+            if remaining <= line_end - content:
+                i = content + remaining
+                break
+            remaining -= line_end - content + 1  # the line and the space or newline joining it
+            i = line_end + 1
+    else:
+        i += offset
+    line = buffer.count("\n", 0, i)
+    column = i - (buffer.rfind("\n", 0, i) + 1)
+    return Where(name, line + 1, column + 1)
+
+
 def scalar_value(node: yaml.ScalarNode) -> Any:
     """The plain Python value of a scalar, resolved as SafeLoader would."""
     loader = yaml.SafeLoader("")

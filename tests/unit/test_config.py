@@ -88,20 +88,21 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
 
 def test_env_substitution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WR_DB_DIR", str(tmp_path / "from-env"))
-    monkeypatch.setenv("WR_SCENARIO", "outage")
+    monkeypatch.setenv("WR_TOKEN", "s3cret")
     path = _write(
         tmp_path,
         """
         database: ${WR_DB_DIR}/warroom.db
         sources:
-          - name: demo
-            type: demo
-            scenario: "${WR_SCENARIO}-$${literal}"
+          - name: am
+            type: alertmanager
+            url: http://127.0.0.1:9093
+            bearer_token: "${WR_TOKEN}-$${literal}"
         """,
     )
     config = load_config(path)
     assert config.database == tmp_path / "from-env" / "warroom.db"
-    assert config.sources[0].options["scenario"] == "outage-${literal}"
+    assert config.sources[0].options["bearer_token"] == "s3cret-${literal}"
 
 
 def test_env_default_when_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,10 +121,10 @@ def test_env_default_may_be_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         sources:
           - name: demo
             type: demo
-            scenario: "a${WR_UNSET_FOR_TEST:-}b"
+            scenario: "stea${WR_UNSET_FOR_TEST:-}dy"
         """,
     )
-    assert load_config(path).sources[0].options["scenario"] == "ab"
+    assert load_config(path).sources[0].options["scenario"] == "steady"
 
 
 # ---------------------------------------------------------------- missing files

@@ -29,6 +29,7 @@ from warroom.yamlnodes import (
     Where,
     compose_documents_partial,
     describe,
+    inside,
     mapping_items,
     scalar_value,
     where,
@@ -159,7 +160,7 @@ def _response_plan(name: str, document: yaml.Node, sources: set[str] | None) -> 
                 matchers = tuple(parse_matchers(text))
             except MatcherError as exc:
                 message = str(exc).rsplit(" (at character", 1)[0]
-                raise LocatedError(_inside(name, match["alerts"], exc.position), message) from exc
+                raise LocatedError(inside(name, match["alerts"], exc.position), message) from exc
     if not matchers and source is None:
         raise LocatedError(
             where(name, document, True), "a plan needs 'match' (a source, alert matchers or both)"
@@ -244,54 +245,12 @@ def _seq(name: str, node: yaml.Node | None) -> list[yaml.Node]:
     return list(node.value)
 
 
-def _inside(name: str, node: yaml.Node, offset: int) -> Where:
-    """Where character `offset` of a scalar's value stands in the file.
-
-    The value is not the source text: quotes, escapes (`\\"`, `''`) and block
-    scalars (`>-`, `|`) shift it. Walk the source from the node's start, one
-    value character at a time, so a bad regex on the third line of a block
-    scalar is reported on that line, at that column.
-    """
-    mark = node.start_mark
-    buffer = getattr(mark, "buffer", None)
-    style = getattr(node, "style", None)
-    if not isinstance(buffer, str) or mark.pointer is None:
-        return Where(name, mark.line + 1, mark.column + 1 + offset)
-    i, end = mark.pointer, node.end_mark.pointer
-    if style in ("'", '"'):
-        i += 1  # past the opening quote
-        for _ in range(offset):
-            if i >= end:
-                break
-            escaped = (style == '"' and buffer[i] == "\\") or (
-                style == "'" and buffer.startswith("''", i)
-            )
-            i += 2 if escaped else 1
-    elif style in (">", "|"):
-        i = buffer.index("\n", i) + 1  # the content starts on the line after the indicator
-        remaining = offset
-        while i < end:
-            line_end = buffer.find("\n", i, end)
-            line_end = end if line_end < 0 else line_end
-            content = i + len(buffer[i:line_end]) - len(buffer[i:line_end].lstrip(" "))
-            if remaining <= line_end - content:
-                i = content + remaining
-                break
-            remaining -= line_end - content + 1  # the line and the space or newline joining it
-            i = line_end + 1
-    else:
-        i += offset
-    line = buffer.count("\n", 0, i)
-    column = i - (buffer.rfind("\n", 0, i) + 1)
-    return Where(name, line + 1, column + 1)
-
-
 def _template(name: str, node: yaml.Node) -> Template:
     text = _str(name, node)
     try:
         return parse_template(text)
     except TemplateError as exc:
-        raise LocatedError(_inside(name, node, exc.position), str(exc)) from exc
+        raise LocatedError(inside(name, node, exc.position), str(exc)) from exc
 
 
 def _duration(name: str, node: yaml.Node) -> timedelta:

@@ -7,13 +7,13 @@ and the `themes/` folder of a source checkout. A broken file is reported as
 
 from __future__ import annotations
 
-import os
 from dataclasses import fields
 from pathlib import Path
 
 import yaml
 from textual.theme import Theme
 
+from warroom.themefiles import theme_dirs
 from warroom.yamlnodes import (
     LocatedError,
     Where,
@@ -25,13 +25,6 @@ from warroom.yamlnodes import (
 
 DEFAULT_THEME = "warroom-night"
 _THEME_FIELDS = {f.name for f in fields(Theme)} - {"variables"}
-
-
-def theme_dirs(configured: Path | None) -> list[Path]:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    checkout = Path(__file__).resolve().parents[3] / "themes"
-    dirs = [d for d in (configured, Path(base) / "warroom" / "themes", checkout) if d]
-    return [d for d in dirs if d.is_dir()]
 
 
 def load_theme(path: Path) -> Theme:
