@@ -128,19 +128,45 @@ def _is_empty(node: yaml.Node) -> bool:
     )
 
 
+_UNCLOSED = (
+    "while scanning a quoted scalar",
+    "while parsing a flow",
+    "while scanning a simple key",
+)
+
+
+_FOUND = {
+    "<block mapping start>": "a key indented differently from the keys above it",
+    "<block sequence start>": "a list indented differently from the lines above it",
+    "<scalar>": "more text after a value",
+    "-": "a list item",
+    "?": "a complex key",
+}
+
+
 def _syntax_error(name: str, exc: yaml.MarkedYAMLError) -> LocatedError:
     problem = exc.problem or exc.context or "invalid YAML"
     mark = exc.problem_mark or exc.context_mark
-    # PyYAML reports where it gave up (the end of the file, a later line); where
-    # the unclosed quote or bracket began is what helps
+    # For an unclosed quote or bracket PyYAML reports where it gave up (the end of
+    # the file, a later line); where the quote or bracket opened is what helps.
+    # For a block ("while parsing a block mapping") the context is only where the
+    # enclosing block began, often the top of the file: the problem mark is the line.
     context = exc.context_mark
+    unclosed = exc.context is not None and exc.context.startswith(_UNCLOSED)
     if context is not None and (
         "end of stream" in problem
         or "stream end" in problem
-        or (exc.problem_mark is not None and context.line < exc.problem_mark.line)
+        or (unclosed and exc.problem_mark is not None and context.line < exc.problem_mark.line)
     ):
         mark = context
-    if exc.context and exc.context not in problem:
+    if not unclosed and context is not None and mark is not context and "<block end>" in problem:
+        found = problem.rsplit("but found ", 1)[-1].strip("'")
+        what = _FOUND.get(found, repr(found))
+        problem = (
+            f"{what} where the block that begins on line {context.line + 1} should end"
+            " (check the indentation, or quote the value)"
+        )
+    elif exc.context and exc.context not in problem:
         problem = f"{exc.context}: {problem}"
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 0
