@@ -107,7 +107,6 @@ class CloudWatchSource:
     async def _signed_headers(self, body: str) -> dict[str, str]:
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
-
         from botocore.exceptions import BotoCoreError
 
         try:
