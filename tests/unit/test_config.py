@@ -428,3 +428,22 @@ def test_error_message_does_not_leak_the_secret(
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert "hunter2" not in str(info.value)
+
+
+def test_a_bad_url_is_reported_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WR_SECRET_PW", "hunter2")
+    path = _write(
+        tmp_path,
+        """
+        sources:
+          - name: am
+            type: alertmanager
+            url: "ftp://oncall:${WR_SECRET_PW}@am.internal:9093"
+        """,
+    )
+    line, message = _error(path)
+    assert line == 4
+    assert "must start with http:// or https://" in message
+    assert "hunter2" not in message and "ftp://***@am.internal:9093" in message

@@ -40,14 +40,17 @@ Check = Callable[[Any], None]
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # af-south-1, us-gov-west-1, cn-north-1, eu-central-2, ...
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_USERINFO = re.compile(r"//[^/?#]*@")
 _SCENARIOS = ("night", "steady")  # sources.demo.SCENARIOS, without importing the demo
 
 
 def check_url(value: Any, allow_query: bool = False) -> None:
     """An http(s) base URL; a query only where nothing is appended to it (http-json)."""
-    text = str(value)
+    raw = str(value)
+    # user:password may come from the environment: never in a message
+    text = _USERINFO.sub("//***@", raw)
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(raw)
         parts.port  # noqa: B018  (raises ValueError for a port out of range or not a number)
     except ValueError as exc:
         raise OptionError(f"not a URL: {text!r} ({exc})") from exc
@@ -57,7 +60,7 @@ def check_url(value: Any, allow_query: bool = False) -> None:
         raise OptionError(f"URL {text!r} names no host")
     if parts.fragment or (parts.query and not allow_query):
         raise OptionError(f"URL {text!r}: no ?query or #fragment (API paths are appended to it)")
-    if any(c.isspace() or ord(c) < 32 for c in text):
+    if any(c.isspace() or ord(c) < 32 for c in raw):
         raise OptionError(f"URL {text!r} holds spaces or control characters")
 
 
