@@ -257,11 +257,13 @@ def _source(
     if type_name is not None and kind is None:
         known = ", ".join(sorted(SOURCE_TYPES))
         problems.at(name, fields["type"][1], f"unknown source type {type_name!r} (known: {known})")
-    url = _checked(name, fields.get("url"), problems, lambda v: v) or ""
-    if kind is not None and kind.needs_url and "url" not in fields:
-        problems.at(name, node, f"{label} of type {type_name} needs 'url'")
-    elif kind is not None and "url" in fields and url:
+    checked_url = _checked(name, fields.get("url"), problems, lambda v: v)
+    url = checked_url or ""
+    if kind is not None and url:
         _check_option(name, fields["url"][1], url, kind.url_check, problems)
+    elif kind is not None and kind.needs_url and ("url" not in fields or checked_url == ""):
+        at = fields["url"][1] if "url" in fields else node
+        problems.at(name, at, f"{label} of type {type_name} needs 'url'")
     interval = DEFAULT_INTERVAL
     if "interval" in fields:
         parsed = _checked(name, fields["interval"], problems, _interval)

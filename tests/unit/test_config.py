@@ -447,3 +447,17 @@ def test_a_bad_url_is_reported_without_its_password(
     assert line == 4
     assert "must start with http:// or https://" in message
     assert "hunter2" not in message and "ftp://***@am.internal:9093" in message
+
+
+def test_an_empty_url_is_no_url(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+        sources:
+          - name: am
+            type: alertmanager
+            url: ""
+        """,
+    )
+    line, message = _error(path)
+    assert (line, message) == (4, "source 'am' of type alertmanager needs 'url'")
