@@ -118,8 +118,12 @@ def keymap_problems(config: Config) -> list[str]:
                 continue
             reported.add(clash)
             others = ", ".join(repr(i) for i in ids if i != mapped[0])
+            written = next(  # the key as the config spells it (`?`, not `question_mark`)
+                (k.strip() for k in config.keymap[mapped[0]].split(",") if normal_key(k) == key),
+                key,
+            )
             problems.append(
-                f"{at(mapped[0])}key {key!r} is bound twice: {mapped[0]!r} and {others}"
+                f"{at(mapped[0])}key {written!r} is bound twice: {mapped[0]!r} and {others}"
                 f" (in {scope.label})"
             )
     return problems
