@@ -128,23 +128,91 @@ def _is_empty(node: yaml.Node) -> bool:
     )
 
 
+_UNCLOSED = (
+    "while scanning a quoted scalar",
+    "while parsing a flow",
+    "while scanning a simple key",
+)
+
+
+_FOUND = {
+    "<block mapping start>": "a key indented differently from the keys above it",
+    "<block sequence start>": "a list indented differently from the lines above it",
+    "<scalar>": "more text after a value",
+    "-": "a list item",
+    "?": "a complex key",
+}
+
+
 def _syntax_error(name: str, exc: yaml.MarkedYAMLError) -> LocatedError:
     problem = exc.problem or exc.context or "invalid YAML"
     mark = exc.problem_mark or exc.context_mark
-    # PyYAML reports where it gave up (the end of the file, a later line); where
-    # the unclosed quote or bracket began is what helps
+    # For an unclosed quote or bracket PyYAML reports where it gave up (the end of
+    # the file, a later line); where the quote or bracket opened is what helps.
+    # For a block ("while parsing a block mapping") the context is only where the
+    # enclosing block began, often the top of the file: the problem mark is the line.
     context = exc.context_mark
+    unclosed = exc.context is not None and exc.context.startswith(_UNCLOSED)
     if context is not None and (
         "end of stream" in problem
         or "stream end" in problem
-        or (exc.problem_mark is not None and context.line < exc.problem_mark.line)
+        or (unclosed and exc.problem_mark is not None and context.line < exc.problem_mark.line)
     ):
         mark = context
-    if exc.context and exc.context not in problem:
+    if not unclosed and context is not None and mark is not context and "<block end>" in problem:
+        found = problem.rsplit("but found ", 1)[-1].strip("'")
+        what = _FOUND.get(found, repr(found))
+        problem = (
+            f"{what} where the block that begins on line {context.line + 1} should end"
+            " (check the indentation, or quote the value)"
+        )
+    elif exc.context and exc.context not in problem:
         problem = f"{exc.context}: {problem}"
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 0
     return LocatedError(Where(name, line, column), f"YAML syntax: {problem}")
+
+
+def inside(name: str, node: yaml.Node, offset: int) -> Where:
+    """Where character `offset` of a scalar's value stands in the file.
+
+    The value is not the source text: quotes, escapes (`\\"`, `''`) and block
+    scalars (`>-`, `|`) shift it. Walk the source from the node's start, one
+    value character at a time, so a bad regex on the third line of a block
+    scalar is reported on that line, at that column.
+    """
+    mark = node.start_mark
+    buffer = getattr(mark, "buffer", None)
+    style = getattr(node, "style", None)
+    if not isinstance(buffer, str) or mark.pointer is None:
+        return Where(name, mark.line + 1, mark.column + 1 + offset)
+    i, end = mark.pointer, node.end_mark.pointer
+    if style in ("'", '"'):
+        i += 1  # past the opening quote
+        for _ in range(offset):
+            if i >= end:
+                break
+            escaped = (style == '"' and buffer[i] == "\\") or (
+                style == "'" and buffer.startswith("''", i)
+            )
+            i += 2 if escaped else 1
+    elif style in (">", "|"):
+        i = buffer.index("\n", i) + 1  # the content starts on the line after the indicator
+        remaining = offset
+        while i < end:
+            line_end = buffer.find("\n", i, end)
+            line_end = end if line_end < 0 else line_end
+            content = i + len(buffer[i:line_end]) - len(buffer[i:line_end].lstrip(" "))
+            if remaining <= line_end - content:
+                i = content + remaining
+                break
+            remaining -= line_end - content + 1  # the line and the space or newline joining it
+            i = line_end + 1
+    else:
+        i += offset
+    line = buffer.count("\n", 0, i)
+    column = i - (buffer.rfind("\n", 0, i) + 1)
+    return Where(name, line + 1, column + 1)
 
 
 def scalar_value(node: yaml.ScalarNode) -> Any:

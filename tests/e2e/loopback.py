@@ -32,6 +32,8 @@ class Reply:
     hang_seconds: float = 0.0  # sleep before answering (a server that never answers)
     cut_after: int | None = None  # send this many body bytes, then drop the connection
     declare_length: bool = True
+    trickle_seconds: float = 0.0  # send the body one byte at a time, this far apart
+    trickle_head: bool = False  # and the status line and headers too
 
 
 Handler = Callable[[Request], Reply]
@@ -64,12 +66,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
         reply = self.server.handler(request)
         if reply.hang_seconds:
             time.sleep(reply.hang_seconds)
+        if reply.trickle_seconds and reply.trickle_head:
+            self._trickle(self._head(reply) + reply.body, reply.trickle_seconds)
+            return
         self.send_response(reply.status)
         for key, value in reply.headers.items():
             self.send_header(key, value)
         if reply.declare_length:
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
+        if reply.trickle_seconds:
+            self._trickle(reply.body, reply.trickle_seconds)
+            return
         body = reply.body if reply.cut_after is None else reply.body[: reply.cut_after]
         with contextlib.suppress(OSError):
             self.wfile.write(body)
@@ -78,6 +86,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(2)
+
+    def _head(self, reply: Reply) -> bytes:
+        lines = [
+            f"HTTP/1.1 {reply.status} Trickle",
+            *(f"{k}: {v}" for k, v in reply.headers.items()),
+        ]
+        if reply.declare_length:
+            lines.append(f"Content-Length: {len(reply.body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def _trickle(self, data: bytes, seconds: float) -> None:
+        """Every byte arrives well within a read timeout; the whole never in time."""
+        self.close_connection = True
+        for i in range(len(data)):
+            try:
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up
+            time.sleep(seconds)
 
     do_GET = do_POST = do_DELETE = _serve
 

@@ -73,6 +73,15 @@ CASES: dict[str, tuple[Callable[[Request], Reply], str]] = {
         "cap",
     ),
     "hang": (lambda r: Reply(200, GOOD, hang_seconds=3), "no answer within 0.5s"),
+    # each byte well within the timeout, the whole answer never: `timeout` is a deadline
+    "trickle": (
+        lambda r: Reply(200, GOOD, trickle_seconds=0.1),
+        "no complete answer within 0.5s",
+    ),
+    "trickle-head": (
+        lambda r: Reply(200, GOOD, trickle_seconds=0.1, trickle_head=True),
+        "no answer within 0.5s",
+    ),
 }
 
 

@@ -575,7 +575,12 @@ def test_error_prefix_written_out_by_hand(tmp_path: Path) -> None:
     )
     path = write(tmp_path, "hand.yaml", text)
     planset = load_plans(tmp_path)
-    assert planset.errors == [f"{path}:4:30: expected one of = != =~ !~ after 'sev'"]
+    # every mistake of the document, not only the first
+    assert planset.errors == [
+        f"{path}:4:30: expected one of = != =~ !~ after 'sev'",
+        f"{path}:6:14: unknown template field {{oops}} (known: labels.NAME, annotations.NAME,"
+        " name, source, severity, fingerprint, plan)",
+    ]
     write(tmp_path, "hand.yaml", text.replace("sev!x", "sev!=x"))
     planset = load_plans(tmp_path)
     assert len(planset.errors) == 1

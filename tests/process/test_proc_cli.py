@@ -202,7 +202,7 @@ def test_bad_config_exits_2_with_file_and_line(tmp_path: Path, env: dict[str, st
     bad.write_text("database: w.db\nsources:\n  - name: demo\n    type: demo\n    colour: red\n")
     result = run("--config", str(bad), "incidents", env=env)
     assert result.returncode == 2
-    assert re.search(r"bad\.yaml:5: ", result.stderr), result.stderr
+    assert re.search(r"bad\.yaml:5:5: ", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 
@@ -259,7 +259,7 @@ def test_check_bad_config(tmp_path: Path, env: dict[str, str]) -> None:
     bad.write_text("sources:\n  - name: demo\n    type: nosuchtype\n")
     result = run("--config", str(bad), "check", env=env)
     assert result.returncode == 1
-    assert re.search(r"bad\.yaml:3: .*nosuchtype", result.stderr), result.stderr
+    assert re.search(r"bad\.yaml:3:11: .*nosuchtype", result.stderr), result.stderr
 
 
 def test_check_bad_plan_file(tmp_path: Path, env: dict[str, str]) -> None:

@@ -88,20 +88,21 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
 
 def test_env_substitution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WR_DB_DIR", str(tmp_path / "from-env"))
-    monkeypatch.setenv("WR_SCENARIO", "outage")
+    monkeypatch.setenv("WR_TOKEN", "s3cret")
     path = _write(
         tmp_path,
         """
         database: ${WR_DB_DIR}/warroom.db
         sources:
-          - name: demo
-            type: demo
-            scenario: "${WR_SCENARIO}-$${literal}"
+          - name: am
+            type: alertmanager
+            url: http://127.0.0.1:9093
+            bearer_token: "${WR_TOKEN}-$${literal}"
         """,
     )
     config = load_config(path)
     assert config.database == tmp_path / "from-env" / "warroom.db"
-    assert config.sources[0].options["scenario"] == "outage-${literal}"
+    assert config.sources[0].options["bearer_token"] == "s3cret-${literal}"
 
 
 def test_env_default_when_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,10 +121,10 @@ def test_env_default_may_be_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         sources:
           - name: demo
             type: demo
-            scenario: "a${WR_UNSET_FOR_TEST:-}b"
+            scenario: "stea${WR_UNSET_FOR_TEST:-}dy"
         """,
     )
-    assert load_config(path).sources[0].options["scenario"] == "ab"
+    assert load_config(path).sources[0].options["scenario"] == "steady"
 
 
 # ---------------------------------------------------------------- missing files
@@ -427,3 +428,36 @@ def test_error_message_does_not_leak_the_secret(
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert "hunter2" not in str(info.value)
+
+
+def test_a_bad_url_is_reported_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WR_SECRET_PW", "hunter2")
+    path = _write(
+        tmp_path,
+        """
+        sources:
+          - name: am
+            type: alertmanager
+            url: "ftp://oncall:${WR_SECRET_PW}@am.internal:9093"
+        """,
+    )
+    line, message = _error(path)
+    assert line == 4
+    assert "must start with http:// or https://" in message
+    assert "hunter2" not in message and "ftp://***@am.internal:9093" in message
+
+
+def test_an_empty_url_is_no_url(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+        sources:
+          - name: am
+            type: alertmanager
+            url: ""
+        """,
+    )
+    line, message = _error(path)
+    assert (line, message) == (4, "source 'am' of type alertmanager needs 'url'")

@@ -38,14 +38,8 @@ def alert_json(alert: Alert) -> dict[str, object]:
 
 
 def run_alerts(config: Config, as_json: bool) -> int:
-    sources: list[Source] = []
-    failed = False
-    for spec in config.sources:
-        try:
-            sources.append(build_source(spec))
-        except SourceError as exc:
-            failed = True
-            print(f"warroom: {exc}", file=sys.stderr)
+    # a source that cannot be built fails its fetch with the reason; the others go on
+    sources: list[Source] = [build_source(spec) for spec in config.sources]
     for source in sources:
         if isinstance(source, EarlyPoll):
             source.send_early()
@@ -58,23 +52,27 @@ def run_alerts(config: Config, as_json: bool) -> int:
         import warroom.cli.output  # noqa: F401  (with orjson, ~30 ms: loaded while we wait)
 
         results = asyncio.run(_fetch_all(sources))
-        return _print(results, as_json) or int(failed)
+        return _print(results, as_json)
 
 
 async def _fetch_all(sources: list[Source]) -> list[list[Alert] | SourceError]:
     import asyncio
+    import contextlib
 
     async def fetch(source: Source) -> list[Alert] | SourceError:
         try:
             return await source.fetch()
         except SourceError as exc:
             return exc
+        except Exception as exc:  # a source bug: this source failed, the others print
+            return SourceError(source.name, f"internal error: {type(exc).__name__}: {exc}")
 
     try:
         return list(await asyncio.gather(*(fetch(s) for s in sources)))
     finally:
         for s in sources:
-            await s.close()
+            with contextlib.suppress(Exception):
+                await s.close()
 
 
 def _print(results: list[list[Alert] | SourceError], as_json: bool) -> int:

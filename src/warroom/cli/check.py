@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
+from warroom.cli.keymap_check import keymap_problems, theme_problem
 from warroom.config import Config, ConfigError, demo_config, load_config
 from warroom.plans import PlanSet, load_plans
 
 
 def plans_for(config: Config) -> PlanSet:
     return load_plans(config.plans, {s.name for s in config.sources})
+
+
+def _line_column(message: str) -> tuple[int, int]:
+    """`file:LINE:COL: ...` sorts by place in the file, as an editor lists problems."""
+    found = re.match(r"^.*?:(\d+):(\d+): ", message)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -20,8 +28,15 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             config = load_config(args.config, required=args.config is not None)
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
         return 1
+    errors = keymap_problems(config)
+    if (unknown_theme := theme_problem(config)) is not None:
+        errors.append(unknown_theme)
+    errors.sort(key=_line_column)
+    for error in errors:
+        print(error, file=sys.stderr)
     planset = plans_for(config)
     for error in planset.errors:
         print(error, file=sys.stderr)
@@ -31,10 +46,10 @@ def run_check(args: argparse.Namespace) -> int:
     print(
         f"{where}: {len(config.sources)} source(s), {len(planset.files)} plan file(s) in"
         f" {config.plans or '-'} with {len(planset.plans)} response plan(s);"
-        f" {len(planset.errors)} error(s), {len(planset.warnings)} warning(s)"
+        f" {len(errors) + len(planset.errors)} error(s), {len(planset.warnings)} warning(s)"
     )
     if planset.plans:
         print("plans, in the order they are tried (first match wins):")
         for plan in planset.plans:
             print(f"  {plan.name:24} {plan.where}")
-    return 1 if planset.errors else 0
+    return 1 if errors or planset.errors else 0

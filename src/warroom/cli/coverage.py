@@ -8,6 +8,7 @@ an alert of it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from warroom.config import Config
 from warroom.model import Alert, AlertState, Severity
 from warroom.plans import PlanIndex
 from warroom.sources.base import RuleSource, SourceError
-from warroom.sources.registry import build_source
+from warroom.sources.registry import BrokenSource, build_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,9 @@ async def run_coverage(config: Config, as_json: bool) -> int:
         built = build_source(spec)
         try:
             if not isinstance(built, RuleSource):
+                if isinstance(built, BrokenSource):
+                    failed = True
+                    print(f"warroom: {spec.name}: {built.reason}", file=sys.stderr)
                 continue
             kind = "alarm" if spec.type == "cloudwatch" else "rule"
             for rule in await built.alert_rules():
@@ -83,8 +87,16 @@ async def run_coverage(config: Config, as_json: bool) -> int:
         except SourceError as exc:
             failed = True
             print(f"warroom: {exc} (its rules are not counted)", file=sys.stderr)
+        except Exception as exc:  # a source bug: this source's rules are missing, say so
+            failed = True
+            print(
+                f"warroom: {spec.name}: internal error: {type(exc).__name__}: {exc}"
+                " (its rules are not counted)",
+                file=sys.stderr,
+            )
         finally:
-            await built.close()
+            with contextlib.suppress(Exception):
+                await built.close()
     ordered = sorted(items.values(), key=lambda i: (i.plan is not None, i.kind, i.source, i.name))
     covered = sum(1 for i in ordered if i.plan)
     percent = 100.0 * covered / len(ordered) if ordered else 100.0

@@ -12,10 +12,11 @@ Kinds: `response-plan` now; `runbook`, `escalation-plan`, `contact` and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -29,11 +30,17 @@ from warroom.yamlnodes import (
     Where,
     compose_documents_partial,
     describe,
+    inside,
     mapping_items,
     scalar_value,
     where,
 )
 
+T = TypeVar("T")
+# what a part of a plan that has a mistake stands for: nothing (never mutated)
+_NO_KEYS: dict[str, yaml.Node] = {}
+_NO_NODES: list[yaml.Node] = []
+_NO_ITEMS: list[tuple[str, yaml.Node, yaml.Node]] = []
 RESERVED_KINDS = ("runbook", "escalation-plan", "contact", "schedule")
 _PLAN_KEYS = (
     "kind",
@@ -102,6 +109,9 @@ def _load_file(
                 )
                 continue
             plan = _response_plan(name, document, sources)
+        except PlanErrors as exc:
+            result.errors += [str(e) for e in exc.errors]
+            continue
         except LocatedError as exc:
             result.errors.append(str(exc))
             continue
@@ -129,82 +139,134 @@ def _kind(name: str, document: yaml.Node) -> str:
     return kind
 
 
+class PlanErrors(Exception):
+    """Every mistake of one document: a responder fixes them in one pass, not one per run."""
+
+    def __init__(self, errors: list[LocatedError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class _Collect:
+    """Runs each part of a plan, keeping its mistake and going on to the next part."""
+
+    def __init__(self) -> None:
+        self.errors: list[LocatedError] = []
+
+    def add(self, at: Where, message: str) -> None:
+        self.errors.append(LocatedError(at, message))
+
+    def get(self, part: Callable[[], T], default: T) -> T:
+        try:
+            return part()
+        except PlanErrors as exc:
+            self.errors += exc.errors
+        except LocatedError as exc:
+            self.errors.append(exc)
+        return default
+
+
 def _response_plan(name: str, document: yaml.Node, sources: set[str] | None) -> ResponsePlan:
-    items = _keys(name, document, _PLAN_KEYS, "response-plan")
+    found = _Collect()
+    items = _keys(name, document, _PLAN_KEYS, "response-plan", found)
+    at_document = where(name, document, True)
+    plan_name = ""
     if "name" not in items:
-        raise LocatedError(where(name, document, True), "a response plan needs a 'name'")
-    plan_name = _str(name, items["name"])
-    if not plan_name or not set(plan_name) <= _NAME_CHARS:
-        raise LocatedError(
-            where(name, items["name"], True),
-            f"plan name {plan_name!r}: use lower-case letters, digits, '-', '_' or '.'",
-        )
+        found.add(at_document, "a response plan needs a 'name'")
+    else:
+        plan_name = found.get(lambda: _plan_name(name, items["name"]), "")
     if "incident" not in items:
-        raise LocatedError(where(name, document, True), "a response plan needs 'incident'")
+        found.add(at_document, "a response plan needs 'incident'")
     source: str | None = None
     matchers: tuple[Matcher, ...] = ()
+    match_ok = True
     if "match" in items:
-        match = _keys(name, items["match"], ("source", "alerts"), "match")
-        if "source" in match:
-            source = _str(name, match["source"])
-            if sources is not None and source not in sources:
-                raise LocatedError(
-                    where(name, match["source"], True),
-                    f"no source named {source!r} in the config"
-                    f" (known: {', '.join(sorted(sources)) or 'none'})",
-                )
-        if "alerts" in match:
-            text = _str(name, match["alerts"])
-            try:
-                matchers = tuple(parse_matchers(text))
-            except MatcherError as exc:
-                message = str(exc).rsplit(" (at character", 1)[0]
-                raise LocatedError(_inside(name, match["alerts"], exc.position), message) from exc
-    if not matchers and source is None:
-        raise LocatedError(
-            where(name, document, True), "a plan needs 'match' (a source, alert matchers or both)"
+        before = len(found.errors)
+        match = found.get(
+            lambda: _keys(name, items["match"], ("source", "alerts"), "match", found), _NO_KEYS
         )
-    incident = _keys(name, items["incident"], ("title", "summary", "impact", "dedupe"), "incident")
-    if "title" not in incident:
-        raise LocatedError(where(name, items["incident"], True), "incident needs a 'title'")
-    title = _template(name, incident["title"])
-    summary = _template(name, incident["summary"]) if "summary" in incident else None
+        if "source" in match:
+            source = found.get(lambda: _source(name, match["source"], sources), None)
+        if "alerts" in match:
+            matchers = found.get(lambda: _matchers(name, match["alerts"]), ())
+        match_ok = len(found.errors) == before
+    if match_ok and not matchers and source is None:
+        found.add(at_document, "a plan needs 'match' (a source, alert matchers or both)")
+    incident: dict[str, yaml.Node] = {}
+    if "incident" in items:
+        incident = found.get(
+            lambda: _keys(
+                name, items["incident"], ("title", "summary", "impact", "dedupe"), "incident", found
+            ),
+            {},
+        )
+        if "title" not in incident and isinstance(items["incident"], yaml.MappingNode):
+            found.add(where(name, items["incident"], True), "incident needs a 'title'")
+    title = (
+        found.get(lambda: _template(name, incident["title"]), None) if "title" in incident else None
+    )
+    summary = (
+        found.get(lambda: _template(name, incident["summary"]), None)
+        if "summary" in incident
+        else None
+    )
     dedupe = (
-        _template(name, incident["dedupe"]) if "dedupe" in incident else parse_template("{plan}")
+        found.get(lambda: _template(name, incident["dedupe"]), None)
+        if "dedupe" in incident
+        else parse_template("{plan}")
     )
     impact = (
-        _impact(name, incident["impact"]) if "impact" in incident else ImpactRule(Impact.MEDIUM)
+        found.get(lambda: _impact(name, incident["impact"]), ImpactRule(Impact.MEDIUM))
+        if "impact" in incident
+        else ImpactRule(Impact.MEDIUM)
     )
-    links = tuple(_link(name, node) for node in _seq(name, items.get("links")))
+    links = tuple(
+        link
+        for node in found.get(lambda: _seq(name, items.get("links")), _NO_NODES)
+        if (link := found.get(lambda node=node: _link(name, node), None)) is not None  # type: ignore[misc]
+    )
     declare_after = timedelta(0)
     if "declare" in items:
-        declare = _keys(name, items["declare"], ("after",), "declare")
+        declare = found.get(
+            lambda: _keys(name, items["declare"], ("after",), "declare", found), _NO_KEYS
+        )
         if "after" in declare:
-            declare_after = _duration(name, declare["after"])
+            declare_after = found.get(lambda: _duration(name, declare["after"]), timedelta(0))
     resolve = ResolvePolicy.WHEN_ALL_ALERTS_RESOLVE
     if "resolve" in items:
-        text = _str(name, items["resolve"])
-        try:
-            resolve = ResolvePolicy(text)
-        except ValueError as exc:
-            known = ", ".join(p.value for p in ResolvePolicy)
-            raise LocatedError(
-                where(name, items["resolve"], True), f"resolve {text!r}: one of {known}"
-            ) from exc
-    reopen = _duration(name, items["reopen_within"]) if "reopen_within" in items else timedelta(0)
+        resolve = found.get(lambda: _resolve(name, items["resolve"]), resolve)
+    reopen = (
+        found.get(lambda: _duration(name, items["reopen_within"]), timedelta(0))
+        if "reopen_within" in items
+        else timedelta(0)
+    )
+    display_name = (
+        found.get(lambda: _str(name, items["display_name"]), plan_name)
+        if "display_name" in items
+        else plan_name
+    )
+    engagements = tuple(
+        text
+        for node in found.get(lambda: _seq(name, items.get("engagements")), _NO_NODES)
+        if (text := found.get(lambda node=node: _str(name, node), None)) is not None  # type: ignore[misc]
+    )
+    runbook = found.get(lambda: _str(name, items["runbook"]), None) if "runbook" in items else None
+    if found.errors:
+        raise PlanErrors(sorted(found.errors, key=lambda e: (e.where.line, e.where.column)))
+    assert title is not None and dedupe is not None
     return ResponsePlan(
         name=plan_name,
-        where=where(name, document, True),
+        where=at_document,
         name_where=where(name, items["name"], True),
         title=title,
         dedupe=dedupe,
         impact=impact,
-        display_name=_str(name, items["display_name"]) if "display_name" in items else plan_name,
+        display_name=display_name,
         source=source,
         matchers=matchers,
         summary=summary,
-        engagements=tuple(_str(name, n) for n in _seq(name, items.get("engagements"))),
-        runbook=_str(name, items["runbook"]) if "runbook" in items else None,
+        engagements=engagements,
+        runbook=runbook,
         links=links,
         declare_after=declare_after,
         resolve=resolve,
@@ -212,18 +274,77 @@ def _response_plan(name: str, document: yaml.Node, sources: set[str] | None) -> 
     )
 
 
+def _plan_name(name: str, node: yaml.Node) -> str:
+    plan_name = _str(name, node)
+    if not plan_name or not set(plan_name) <= _NAME_CHARS:
+        raise LocatedError(
+            where(name, node, True),
+            f"plan name {plan_name!r}: use lower-case letters, digits, '-', '_' or '.'",
+        )
+    return plan_name
+
+
+def _source(name: str, node: yaml.Node, sources: set[str] | None) -> str:
+    source = _str(name, node)
+    if sources is not None and source not in sources:
+        raise LocatedError(
+            where(name, node, True),
+            f"no source named {source!r} in the config"
+            f" (known: {', '.join(sorted(sources)) or 'none'})",
+        )
+    return source
+
+
+def _matchers(name: str, node: yaml.Node) -> tuple[Matcher, ...]:
+    text = _str(name, node)
+    try:
+        return tuple(parse_matchers(text))
+    except MatcherError as exc:
+        message = str(exc).rsplit(" (at character", 1)[0]
+        raise LocatedError(inside(name, node, exc.position), message) from exc
+
+
+def _resolve(name: str, node: yaml.Node) -> ResolvePolicy:
+    text = _str(name, node)
+    try:
+        return ResolvePolicy(text)
+    except ValueError as exc:
+        known = ", ".join(p.value for p in ResolvePolicy)
+        raise LocatedError(where(name, node, True), f"resolve {text!r}: one of {known}") from exc
+
+
 # -- pieces -------------------------------------------------------------------------------
 
 
-def _keys(name: str, node: yaml.Node, known: tuple[str, ...], what: str) -> dict[str, yaml.Node]:
+def _keys(
+    name: str,
+    node: yaml.Node,
+    known: tuple[str, ...],
+    what: str,
+    found: _Collect | None = None,
+) -> dict[str, yaml.Node]:
+    """The known keys; each unknown one is a mistake (all of them kept when `found` is given)."""
     items: dict[str, yaml.Node] = {}
-    for key, key_node, value in mapping_items(name, node):
+    unknown: list[LocatedError] = []
+    entries = (
+        mapping_items(name, node)
+        if found is None
+        else found.get(lambda: mapping_items(name, node), _NO_ITEMS)
+    )
+    for key, key_node, value in entries:
         if key not in known:
-            raise LocatedError(
-                where(name, key_node, True),
-                f"unknown key {key!r} in {what} (known: {', '.join(known)})",
+            unknown.append(
+                LocatedError(
+                    where(name, key_node, True),
+                    f"unknown key {key!r} in {what} (known: {', '.join(known)})",
+                )
             )
+            continue
         items[key] = value
+    if unknown and found is None:
+        raise PlanErrors(unknown)
+    if found is not None:
+        found.errors += unknown
     return items
 
 
@@ -244,54 +365,12 @@ def _seq(name: str, node: yaml.Node | None) -> list[yaml.Node]:
     return list(node.value)
 
 
-def _inside(name: str, node: yaml.Node, offset: int) -> Where:
-    """Where character `offset` of a scalar's value stands in the file.
-
-    The value is not the source text: quotes, escapes (`\\"`, `''`) and block
-    scalars (`>-`, `|`) shift it. Walk the source from the node's start, one
-    value character at a time, so a bad regex on the third line of a block
-    scalar is reported on that line, at that column.
-    """
-    mark = node.start_mark
-    buffer = getattr(mark, "buffer", None)
-    style = getattr(node, "style", None)
-    if not isinstance(buffer, str) or mark.pointer is None:
-        return Where(name, mark.line + 1, mark.column + 1 + offset)
-    i, end = mark.pointer, node.end_mark.pointer
-    if style in ("'", '"'):
-        i += 1  # past the opening quote
-        for _ in range(offset):
-            if i >= end:
-                break
-            escaped = (style == '"' and buffer[i] == "\\") or (
-                style == "'" and buffer.startswith("''", i)
-            )
-            i += 2 if escaped else 1
-    elif style in (">", "|"):
-        i = buffer.index("\n", i) + 1  # the content starts on the line after the indicator
-        remaining = offset
-        while i < end:
-            line_end = buffer.find("\n", i, end)
-            line_end = end if line_end < 0 else line_end
-            content = i + len(buffer[i:line_end]) - len(buffer[i:line_end].lstrip(" "))
-            if remaining <= line_end - content:
-                i = content + remaining
-                break
-            remaining -= line_end - content + 1  # the line and the space or newline joining it
-            i = line_end + 1
-    else:
-        i += offset
-    line = buffer.count("\n", 0, i)
-    column = i - (buffer.rfind("\n", 0, i) + 1)
-    return Where(name, line + 1, column + 1)
-
-
 def _template(name: str, node: yaml.Node) -> Template:
     text = _str(name, node)
     try:
         return parse_template(text)
     except TemplateError as exc:
-        raise LocatedError(_inside(name, node, exc.position), str(exc)) from exc
+        raise LocatedError(inside(name, node, exc.position), str(exc)) from exc
 
 
 def _duration(name: str, node: yaml.Node) -> timedelta:

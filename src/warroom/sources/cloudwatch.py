@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.series import AlertRule, Series
+from warroom.model.text import safe_text
 from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
 from warroom.sources.normalise import MAX_VALUE_CHARS, ShapeError, timestamp
@@ -106,11 +107,15 @@ class CloudWatchSource:
     async def _signed_headers(self, body: str) -> dict[str, str]:
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
+        from botocore.exceptions import BotoCoreError
 
-        if self._credentials is None:
-            # the chain may call IMDS: off the event loop
-            self._credentials = await asyncio.to_thread(self._resolve_credentials)
-        frozen = await asyncio.to_thread(self._credentials.get_frozen_credentials)
+        try:
+            if self._credentials is None:
+                # the chain may call IMDS: off the event loop
+                self._credentials = await asyncio.to_thread(self._resolve_credentials)
+            frozen = await asyncio.to_thread(self._credentials.get_frozen_credentials)
+        except BotoCoreError as exc:  # a profile not found, a broken ~/.aws/config, ...
+            raise SourceError(self.name, f"AWS credentials: {safe_text(exc, 200)}") from exc
         request = AWSRequest(
             method="POST",
             url=self.endpoint,

@@ -15,8 +15,11 @@ Every error message keeps one author.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import threading
+import time
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -37,7 +40,8 @@ class Answer:
 
 class Timeout(Enum):
     CONNECT = "connect"
-    READ = "read"
+    READ = "read"  # no status line and headers within the timeout
+    BODY = "body"  # the answer began, but was not complete within the timeout
 
 
 Outcome = Answer | Timeout | None
@@ -65,19 +69,37 @@ class Pending:
     on it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float) -> None:
         self._lock = threading.Lock()
         self._done = False
         self._wake: Callable[[], object] | None = None
         self.outcome: Outcome = None
+        # `timeout` is a deadline for the whole exchange, counted from the send
+        self.deadline = time.monotonic() + timeout
+        self.answered = False  # the status line and headers are in
+        self.sock: socket.socket | None = None
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline; TimeoutError once it has passed."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return left
 
     def finish(self, outcome: Outcome) -> None:
         with self._lock:
             self.outcome, self._done, wake = outcome, True, self._wake
         if wake is not None:
-            wake()
+            with contextlib.suppress(RuntimeError):  # the waiting loop closed: nobody listens
+                wake()
 
     async def wait(self) -> Outcome:
+        """The outcome, or a timeout at the deadline whatever the thread is doing.
+
+        The thread bounds each read by the time left, but a server trickling its
+        headers byte by byte keeps `getresponse` reading past any deadline: the
+        waiter gives up for it and shuts the socket, which ends the thread.
+        """
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -86,8 +108,23 @@ class Pending:
             if self._done:
                 return self.outcome
             self._wake = lambda: loop.call_soon_threadsafe(_settle, woken)
-        await woken
+        try:
+            await asyncio.wait_for(woken, max(self.deadline - time.monotonic(), 0.0))
+        except TimeoutError:
+            with self._lock:
+                if not self._done:
+                    self._wake = None
+                    self._abort()
+                    return Timeout.BODY if self.answered else Timeout.READ
         return self.outcome
+
+    def _abort(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # the plain socket's shutdown, even under TLS: SSLSocket's own would
+                # drop its SSL object under the thread that is reading with it
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _settle(future: asyncio.Future[None]) -> None:
@@ -111,12 +148,14 @@ def send(get: Get) -> Pending:
     # imports that follow, and the request would leave 30-40 ms later.
     import http.client  # noqa: F401
 
-    pending = Pending()
+    pending = Pending(get.timeout)
 
     def run() -> None:
         outcome: Outcome = None  # anything unforeseen leaves None: httpx tries again
         try:
-            outcome = exchange(get)
+            outcome = exchange(get, pending)
+        except Exception:  # a socket shut under a read: the waiter has its answer
+            outcome = None
         finally:
             pending.finish(outcome)
 
@@ -124,7 +163,8 @@ def send(get: Get) -> Pending:
     return pending
 
 
-def exchange(get: Get) -> Outcome:
+def exchange(get: Get, pending: Pending) -> Outcome:
+    """The GET, every socket operation bounded by the time left to the deadline."""
     import http.client
 
     parts = urlsplit(get.url)
@@ -144,18 +184,32 @@ def exchange(get: Get) -> Outcome:
         return None
     try:
         try:
+            conn.timeout = min(get.connect_timeout, pending.remaining())
             conn.connect()  # TCP, and the TLS handshake for https
         except TimeoutError:
             return Timeout.CONNECT
-        if conn.sock is not None:
-            conn.sock.settimeout(get.timeout)
+        sock = conn.sock
+        if sock is None:
+            return None
+        pending.sock = sock
+        sock.settimeout(pending.remaining())
         conn.request("GET", target, headers=get.headers)
         resp = conn.getresponse()
+        pending.answered = True
         if declared_over(resp.getheader("content-length"), get.max_bytes):
             return Answer(resp.status, resp.reason, None)
         chunks: list[bytes] = []
         size = 0
-        while chunk := resp.read(_READ_SIZE):
+        while True:
+            # Each read is bounded by the time left; a trickle that keeps a read going
+            # past the deadline is cut by the waiter, which shuts the socket (`wait`).
+            # (read1 would bound it here too, but costs a third more on a chunked answer.)
+            left = pending.remaining()
+            if sock.fileno() >= 0:  # the response closes it once the body is in
+                sock.settimeout(left)
+            chunk = resp.read(_READ_SIZE)
+            if not chunk:
+                break
             size += len(chunk)
             if size > get.max_bytes:
                 return Answer(resp.status, resp.reason, None)
@@ -164,7 +218,7 @@ def exchange(get: Get) -> Outcome:
             return None
         return Answer(resp.status, resp.reason, b"".join(chunks))
     except TimeoutError:
-        return Timeout.READ
+        return Timeout.BODY if pending.answered else Timeout.READ
     except (OSError, ValueError, http.client.HTTPException):
         return None
     finally:

@@ -210,6 +210,8 @@ class HttpClient:
                     raise self.error(self._connect_timed_out())
                 if outcome is early.Timeout.READ:
                     raise self.error(self._no_answer())
+                if outcome is early.Timeout.BODY:
+                    raise self.error(self._incomplete())
                 # any other failure: httpx tries again and names it
         return await self._request(method, url, params, json_body, content, headers)
 
@@ -223,12 +225,21 @@ class HttpClient:
         headers: dict[str, str] | None,
     ) -> bytes:
         client = self.client()
+        import asyncio
+
         import httpx
 
+        # httpx's timeouts bound each read; `timeout` bounds the whole exchange, so
+        # a server trickling a byte at a time cannot hold a poll (or a command) forever
+        answered = False
         try:
-            async with client.stream(
-                method, url, params=params, json=json_body, content=content, headers=headers
-            ) as resp:
+            async with (
+                asyncio.timeout(self.settings.timeout.total_seconds()),
+                client.stream(
+                    method, url, params=params, json=json_body, content=content, headers=headers
+                ) as resp,
+            ):
+                answered = True
                 if early.declared_over(resp.headers.get("content-length"), self.settings.max_bytes):
                     raise self.too_large()
                 chunks: list[bytes] = []
@@ -243,8 +254,8 @@ class HttpClient:
             raise
         except httpx.ConnectTimeout as exc:
             raise self.error(self._connect_timed_out()) from exc
-        except httpx.TimeoutException as exc:
-            raise self.error(self._no_answer()) from exc
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise self.error(self._incomplete() if answered else self._no_answer()) from exc
         except httpx.ConnectError as exc:
             raise self.error(_connect_reason(exc)) from exc
         except httpx.RemoteProtocolError as exc:
@@ -265,6 +276,9 @@ class HttpClient:
 
     def _no_answer(self) -> str:
         return f"no answer within {self.settings.timeout.total_seconds():g}s"
+
+    def _incomplete(self) -> str:
+        return f"no complete answer within {self.settings.timeout.total_seconds():g}s"
 
     def _status_reason(self, status: int, phrase: str, body: bytes) -> str:
         reason = f"HTTP {status} {safe_text(phrase, 40)}".rstrip()

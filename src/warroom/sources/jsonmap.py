@@ -13,6 +13,7 @@ from typing import Any
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.clock import parse_timestamp
 from warroom.sources.normalise import ShapeError, string_map
+from warroom.sources.options import OptionError
 
 FIELDS = frozenset(
     {
@@ -37,23 +38,24 @@ STATE_LISTS = {
 
 
 def check_options(options: Mapping[str, Any]) -> None:
-    """Raise ValueError for a mapping that could never work; config adds the line."""
+    """Raise OptionError for a mapping that could never work; config adds file:line:col."""
     fields = options.get("fields") or {}
     if not isinstance(fields, dict):
-        raise ValueError("'fields' must map alert fields to JSON paths")
-    unknown = set(fields) - FIELDS
-    if unknown:
-        raise ValueError(f"unknown field(s) {sorted(unknown)} (known: {', '.join(sorted(FIELDS))})")
+        raise OptionError("'fields' must map alert fields to JSON paths", ("fields",))
+    for key in fields:
+        if key not in FIELDS:
+            known = ", ".join(sorted(FIELDS))
+            raise OptionError(f"unknown field {key!r} (known: {known})", ("fields", key))
     if "name" not in fields:
-        raise ValueError("'fields' needs at least 'name'")
+        raise OptionError("'fields' needs at least 'name'", ("fields",))
     for key in ("labels", "annotations"):
         extra = options.get(key) or {}
         if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-            raise ValueError(f"'{key}' must map names to JSON paths")
+            raise OptionError(f"'{key}' must map names to JSON paths", (key,))
     for key in STATE_LISTS:
         values = options.get(key)
         if values is not None and not isinstance(values, list):
-            raise ValueError(f"'{key}' must be a list of values")
+            raise OptionError(f"'{key}' must be a list of values", (key,))
 
 
 def lookup(data: Any, path: str) -> Any:

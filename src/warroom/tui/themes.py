@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import colorsys
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -24,6 +23,7 @@ import yaml
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from warroom.themefiles import theme_dirs
 from warroom.tui.contrast import ALARM, RED, RGB, YELLOW, ansi16, worst_contrast
 from warroom.yamlnodes import (
     LocatedError,
@@ -67,13 +67,6 @@ _ANSI = {
     "severity-info": "cyan",
     "severity-none": "default",
 }
-
-
-def theme_dirs(configured: Path | None) -> list[Path]:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    checkout = Path(__file__).resolve().parents[3] / "themes"
-    dirs = [d for d in (configured, Path(base) / "warroom" / "themes", checkout) if d]
-    return [d for d in dirs if d.is_dir()]
 
 
 def load_theme(path: Path) -> Theme:
