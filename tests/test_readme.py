@@ -33,19 +33,10 @@ def test_config_example_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_documented_binding_ids_exist() -> None:
-    from warroom.tui.alerts_view import AlertsView
-    from warroom.tui.app import WarroomApp
-    from warroom.tui.incident_view import IncidentView
-    from warroom.tui.incidents_view import IncidentsView
-    from warroom.tui.silences_view import SilencesView
-    from warroom.tui.timeline_view import TimelineView
+    from warroom.cli.keymap_check import binding_scopes
 
-    ids = {
-        b.id
-        for cls in (WarroomApp, AlertsView, IncidentsView, IncidentView, SilencesView, TimelineView)
-        for b in cls.BINDINGS
-        if hasattr(b, "id")
-    }
+    # every console class with bindings, as `warroom check` finds them
+    ids = {binding_id for scope in binding_scopes() for binding_id in scope.keys}
     documented = set(re.findall(r"`([a-z]+\.[a-z_0-9.]+)`", README.split("## Keys", 1)[1]))
     documented = {d for d in documented if not d.endswith("…")}
     missing = {d for d in documented if d not in ids and not d.startswith("app.tab.")}

@@ -212,3 +212,17 @@ async def test_resolving_while_alerts_fire_asks_and_enter_keeps_it_open(console)
         await ui.wait_for(resolved, what="resolved on y")
         events = await ui.app.store.timeline(incident_id)
         assert "still firing (DiskFull)" in events[-1].text
+
+
+async def test_r_on_the_sources_tab_asks_for_a_poll_now(console) -> None:
+    async with console.store() as store, store.transaction() as tx:
+        await tx.record_poll("demo", 15, ok=False, error="connection refused")
+    async with console.start() as ui:
+        await ui.press("f6")
+        await ui.wait_for(lambda: ui.rows("#sources-table") == ["demo"], what="the source")
+        await ui.press("r")
+        requests = await ui.wait_for(ui.app.store.retry_requests, what="the retry request")
+        assert list(requests) == ["demo"]
+        await ui.wait_for(
+            lambda: any("Polling demo now" in n for n in ui.notifications()), what="said"
+        )

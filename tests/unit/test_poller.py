@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from warroom.engine import Engine, ingest
-from warroom.engine.poller import MAX_BACKOFF, next_delay, poll_forever, poll_once
+from warroom.engine import Engine, Service, ingest
+from warroom.engine.poller import next_delay, poll_forever, poll_once
 from warroom.engine.triage import Triage
 from warroom.model import Alert, AlertState, Severity
 from warroom.model.clock import utcnow
@@ -173,31 +173,33 @@ def test_next_delay_without_failures_is_the_interval() -> None:
     assert next_delay(timedelta(seconds=15), -1) == 15
 
 
-def test_next_delay_backs_off_exponentially_and_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_next_delay_backs_off_from_a_second_and_never_beyond_the_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As found: a failing source waited up to 5 minutes, so it was seen again long
+    after it came back. Now the wait never exceeds the interval."""
     monkeypatch.setattr(random, "uniform", lambda a, b: b)  # no jitter: the upper bound
     interval = timedelta(seconds=15)
-    delays = [next_delay(interval, n) for n in range(1, 9)]
-    assert delays[:4] == [30, 60, 120, 240]
-    assert delays[4:] == [MAX_BACKOFF.total_seconds()] * 4
-    assert next_delay(interval, 10_000) == MAX_BACKOFF.total_seconds()
+    delays = [next_delay(interval, n) for n in range(1, 8)]
+    assert delays == [1, 2, 4, 8, 15, 15, 15]
+    assert next_delay(interval, 10_000) == 15
 
 
 def test_next_delay_jitter_stays_in_bounds() -> None:
     interval = timedelta(seconds=15)
     for failures in (1, 3, 50):
-        upper = min(15 * 2**failures, MAX_BACKOFF.total_seconds())
+        upper = min(15, 2 ** (failures - 1))
         for _ in range(200):
             delay = next_delay(interval, failures)
-            assert max(15, upper / 2) <= delay <= upper
+            assert upper * 0.8 <= delay <= upper
     samples = {next_delay(interval, 4) for _ in range(50)}
     assert len(samples) > 1, "jitter spreads retries of many consoles"
 
 
-def test_next_delay_never_below_the_interval(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(random, "uniform", lambda a, b: a)
-    assert next_delay(timedelta(seconds=15), 1) == 15
-    slow = timedelta(minutes=10)  # longer than the backoff cap
-    assert next_delay(slow, 3) == slow.total_seconds()
+def test_next_delay_never_above_the_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(random, "uniform", lambda a, b: b)
+    fast = timedelta(seconds=2)  # shorter than the backoff would grow
+    assert [next_delay(fast, n) for n in (1, 2, 3, 50)] == [1, 2, 2, 2]
 
 
 # ---------------------------------------------------------------- chunked writes
@@ -349,3 +351,34 @@ async def test_poll_forever_logs_a_failing_store_once_not_a_traceback_per_poll(
     assert len(errors) == 1, [r.getMessage() for r in errors]
     assert errors[0].exc_info is None, "a full disk is a message, not a traceback"
     assert "no space left" in errors[0].getMessage()
+
+
+# ---------------------------------------------------------------- retry now
+
+
+async def test_a_retry_request_polls_a_failing_source_at_once(store: Store) -> None:
+    """A responder's "retry now" (from any console) reaches the engine that polls."""
+    source = FakeSource(interval=60)
+    source.answer = SourceError("prom", "connection refused")
+    engine = Engine(store, [source], holder="engine", renew_seconds=0.1)
+    task = asyncio.create_task(engine.run())
+    try:
+        while source.fetches < 2:  # noqa: ASYNC110 (a plain counter)
+            await asyncio.sleep(0.01)
+        # two failures: the next try is 1.6-2 s away
+        source.answer = [make_alert("A")]
+        asked = await Service(store, "alice").retry_sources(["prom", "never-polled"])
+        assert asked == ["prom"]
+        started = asyncio.get_running_loop().time()
+        while source.fetches < 3:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        assert asyncio.get_running_loop().time() - started < 1.2  # well before the backoff
+        health = await _health(store, "prom")
+        while health.failures:  # the good poll lands
+            await asyncio.sleep(0.01)
+            health = await _health(store, "prom")
+        assert await store.retry_requests() == {}
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

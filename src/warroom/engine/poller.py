@@ -12,6 +12,7 @@ when it cannot be written, so this process's screen still shows it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from datetime import timedelta
@@ -29,7 +30,6 @@ from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
 from warroom.store.tx import DigestCache
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(minutes=5)
 # Not a poll that failed but polling that must stop here: the caller decides.
 _STOPS: tuple[type[BaseException], ...] = (LeaseLost, *STORE_FAILURES)
 
@@ -102,12 +102,17 @@ def keep_in_memory(store: Store, source: Source, error: str) -> None:
 
 
 def next_delay(interval: timedelta, failures: int) -> float:
-    """Seconds to the next poll: the interval, or a jittered backoff while failing."""
+    """Seconds to the next poll: the interval, or a jittered backoff while failing.
+
+    The backoff starts at a second and never exceeds the interval: a source that
+    comes back is polled again within one interval (or at once, on a responder's
+    retry), not minutes later, and a dead one costs no more than a live one.
+    """
     base = interval.total_seconds()
     if failures <= 0:
         return base
-    backoff: float = min(base * 2.0 ** min(failures, 10), MAX_BACKOFF.total_seconds())
-    return max(base, backoff * random.uniform(0.5, 1.0))
+    backoff: float = min(base, 2.0 ** min(failures - 1, 10))
+    return backoff * random.uniform(0.8, 1.0)
 
 
 async def poll_forever(
@@ -116,8 +121,12 @@ async def poll_forever(
     triage: Triage | None = None,
     lease: LeaseToken | None = None,
     failures_log: FailureLog | None = None,
+    wake: asyncio.Event | None = None,
 ) -> None:
-    """Poll until cancelled, or until the lease is lost (one line, then return)."""
+    """Poll until cancelled, or until the lease is lost (one line, then return).
+
+    `wake` cuts the wait short: a responder asked for this source now.
+    """
     failures = 0
     digests = DigestCache()
     store_log = failures_log or FailureLog(log)
@@ -135,7 +144,13 @@ async def poll_forever(
             result = None
         failures = 0 if result is not None else failures + 1
         elapsed = asyncio.get_running_loop().time() - started
-        await asyncio.sleep(max(0.0, next_delay(source.interval, failures) - elapsed))
+        delay = max(0.0, next_delay(source.interval, failures) - elapsed)
+        if wake is None:
+            await asyncio.sleep(delay)
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), delay)
+        wake.clear()
 
 
 async def _expire_silences(store: Store, source: Silencer, lease: LeaseToken | None) -> None:

@@ -64,6 +64,9 @@ class Engine:
         self.token: LeaseToken | None = None
         self.store_log = FailureLog(log)
         self._pollers: list[asyncio.Task[None]] = []
+        # a responder's "poll now", per source, and the request each last answered
+        self._wakes: dict[str, asyncio.Event] = {s.name: asyncio.Event() for s in self.sources}
+        self._answered: dict[str, float] = {}
 
     @property
     def holding(self) -> bool:
@@ -151,6 +154,7 @@ class Engine:
                     if token is not None:
                         self._start_polling(token)
                 if token is not None:
+                    await self._answer_retries()
                     renewals += 1
                     if renewals % PRUNE_EVERY_RENEWALS == 0:
                         await self._prune(token)
@@ -160,6 +164,17 @@ class Engine:
             await self._stop_polling()
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.store.release_lease(self.holder))
+
+    async def _answer_retries(self) -> None:
+        """Wake the pollers of sources a responder asked to poll now (any console)."""
+        try:
+            requests = await self.store.retry_requests()
+        except STORE_FAILURES:
+            return  # the renewal that just succeeded will say if the store is failing
+        for name, at in requests.items():
+            if name in self._wakes and self._answered.get(name) != at:
+                self._answered[name] = at
+                self._wakes[name].set()
 
     async def _prune(self, token: LeaseToken) -> None:
         try:
@@ -178,7 +193,9 @@ class Engine:
         self.token = token
         self._pollers = [
             asyncio.create_task(
-                poll_forever(self.store, s, self.triage, token, self.store_log),
+                poll_forever(
+                    self.store, s, self.triage, token, self.store_log, self._wakes[s.name]
+                ),
                 name=f"poll:{s.name}",
             )
             for s in self.sources

@@ -474,6 +474,19 @@ class Service:
         if holders:
             raise AlertsInIncident(holders)
 
+    async def retry_sources(self, names: Sequence[str]) -> list[str]:
+        """Ask whichever process polls to poll these sources now; the ones asked.
+
+        A source that was never polled has nothing to retry: its first poll is
+        already on its way.
+        """
+        asked = []
+        async with self.store.transaction() as tx:
+            for name in names:
+                if await tx.request_retry(name):
+                    asked.append(name)
+        return asked
+
     @staticmethod
     async def _incident(tx: Tx, incident_id: int) -> Incident:
         incident = await tx.incident(incident_id)

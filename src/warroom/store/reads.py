@@ -104,6 +104,13 @@ class ReadsMixin:
         held: dict[str, SourceHealth] = self.__dict__.setdefault("_unsaved_health", {})
         return held
 
+    async def retry_requests(self) -> dict[str, float]:
+        """Sources a responder asked to poll now: name -> when (epoch seconds)."""
+        async with self._reader.execute(
+            "SELECT name, retry_requested FROM source_health WHERE retry_requested IS NOT NULL"
+        ) as cursor:
+            return {name: at for name, at in await cursor.fetchall()}
+
     async def source_health(self) -> list[SourceHealth]:
         stored = {h.name: h for h in await self._stored_health()}
         stored.update(self._unsaved())

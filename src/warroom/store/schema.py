@@ -133,6 +133,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO lease_epochs (name, epoch) SELECT name, epoch FROM lease;
     """,
+    # 6: a responder asked for a source to be polled now (the Sources tab's retry);
+    # whichever process polls picks it up, and the next poll of the source clears it.
+    """
+    ALTER TABLE source_health ADD COLUMN retry_requested REAL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

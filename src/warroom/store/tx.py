@@ -493,7 +493,8 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
                 " last_error, failures, alert_count) VALUES (?, ?, ?, ?, NULL, 0, ?)"
                 " ON CONFLICT (name) DO UPDATE SET interval = excluded.interval,"
                 " last_success = excluded.last_success, last_attempt = excluded.last_attempt,"
-                " last_error = NULL, failures = 0, alert_count = excluded.alert_count",
+                " last_error = NULL, failures = 0, alert_count = excluded.alert_count,"
+                " retry_requested = NULL",
                 (source, interval_seconds, now, now, alert_count or 0),
             )
         else:
@@ -501,10 +502,20 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
                 "INSERT INTO source_health (name, interval, last_attempt, last_error, failures)"
                 " VALUES (?, ?, ?, ?, 1) ON CONFLICT (name) DO UPDATE SET"
                 " interval = excluded.interval, last_attempt = excluded.last_attempt,"
-                " last_error = excluded.last_error, failures = source_health.failures + 1",
+                " last_error = excluded.last_error, failures = source_health.failures + 1,"
+                " retry_requested = NULL",
                 (source, interval_seconds, now, error),
             )
         self.touch("source", source)
+
+    async def request_retry(self, source: str) -> bool:
+        """Ask whoever polls to poll `source` now; False if it was never polled."""
+        cursor = await self._db.execute(
+            "UPDATE source_health SET retry_requested = ? WHERE name = ?",
+            (self._now_epoch, source),
+        )
+        self.touch("source", source)
+        return cursor.rowcount > 0
 
     async def prune_changes(self, keep: int = 10_000) -> None:
         """The feed is a wake-up signal, not history; the lease holder trims it."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 
 from warroom.model.clock import format_age, format_duration, format_local, utcnow
 from warroom.tui import cells
@@ -13,6 +16,16 @@ from warroom.tui.table import KeyedTable
 
 
 class SourcesView(View):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "retry",
+            "Retry now",
+            tooltip="poll the source under the cursor now, without waiting out its backoff",
+            id="sources.retry",
+        ),
+    ]
+
     def compose(self) -> ComposeResult:
         table = KeyedTable(id="sources-table")
         table.add_column(" ", key="mark", width=2)
@@ -73,3 +86,18 @@ class SourcesView(View):
                 )
             )
         self.query_one("#sources-table", KeyedTable).sync(rows)
+
+    def action_retry(self) -> None:
+        name = self.query_one("#sources-table", KeyedTable).cursor_key
+        if name is None:
+            self.notify("No source under the cursor.", severity="warning")
+            return
+
+        async def work() -> None:
+            asked = await console(self).perform(console(self).service.retry_sources([name]))
+            if asked:
+                self.notify(f"Polling {name} now", markup=False)
+            elif asked is not None:
+                self.notify(f"{name} has not been polled yet; its first poll is on its way")
+
+        console(self).enqueue(f"Asking for a poll of {name}", work())
