@@ -14,6 +14,7 @@ from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_co
 from tests.support.waiting import until, until_awaited
 
 from warroom.config import Config
+from warroom.engine import silences
 from warroom.model import AlertState
 from warroom.sources.base import SourceSpec
 from warroom.tui.app import WarroomApp
@@ -84,7 +85,12 @@ async def test_silence_from_console_and_expire_it(tmp_path: Path, am_url: str) -
         assert any(e.kind.value == "silence-expired" and e.actor == "alice" for e in events)
 
 
-async def test_acknowledge_silences_until_resolved(tmp_path: Path, am_url: str) -> None:
+async def test_acknowledge_silences_until_resolved(
+    tmp_path: Path, am_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an alert gone for less than RETURN_GRACE may come back still acknowledged, so its
+    # silence waits that long before it is expired: a second here, 5 minutes in life
+    monkeypatch.setattr(silences, "RETURN_GRACE", timedelta(seconds=1))
     app = console(tmp_path, am_url, silence_on_ack=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()

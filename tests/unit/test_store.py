@@ -162,7 +162,8 @@ async def test_resolved_alert_firing_again_is_updated_and_loses_old_ack(store: S
     assert acked.acknowledged_by == "alice"
     async with store.transaction(now=later(60)) as tx:
         assert (await tx.apply_snapshot("prom", [])).resolved == 1
-    async with store.transaction(now=later(120)) as tx:
+    # back after longer than RETURN_GRACE: a new occurrence
+    async with store.transaction(now=later(60 + 301)) as tx:
         result = await tx.apply_snapshot("prom", [a])  # the very same alert, again
     assert (result.inserted, result.updated) == (0, 1)
     [back] = await store.alerts_by_key([a.key])
@@ -170,6 +171,23 @@ async def test_resolved_alert_firing_again_is_updated_and_loses_old_ack(store: S
     assert back.alert.ends_at is None
     assert back.acknowledged_at is None
     assert back.acknowledged_by is None
+
+
+async def test_alert_gone_a_moment_comes_back_still_acknowledged(store: Store) -> None:
+    """As found: an Alertmanager restart dropped every acknowledgement."""
+    a = make_alert("A")
+    async with store.transaction(now=T0) as tx:
+        await tx.apply_snapshot("prom", [a])
+        await tx.acknowledge_alerts([a.key], "alice")
+    async with store.transaction(now=later(60)) as tx:
+        assert (await tx.apply_snapshot("prom", [])).resolved == 1
+    [gone] = await store.alerts_by_key([a.key])
+    assert gone.alert.ends_at == later(60)  # it ended when it left, not at its endsAt
+    async with store.transaction(now=later(60 + 299)) as tx:
+        await tx.apply_snapshot("prom", [a])
+    [back] = await store.alerts_by_key([a.key])
+    assert back.alert.state is AlertState.FIRING
+    assert (back.acknowledged_by, back.acknowledged_at) == ("alice", T0)
 
 
 async def test_ack_survives_an_ordinary_update(store: Store) -> None:

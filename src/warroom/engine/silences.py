@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from warroom.model import AlertKey, AlertState, EventKind, TrackedAlert
+from warroom.model.alert import RETURN_GRACE
 from warroom.model.clock import utcnow
 from warroom.model.matchers import Matcher
 from warroom.model.silencing import exact_silences
@@ -159,9 +160,14 @@ async def expire_resolved_ack_silences(
     Each record is written fenced by `lease`: LeaseLost once it changed hands.
     """
     expired = 0
+    # gone only a moment (an Alertmanager restart): it may be back, acknowledged
+    recent = utcnow() - RETURN_GRACE
     for record in await store.open_ack_silences(silencer.name):
         alerts = await store.alerts_by_key(record.alerts)
-        if any(a.alert.state is not AlertState.RESOLVED for a in alerts):
+        if any(
+            a.alert.state is not AlertState.RESOLVED or (a.alert.ends_at or recent) > recent
+            for a in alerts
+        ):
             continue
         try:
             await silencer.expire_silence(record.silence_id)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -120,6 +120,12 @@ def fingerprint_of(labels: Mapping[str, str]) -> str:
     """
     canonical = json.dumps(sorted(labels.items()), separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(canonical.encode(), digest_size=8).hexdigest()
+
+
+# An alert that leaves and comes back this soon (an Alertmanager restart, a
+# scrape that failed once) is the same occurrence: its acknowledgement, and the
+# silence that came with it, still hold.
+RETURN_GRACE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from warroom.model import Alert, AlertKey, EventKind, Impact, Incident, IncidentStatus
+from warroom.model.alert import RETURN_GRACE
 from warroom.model.clock import to_epoch
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store.lease import LeaseChecks
@@ -145,10 +146,14 @@ ON CONFLICT (source, fingerprint) DO UPDATE SET
     url = excluded.url,
     digest = excluded.digest,
     updated_at = excluded.updated_at,
-    -- a resolved alert that fires again is a new occurrence: the old ack does not hold
-    acknowledged_at = CASE WHEN alerts.state = 'resolved' THEN NULL ELSE alerts.acknowledged_at END,
-    acknowledged_by = CASE WHEN alerts.state = 'resolved' THEN NULL ELSE alerts.acknowledged_by END
-"""
+    -- a resolved alert that fires again is a new occurrence: the old ack does not
+    -- hold, unless it was gone only a moment (RETURN_GRACE: an Alertmanager restart)
+    acknowledged_at = CASE WHEN {renewed} THEN NULL ELSE alerts.acknowledged_at END,
+    acknowledged_by = CASE WHEN {renewed} THEN NULL ELSE alerts.acknowledged_by END
+""".format(
+    renewed="alerts.state = 'resolved' AND alerts.updated_at < excluded.updated_at - "
+    + str(RETURN_GRACE.total_seconds())
+)
 
 _INCIDENT_FIELDS = frozenset(
     {
@@ -331,10 +336,12 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
         if not fingerprints:
             return 0
         now = self._now_epoch
+        # gone from the source: it ended now at the latest (Alertmanager's endsAt
+        # of an active alert lies in the future)
         await self._db.executemany(
-            "UPDATE alerts SET state = 'resolved', ends_at = coalesce(ends_at, ?),"
+            "UPDATE alerts SET state = 'resolved', ends_at = min(coalesce(ends_at, ?), ?),"
             " updated_at = ?, digest = '' WHERE source = ? AND fingerprint = ?",
-            [(now, now, source, fp) for fp in fingerprints],
+            [(now, now, now, source, fp) for fp in fingerprints],
         )
         self.touch("alerts", source)
         return len(fingerprints)
