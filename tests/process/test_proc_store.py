@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -320,3 +321,60 @@ async def test_database_under_another_users_private_directory(shared_dir: Path) 
         assert result.returncode == 2, (args, result.stderr)
         line = _one_clean_line(result.stderr)
         assert f"permission denied: {private} (need x; owner root, mode 0700)" in line, line
+
+
+def _as_user(
+    uid: int, groups: int, *args: str | os.PathLike[str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            f"--groups={groups}",
+            *warroom_command(*args),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.umask(0o022),  # a usual umask: it must not matter
+    )
+
+
+def test_two_users_share_a_database_in_a_setgid_group_directory(shared_dir: Path) -> None:
+    """README's recipe: one `install -d -m 2770 -g oncall` and nothing more.
+
+    As found: warroom created the file 0600, so only its creator could open it.
+    """
+    alice, bob, oncall = 60001, 60002, 60100
+    team = shared_dir / "team"
+    team.mkdir()
+    os.chown(team, 0, oncall)
+    team.chmod(0o2770)
+    db = team / "warroom.db"
+    env = _nobody_env(shared_dir)
+    first = _as_user(alice, oncall, "--demo", "--db", db, "engine", "--once", env=env)
+    assert first.returncode == 0, first.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o660
+    assert db.stat().st_gid == oncall
+    second = _as_user(bob, oncall, "--demo", "--db", db, "engine", "--once", env=env)
+    assert second.returncode == 0, second.stderr
+    listed = _as_user(bob, oncall, "--db", db, "incidents", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+
+
+def test_a_private_directory_still_gets_a_private_database(tmp_path: Path) -> None:
+    db = tmp_path / "mine" / "w.db"
+    result = subprocess.run(
+        [*warroom_command("--demo", "--db", db, "engine", "--once")],
+        env=clean_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700

@@ -115,11 +115,28 @@ def _make_directory(directory: Path) -> None:
         raise StoreError(f"{directory}: cannot create the state directory: {exc.strerror}") from exc
 
 
-def _create_file(path: Path) -> None:
-    """File 0600, created exclusively so that a racing process's file is never truncated."""
+def _shared_directory(directory: Path) -> bool:
+    """A directory set up for a team: setgid, and the group may read, write and enter."""
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
+        mode = directory.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & stat.S_ISGID) and mode & stat.S_IRWXG == stat.S_IRWXG
+
+
+def _create_file(path: Path) -> None:
+    """File 0600, or 0660 in a team's setgid directory (README: several Unix users).
+
+    Created exclusively, so that a racing process's file is never truncated; the
+    mode is set after, so a umask of 022 cannot take the group's write away.
+    """
+    mode = 0o660 if _shared_directory(path.parent) else 0o600
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+        try:
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
     except FileExistsError:
         pass  # another process created it between our check and now
     except PermissionError as exc:
