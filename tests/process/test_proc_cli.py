@@ -301,3 +301,16 @@ def test_alerts_json_into_a_reader_that_left(env: dict[str, str]) -> None:
     assert proc.wait(timeout=30) == 0
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
     proc.stderr.close()
+
+
+def test_engine_once_names_why_a_source_failed(tmp_path: Path, env: dict[str, str]) -> None:
+    """It said only `am: poll failed (see warroom alerts)`: the reason is one line away."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {tmp_path / 'w.db'}\n"
+        "sources:\n  - {name: am, type: alertmanager, url: 'http://127.0.0.1:9', timeout: 2s}\n"
+    )
+    result = run("--config", config, "engine", "--once", env=env)
+    assert result.returncode == 1
+    [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("am: ")]
+    assert line.startswith("am: poll failed: ") and "refused" in line, line

@@ -20,6 +20,7 @@ async def run_engine(config: Config, once: bool) -> int:
     from warroom.engine import Engine, process_identity
     from warroom.engine.runtime import LeaseBusy
     from warroom.engine.store_failures import STORE_FAILURES, describe
+    from warroom.model.text import safe_text
     from warroom.store import LeaseLost, Store
 
     logging.basicConfig(
@@ -42,9 +43,13 @@ async def run_engine(config: Config, once: bool) -> int:
                 print(f"warroom: {describe(exc, store.path)}", file=sys.stderr)
                 return 2
             failed = [name for name, r in results.items() if r is None]
+            reasons = {h.name: h.last_error for h in await store.source_health()} if failed else {}
             for name, result in results.items():
                 if result is None:
-                    print(f"{name}: poll failed (see `warroom alerts`)", file=sys.stderr)
+                    # the reason, as the health record keeps it (an unreadable
+                    # source's text is made safe there)
+                    why = reasons.get(name) or "see `warroom alerts`"
+                    print(f"{name}: poll failed: {safe_text(why, 500)}", file=sys.stderr)
                 else:
                     print(
                         f"{name}: {result.inserted} new, {result.updated} changed,"
