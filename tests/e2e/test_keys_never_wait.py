@@ -72,17 +72,13 @@ async def test_cursor_moves_while_a_silence_waits_on_alertmanager(
         await pilot.press("s")
         await until(lambda: isinstance(app.screen, SilenceScreen))
         await pilot.press(*"rolling restart", "enter")
-        sent = time.monotonic()
         await until(lambda: not isinstance(app.screen, SilenceScreen))
-        moved_at = None
         for row in (1, 2, 3):
             await pilot.press("down")
             assert view.table.cursor_row == row
-            moved_at = moved_at or time.monotonic()
         # the silence is still on its way, and the screen says so
         assert app.pending_actions and app.pending_actions[0].startswith("Silencing")
         assert "⧗ Silencing 1 alert(s)" in str(app.query_one("#pending", Static).render())
-        assert moved_at is not None and moved_at - sent < SLOW
         await until(lambda: len(amtool_silences(real)) == 1, seconds=15)
         await until(lambda: not app.pending_actions)
         assert not app.query_one("#pending", Static).display
@@ -127,12 +123,15 @@ async def test_a_silence_whose_answer_timed_out_is_found_recorded_and_not_made_t
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 1)
-        for _attempt in range(2):  # the responder tries again
+        for attempt in range(2):  # the responder tries again
             view.table.focus()
             await pilot.press("s")
             await until(lambda: isinstance(app.screen, SilenceScreen))
             await pilot.press(*"cert renewal", "enter")
             await until(lambda: not app.pending_actions, seconds=15)
+            if attempt == 0:  # found and recorded after the first, timed-out, try
+                (made,) = amtool_silences(real)
+                assert await app.store.silence_record("am", str(made["id"])) is not None
         (silence,) = amtool_silences(real)
         record = await app.store.silence_record("am", str(silence["id"]))
         assert record is not None and record.created_by == "alice"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -226,3 +227,41 @@ async def test_r_on_the_sources_tab_asks_for_a_poll_now(console) -> None:
         await ui.wait_for(
             lambda: any("Polling demo now" in n for n in ui.notifications()), what="said"
         )
+
+
+async def test_quit_finishes_the_actions_under_way(console) -> None:
+    """Quitting cancelled the queue: a note typed a moment before was lost."""
+    await seed(console)
+    incident_id = await console.declare(["disk"], "Disk", Impact.MEDIUM)
+    async with console.start() as ui:
+        service = ui.app.service
+        original = service.add_note
+
+        async def slow_note(target, text):  # type: ignore[no-untyped-def]
+            await asyncio.sleep(0.5)
+            return await original(target, text)
+
+        service.add_note = slow_note  # type: ignore[method-assign]
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: ui.shows("#incident-overview", "Disk"), what="shown")
+        for text in ("first", "second"):
+            await ui.press("n", *text, "enter")
+        await ui.press("ctrl+q")
+        assert any("Finishing" in n for n in ui.notifications())
+        await ui.wait_for(lambda: not ui.app.is_running, within=5, what="the console quit")
+    async with console.store() as store:
+        notes = [e.text for e in await store.timeline(incident_id) if e.kind is EventKind.NOTE]
+    assert notes == ["first", "second"]
+
+
+async def test_hostile_alert_names_in_the_resolve_question_are_shown_literally(console) -> None:
+    await console.seed([console.alert("evil", console.HOSTILE[:60], Severity.CRITICAL)])
+    incident_id = await console.declare(["evil"], "Evil", Impact.MEDIUM)
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: ui.shows("#incident-overview", "Evil"), what="shown")
+        await ui.press("r")
+        await ui.wait_for(lambda: isinstance(ui.app.screen, ConfirmScreen), what="asked")
+        raw = ui.raw_output()
+        assert "\x1b]52" not in raw and "\u202e" not in raw and "\x9b" not in raw
+        assert "[bold]x[/bold]" in ui.screen()

@@ -44,6 +44,7 @@ async def test_slash_a_in_one_write_filters_and_never_acknowledges(console):
         field = ui.app.query_one("#alerts-filter", Input)
         await ui.wait_for(lambda: field.value == "a", what="the a typed into the filter")
         await ui.pilot.pause(0.3)
+        await ui.wait_for(lambda: not ui.app.pending_actions, what="no action under way")
         assert field.has_focus
         found = await incident(ui, incident_id)
         assert found.status is IncidentStatus.OPEN and found.acknowledged_by is None
@@ -118,3 +119,20 @@ async def test_i_on_an_alert_of_an_open_incident_offers_it_and_keeps_the_alert(c
         assert ui.app.current_incident == incident_id
         [tracked] = await ui.app.store.alerts_by_key([AlertKey("demo", "disk")])
         assert tracked.incident_id == incident_id
+
+
+async def test_keys_after_a_refused_s_are_dropped_not_run(console):
+    """As found in review: on the demo source (which cannot silence) `sall clear` in one
+    burst said "cannot silence" and then acknowledged the incident with the `a`."""
+    incident_id = await seed(console)
+    async with console.start() as ui:
+        await ui.cursor_to(console.key("disk"))
+        burst(ui.app, "sall clear")
+        await ui.wait_for(
+            lambda: any("were not used" in n for n in ui.notifications()), what="said"
+        )
+        await ui.pilot.pause(0.3)
+        await ui.wait_for(lambda: not ui.app.pending_actions, what="no action under way")
+        found = await incident(ui, incident_id)
+        assert found.status is IncidentStatus.OPEN and found.acknowledged_by is None
+        assert ui.table.cursor_key == console.key("disk")

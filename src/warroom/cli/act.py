@@ -17,6 +17,10 @@ from warroom.engine.service import StillFiring
 from warroom.model import AlertKey, Impact, IncidentStatus, TrackedAlert
 from warroom.model.text import strip_unsafe
 from warroom.plans import ResponsePlan
+from warroom.store import StoreError
+
+# a database that failed mid-list: usage, config and database errors exit 2
+EXIT_STORE = 2
 
 
 async def _act(
@@ -25,9 +29,18 @@ async def _act(
     as_json: bool,
     action: Callable[[Service, int], Awaitable[Outcome]],
 ) -> int:
+    outcomes: list[Outcome] = []
+    failed: StoreError | None = None
     async with acting(config) as service:
-        outcomes = [await action(service, incident_id) for incident_id in ids]
-    return report(outcomes, service.actor, as_json)
+        for incident_id in ids:
+            try:
+                outcomes.append(await action(service, incident_id))
+            except StoreError as exc:
+                # what was done stays reported; the rest are said not to be
+                failed = exc
+                outcomes.append(Outcome("act", False, f"#{incident_id}: {exc}", None))
+    code = report(outcomes, service.actor, as_json)
+    return EXIT_STORE if failed is not None else code
 
 
 async def _refused(service: Service, name: str, incident_id: int, exc: ActionError) -> Outcome:

@@ -111,8 +111,10 @@ def next_delay(interval: timedelta, failures: int) -> float:
     base = interval.total_seconds()
     if failures <= 0:
         return base
-    backoff: float = min(base, 2.0 ** min(failures - 1, 10))
-    return backoff * random.uniform(0.8, 1.0)
+    backoff: float = 2.0 ** min(failures - 1, 10)
+    if backoff >= base:
+        return base  # a failing source is never polled more often than a healthy one
+    return backoff * random.uniform(0.8, 1.0)  # jitter: consoles do not retry in step
 
 
 async def poll_forever(

@@ -43,13 +43,13 @@ async def create_silence_once(
     timeout create no duplicate; and after a failed create the source is asked
     once more, so a silence that did land is found and recorded.
     """
-    found = await _ours(silencer, matchers, actor, comment)
+    found = await _ours(silencer, matchers, actor, comment, ends_at)
     if found is not None:
         return found
     try:
         return await silencer.create_silence(matchers, starts_at, ends_at, actor, comment)
     except SourceError:
-        found = await _ours(silencer, matchers, actor, comment)
+        found = await _ours(silencer, matchers, actor, comment, ends_at)
         if found is None:
             raise
         log.warning(
@@ -58,8 +58,13 @@ async def create_silence_once(
         return found
 
 
+# A silence of ours ending this close to the one asked for is the same request
+# (a retry after a timeout); one that ends days apart is not, however alike.
+SAME_REQUEST = timedelta(minutes=5)
+
+
 async def _ours(
-    silencer: Silencer, matchers: Sequence[Matcher], actor: str, comment: str
+    silencer: Silencer, matchers: Sequence[Matcher], actor: str, comment: str, ends_at: datetime
 ) -> str | None:
     try:
         silences = await silencer.silences()
@@ -71,6 +76,7 @@ async def _ours(
             silence.state in ("active", "pending")
             and silence.created_by == actor
             and silence.comment == comment
+            and abs(silence.ends_at - ends_at) <= SAME_REQUEST
             and sorted(str(m) for m in silence.matchers) == wanted
         ):
             return silence.id

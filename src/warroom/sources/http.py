@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -212,7 +213,12 @@ class HttpClient:
                     raise self.error(self._no_answer())
                 if outcome is early.Timeout.BODY:
                     raise self.error(self._incomplete())
-                # any other failure: httpx tries again and names it
+                # any other failure: httpx tries again and names it, within what is
+                # left of the same deadline (`timeout` bounds the whole exchange)
+                left = sent.deadline - time.monotonic()
+                if left <= 0:
+                    raise self.error(self._incomplete())
+                return await self._request(method, url, params, json_body, content, headers, left)
         return await self._request(method, url, params, json_body, content, headers)
 
     async def _request(
@@ -223,6 +229,7 @@ class HttpClient:
         json_body: Any,
         content: bytes | None,
         headers: dict[str, str] | None,
+        budget: float | None = None,
     ) -> bytes:
         client = self.client()
         import asyncio
@@ -234,7 +241,9 @@ class HttpClient:
         answered = False
         try:
             async with (
-                asyncio.timeout(self.settings.timeout.total_seconds()),
+                asyncio.timeout(
+                    self.settings.timeout.total_seconds() if budget is None else budget
+                ),
                 client.stream(
                     method, url, params=params, json=json_body, content=content, headers=headers
                 ) as resp,

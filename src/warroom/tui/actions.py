@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from warroom.engine.service import STILL_FIRING
 from warroom.model import Impact
+from warroom.model.text import safe_text
 from warroom.tui.context import console
 from warroom.tui.dialogs import ConfirmScreen, PromptScreen
 
@@ -158,8 +159,7 @@ class IncidentActions(View):
         if not ids:
             self._no_target()
             return
-        console(self).hold_keys()
-        self.run_worker(self._resolve_asking(ids), group="dialog")
+        console(self).open_dialog(self._resolve_asking(ids))
 
     async def _resolve_asking(self, ids: list[int]) -> None:
         firing: dict[int, list[str]] = {}
@@ -176,7 +176,9 @@ class IncidentActions(View):
             return
         count = sum(len(n) for n in firing.values())
         names = sorted({name for group in firing.values() for name in group})
-        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        shown = ", ".join(safe_text(n, 60) for n in names[:4]) + (
+            f" and {len(names) - 4} more" if len(names) > 4 else ""
+        )
         question = (
             f"{numbers(list(firing))}: alerts still firing ({shown}). Resolve anyway?"
             " The next poll would declare a new incident for them, and the"
@@ -226,7 +228,9 @@ class IncidentActions(View):
     def action_note(self) -> None:
         targets = self.target_incidents()
         target = targets[0] if len(targets) == 1 else None
+        console(self).hold_keys()  # what follows n is the note, even if n is refused
         if len(targets) > 1:
+            console(self).drop_keys()
             self.notify("Notes go to one incident: select alerts of just one.", severity="warning")
             return
         where = f"incident #{target}" if target is not None else "the console log (no incident)"
@@ -240,7 +244,6 @@ class IncidentActions(View):
                     ),
                 )
 
-        console(self).hold_keys()
         self.app.push_screen(
             PromptScreen(f"Note on {where}", "what happened, what you tried"), save
         )
@@ -272,8 +275,11 @@ class EditActions(IncidentActions):
     """Merge and edit: for views showing one incident at the cursor."""
 
     def _one(self) -> int | None:
+        """The one incident a field-opening key (m, E, S) acts on; refused, its keys drop."""
+        console(self).hold_keys()
         targets = self.target_incidents()
         if len(targets) != 1:
+            console(self).drop_keys()
             self._no_target()
             return None
         return targets[0]
@@ -298,7 +304,6 @@ class EditActions(IncidentActions):
 
             console(self).enqueue(f"Merging #{incident_id} into #{into}", work())
 
-        console(self).hold_keys()
         self.app.push_screen(
             PromptScreen(f"Merge #{incident_id} into incident number", "e.g. 12"), merge
         )
@@ -313,12 +318,12 @@ class EditActions(IncidentActions):
         incident_id = self._one()
         if incident_id is None:
             return
-        console(self).hold_keys()  # the dialog opens after a read; type-ahead waits for it
-        self.run_worker(self._edit_dialog(incident_id, field), group="dialog")
+        console(self).open_dialog(self._edit_dialog(incident_id, field))
 
     async def _edit_dialog(self, incident_id: int, field: str) -> None:
         incident = await console(self).store.incident(incident_id)
         if incident is None:
+            console(self).drop_keys()
             self._no_target()
             return
 

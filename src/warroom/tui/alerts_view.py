@@ -456,13 +456,16 @@ class AlertsView(IncidentActions):
             self.app.push_screen(AlertDetailScreen(tracked))
 
     def action_silence(self) -> None:
+        console(self).hold_keys()  # what follows s is the comment, even if s is refused
         targets = self.target_alerts()
         if not targets:
+            console(self).drop_keys()
             self.notify("No alert under the cursor.", severity="warning")
             return
         silencers = console(self).service.silencers
         cannot = sorted({t.alert.source for t in targets} - silencers.keys())
         if cannot:
+            console(self).drop_keys()
             self.notify(
                 f"{', '.join(cannot)} cannot silence (only Alertmanager sources can);"
                 " nothing was silenced.",
@@ -499,7 +502,6 @@ class AlertsView(IncidentActions):
             self.redraw()
             console(self).enqueue(f"Silencing {len(keys)} alert(s)", self._silenced(work))
 
-        console(self).hold_keys()
         self.app.push_screen(SilenceScreen(plan, chosen, at_sources), create)
 
     async def _silenced(self, work: Awaitable[list[str]]) -> None:
@@ -510,12 +512,13 @@ class AlertsView(IncidentActions):
     def action_declare(self) -> None:
         targets = self.target_alerts()
         if not targets:
+            console(self).hold_keys()
+            console(self).drop_keys()
             self.notify("No alert under the cursor.", severity="warning")
             return
         # the holders are read from the store first; the keys typed meanwhile
         # belong to whichever dialog opens
-        console(self).hold_keys()
-        self.run_worker(self._declare(targets), group="dialog")
+        console(self).open_dialog(self._declare(targets))
 
     async def _declare(self, targets: list[TrackedAlert]) -> None:
         holders: list[tuple[Incident, int]] = []

@@ -31,7 +31,7 @@ from warroom.engine import ActionError, Engine, Service, current_actor, process_
 from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
 from warroom.plans import PlanIndex, PlanSet, load_plans
-from warroom.store import Store
+from warroom.store import Store, StoreError
 from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
@@ -105,6 +105,7 @@ class WarroomApp(App[None]):
         self._actions: asyncio.Queue[tuple[str, Coroutine[Any, Any, Any]]] = asyncio.Queue()
         self._pending: deque[str] = deque()
         self._building = asyncio.Lock()
+        self._quitting = False
         if config.keymap:
             self.set_keymap(config.keymap)
         self._theme_errors = self._load_themes()
@@ -194,6 +195,29 @@ class WarroomApp(App[None]):
             finally:
                 self._pending.popleft()
                 self._show_pending()
+                self._actions.task_done()
+
+    async def action_quit(self) -> None:
+        """Quit once the actions under way are done; a second ctrl+q quits at once.
+
+        Quitting used to cancel the queue: a note typed a moment before was lost,
+        an acknowledgement committed without its silence.
+        """
+        if not self._pending or self._quitting:
+            self.exit()
+            return
+        self._quitting = True
+        self.notify(
+            f"Finishing {len(self._pending)} action(s) first ({self._pending[0]} …);"
+            " ctrl+q again quits now.",
+            severity="warning",
+            markup=False,
+        )
+        self.run_worker(self._quit_when_done(), group="quit", exit_on_error=False)
+
+    async def _quit_when_done(self) -> None:
+        await self._actions.join()
+        self.exit()
 
     def _show_pending(self) -> None:
         line = self._main().query_one("#pending", Static)
@@ -209,6 +233,28 @@ class WarroomApp(App[None]):
 
     async def release_keys(self) -> None:
         await self._hold.release()
+
+    def drop_keys(self) -> None:
+        """The key that held them was refused: the keys typed after it go nowhere
+        (the hold says how many, once the burst is in)."""
+        self._hold.refuse()
+
+    def open_dialog(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Read what a dialog needs, then open it: the keys typed meanwhile wait for it.
+
+        A failure to read (the store locked, say) is one line, and the held keys
+        are dropped; it must never close the console.
+        """
+        self.hold_keys()
+
+        async def guarded() -> None:
+            try:
+                await work
+            except StoreError as exc:
+                self.drop_keys()
+                self.notify(str(exc), severity="error", markup=False)
+
+        self.run_worker(guarded(), group="dialog", exit_on_error=False)
 
     async def on_key_done(self, message: KeyDone) -> None:
         await self._hold.key_done(message)

@@ -35,6 +35,14 @@ class Console(Protocol):
         """Call from a key that opens a field or dialog: the keys after it go there."""
         ...
 
+    def drop_keys(self) -> None:
+        """The key that held keys was refused: drop them, and say so."""
+        ...
+
+    def open_dialog(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Hold the keys, then run `work`, which opens a dialog (or drops them)."""
+        ...
+
     async def release_keys(self) -> None:
         """A dialog with nothing to focus is showing: the held keys go to it now."""
         ...

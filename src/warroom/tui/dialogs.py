@@ -285,7 +285,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         hint = "enter/y yes · escape/n no" if self._enter_answers else "y yes · enter/escape/n no"
         with Vertical(classes="dialog"):
-            yield Static(Text(self._question, style="bold"))
+            # questions quote alert names and titles: never raw to the terminal
+            yield Static(Text(safe_text(self._question, 2000), style="bold"))
             yield Label(Text(hint, style="dim"))
 
     def on_mount(self) -> None:

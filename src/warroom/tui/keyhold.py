@@ -11,8 +11,11 @@ one key at a time: a key is sent to the focused widget with a marker behind it,
 and the next key waits for the marker to come back. Without that, a replayed
 backspace (a binding, run when it bubbles back) would land after the letter typed
 behind it. A key that may move focus again (enter, tab, escape) or that opens
-another field waits for the move. Nothing is dropped: if focus never moves, the
-keys go where focus is after a short wait.
+another field waits for the move.
+
+If the field never opens (the key was refused: nothing to silence, no incident
+here) or takes too long, the held keys are dropped, and the responder told: a
+burst meant for a comment must never run as commands.
 """
 
 from __future__ import annotations
@@ -22,17 +25,20 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 
-# Opening a dialog may wait on the store; the keys wait with it, then go on.
-OPEN_WAIT = 2.0
+# Opening a dialog may wait on the store; past this, the keys are dropped.
+OPEN_WAIT = 5.0
 # After a replayed enter/tab/escape: long enough for a dialog to close or a field
 # to take focus, short enough that a responder never notices.
 SETTLE_WAIT = 0.2
 # A replayed key whose marker never comes back (its widget was removed first).
 IN_FLIGHT_WAIT = 0.5
+# After a refused key: the rest of its burst arrives within this, and is dropped.
+REFUSED_WAIT = 0.25
 FOCUS_MOVERS = frozenset({"enter", "tab", "shift+tab", "escape"})
 
 
@@ -50,7 +56,9 @@ class KeyHold:
         self._dispatch = dispatch
         self._held: list[events.Key] | None = None
         self._in_flight: events.Key | None = None
+        self._target: DOMNode | None = None
         self._wait_focus = False
+        self._opening = False  # waiting for the field that the holding key opens
         self._was_focused: Widget | None = None
         self._timer: Timer | None = None
 
@@ -62,6 +70,7 @@ class KeyHold:
         """From now on keys are held until focus moves (or `wait` seconds pass)."""
         if self._held is None:
             self._held = []
+        self._opening = True
         self._wait_for_focus(wait)
 
     def take(self, event: events.Event) -> bool:
@@ -78,19 +87,51 @@ class KeyHold:
 
     async def focus_moved(self) -> None:
         if self._wait_focus and self._app.focused is not self._was_focused:
-            self._wait_focus = False
+            self._wait_focus = self._opening = False
             await self._next()
+
+    def refuse(self) -> None:
+        """The field will not open. The rest of the burst is still on its way up to
+        the app: keep taking it for a moment, then drop it all (and say so)."""
+        if self._held is None:
+            self._held = []
+        self._opening = True
+        self._wait_focus = False
+        self._arm(REFUSED_WAIT)
+
+    def drop(self) -> int:
+        """Forget the held keys now; how many there were."""
+        held, self._held = self._held or [], None
+        self._in_flight = self._target = None
+        self._wait_focus = self._opening = False
+        self._stop_timer()
+        return len(held)
 
     async def key_done(self, message: KeyDone) -> None:
         if message.key is self._in_flight:
-            self._in_flight = None
+            self._in_flight = self._target = None
             await self._next()
 
     async def release(self) -> None:
-        """Go on now: a dialog with nothing to focus is showing, or time is up."""
-        self._wait_focus = False
-        self._in_flight = None
+        """Go on now: a dialog with nothing to focus is showing."""
+        self._wait_focus = self._opening = False
+        self._in_flight = self._target = None
         await self._next()
+
+    async def _expired(self) -> None:
+        if self._opening:  # the field never came: the keys were not meant for the table
+            dropped = self.drop()
+            if dropped:
+                self._app.notify(
+                    f"{dropped} key(s) typed after it were not used;"
+                    " type them again once the field is open.",
+                    severity="warning",
+                )
+            return
+        if self._in_flight is not None and self._target is not None and self._target.is_attached:
+            self._arm(IN_FLIGHT_WAIT)  # a busy loop, not a lost key: keep the order
+            return
+        await self.release()
 
     async def _next(self) -> None:
         if self._wait_focus or self._in_flight is not None or self._held is None:
@@ -106,6 +147,7 @@ class KeyHold:
         else:
             self._arm(IN_FLIGHT_WAIT)
         target = self._app.focused or self._app.screen
+        self._target = target
         await self._dispatch(key)
         target.post_message(KeyDone(key))
 
@@ -116,7 +158,7 @@ class KeyHold:
 
     def _arm(self, wait: float) -> None:
         self._stop_timer()
-        self._timer = self._app.set_timer(wait, self.release)
+        self._timer = self._app.set_timer(wait, self._expired)
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
