@@ -160,3 +160,27 @@ async def test_acknowledging_a_storm_makes_one_grouped_silence(tmp_path: Path, a
         )
         await until(lambda: not unsilenced(am_url, "Flood"), seconds=20)
         assert len(unsilenced(am_url, "SvcDown")) == 4  # nothing else muted
+
+
+async def test_acknowledging_an_alert_already_silenced_makes_no_second_silence(
+    tmp_path: Path, am_url: str
+) -> None:
+    """As found in the trial: an ack of a silenced alert added a duplicate silence."""
+    app = console(tmp_path, am_url, silence_on_ack=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        view: Any = app.query_one("#view-alerts")
+        await until(lambda: len(view.alerts) == 34)
+        key = row_of(view, cluster="c2", instance="web-2")
+        view.table.focus()
+        view.table.move_cursor(row=view.table.get_row_index(key))
+        await pilot.press("s")
+        await until(lambda: isinstance(app.screen, SilenceScreen))
+        await pilot.press(*"by hand", "enter")
+        await until(lambda: len(amtool_silences(am_url)) == 1)
+        await until(lambda: view.alerts[key].alert.state.value == "suppressed", seconds=20)
+        view.table.move_cursor(row=view.table.get_row_index(key))
+        await pilot.press("a")
+        await until(lambda: view.alerts[key].acknowledged_by == "alice")
+        await until(lambda: not app.pending_actions)
+        assert len(amtool_silences(am_url)) == 1

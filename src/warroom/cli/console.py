@@ -23,6 +23,8 @@ def run_console(config: Config) -> int:
         level=logging.INFO,
         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
     )
+    # one INFO line per request: a poll every few seconds buries what matters
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     from warroom.tui.app import WarroomApp
 
     app = WarroomApp(config)

@@ -26,6 +26,8 @@ async def run_engine(config: Config, once: bool) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # one INFO line per request: a poll every few seconds buries what matters
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     store = await Store.open(config.database)
     planset = plans_for(config)
     for error in planset.errors:

@@ -126,6 +126,9 @@ async def silence_acknowledged(
     failures: list[str] = []
     silenced = 0
     now = utcnow()
+    # already silenced at the source (by hand, or an earlier acknowledgement):
+    # a second silence would only be one more to expire
+    alerts = [t for t in alerts if t.alert.state is not AlertState.SUPPRESSED]
     others = [t.alert.labels for t in await store.active_alerts() if t.key.source == silencer.name]
     for matchers, members in exact_silences([t.alert.labels for t in alerts], others):
         group = [alerts[i] for i in members]

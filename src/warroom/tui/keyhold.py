@@ -29,6 +29,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
+from textual.widgets import Input
 
 # Opening a dialog may wait on the store; past this, the keys are dropped.
 OPEN_WAIT = 5.0
@@ -86,9 +87,15 @@ class KeyHold:
         return True
 
     async def focus_moved(self) -> None:
-        if self._wait_focus and self._app.focused is not self._was_focused:
-            self._wait_focus = self._opening = False
-            await self._next()
+        focused = self._app.focused
+        if not self._wait_focus or focused is self._was_focused:
+            return
+        if self._opening and not isinstance(focused, Input):
+            # a late focus event (the table, from an earlier escape) is not the field
+            # this key opens: only a field, or a dialog's explicit release, lets go
+            return
+        self._wait_focus = self._opening = False
+        await self._next()
 
     def refuse(self) -> None:
         """The field will not open. The rest of the burst is still on its way up to
