@@ -3,8 +3,11 @@
 Found at `--config`, else `$WARROOM_CONFIG`, else `$XDG_CONFIG_HOME/warroom/config.yaml`.
 Every mistake is reported as `config.yaml:LINE:COL: message`, all of them at once, so
 they can be fixed in one go.
-`${ENV}` references are substituted at load: secrets stay in the environment and
-the file can live in git.
+`${ENV}` references are substituted at load, except in credentials (`bearer_token`,
+`password`, a header value with a reference): those stay `Secret`s, resolved when a
+request is built, so a spec, a log line or a message never holds the value. An unset
+variable in one is no load error (that source fails with its name at use) but is
+listed in `Config.unset`, which `warroom check` reports at file:line:col.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, TypeVar
 import yaml
 
 from warroom.model.clock import parse_duration
+from warroom.model.secret import Secret, SecretUnset, substitute
 from warroom.sources.base import SourceSpec
 from warroom.sources.options import OptionError
 from warroom.sources.registry import SOURCE_TYPES
@@ -36,7 +40,6 @@ from warroom.yamlnodes import (
 
 T = TypeVar("T")
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$")
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 DEFAULT_INTERVAL = timedelta(seconds=15)
 
@@ -65,6 +68,9 @@ class Config:
     locations: dict[str, Where] = field(default_factory=dict, compare=False)
     # the label the Alerts tab shows in a column of its own (which host, which pod)
     label_column: str = "instance"
+    # `file:line:col: environment variable X is not set`, for each credential whose
+    # variable is missing now: its source fails at use; `warroom check` reports these
+    unset: tuple[str, ...] = field(default=(), compare=False)
 
 
 def state_dir() -> Path:
@@ -118,6 +124,7 @@ class _Problems:
 
     def __init__(self) -> None:
         self.errors: list[LocatedError] = []
+        self.unset: list[LocatedError] = []  # credentials whose variable is not set
 
     def add(self, error: LocatedError) -> None:
         self.errors.append(error)
@@ -179,6 +186,7 @@ def _parse(path: Path, text: str) -> Config:
         path=path,
         label_column=label_column,
         locations=locations,
+        unset=tuple(str(e) for e in sorted(problems.unset, key=_position)),
     )
 
 
@@ -295,7 +303,12 @@ def _source(
                 )
                 continue
             try:
-                options[key] = _typed(name, value_node, expected, key)
+                if expected is Secret:
+                    options[key] = _secret(name, value_node, problems)
+                elif key == "headers":
+                    options[key] = _headers(name, value_node, problems)
+                else:
+                    options[key] = _typed(name, value_node, expected, key)
             except LocatedError as exc:
                 problems.add(exc)
                 typed = False
@@ -419,6 +432,34 @@ def _typed(name: str, node: yaml.Node, expected: type | tuple[type, ...], key: s
     return value
 
 
+def _secret(name: str, node: yaml.Node, problems: _Problems) -> Secret:
+    """A credential as written; resolved once here only to report an unset variable."""
+    if not isinstance(node, yaml.ScalarNode) or scalar_value(node) is None:
+        raise LocatedError(where(name, node, True), f"expected a string, got {describe(node)}")
+    secret = Secret(str(node.value))
+    try:
+        secret.resolve()
+    except SecretUnset as exc:
+        problems.unset.append(LocatedError(where(name, node, True), str(exc)))
+    return secret
+
+
+def _headers(name: str, node: yaml.Node, problems: _Problems) -> dict[str, Any]:
+    """Header values with a `${ENV}` reference are credentials (`Authorization: ${X}`)."""
+    if not isinstance(node, yaml.MappingNode):
+        raise LocatedError(
+            where(name, node, True), f"'headers' must be a mapping, got {describe(node)}"
+        )
+    headers: dict[str, Any] = {}
+    for key, _, value in mapping_items(name, node):
+        raw = getattr(value, "value", None)
+        if isinstance(value, yaml.ScalarNode) and isinstance(raw, str) and "${" in raw:
+            headers[key] = _secret(name, value, problems)
+        else:
+            headers[key] = _plain(name, value)
+    return headers
+
+
 def _plain(name: str, node: yaml.Node) -> Any:
     """A node as plain Python data, with `${ENV}` substituted in every string."""
     if isinstance(node, yaml.MappingNode):
@@ -441,15 +482,7 @@ def _string(name: str, node: yaml.Node) -> str:
 
 
 def _substitute(name: str, node: yaml.Node, value: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group() == "$$":
-            return "$"
-        var, default = match.group(1), match.group(2)
-        env = os.environ.get(var)
-        if env is not None:
-            return env
-        if default is not None:
-            return default
-        raise LocatedError(where(name, node, True), f"environment variable {var} is not set")
-
-    return _ENV_REF.sub(replace, value)
+    try:
+        return substitute(value)
+    except SecretUnset as exc:
+        raise LocatedError(where(name, node, True), str(exc)) from None

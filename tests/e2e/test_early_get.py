@@ -3,7 +3,7 @@
 It is a second transport, so it must never change an answer: every good and
 bad case gives the same alerts or the same one-line reason as httpx, a good
 answer is fetched once (httpx does not ask again), and it stays out of the way
-where httpx would behave differently (a proxy, credentials in the URL).
+where httpx would behave differently (a proxy).
 """
 
 from __future__ import annotations
@@ -125,7 +125,8 @@ async def test_no_early_get_beside_a_proxy(monkeypatch: pytest.MonkeyPatch) -> N
         assert len(proxy.requests) == 1
 
 
-async def test_no_early_get_with_credentials_in_the_url() -> None:
+async def test_credentials_in_the_url_are_basic_auth_sent_once() -> None:
+    """user:password leaves the URL (httpx logs URLs) and rides as basic auth, either way."""
     with loopback(lambda r: Reply(200, GOOD)) as server:
         url = server.url.replace("http://", "http://ops:pw@")
         result = await outcome(url, early=True)

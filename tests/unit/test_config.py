@@ -102,7 +102,8 @@ def test_env_substitution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     )
     config = load_config(path)
     assert config.database == tmp_path / "from-env" / "warroom.db"
-    assert config.sources[0].options["bearer_token"] == "s3cret-${literal}"
+    # a credential is kept as written and resolved at use (issue #9 item 5)
+    assert config.sources[0].options["bearer_token"].resolve() == "s3cret-${literal}"
 
 
 def test_env_default_when_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,7 +31,8 @@ def run_check(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    errors = keymap_problems(config)
+    # a credential's unset variable only fails its source at use; here it is a mistake
+    errors = [*config.unset, *keymap_problems(config)]
     if (unknown_theme := theme_problem(config)) is not None:
         errors.append(unknown_theme)
     errors.sort(key=_line_column)

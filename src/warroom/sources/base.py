@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from warroom.model import Alert
 from warroom.model.matchers import Matcher
+from warroom.model.secret import Secret, redact_url
 from warroom.model.series import AlertRule
 from warroom.model.silence import Silence
 
@@ -31,6 +32,37 @@ class SourceSpec:
     interval: timedelta = timedelta(seconds=15)
     url: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # a spec is printed by tracebacks, logs and debuggers: never with a credential in it
+        return (
+            f"SourceSpec(name={self.name!r}, type={self.type!r}, interval={self.interval!r},"
+            f" url={redact_url(self.url)!r}, options={redacted_options(self.options)!r})"
+        )
+
+    __str__ = __repr__
+
+
+# options that are credentials even when a caller passes them as plain text
+SECRET_OPTIONS = frozenset({"bearer_token", "password"})
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def redacted_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options fit to show: credentials as `Secret(...)`, which prints no value."""
+    shown: dict[str, Any] = {}
+    for key, value in options.items():
+        if key in SECRET_OPTIONS and not isinstance(value, Secret):
+            value = Secret(str(value))
+        elif key == "headers" and isinstance(value, dict):
+            value = {
+                k: Secret(str(v))
+                if str(k).lower() in _SECRET_HEADERS and not isinstance(v, Secret)
+                else v
+                for k, v in value.items()
+            }
+        shown[key] = value
+    return shown
 
 
 class Source(Protocol):

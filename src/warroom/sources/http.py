@@ -16,10 +16,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from warroom import __version__
 from warroom.model.clock import parse_duration
+from warroom.model.secret import Secret, SecretUnset, redact_url, reveal
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_BYTES, loads, off_loop
 from warroom.sources import early
@@ -34,46 +35,82 @@ DEFAULT_TIMEOUT = timedelta(seconds=10)
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
-def redact_url(url: str) -> str:
-    """The URL without user:password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
 @dataclass(frozen=True, slots=True)
 class HttpSettings:
     base_url: str
     timeout: timedelta = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
-    # credentials ride here (Authorization): never in a repr, a log or a message
-    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # configured headers; a value that is a Secret is resolved only when a request is built
+    headers: tuple[tuple[str, str | Secret], ...] = field(default=(), repr=False)
     verify: bool = True
     ca_file: str = ""
+    bearer_token: str | Secret | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | Secret | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"HttpSettings(base_url={redact_url(self.base_url)!r}, timeout={self.timeout!r},"
+            f" max_bytes={self.max_bytes}, verify={self.verify}, ca_file={self.ca_file!r})"
+        )
 
     @classmethod
     def from_spec(cls, spec: SourceSpec) -> HttpSettings:
         opts = spec.options
-        headers: dict[str, str] = {str(k): str(v) for k, v in (opts.get("headers") or {}).items()}
-        if opts.get("bearer_token"):
-            headers["Authorization"] = f"Bearer {opts['bearer_token']}"
-        elif opts.get("username") is not None:
-            # what httpx.BasicAuth sends, built here so both transports send it
-            pair = f"{opts['username']}:{opts.get('password') or ''}".encode()
-            headers["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
+        headers = tuple(
+            (str(k), v if isinstance(v, Secret) else str(v))
+            for k, v in (opts.get("headers") or {}).items()
+        )
         timeout = parse_duration(opts["timeout"]) if opts.get("timeout") else DEFAULT_TIMEOUT
+        username = opts.get("username")
+        password = opts.get("password")
+        # user:password in the URL becomes basic auth here, as httpx would make it, but
+        # kept out of the URL: httpx logs each request's URL, and both transports send it
+        parts = urlsplit(spec.url)
+        in_url = parts.username is not None or parts.password is not None
+        if in_url and username is None and not opts.get("bearer_token"):
+            username = unquote(parts.username or "")
+            password = Secret(unquote(parts.password or "").replace("$", "$$"))
         return cls(
-            base_url=spec.url.rstrip("/"),
+            base_url=redact_url(spec.url).rstrip("/"),
             timeout=timeout,
             max_bytes=int(opts.get("max_bytes") or DEFAULT_MAX_BYTES),
-            headers=tuple(headers.items()),
+            headers=headers,
             verify=bool(opts.get("verify", True)),
             ca_file=str(opts.get("ca_file") or ""),
+            bearer_token=opts.get("bearer_token") or None,
+            username=None if username is None else str(username),
+            password=password,
         )
+
+    def resolved_headers(self) -> dict[str, str]:
+        """The headers to send, secrets read from the environment now (SecretUnset if not set).
+
+        Built here for both transports, so the early GET and httpx send the same
+        Authorization (what httpx.BasicAuth would send, for username/password).
+        """
+        headers = {name: reveal(value) for name, value in self.headers}
+        token = reveal(self.bearer_token) if self.bearer_token is not None else ""
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        elif self.username is not None:
+            password = reveal(self.password) if self.password is not None else ""
+            pair = f"{self.username}:{password}".encode()
+            headers["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
+        return headers
+
+    def secret_values(self) -> list[str]:
+        """Every credential this source sends that can be resolved now, to scrub from messages."""
+        values: list[str] = []
+        secret_headers = [v for _, v in self.headers if isinstance(v, Secret)]
+        for value in (self.bearer_token, self.password, *secret_headers):
+            if value is None:
+                continue
+            try:
+                values.append(reveal(value))
+            except SecretUnset:
+                continue
+        return [v for v in values if len(v) >= 4]
 
     @property
     def tls(self) -> bool:
@@ -112,10 +149,25 @@ class HttpClient:
     def __init__(self, name: str, settings: HttpSettings) -> None:
         self.name = name
         self.settings = settings
-        self.headers = {"User-Agent": f"warroom/{__version__}", **dict(settings.headers)}
+        self._headers: dict[str, str] | None = None
         self._client: httpx.AsyncClient | None = None
         self._context: ssl.SSLContext | None = None
         self._early: dict[str, early.Pending] = {}  # by URL with query
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers of every request, credentials resolved on first use.
+
+        An environment variable that is not set fails this source's requests with
+        its name (the source's health says which), never the console.
+        """
+        if self._headers is None:
+            try:
+                resolved = self.settings.resolved_headers()
+            except SecretUnset as exc:
+                raise self.error(str(exc)) from None
+            self._headers = {"User-Agent": f"warroom/{__version__}", **resolved}
+        return self._headers
 
     def url(self, path: str) -> str:
         return f"{self.settings.base_url}{path}"
@@ -151,21 +203,21 @@ class HttpClient:
         """Send this GET now, before httpx is even imported; see `early`.
 
         The next `request` for the same URL takes its answer. Not when the
-        environment names a proxy (httpx would go through it, so must we), nor
-        when the URL carries user:password (httpx turns that into basic auth).
+        environment names a proxy (httpx would go through it, so must we).
+        User:password of the configured URL is basic auth in `headers` by now.
         """
-        parts = urlsplit(self.settings.base_url)
-        if early.proxied() or parts.username is not None or parts.password is not None:
+        if early.proxied():
             return
         url = _with_query(self.url(path), params)
         try:
             context = self.tls_context() if self.settings.tls else None
+            headers = self.headers
         except SourceError:
             return  # httpx's attempt reports it
         self._early[url] = early.send(
             early.Get(
                 url,
-                self.headers,
+                headers,
                 context,
                 self.settings.timeout.total_seconds(),
                 self.connect_timeout,
@@ -301,6 +353,9 @@ class HttpClient:
         return self.error(f"response over the {mib:g} MiB cap (max_bytes)")
 
     def error(self, reason: str) -> SourceError:
+        """The failure, with any credential a server or a library echoed back cut out."""
+        for value in self.settings.secret_values():
+            reason = reason.replace(value, "***")
         return SourceError(self.name, reason)
 
     async def close(self) -> None:

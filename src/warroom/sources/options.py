@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from warroom.model.alert import _SEVERITY_ALIASES
 from warroom.model.clock import parse_duration
 from warroom.model.matchers import MatcherError, parse_matchers
+from warroom.model.secret import Secret, SecretUnset
 
 
 class OptionError(ValueError):
@@ -93,6 +94,11 @@ def check_headers(value: Any) -> None:
             raise OptionError(f"header name {name!r} is not a valid HTTP header name", (name,))
         if isinstance(header, (dict, list)) or header is None:
             raise OptionError(f"header {name!r} must be a string", (name,))
+        if isinstance(header, Secret):
+            try:
+                header = header.resolve()  # to check it, never to keep it
+            except SecretUnset:
+                continue  # reported where the variable is named
         if any(c in str(header) for c in "\r\n\0"):
             raise OptionError(f"header {name!r} holds a line break", (name,))
 

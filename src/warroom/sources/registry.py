@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from warroom.model.secret import Secret
 from warroom.sources.jsonmap import check_options as check_http_json
 from warroom.sources.options import (
     HTTP_CHECKS,
@@ -29,10 +30,12 @@ from warroom.sources.options import (
 )
 
 # Option names and types only: importing this module must not import httpx.
+# A Secret option keeps its `${ENV}` reference until a request is built; so does a
+# header value that holds one (config.py reads `headers` that way).
 HTTP_OPTIONS: dict[str, type | tuple[type, ...]] = {
     "username": str,
-    "password": str,
-    "bearer_token": str,
+    "password": Secret,
+    "bearer_token": Secret,
     "ca_file": str,
     "verify": bool,
     "timeout": str,
