@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -79,11 +80,12 @@ def default_config_path() -> Path:
     return Path(base) / "warroom" / "config.yaml"
 
 
-# The example plans of a source checkout: the demo shows triage at work with them.
-CHECKOUT_PLANS = Path(__file__).resolve().parents[2] / "plans"
+# The example plans, shipped as package data: the demo shows triage at work with
+# them from a wheel install as from a checkout (it used to look beside site-packages).
+SHIPPED_PLANS = Path(str(files("warroom") / "data" / "plans"))
 
 
-def demo_config(database: Path | None = None, plans: Path | None = CHECKOUT_PLANS) -> Config:
+def demo_config(database: Path | None = None, plans: Path | None = SHIPPED_PLANS) -> Config:
     """`warroom --demo`: the built-in scenario in its own database, no file needed."""
     return Config(
         database=database or state_dir() / "demo.db",

@@ -7,17 +7,21 @@ whether `theme:` names one, and must not pay for Textual to find out.
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
-CHECKOUT_THEMES = Path(__file__).resolve().parents[2] / "themes"
+# The shipped themes are package data, so a wheel install has them as a checkout
+# does (the folder beside the sources was missing from every installed copy).
+# Wheels install unpacked, so the resource is a real directory.
+SHIPPED_THEMES = Path(str(files("warroom") / "data" / "themes"))
 
 
 def theme_dirs(configured: Path | None) -> list[Path]:
-    """The configured `themes` directory, ~/.config/warroom/themes, a checkout's themes/."""
+    """The configured `themes` directory, ~/.config/warroom/themes, the shipped themes."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    dirs = [d for d in (configured, Path(base) / "warroom" / "themes", CHECKOUT_THEMES) if d]
+    dirs = [d for d in (configured, Path(base) / "warroom" / "themes", SHIPPED_THEMES) if d]
     return [d for d in dirs if d.is_dir()]
 
 
