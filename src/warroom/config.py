@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +23,7 @@ from warroom.model.clock import parse_duration
 from warroom.sources.base import SourceSpec
 from warroom.sources.options import OptionError
 from warroom.sources.registry import SOURCE_TYPES
+from warroom.themefiles import shipped
 from warroom.yamlnodes import (
     LocatedError,
     Where,
@@ -82,7 +82,7 @@ def default_config_path() -> Path:
 
 # The example plans, shipped as package data: the demo shows triage at work with
 # them from a wheel install as from a checkout (it used to look beside site-packages).
-SHIPPED_PLANS = Path(str(files("warroom") / "data" / "plans"))
+SHIPPED_PLANS = shipped("plans")
 
 
 def demo_config(database: Path | None = None, plans: Path | None = SHIPPED_PLANS) -> Config:

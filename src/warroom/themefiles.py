@@ -12,10 +12,21 @@ from pathlib import Path
 
 import yaml
 
+
 # The shipped themes are package data, so a wheel install has them as a checkout
 # does (the folder beside the sources was missing from every installed copy).
 # Wheels install unpacked, so the resource is a real directory.
-SHIPPED_THEMES = Path(str(files("warroom") / "data" / "themes"))
+def shipped(folder: str) -> Path:
+    """Where the shipped `themes/` or `plans/` are: in a checkout, the folders at the
+    top of the repository; in a wheel, package data. A broken install (the folder
+    deleted) gives a path that does not exist, for the callers to report."""
+    try:
+        return Path(str(files(f"warroom.data.{folder}")))
+    except ModuleNotFoundError:
+        return Path(str(files("warroom"))) / "data" / folder
+
+
+SHIPPED_THEMES = shipped("themes")
 
 
 def theme_dirs(configured: Path | None) -> list[Path]:

@@ -37,9 +37,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
+    for folder in ("src", "themes", "plans"):
+        shutil.copytree(
+            ROOT / folder,
+            source / folder,
+            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+        )
     built = subprocess.run(
         [*PIP, "wheel", "-q", "--no-deps", "-w", str(work / "dist"), "."],
         cwd=source,
@@ -122,7 +125,7 @@ def test_installed_demo_finds_the_shipped_plans(wheel: Path, tmp_path: Path) -> 
         timeout=60,
     )
     assert run.returncode == 0, run.stderr
-    files = len(list((ROOT / "src" / "warroom" / "data" / "plans").glob("*.yaml")))
+    files = len(list((ROOT / "plans").glob("*.yaml")))
     assert f"{files} plan file(s) in {site / 'warroom' / 'data' / 'plans'} with" in run.stdout
     assert str(ROOT) not in run.stdout
 

@@ -136,8 +136,7 @@ def test_keymap_ids_keys_and_theme(tmp_path: Path, env: dict[str, str]) -> None:
         f"{path}:3:3: key 'h' is bound twice: 'incident.note' and 'incidents.toggle_resolved'"
         " (in IncidentsView)",
         # `?` is help everywhere
-        f"{path}:5:3: key '?' is bound twice: 'incident.resolve' and 'app.help'"
-        " (in AlertsView)",
+        f"{path}:5:3: key '?' is bound twice: 'incident.resolve' and 'app.help' (in AlertsView)",
         f"{path}:7:8: unknown theme 'warroom-nite' (theme files: warroom-day, warroom-night;"
         " did you mean 'warroom-night'?)",
     ]
