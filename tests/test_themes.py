@@ -8,15 +8,14 @@ import pytest
 from textual.color import Color
 from textual.theme import BUILTIN_THEMES
 
+from warroom.themefiles import SHIPPED_THEMES
 from warroom.tui.contrast import RED, YELLOW, ansi16, worst_contrast
 from warroom.tui.themes import LEVEL_VARIABLES, discover_themes, level_colors, load_theme, surfaces
 from warroom.yamlnodes import LocatedError
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_shipped_themes_load() -> None:
-    names = {load_theme(p).name for p in (ROOT / "themes").glob("*.yaml")}
+    names = {load_theme(p).name for p in SHIPPED_THEMES.glob("*.yaml")}
     assert {"warroom-night", "warroom-day"} <= names
 
 

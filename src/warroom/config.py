@@ -27,6 +27,7 @@ from warroom.model.secret import Secret, SecretUnset, substitute
 from warroom.sources.base import SourceSpec
 from warroom.sources.options import OptionError
 from warroom.sources.registry import SOURCE_TYPES
+from warroom.themefiles import shipped
 from warroom.yamlnodes import (
     LocatedError,
     Where,
@@ -85,11 +86,12 @@ def default_config_path() -> Path:
     return Path(base) / "warroom" / "config.yaml"
 
 
-# The example plans of a source checkout: the demo shows triage at work with them.
-CHECKOUT_PLANS = Path(__file__).resolve().parents[2] / "plans"
+# The example plans, shipped as package data: the demo shows triage at work with
+# them from a wheel install as from a checkout (it used to look beside site-packages).
+SHIPPED_PLANS = shipped("plans")
 
 
-def demo_config(database: Path | None = None, plans: Path | None = CHECKOUT_PLANS) -> Config:
+def demo_config(database: Path | None = None, plans: Path | None = SHIPPED_PLANS) -> Config:
     """`warroom --demo`: the built-in scenario in its own database, no file needed."""
     return Config(
         database=database or state_dir() / "demo.db",

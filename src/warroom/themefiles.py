@@ -7,17 +7,32 @@ whether `theme:` names one, and must not pay for Textual to find out.
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
-CHECKOUT_THEMES = Path(__file__).resolve().parents[2] / "themes"
+
+# The shipped themes are package data, so a wheel install has them as a checkout
+# does (the folder beside the sources was missing from every installed copy).
+# Wheels install unpacked, so the resource is a real directory.
+def shipped(folder: str) -> Path:
+    """Where the shipped `themes/` or `plans/` are: in a checkout, the folders at the
+    top of the repository; in a wheel, package data. A broken install (the folder
+    deleted) gives a path that does not exist, for the callers to report."""
+    try:
+        return Path(str(files(f"warroom.data.{folder}")))
+    except ModuleNotFoundError:
+        return Path(str(files("warroom"))) / "data" / folder
+
+
+SHIPPED_THEMES = shipped("themes")
 
 
 def theme_dirs(configured: Path | None) -> list[Path]:
-    """The configured `themes` directory, ~/.config/warroom/themes, a checkout's themes/."""
+    """The configured `themes` directory, ~/.config/warroom/themes, the shipped themes."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    dirs = [d for d in (configured, Path(base) / "warroom" / "themes", CHECKOUT_THEMES) if d]
+    dirs = [d for d in (configured, Path(base) / "warroom" / "themes", SHIPPED_THEMES) if d]
     return [d for d in dirs if d.is_dir()]
 
 

@@ -10,8 +10,9 @@ import pytest
 from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
 from tests.support.cli import warroom
 
+from warroom.config import SHIPPED_PLANS
+
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 
 CLUSTERS = ("c1", "c2", "c3")
 SERVICES = ("checkout", "search")
@@ -57,7 +58,7 @@ def am_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_engine_once_declares_exactly_what_the_plans_imply(am_url: str, tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"plans: {ROOT / 'plans'}\nsources:\n  - name: am\n    type: alertmanager\n"
+        f"plans: {SHIPPED_PLANS}\nsources:\n  - name: am\n    type: alertmanager\n"
         f"    url: {am_url}\n"
     )
     db = str(tmp_path / "w.db")

@@ -6,10 +6,10 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Re-exported: the plan tests read the example plans where the package ships them.
+from warroom.config import SHIPPED_PLANS as SHIPPED_PLANS
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 
-REPO = Path(__file__).resolve().parents[2]
-SHIPPED_PLANS = REPO / "plans"
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 # `FILE:LINE:COL: message`, LINE and COL 1-based.

@@ -34,10 +34,11 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 
 from warroom.model import Impact, Severity
+from warroom.themefiles import SHIPPED_THEMES
 from warroom.tui.cells import SEVERITY_CELL
 from warroom.tui.themes import level_colors
 
-THEMES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "themes").glob("*.yaml"))
+THEMES = sorted(p.stem for p in SHIPPED_THEMES.glob("*.yaml"))
 SYSTEMS = ("truecolor", "256", "standard")  # "standard": Rich's name for 16 colours
 FLOOR = 4.5
 

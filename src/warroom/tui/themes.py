@@ -1,7 +1,7 @@
 """Themes as YAML files, so a team can ship its own without touching code.
 
 Searched in the configured `themes` directory, `$XDG_CONFIG_HOME/warroom/themes`,
-and the `themes/` folder of a source checkout. A broken file is reported as
+and the themes shipped in the package (`warroom/data/themes`). A broken file is reported as
 `file:line: message` and skipped; it never stops the console from starting.
 
 Severity and impact colours are theme variables (`severity-critical` ...
@@ -23,7 +23,7 @@ import yaml
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from warroom.themefiles import theme_dirs
+from warroom.themefiles import SHIPPED_THEMES, theme_dirs
 from warroom.tui.contrast import ALARM, RED, RGB, YELLOW, ansi16, worst_contrast
 from warroom.yamlnodes import (
     LocatedError,
@@ -229,4 +229,11 @@ def discover_themes(configured: Path | None) -> tuple[list[Theme], list[str]]:
                 errors.append(str(exc))
                 continue
             themes.setdefault(theme.name, theme)
+    if DEFAULT_THEME not in themes:
+        # Only a broken install gets here; without a word the console would just
+        # look wrong (Textual's own theme), so name what is missing and where.
+        errors.append(
+            f"default theme {DEFAULT_THEME!r} not found (looked in {SHIPPED_THEMES});"
+            " reinstall warroom or set `theme:` to one of your own"
+        )
     return list(themes.values()), errors

@@ -1,0 +1,1 @@
+"""The example response plans (YAML), as package data: see pyproject.toml."""

@@ -1,0 +1,1 @@
+"""The shipped themes (YAML), as package data: see pyproject.toml."""
