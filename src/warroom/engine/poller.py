@@ -132,7 +132,12 @@ async def poll_forever(
     failures = 0
     digests = DigestCache()
     store_log = failures_log or FailureLog(log)
+    me = asyncio.current_task()
     while True:
+        if me is not None and me.cancelling():
+            # a cancellation swallowed somewhere below (seen under load, about one
+            # run in six): stopping the engine must never leave a poller running
+            raise asyncio.CancelledError
         started = asyncio.get_running_loop().time()
         try:
             result = await poll_once(store, source, triage, digests, lease)

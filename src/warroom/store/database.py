@@ -109,7 +109,10 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
             raise StoreReadOnly(f"{self.path}: opened read-only by a command that only reads")
         async with self._write_lock:
             if self._writer.in_transaction:  # left open by a cancelled caller: undo it
-                await self._writer.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk): "cannot rollback -
+                # no transaction is active" is then no failure of this transaction
+                with contextlib.suppress(StoreError, sqlite3.OperationalError):
+                    await self._writer.execute("ROLLBACK")
             await self._finish(self._writer.execute("BEGIN IMMEDIATE"), undo=True)
             tx = Tx(self._writer, now or utcnow())
             try:
@@ -119,7 +122,8 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
             except BaseException as exc:
                 if self._writer.in_transaction:
                     # the first failure is the one to report, not the rollback's
-                    with contextlib.suppress(StoreError):
+                    # (after a full disk SQLite may already have rolled back)
+                    with contextlib.suppress(StoreError, sqlite3.OperationalError):
                         await self._finish(self._writer.execute("ROLLBACK"), undo=False)
                 if isinstance(exc, StoreFull):
                     await self._reclaim_wal()
