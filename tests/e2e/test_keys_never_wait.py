@@ -30,6 +30,18 @@ pytestmark = pytest.mark.e2e
 SLOW = 3.0
 
 
+def pass_on(real: str, request: Request) -> httpx.Response:
+    """The request as the proxy received it, sent on to the real Alertmanager."""
+    return httpx.request(
+        request.method,
+        f"{real}{request.path}",
+        params=dict(request.query),
+        content=request.body,
+        headers={"Content-Type": request.headers.get("content-type", "application/json")},
+        timeout=30,
+    )
+
+
 @pytest.fixture
 def slow_am(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(the proxy's URL, the real Alertmanager's URL)."""
@@ -42,14 +54,7 @@ def slow_am(tmp_path: Path) -> Iterator[tuple[str, str]]:
         def forward(request: Request) -> Reply:
             if "/silences" in request.path:
                 time.sleep(SLOW)
-            answer = httpx.request(
-                request.method,
-                f"{real}{request.path}",
-                params={k: v for k, v in request.query.items()},
-                content=request.body,
-                headers={"Content-Type": request.headers.get("content-type", "application/json")},
-                timeout=30,
-            )
+            answer = pass_on(real, request)
             return Reply(answer.status_code, answer.content)
 
         with loopback(forward) as proxy:
@@ -92,14 +97,7 @@ def late_am(tmp_path: Path) -> Iterator[tuple[str, str]]:
         wait_alert_count(real, 1)
 
         def forward(request: Request) -> Reply:
-            answer = httpx.request(
-                request.method,
-                f"{real}{request.path}",
-                params={k: v for k, v in request.query.items()},
-                content=request.body,
-                headers={"Content-Type": request.headers.get("content-type", "application/json")},
-                timeout=30,
-            )
+            answer = pass_on(real, request)
             if request.method == "POST" and "/silences" in request.path:
                 time.sleep(3)  # made at Alertmanager; the answer comes after warroom's timeout
             return Reply(answer.status_code, answer.content)
