@@ -136,3 +136,22 @@ async def test_keys_after_a_refused_s_are_dropped_not_run(console):
         found = await incident(ui, incident_id)
         assert found.status is IncidentStatus.OPEN and found.acknowledged_by is None
         assert ui.table.cursor_key == console.key("disk")
+
+
+async def test_a_focus_event_as_the_app_closes_is_ignored():
+    """CI saw ScreenStackError: a DescendantFocus reached the hold after the last
+    screen had gone. With no screen there is no field to release the keys into."""
+    from textual.app import App
+
+    from warroom.tui.keyhold import KeyHold
+
+    async def dispatch(key: events.Key) -> None:
+        raise AssertionError(f"{key.key} replayed into a closed app")
+
+    app: App[None] = App()  # never run: its screen stack is empty, as at shutdown
+    hold = KeyHold(app, dispatch)
+    hold.start(wait=60)
+    hold.take(events.Key("a", "a"))
+    await hold.focus_moved()
+    assert hold.active  # still holding: nothing was replayed, nothing raised
+    assert hold.drop() == 1

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
@@ -87,8 +87,12 @@ class KeyHold:
         return True
 
     async def focus_moved(self) -> None:
+        if not self._wait_focus:
+            return
+        if self._closing():
+            return
         focused = self._app.focused
-        if not self._wait_focus or focused is self._was_focused:
+        if focused is self._was_focused:
             return
         if self._opening and not isinstance(focused, Input):
             # a late focus event (the table, from an earlier escape) is not the field
@@ -147,6 +151,9 @@ class KeyHold:
             self._held = None
             self._stop_timer()
             return
+        if self._closing():
+            self.drop()
+            return
         key = self._held.pop(0)
         self._in_flight = key
         if key.key in FOCUS_MOVERS:
@@ -158,9 +165,18 @@ class KeyHold:
         await self._dispatch(key)
         target.post_message(KeyDone(key))
 
+    def _closing(self) -> bool:
+        """The app is closing: its screens are gone, and with them any focus
+        (a focus event or a timer can still arrive then; CI saw ScreenStackError)."""
+        try:
+            self._app.screen  # noqa: B018 - raises once the screen stack is empty
+        except ScreenStackError:
+            return True
+        return False
+
     def _wait_for_focus(self, wait: float) -> None:
         self._wait_focus = True
-        self._was_focused = self._app.focused
+        self._was_focused = None if self._closing() else self._app.focused
         self._arm(wait)
 
     def _arm(self, wait: float) -> None:
