@@ -53,7 +53,7 @@ class WithShifts(WarroomApp):
     """The whole change a new tab needs in the app: its entry, and its key from it."""
 
     TAB_REGISTRY = TABS.plus(Tab("shifts", "Shifts", "f7", _shifts, frozenset({"incident"})))
-    BINDINGS: ClassVar[list[BindingType]] = [*TAB_REGISTRY.bindings()]
+    BINDINGS: ClassVar[list[BindingType]] = TAB_REGISTRY.bindings()
 
 
 @asynccontextmanager

@@ -58,7 +58,7 @@ class WarroomApp(App[None]):
     TITLE = "warroom"
     ENABLE_COMMAND_PALETTE = True
     # A subclass with more tabs sets both: its registry and, from it, its keys
-    # (`BINDINGS = [*WarroomApp.BINDINGS, *TAB_REGISTRY.bindings()]`).
+    # (`BINDINGS = TAB_REGISTRY.bindings()`; Textual merges them with these).
     TAB_REGISTRY: ClassVar[TabRegistry] = TABS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", tooltip="every key of this tab", id="app.help"),

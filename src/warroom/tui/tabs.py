@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 if TYPE_CHECKING:
     from warroom.tui.actions import View
@@ -88,7 +88,8 @@ class TabRegistry:
         changed = set(changed)
         return {tab.id for tab in self if tab.watches & changed}
 
-    def bindings(self) -> list[Binding]:
+    def bindings(self) -> list[BindingType]:
+        """One key per tab, each with the id `app.tab.ID` that `keymap:` remaps."""
         return [
             Binding(
                 tab.key,
