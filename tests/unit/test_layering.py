@@ -65,7 +65,7 @@ def test_the_checker_sees_what_it_must() -> None:
     """The checks below only mean something if the import scan finds real imports."""
     for layer in ("model", "store", "sources", "plans", "engine", "tui"):
         assert _modules(layer), layer
-    assert "warroom.store.tx" in _imports(PACKAGE / "store" / "__init__.py")
+    assert "warroom.store.contract" in _imports(PACKAGE / "store" / "__init__.py")
     main = _imports(PACKAGE / "cli" / "main.py")
     assert "warroom.cli.console" in main  # imported inside a function
     assert "warroom.cli.headless.run_engine" in main  # from-import names count

@@ -14,7 +14,7 @@ from warroom.engine.poller import poll_forever
 from warroom.engine.silences import expire_resolved_ack_silences
 from warroom.model import Alert
 from warroom.model.clock import utcnow
-from warroom.store import LeaseLost, Store
+from warroom.store import LeaseLost, Store, open_store
 
 from .helpers import T0, later, make_alert
 
@@ -77,8 +77,8 @@ async def test_leases_are_named_independently(store: Store) -> None:
 
 async def test_lease_is_exclusive_across_connections(db_path: Path) -> None:
     """Two stores on one file (as two processes would be): still one holder."""
-    a = await Store.open(db_path)
-    b = await Store.open(db_path)
+    a = await open_store(db_path)
+    b = await open_store(db_path)
     try:
         assert await a.try_acquire_lease("A", TTL, now=T0)
         assert not await b.try_acquire_lease("B", TTL, now=later(2))
@@ -169,8 +169,8 @@ async def test_run_once_renews_the_lease_while_its_fetch_outlives_the_ttl(
     db_path: Path,
 ) -> None:
     """The fault suite's --once: nobody else may take the lease during its cycle."""
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     try:
         engine = Engine(
             store,
@@ -195,8 +195,8 @@ async def test_run_once_renews_the_lease_while_its_fetch_outlives_the_ttl(
 
 async def test_run_once_that_lost_the_lease_writes_nothing(db_path: Path) -> None:
     """If the lease is taken anyway (a stalled process), the fence stops the write."""
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     try:
         engine = Engine(store, [SlowSource(0.5)], holder="once", renew_seconds=30)
         cycle = asyncio.create_task(engine.run_once())
@@ -213,8 +213,8 @@ async def test_run_once_that_lost_the_lease_writes_nothing(db_path: Path) -> Non
 
 
 async def test_poller_that_lost_the_lease_stops_and_the_engine_waits(db_path: Path) -> None:
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     try:
         token = await store.acquire_lease("A", TTL)
         assert token is not None
@@ -283,8 +283,8 @@ async def _last_attempt(store: Store) -> object:
 async def test_engine_that_loses_the_lease_stops_writing_and_resumes_under_a_new_epoch(
     db_path: Path,
 ) -> None:
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     source = CountingSource()
     engine = Engine(store, [source], holder="A", renew_seconds=0.05)
     running = asyncio.create_task(engine.run())

@@ -6,12 +6,12 @@ import asyncio
 import logging
 
 from warroom.config import Config, state_dir
-from warroom.store import Store
+from warroom.store import open_store
 
 
 async def _check_store(config: Config) -> None:
     """Open (and migrate) once before the screen starts, so a bad file is a clean error."""
-    store = await Store.open(config.database)
+    store = await open_store(config.database)
     await store.close()
 
 

@@ -31,7 +31,7 @@ from warroom.engine import ActionError, Engine, Service, current_actor, process_
 from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
 from warroom.plans import PlanIndex, PlanSet, load_plans
-from warroom.store import Store, StoreError
+from warroom.store import Store, StoreError, open_store
 from warroom.tui.actions import View
 from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
@@ -353,7 +353,7 @@ class WarroomApp(App[None]):
             self.run_worker(self.reload_visible(), group="theme", exclusive=True)
 
     async def _start(self) -> None:
-        self._store = await Store.open(self.config.database)
+        self._store = await open_store(self.config.database)
         # The feed position before anything of ours writes: nothing is missed.
         since = await self._store.last_change()
         # Sources are built in every console, polling or not: silences and other
