@@ -26,8 +26,7 @@ from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import Silencer, Source, SourceError
-from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
-from warroom.store.snapshot import DigestCache
+from warroom.store import DigestCache, LeaseLost, LeaseToken, SnapshotResult, Store
 
 log = logging.getLogger(__name__)
 # Not a poll that failed but polling that must stop here: the caller decides.

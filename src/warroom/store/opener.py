@@ -41,6 +41,11 @@ def sqlite_path(target: str | os.PathLike[str]) -> Path:
     if match is None:
         return Path(text)
     scheme = match["scheme"].lower()
+    if not text.startswith("//", match.end() - 1):
+        # folded by pathlib: `sqlite:///abs` became `sqlite:/abs`, `postgresql://h/db`
+        # became `postgresql:/h/db`
+        rest = text[match.end() - 1 :]
+        text = f"{match['scheme']}:{'//' if scheme == 'sqlite' else '/'}{rest}"
     if scheme != "sqlite":
         name = "PostgreSQL" if scheme in ("postgresql", "postgres") else f"{scheme!r}"
         raise StoreError(
