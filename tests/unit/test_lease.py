@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from warroom.engine.silences import expire_resolved_ack_silences
 from warroom.model import Alert
 from warroom.model.clock import utcnow
 from warroom.store import LeaseLost, Store, open_store
+from warroom.store.database import _statements
+from warroom.store.schema import APPLICATION_ID, MIGRATIONS
 
 from .helpers import T0, later, make_alert
 
@@ -312,3 +315,35 @@ async def test_engine_that_loses_the_lease_stops_writing_and_resumes_under_a_new
             await running
         await store.close()
         await other.close()
+
+
+async def test_a_database_from_before_the_one_statement_lease_keeps_counting_epochs(
+    tmp_path: Path,
+) -> None:
+    """Schema 6 deleted a released lease row and kept its epoch in lease_epochs;
+    migration 7 moves the count into the row, so no epoch is handed out twice."""
+    path = tmp_path / "v6.db"
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    for script in MIGRATIONS[:6]:
+        for statement in _statements(script):
+            con.execute(statement)
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    con.execute("PRAGMA user_version = 6")
+    # "engine" was released at epoch 7 (row deleted); "other" is held at epoch 3
+    con.execute("INSERT INTO lease_epochs (name, epoch) VALUES ('engine', 7), ('other', 3)")
+    con.execute(
+        "INSERT INTO lease (name, holder, acquired_at, expires_at, epoch)"
+        " VALUES ('other', 'old', 0, 4e9, 3)"
+    )
+    con.close()
+    store = await open_store(path)
+    try:
+        assert await store.lease() is None
+        token = await store.acquire_lease("new", timedelta(seconds=10))
+        assert token is not None and token.epoch == 8
+        assert await store.acquire_lease("new", timedelta(seconds=10), name="other") is None
+        info = await store.lease("other")
+        assert info is not None and info.holder == "old"
+    finally:
+        await store.close()
