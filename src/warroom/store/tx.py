@@ -483,6 +483,9 @@ class SqliteTx(SilenceRecords, TriageQueries, LeaseChecks):
         return cursor.rowcount
 
     async def write_changes(self) -> None:
+        """The feed rows, numbered last, under the write lock held since BEGIN
+        IMMEDIATE: numbers are handed out in commit order, so a reader's cursor
+        can never pass a row that commits later (`contract`, the change feed)."""
         if self.touched:
             await self._db.executemany(
                 "INSERT INTO changes (entity, entity_id, at) VALUES (?, ?, ?)",
