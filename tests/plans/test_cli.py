@@ -13,7 +13,7 @@ import pytest
 from tests.support.cli import clean_env, warroom
 
 from warroom.model import Impact
-from warroom.store import Store
+from warroom.store import open_store
 
 from .helpers import LOCATED, SHIPPED_PLANS, join_docs, locate, plan_doc, write
 
@@ -247,7 +247,7 @@ def test_simulate_single_object_and_alertmanager_fields(
 
 def test_simulate_joins_an_open_incident(tmp_path: Path, env: dict[str, str]) -> None:
     async def seed() -> int:
-        store = await Store.open(tmp_path / "sim.db")
+        store = await open_store(tmp_path / "sim.db")
         try:
             async with store.transaction() as tx:
                 return await tx.create_incident(

@@ -32,7 +32,7 @@ from warroom.cli.console import open_console
 from warroom.config import Config, demo_config
 from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, Severity
-from warroom.store import Store
+from warroom.store import Store, open_store
 from warroom.tui.app import WarroomApp
 from warroom.tui.table import KeyedTable
 
@@ -216,7 +216,7 @@ class Harness:
 
     @asynccontextmanager
     async def store(self) -> AsyncIterator[Store]:
-        store = await Store.open(self.config.database)
+        store = await open_store(self.config.database)
         try:
             yield store
         finally:

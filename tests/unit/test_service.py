@@ -14,7 +14,7 @@ from warroom.engine import (
     process_identity,
 )
 from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, TimelineEvent
-from warroom.store import Store
+from warroom.store import Store, open_store
 
 from .helpers import T0, make_alert
 
@@ -298,8 +298,8 @@ async def test_concurrent_acknowledge_from_two_consoles_records_one(db_path) -> 
     import asyncio
     import contextlib
 
-    first = await Store.open(db_path)
-    second = await Store.open(db_path)
+    first = await open_store(db_path)
+    second = await open_store(db_path)
     try:
         incident_id = await Service(first, "alice").declare_incident([], "Disk", Impact.HIGH)
         # Make the interleaving certain: each console's read waits (briefly) for the other's.

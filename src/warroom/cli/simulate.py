@@ -39,7 +39,7 @@ def read_alerts(path: Path, source: str = "simulate") -> list[Alert]:
 
 
 async def run_simulate(config: Config, path: Path, as_json: bool, source: str | None = None) -> int:
-    from warroom.store import Store
+    from warroom.store import StoreMissing, open_store
 
     planset = plans_for(config)
     for error in planset.errors:
@@ -49,8 +49,11 @@ async def run_simulate(config: Config, path: Path, as_json: bool, source: str | 
     alerts = read_alerts(path, source)
     index = PlanIndex(planset.plans)
     open_by_key = {}
-    if config.database.exists():  # a dry run: never create a database for it
-        store = await Store.open(config.database, read_only=True)
+    try:  # a dry run: read-only, so it never creates a database
+        store = await open_store(config.database, read_only=True)
+    except StoreMissing:
+        pass
+    else:
         try:
             open_by_key = {i.dedupe_key: i for i in await store.incidents() if i.dedupe_key}
         finally:

@@ -168,12 +168,15 @@ class Service:
                 raise ActionError(f"incident #{incident_id} is resolved; o reopens it")
             if incident.status is not IncidentStatus.OPEN:
                 return False
-            await tx.update_incident(
+            # conditional: where writers run at once, the first acknowledgement stands
+            if not await tx.update_incident_if(
                 incident_id,
+                IncidentStatus.OPEN,
                 status=IncidentStatus.ACKNOWLEDGED,
                 acknowledged_at=tx.now,
                 acknowledged_by=self.actor,
-            )
+            ):
+                return False
             await tx.add_event(incident_id, EventKind.ACKNOWLEDGED, self.actor, "Acknowledged")
         return True
 
@@ -186,9 +189,7 @@ class Service:
             if incident.status is IncidentStatus.RESOLVED:
                 return False
             firing = [
-                t
-                for t in await self.store.incident_alerts(incident_id)
-                if t.alert.state in STILL_FIRING
+                t for t in await tx.incident_alerts(incident_id) if t.alert.state in STILL_FIRING
             ]
             if firing and not force:
                 raise StillFiring(incident_id, firing)
@@ -277,7 +278,7 @@ class Service:
                 raise ActionError(f"#{into} was merged into #{parent.parent_id}; merge there")
             if child.parent_id is not None:
                 raise ActionError(f"#{incident_id} is already merged into #{child.parent_id}")
-            keys = [t.key for t in await self.store.incident_alerts(incident_id)]
+            keys = [t.key for t in await tx.incident_alerts(incident_id)]
             if keys:
                 await tx.attach_alerts(into, keys)
             await tx.update_incident(

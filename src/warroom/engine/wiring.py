@@ -20,7 +20,7 @@ from warroom.engine.runtime import Engine
 from warroom.engine.service import Service
 from warroom.model.clock import utcnow
 from warroom.plans import PlanIndex, PlanSet, load_plans
-from warroom.store import Store
+from warroom.store import Store, open_store
 
 Clock = Callable[[], datetime]
 
@@ -43,7 +43,7 @@ class Runtime:
 
     def __repr__(self) -> str:
         # the config holds source credentials: never in a repr
-        return f"Runtime({self.identity}, actor={self.actor!r}, db={str(self.store.path)!r})"
+        return f"Runtime({self.identity}, actor={self.actor!r}, db={self.store.location!r})"
 
     @property
     def plan_index(self) -> PlanIndex:
@@ -81,7 +81,7 @@ async def open_runtime(
     polling or not: silences and other actions at a source work from any
     console; only the lease holder polls.
     """
-    store = await Store.open(config.database)
+    store = await open_store(config.database)
     try:
         planset = load_plans(config.plans, {s.name for s in config.sources})
         identity = process_identity()
