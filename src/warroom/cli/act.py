@@ -13,8 +13,9 @@ from warroom.cli.outcome import Outcome, acting, report, state_of
 from warroom.cli.records import incident_record, key_text
 from warroom.config import Config
 from warroom.engine import ActionError, AlertsInIncident, Service
-from warroom.engine.service import StillFiring
-from warroom.model import AlertKey, Impact, IncidentStatus, TrackedAlert
+from warroom.engine.service import Refused, StillFiring
+from warroom.model import AlertKey, Impact, TrackedAlert
+from warroom.model.lifecycle import State
 from warroom.model.text import strip_unsafe
 from warroom.plans import ResponsePlan
 from warroom.store import StoreError
@@ -50,14 +51,15 @@ async def _refused(service: Service, name: str, incident_id: int, exc: ActionErr
 
 async def run_ack(config: Config, ids: Sequence[int], as_json: bool) -> int:
     async def ack(service: Service, incident_id: int) -> Outcome:
-        before = await service.store.incident(incident_id)
-        if before is not None and before.status is IncidentStatus.RESOLVED:
-            message = f"incident #{incident_id} is {state_of(before)}; nothing to acknowledge"
-            if before.parent_id is None:
-                message += f" (`warroom reopen {incident_id}` first)"
-            return Outcome("acknowledge", False, message, before)
         try:
             done = await service.acknowledge(incident_id)
+        except Refused as exc:
+            before = await service.store.incident(incident_id)
+            assert before is not None
+            message = f"incident #{incident_id} is {state_of(before)}; nothing to acknowledge"
+            if exc.refusal.state is State.RESOLVED:
+                message += f" (`warroom reopen {incident_id}` first)"
+            return Outcome("acknowledge", False, message, before)
         except ActionError as exc:
             return await _refused(service, "acknowledge", incident_id, exc)
         incident = await service.store.incident(incident_id)
@@ -103,10 +105,6 @@ async def run_resolve(
 
 async def run_reopen(config: Config, incident_id: int, as_json: bool) -> int:
     async def reopen(service: Service, incident_id: int) -> Outcome:
-        before = await service.store.incident(incident_id)
-        if before is not None and before.parent_id is not None:
-            message = f"incident #{incident_id} was merged into #{before.parent_id}; work there"
-            return Outcome("reopen", False, message, before)
         try:
             done = await service.reopen(incident_id)
         except ActionError as exc:

@@ -16,9 +16,10 @@ from warroom.engine.silences import (
     record_silence,
     silence_acknowledged,
 )
-from warroom.model import AlertKey, AlertState, EventKind, Impact, IncidentStatus, TrackedAlert
+from warroom.model import AlertKey, AlertState, EventKind, Impact, TrackedAlert, lifecycle
 from warroom.model.clock import format_duration, utcnow
 from warroom.model.incident import Incident
+from warroom.model.lifecycle import Move, Transition
 from warroom.model.matchers import Matcher
 from warroom.model.silence import Silence
 from warroom.model.silencing import exact_silences
@@ -60,6 +61,14 @@ def _names(alerts: Sequence[TrackedAlert], most: int = 5) -> str:
     names = sorted({t.alert.name for t in alerts})
     more = f" and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
+
+
+class Refused(ActionError):
+    """The lifecycle does not allow this move from the incident's state."""
+
+    def __init__(self, refusal: lifecycle.Refused) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
 
 
 class StillFiring(ActionError):
@@ -161,19 +170,11 @@ class Service:
         return incident_id
 
     async def acknowledge(self, incident_id: int) -> bool:
-        """False when already acknowledged (or resolved): nothing to record twice."""
+        """False when already acknowledged: nothing to record twice."""
         async with self.store.transaction() as tx:
             incident = await self._incident(tx, incident_id)
-            if incident.status is IncidentStatus.RESOLVED:
-                raise ActionError(f"incident #{incident_id} is resolved; o reopens it")
-            if incident.status is not IncidentStatus.OPEN:
+            if await self._move(tx, incident, Move.ACKNOWLEDGE) is None:
                 return False
-            await tx.update_incident(
-                incident_id,
-                status=IncidentStatus.ACKNOWLEDGED,
-                acknowledged_at=tx.now,
-                acknowledged_by=self.actor,
-            )
             await tx.add_event(incident_id, EventKind.ACKNOWLEDGED, self.actor, "Acknowledged")
         return True
 
@@ -183,7 +184,8 @@ class Service:
         would stay behind on this one. Forced, the timeline says what still fired."""
         async with self.store.transaction() as tx:
             incident = await self._incident(tx, incident_id)
-            if incident.status is IncidentStatus.RESOLVED:
+            transition = self._decide(tx, incident, Move.RESOLVE)
+            if transition is None:
                 return False
             firing = [
                 t
@@ -192,12 +194,7 @@ class Service:
             ]
             if firing and not force:
                 raise StillFiring(incident_id, firing)
-            await tx.update_incident(
-                incident_id,
-                status=IncidentStatus.RESOLVED,
-                resolved_at=tx.now,
-                resolved_by=self.actor,
-            )
+            await tx.update_incident(incident_id, **transition.changes)
             text = "Resolved"
             data: dict[str, object] = {}
             if firing:
@@ -209,15 +206,17 @@ class Service:
         return True
 
     async def reopen(self, incident_id: int) -> bool:
+        """Back to open and unowned (see `model.lifecycle`); False when not resolved."""
         async with self.store.transaction() as tx:
             incident = await self._incident(tx, incident_id)
-            if incident.status is not IncidentStatus.RESOLVED:
+            transition = await self._move(tx, incident, Move.REOPEN)
+            if transition is None:
                 return False
-            status = (
-                IncidentStatus.ACKNOWLEDGED if incident.acknowledged_at else IncidentStatus.OPEN
-            )
-            await tx.update_incident(incident_id, status=status, resolved_at=None, resolved_by=None)
-            await tx.add_event(incident_id, EventKind.REOPENED, self.actor, "Reopened")
+            text, data = "Reopened", dict[str, object]()
+            if transition.acknowledged_by:
+                text += f"; {transition.acknowledged_by} had acknowledged it"
+                data["acknowledged_by"] = transition.acknowledged_by
+            await tx.add_event(incident_id, EventKind.REOPENED, self.actor, text, data or None)
         return True
 
     async def set_impact(self, incident_id: int, impact: Impact) -> bool:
@@ -271,22 +270,10 @@ class Service:
         async with self.store.transaction() as tx:
             child = await self._incident(tx, incident_id)
             parent = await self._incident(tx, into)
-            if parent.status is IncidentStatus.RESOLVED:
-                raise ActionError(f"#{into} is resolved; reopen it (o) before merging into it")
-            if parent.parent_id is not None:
-                raise ActionError(f"#{into} was merged into #{parent.parent_id}; merge there")
-            if child.parent_id is not None:
-                raise ActionError(f"#{incident_id} is already merged into #{child.parent_id}")
+            await self._move(tx, child, Move.MERGE, into=parent)
             keys = [t.key for t in await self.store.incident_alerts(incident_id)]
             if keys:
                 await tx.attach_alerts(into, keys)
-            await tx.update_incident(
-                incident_id,
-                parent_id=into,
-                status=IncidentStatus.RESOLVED,
-                resolved_at=tx.now,
-                resolved_by=self.actor,
-            )
             await tx.add_event(
                 incident_id,
                 EventKind.MERGED,
@@ -469,7 +456,7 @@ class Service:
         holders = []
         for incident_id, count in sorted(counts.items()):
             incident = await tx.incident(incident_id)
-            if incident is not None and incident.status is not IncidentStatus.RESOLVED:
+            if incident is not None and lifecycle.state_of(incident).is_active:
                 holders.append((incident, count))
         if holders:
             raise AlertsInIncident(holders)
@@ -486,6 +473,23 @@ class Service:
                 if await tx.request_retry(name):
                     asked.append(name)
         return asked
+
+    def _decide(
+        self, tx: Tx, incident: Incident, move: Move, into: Incident | None = None
+    ) -> Transition | None:
+        try:
+            return lifecycle.apply(incident, move, self.actor, tx.now, into=into)
+        except lifecycle.Refused as exc:
+            raise Refused(exc) from exc
+
+    async def _move(
+        self, tx: Tx, incident: Incident, move: Move, into: Incident | None = None
+    ) -> Transition | None:
+        """Ask the lifecycle, then write what it says, in the caller's transaction."""
+        transition = self._decide(tx, incident, move, into)
+        if transition is not None:
+            await tx.update_incident(incident.id, **transition.changes)
+        return transition
 
     @staticmethod
     async def _incident(tx: Tx, incident_id: int) -> Incident:

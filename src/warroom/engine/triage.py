@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warroom.model import Alert, AlertState, EventKind, IncidentStatus
+from warroom.model import Alert, AlertState, EventKind, Incident, lifecycle
+from warroom.model.lifecycle import Fate
 from warroom.plans import PlanIndex, Proposal, ResolvePolicy, ResponsePlan, propose, render_links
 from warroom.store import Tx
 
@@ -120,22 +121,22 @@ class Triage:
         plan = members[0][1].plan
         keys = [alert.key for alert, _ in members]
         names = ", ".join(sorted({alert.name for alert, _ in members}))
-        incident_id = await tx.open_incident_with_key(dedupe_key)
-        if incident_id is None and plan.reopen_within:
-            incident_id = await tx.resolved_incident_with_key(dedupe_key, now - plan.reopen_within)
-            if incident_id is not None:
-                await tx.update_incident(
-                    incident_id, status=IncidentStatus.OPEN, resolved_at=None, resolved_by=None
-                )
-                await tx.add_event(
-                    incident_id,
-                    EventKind.REOPENED,
-                    ACTOR,
-                    f"Reopened by plan {plan.name}: {names} fired again within"
-                    f" {plan.reopen_within}",
-                    {"plan": plan.name, "alerts": [str(k) for k in keys]},
-                )
-                result.reopened.append(incident_id)
+        active = await self._incident(tx, await tx.open_incident_with_key(dedupe_key))
+        last = None if active else await self._last_resolved(tx, dedupe_key, plan, now)
+        fate, incident = lifecycle.fate(active, last, now, plan.reopen_within)
+        incident_id = None if incident is None else incident.id
+        if fate is Fate.REOPENS:
+            assert incident is not None
+            transition = lifecycle.refire(incident, now, plan.reopen_within)
+            assert transition is not None
+            await tx.update_incident(incident.id, **transition.changes)
+            data: dict[str, object] = {"plan": plan.name, "alerts": [str(k) for k in keys]}
+            text = f"Reopened by plan {plan.name}: {names} fired again within {plan.reopen_within}"
+            if transition.acknowledged_by:
+                data["acknowledged_by"] = transition.acknowledged_by
+                text += f"; {transition.acknowledged_by} had acknowledged it"
+            await tx.add_event(incident.id, EventKind.REOPENED, ACTOR, text, data)
+            result.reopened.append(incident.id)
         if incident_id is None:
             # the worst impact of the group, the first alert's title
             first = members[0][1]
@@ -167,17 +168,29 @@ class Triage:
             result.joined[incident_id] = result.joined.get(incident_id, 0) + len(keys)
         await tx.attach_alerts(incident_id, keys)
 
+    @staticmethod
+    async def _incident(tx: Tx, incident_id: int | None) -> Incident | None:
+        return None if incident_id is None else await tx.incident(incident_id)
+
+    async def _last_resolved(
+        self, tx: Tx, dedupe_key: str, plan: ResponsePlan, now: datetime
+    ) -> Incident | None:
+        """The incident with this key resolved last, if recently enough to matter."""
+        if not plan.reopen_within:
+            return None
+        found = await tx.resolved_incident_with_key(dedupe_key, now - plan.reopen_within)
+        return await self._incident(tx, found)
+
     async def _auto_resolve(self, tx: Tx, result: TriageResult) -> None:
         for incident_id, plan_name in await tx.open_plan_incidents_without_firing_alerts():
             plan = self.index.by_name(plan_name)
             if plan is None or plan.resolve is not ResolvePolicy.WHEN_ALL_ALERTS_RESOLVE:
                 continue
-            await tx.update_incident(
-                incident_id,
-                status=IncidentStatus.RESOLVED,
-                resolved_at=tx.now,
-                resolved_by=ACTOR,
-            )
+            incident = await tx.incident(incident_id)
+            transition = None if incident is None else lifecycle.resolve(incident, ACTOR, tx.now)
+            if transition is None:
+                continue
+            await tx.update_incident(incident_id, **transition.changes)
             await tx.add_event(
                 incident_id,
                 EventKind.RESOLVED,
