@@ -16,8 +16,9 @@ from warroom.engine.silences import (
     record_silence,
     silence_acknowledged,
 )
-from warroom.model import AlertKey, AlertState, EventKind, Impact, TrackedAlert, lifecycle
-from warroom.model.clock import format_duration, utcnow
+from warroom.engine.timeline import append
+from warroom.model import AlertKey, AlertState, Impact, TrackedAlert, events, lifecycle
+from warroom.model.clock import utcnow
 from warroom.model.incident import Incident
 from warroom.model.lifecycle import Move, Transition
 from warroom.model.matchers import Matcher
@@ -57,10 +58,8 @@ class ActionError(Exception):
 STILL_FIRING = frozenset({AlertState.FIRING, AlertState.SUPPRESSED})
 
 
-def _names(alerts: Sequence[TrackedAlert], most: int = 5) -> str:
-    names = sorted({t.alert.name for t in alerts})
-    more = f" and {len(names) - most} more" if len(names) > most else ""
-    return ", ".join(names[:most]) + more
+def _names(alerts: Sequence[TrackedAlert]) -> str:
+    return events.names_text(sorted({t.alert.name for t in alerts}))
 
 
 class Refused(ActionError):
@@ -137,35 +136,19 @@ class Service:
             incident_id = await tx.create_incident(
                 title, Impact(impact), self.actor, summary, dedupe_key, plan
             )
-            under = f" under plan {plan}" if plan else ""
-            await tx.add_event(
-                incident_id,
-                EventKind.DECLARED,
-                self.actor,
-                f"Declared{under} with impact {Impact(impact).label}",
-                {
-                    "alerts": [str(k) for k in alerts],
-                    "impact": int(impact),
-                    "plan": plan,
-                    "links": [dict(link) for link in links],
-                },
+            declared = events.Declared(
+                Impact(impact),
+                events.keys(alerts),
+                plan,
+                links=tuple(events.Link(k.get("title", ""), k.get("url", "")) for k in links),
             )
+            await append(tx, incident_id, self.actor, declared)
             if alerts:
                 moved = await tx.attach_alerts(incident_id, alerts)
-                await tx.add_event(
-                    incident_id,
-                    EventKind.ALERT_ADDED,
-                    self.actor,
-                    f"{len(alerts)} alert(s) attached",
-                    {"alerts": [str(k) for k in alerts]},
-                )
+                await append(tx, incident_id, self.actor, events.AlertsAdded(events.keys(alerts)))
                 for previous, keys in moved.items():
-                    await tx.add_event(
-                        previous,
-                        EventKind.ALERT_MOVED,
-                        self.actor,
-                        f"{len(keys)} alert(s) moved to incident #{incident_id}",
-                        {"alerts": [str(k) for k in keys], "to": incident_id},
+                    await append(
+                        tx, previous, self.actor, events.AlertsMoved(events.keys(keys), incident_id)
                     )
         return incident_id
 
@@ -175,7 +158,7 @@ class Service:
             incident = await self._incident(tx, incident_id)
             if await self._move(tx, incident, Move.ACKNOWLEDGE) is None:
                 return False
-            await tx.add_event(incident_id, EventKind.ACKNOWLEDGED, self.actor, "Acknowledged")
+            await append(tx, incident_id, self.actor, events.Acknowledged())
         return True
 
     async def resolve(self, incident_id: int, reason: str = "", force: bool = False) -> bool:
@@ -195,14 +178,12 @@ class Service:
             if firing and not force:
                 raise StillFiring(incident_id, firing)
             await tx.update_incident(incident_id, **transition.changes)
-            text = "Resolved"
-            data: dict[str, object] = {}
-            if firing:
-                text += f" with {len(firing)} alert(s) still firing ({_names(firing)})"
-                data["still_firing"] = [str(t.key) for t in firing]
-            if reason:
-                text += f": {reason}"
-            await tx.add_event(incident_id, EventKind.RESOLVED, self.actor, text, data or None)
+            resolved = events.Resolved(
+                reason,
+                events.keys(t.key for t in firing),
+                tuple(sorted({t.alert.name for t in firing})),
+            )
+            await append(tx, incident_id, self.actor, resolved)
         return True
 
     async def reopen(self, incident_id: int) -> bool:
@@ -212,11 +193,8 @@ class Service:
             transition = await self._move(tx, incident, Move.REOPEN)
             if transition is None:
                 return False
-            text, data = "Reopened", dict[str, object]()
-            if transition.acknowledged_by:
-                text += f"; {transition.acknowledged_by} had acknowledged it"
-                data["acknowledged_by"] = transition.acknowledged_by
-            await tx.add_event(incident_id, EventKind.REOPENED, self.actor, text, data or None)
+            reopened = events.Reopened(acknowledged_by=transition.acknowledged_by)
+            await append(tx, incident_id, self.actor, reopened)
         return True
 
     async def set_impact(self, incident_id: int, impact: Impact) -> bool:
@@ -226,13 +204,8 @@ class Service:
             if incident.impact is impact:
                 return False
             await tx.update_incident(incident_id, impact=impact)
-            await tx.add_event(
-                incident_id,
-                EventKind.IMPACT,
-                self.actor,
-                f"Impact {incident.impact.label} → {impact.label}",
-                {"from": int(incident.impact), "to": int(impact)},
-            )
+            changed = events.ImpactChanged(incident.impact, impact)
+            await append(tx, incident_id, self.actor, changed)
         return True
 
     async def edit(
@@ -251,13 +224,7 @@ class Service:
             await tx.update_incident(incident_id, **changes)
             for field, new in changes.items():
                 old = getattr(incident, field)
-                await tx.add_event(
-                    incident_id,
-                    EventKind.EDITED,
-                    self.actor,
-                    f"{field.capitalize()}: {old!r} → {new!r}",
-                    {"field": field, "from": old, "to": new},
-                )
+                await append(tx, incident_id, self.actor, events.Edited(field, old, new))
         return True
 
     async def merge(self, incident_id: int, into: int) -> int:
@@ -274,20 +241,11 @@ class Service:
             keys = [t.key for t in await self.store.incident_alerts(incident_id)]
             if keys:
                 await tx.attach_alerts(into, keys)
-            await tx.add_event(
-                incident_id,
-                EventKind.MERGED,
-                self.actor,
-                f"Merged into #{into} ({parent.title}); {len(keys)} alert(s) moved there",
-                {"into": into, "alerts": [str(k) for k in keys]},
-            )
-            await tx.add_event(
-                into,
-                EventKind.MERGED,
-                self.actor,
-                f"#{incident_id} ({child.title}) merged in; {len(keys)} alert(s) joined",
-                {"from": incident_id, "alerts": [str(k) for k in keys]},
-            )
+            moved = events.keys(keys)
+            merged = events.Merged(moved, into=into, title=parent.title)
+            await append(tx, incident_id, self.actor, merged)
+            took = events.Merged(moved, merged_from=incident_id, title=child.title)
+            await append(tx, into, self.actor, took)
         return len(keys)
 
     async def add_note(self, incident_id: int | None, text: str) -> int:
@@ -300,7 +258,7 @@ class Service:
         async with self.store.transaction() as tx:
             if incident_id is not None:
                 await self._incident(tx, incident_id)
-            return await tx.add_event(incident_id, EventKind.NOTE, self.actor, text)
+            return await append(tx, incident_id, self.actor, events.Note(text))
 
     async def acknowledge_alerts(self, keys: Sequence[AlertKey]) -> AckResult:
         """Acknowledge alerts that belong to no incident.
@@ -313,13 +271,8 @@ class Service:
         async with self.store.transaction() as tx:
             fresh = await tx.acknowledge_alerts(keys, self.actor)
             if fresh:
-                await tx.add_event(
-                    None,
-                    EventKind.ALERT_ACKNOWLEDGED,
-                    self.actor,
-                    f"Acknowledged {len(fresh)} alert(s)",
-                    {"alerts": [str(k) for k in fresh]},
-                )
+                acked = events.AlertsAcknowledged(events.keys(fresh))
+                await append(tx, None, self.actor, acked)
         count = len(fresh)
         silenced, failures = 0, []
         for source, group in keys_by_source(fresh).items():
@@ -404,17 +357,16 @@ class Service:
             )
         except SourceError as exc:
             raise ActionError(f"{source}: {exc.reason}") from exc
-        text = ", ".join(str(m) for m in matchers)
-        await record_silence(
-            self.store,
-            source,
+        silenced = events.Silenced(
             silence_id,
-            "manual",
-            self.actor,
-            now + duration,
-            group,
-            f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
-            {"matchers": text},
+            source,
+            events.keys(t.key for t in group),
+            ", ".join(str(m) for m in matchers),
+            duration=duration,
+            comment=comment,
+        )
+        await record_silence(
+            self.store, source, silence_id, "manual", self.actor, now + duration, group, silenced
         )
         return silence_id
 
@@ -437,16 +389,11 @@ class Service:
             await silencer.expire_silence(silence_id)
         except SourceError as exc:
             raise ActionError(f"{source}: {exc.reason}") from exc
-        record = await self.store.silence_record(source, silence_id)
+        kept = await self.store.silence_record(source, silence_id)
         async with self.store.transaction() as tx:
             await tx.mark_silence_expired(source, silence_id)
-            await tx.add_event(
-                record.incident_id if record else None,
-                EventKind.SILENCE_EXPIRED,
-                self.actor,
-                f"Expired silence {silence_id} on {source}",
-                {"silence_id": silence_id, "source": source},
-            )
+            expired = events.SilenceExpired(silence_id, source)
+            await append(tx, kept.incident_id if kept else None, self.actor, expired)
 
     async def _refuse_taken(self, tx: Tx, keys: Sequence[AlertKey]) -> None:
         counts: dict[int, int] = {}

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warroom.model import Alert, AlertState, EventKind, Incident, lifecycle
+from warroom.engine.timeline import append
+from warroom.model import Alert, AlertState, Incident, events, lifecycle
 from warroom.model.lifecycle import Fate
 from warroom.plans import PlanIndex, Proposal, ResolvePolicy, ResponsePlan, propose, render_links
 from warroom.store import Tx
@@ -120,7 +121,7 @@ class Triage:
     ) -> None:
         plan = members[0][1].plan
         keys = [alert.key for alert, _ in members]
-        names = ", ".join(sorted({alert.name for alert, _ in members}))
+        names = tuple(sorted({alert.name for alert, _ in members}))
         active = await self._incident(tx, await tx.open_incident_with_key(dedupe_key))
         last = None if active else await self._last_resolved(tx, dedupe_key, plan, now)
         fate, incident = lifecycle.fate(active, last, now, plan.reopen_within)
@@ -130,12 +131,10 @@ class Triage:
             transition = lifecycle.refire(incident, now, plan.reopen_within)
             assert transition is not None
             await tx.update_incident(incident.id, **transition.changes)
-            data: dict[str, object] = {"plan": plan.name, "alerts": [str(k) for k in keys]}
-            text = f"Reopened by plan {plan.name}: {names} fired again within {plan.reopen_within}"
-            if transition.acknowledged_by:
-                data["acknowledged_by"] = transition.acknowledged_by
-                text += f"; {transition.acknowledged_by} had acknowledged it"
-            await tx.add_event(incident.id, EventKind.REOPENED, ACTOR, text, data)
+            reopened = events.Reopened(
+                plan.name, events.keys(keys), names, plan.reopen_within, transition.acknowledged_by
+            )
+            await append(tx, incident.id, ACTOR, reopened)
             result.reopened.append(incident.id)
         if incident_id is None:
             # the worst impact of the group, the first alert's title
@@ -144,27 +143,20 @@ class Triage:
             incident_id = await tx.create_incident(
                 first.title, impact, ACTOR, first.summary, dedupe_key, plan.name
             )
-            await tx.add_event(
-                incident_id,
-                EventKind.DECLARED,
-                ACTOR,
-                f"Declared by plan {plan.name} with impact {impact.label}",
-                {
-                    "plan": plan.name,
-                    "dedupe_key": dedupe_key,
-                    "alerts": [str(k) for k in keys],
-                    "links": render_links(plan, members[0][0]),
-                },
+            links = render_links(plan, members[0][0])
+            declared = events.Declared(
+                impact,
+                events.keys(keys),
+                plan.name,
+                dedupe_key,
+                tuple(events.Link(link["title"], link["url"]) for link in links),
+                by_plan=True,
             )
+            await append(tx, incident_id, ACTOR, declared)
             result.declared.append(incident_id)
         else:
-            await tx.add_event(
-                incident_id,
-                EventKind.ALERT_ADDED,
-                ACTOR,
-                f"{len(keys)} alert(s) joined: {names}",
-                {"plan": plan.name, "alerts": [str(k) for k in keys]},
-            )
+            joined = events.AlertsAdded(events.keys(keys), names, plan.name)
+            await append(tx, incident_id, ACTOR, joined)
             result.joined[incident_id] = result.joined.get(incident_id, 0) + len(keys)
         await tx.attach_alerts(incident_id, keys)
 
@@ -191,13 +183,7 @@ class Triage:
             if transition is None:
                 continue
             await tx.update_incident(incident_id, **transition.changes)
-            await tx.add_event(
-                incident_id,
-                EventKind.RESOLVED,
-                ACTOR,
-                f"Resolved: all its alerts resolved (plan {plan.name})",
-                {"plan": plan.name},
-            )
+            await append(tx, incident_id, ACTOR, events.Resolved(plan=plan.name))
             result.resolved.append(incident_id)
 
     def _forget_gone(self, source: str, alerts: Sequence[Alert]) -> None:

@@ -22,6 +22,7 @@ from warroom.model import (
     TrackedAlert,
 )
 from warroom.model.clock import from_epoch, to_epoch
+from warroom.model.events import unpack
 
 ALERT_COLUMNS = (
     "source, fingerprint, name, state, severity, labels, annotations, starts_at, ends_at, url,"
@@ -171,6 +172,7 @@ def incident(row: aiosqlite.Row | tuple[Any, ...]) -> Incident:
 
 def event(row: aiosqlite.Row | tuple[Any, ...]) -> TimelineEvent:
     id_, incident_id, at, kind, actor, text, data = row
+    version, payload = unpack(json.loads(data))
     return TimelineEvent(
         id=id_,
         incident=incident_id,
@@ -178,7 +180,8 @@ def event(row: aiosqlite.Row | tuple[Any, ...]) -> TimelineEvent:
         kind=EventKind(kind),
         actor=actor,
         text=text,
-        data=json.loads(data),
+        data=payload,
+        version=version,
     )
 
 
