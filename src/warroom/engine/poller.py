@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 
 from warroom.engine.ingest import store_snapshot
@@ -31,6 +32,20 @@ from warroom.store import DigestCache, LeaseLost, LeaseToken, SnapshotResult, St
 log = logging.getLogger(__name__)
 # Not a poll that failed but polling that must stop here: the caller decides.
 _STOPS: tuple[type[BaseException], ...] = (LeaseLost, *STORE_FAILURES)
+
+
+async def request_retries(store: Store, names: Sequence[str]) -> list[str]:
+    """Ask whichever process polls to poll these sources now; the ones asked.
+
+    A source that was never polled has nothing to retry: its first poll is
+    already on its way.
+    """
+    asked = []
+    async with store.transaction() as tx:
+        for name in names:
+            if await tx.request_retry(name):
+                asked.append(name)
+    return asked
 
 
 async def poll_once(

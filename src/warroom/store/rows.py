@@ -21,6 +21,7 @@ from warroom.model import (
     TrackedAlert,
 )
 from warroom.model.clock import from_epoch, to_epoch
+from warroom.model.events import unpack
 
 # its old home: benchmarks and tests import it from here
 from warroom.store.snapshot import alert_digest as alert_digest
@@ -155,6 +156,7 @@ def incident(row: aiosqlite.Row | tuple[Any, ...]) -> Incident:
 
 def event(row: aiosqlite.Row | tuple[Any, ...]) -> TimelineEvent:
     id_, incident_id, at, kind, actor, text, data = row
+    version, payload = unpack(json.loads(data))
     return TimelineEvent(
         id=id_,
         incident=incident_id,
@@ -162,7 +164,8 @@ def event(row: aiosqlite.Row | tuple[Any, ...]) -> TimelineEvent:
         kind=EventKind(kind),
         actor=actor,
         text=text,
-        data=json.loads(data),
+        data=payload,
+        version=version,
     )
 
 
