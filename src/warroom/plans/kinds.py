@@ -141,8 +141,16 @@ INCIDENT = Struct(
 
 LINK = Struct(
     fields=(
-        Field("title", TEMPLATE, "what the link shows", required=True, missing="a link needs 'title'"),
-        Field("url", TEMPLATE, "where it goes" + TEMPLATE_DOC, required=True, missing="a link needs 'url'"),
+        Field(
+            "title", TEMPLATE, "what the link shows", required=True, missing="a link needs 'title'"
+        ),
+        Field(
+            "url",
+            TEMPLATE,
+            "where it goes" + TEMPLATE_DOC,
+            required=True,
+            missing="a link needs 'url'",
+        ),
     ),
     noun="a link",
     context=" in link",
@@ -190,7 +198,9 @@ RESPONSE_PLAN = Struct(
             required=True,
             missing="a response plan needs 'incident'",
         ),
-        Field("engagements", ListOf(Text()), "who is engaged (contacts, escalation plans)", default=[]),
+        Field(
+            "engagements", ListOf(Text()), "who is engaged (contacts, escalation plans)", default=[]
+        ),
         Field("runbook", Text(), "the runbook responders follow"),
         Field("links", ListOf(LINK), "links kept with the incident (dashboards, logs)", default=[]),
         Field("declare", DECLARE, "when to declare (default: at once)"),

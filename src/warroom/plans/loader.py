@@ -113,8 +113,7 @@ def _check_source(walk: Walk, record: Record, sources: set[str] | None) -> None:
         return
     walk.report(
         ("match", "source"),
-        f"no source named {source!r} in the config"
-        f" (known: {', '.join(sorted(sources)) or 'none'})",
+        f"no source named {source!r} in the config (known: {', '.join(sorted(sources)) or 'none'})",
     )
 
 

@@ -9,6 +9,7 @@ source from one that spoils the file.
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,7 +24,6 @@ from warroom.schema.types import (
     Enum,
     Field,
     Int,
-    Invalid,
     ListOf,
     MapOf,
     Plain,
@@ -123,7 +123,9 @@ class Walk:
             and isinstance(target, yaml.ScalarNode)
             and not (self.env and "$" in str(target.value))  # substitution moved the characters
         ):
-            self.findings.append(Finding(path, LocatedError(inside(self.file, target, offset), message)))
+            self.findings.append(
+                Finding(path, LocatedError(inside(self.file, target, offset), message))
+            )
             return
         if field is not None and field.say_key and field.name not in message:
             message = f"{field.name!r}: {message}"
@@ -139,7 +141,9 @@ class Walk:
 
     # -- decoding ----------------------------------------------------------------------
 
-    def decode(self, node: yaml.Node, kind: Type, path: Path = (), field: Field | None = None) -> Any:
+    def decode(
+        self, node: yaml.Node, kind: Type, path: Path = (), field: Field | None = None
+    ) -> Any:
         """The value `node` holds as `kind` declares it, or MISSING with the mistake reported."""
         self.at[path] = self.where(node)
         before = len(self.findings)
@@ -170,7 +174,9 @@ class Walk:
             if not isinstance(node, yaml.MappingNode):
                 self._mismatch(node, path, field, "a mapping")
                 return MISSING
-            decoded = {k: self.decode(v, kind.value, (*path, k)) for k, _, v in self._items(node, path)}
+            decoded = {
+                k: self.decode(v, kind.value, (*path, k)) for k, _, v in self._items(node, path)
+            }
             return {k: v for k, v in decoded.items() if v is not MISSING}
         if isinstance(kind, Struct):
             return self._struct(node, kind, path, field)
@@ -238,12 +244,12 @@ class Walk:
 
     def _int(self, node: yaml.Node, kind: Int, path: Path, field: Field | None) -> Any:
         value = scalar_value(node) if isinstance(node, yaml.ScalarNode) else None
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if ok and kind.minimum is not None and value < kind.minimum:
-            ok = False
-        if ok and kind.maximum is not None and value > kind.maximum:
-            ok = False
-        if ok:
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (kind.minimum is None or value >= kind.minimum)
+            and (kind.maximum is None or value <= kind.maximum)
+        ):
             return value
         if kind.mismatch is not None:
             self.add(path, node, kind.mismatch.format(got=describe(node)))
@@ -349,9 +355,7 @@ class Walk:
         if not isinstance(node, yaml.MappingNode):
             self._mismatch(node, path, field, "a mapping")
             return MISSING
-        tag_node = next(
-            (v for k, v in node.value if getattr(k, "value", None) == kind.tag), None
-        )
+        tag_node = next((v for k, v in node.value if getattr(k, "value", None) == kind.tag), None)
         chosen = kind.fallback
         if tag_node is not None:
             tag = self._text(tag_node, (*path, kind.tag), None)
@@ -362,8 +366,7 @@ class Walk:
                 self.add(
                     path,
                     tag_node,
-                    f"unknown {kind.subject} {tag!r} (known: {', '.join(known)})"
-                    f"{hint(tag, known)}",
+                    f"unknown {kind.subject} {tag!r} (known: {', '.join(known)}){hint(tag, known)}",
                 )
             if chosen is kind.fallback:
                 # the tag's own mistake is reported; decode the rest without repeating it
@@ -388,10 +391,9 @@ def default_of(declared: Field) -> Any:
     """A field's default, decoded like a value written in the file (so doc and code agree)."""
     key = id(declared)
     if key not in _DEFAULTS:
-        import json
-
         walk = Walk("<default>")
         node = yaml.compose(json.dumps(declared.default), Loader=yaml.SafeLoader)
+        assert node is not None
         value = walk.decode(node, declared.type, (), declared)
         if walk.findings:
             raise AssertionError(f"default of {declared.name!r}: {walk.findings[0].error}")
