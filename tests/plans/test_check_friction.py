@@ -183,3 +183,30 @@ def test_a_good_keymap_and_theme_pass(tmp_path: Path, env: dict[str, str]) -> No
 def test_textual_builtin_theme_passes(tmp_path: Path, env: dict[str, str]) -> None:
     path = write_config(tmp_path, "theme: nord\n")
     assert check(path, env) == (0, [])
+
+
+def test_keymap_and_theme_mistakes_beside_a_source_mistake(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Before: a mistake in a source refused the config, and the keymap and theme went unread."""
+    path = write_config(
+        tmp_path,
+        """
+        sources:
+          - name: demo
+            type: demo
+            speed: fast
+        keymap:
+          incident.acknowldge: k
+        theme: warroom-nite
+        """,
+    )
+    code, lines = check(path, env)
+    assert code == 1
+    assert lines == [
+        f"{path}:4:12: 'speed' must be a number, got str 'fast'",
+        f"{path}:6:3: unknown binding id 'incident.acknowldge'"
+        " (did you mean 'incident.acknowledge'?)",
+        f"{path}:7:8: unknown theme 'warroom-nite' (theme files: warroom-day, warroom-night;"
+        " did you mean 'warroom-night'?)",
+    ]

@@ -135,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         " configured source, else 'simulate')",
     )
     command("coverage", "alerts and rules that no plan covers", "one JSON object")
+    schema = command(
+        "schema",
+        "print a JSON Schema of plan or config files for editors (yaml-language-server)",
+    )
+    schema.add_argument(
+        "what", choices=("plan", "config"), help="plan: a document in plans/; config: the config"
+    )
     _action_commands(command)
     return parser
 
@@ -284,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.check import run_check
 
             return run_check(args)
+        if command == "schema":
+            from warroom.cli.schema import run_schema
+
+            return run_schema(args.what)
         config = resolve_config(args)
         if command == "console":
             from warroom.cli.console import run_console
