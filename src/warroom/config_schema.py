@@ -206,7 +206,7 @@ CONFIG = Struct(
         Field("themes", Text(), "a directory of extra theme files (YAML)"),
         Field(
             "label_column",
-            Text(convert=_label_name, pattern=LABEL_NAME.pattern),
+            Text(convert=_label_name, pattern=f"^{LABEL_NAME.pattern}$"),
             "the label the Alerts tab shows in a column of its own",
             default="instance",
         ),
