@@ -555,3 +555,15 @@ def test_unknown_source_type_is_that_sources_problem(tmp_path: Path) -> None:
     assert bad.problem.startswith("unknown source type 'prometheus2'")
     assert "did you mean 'prometheus'?" in bad.problem
     assert good.problem == ""
+
+
+def test_a_misconfigured_source_keeps_only_values_that_decoded(tmp_path: Path) -> None:
+    """The spec of a source with mistakes still drives a poller: no `interval: soon` in it."""
+    path = _write(
+        tmp_path,
+        "sources:\n  - {name: d, type: demo, interval: soon, speed: fast, scenario: night}\n",
+    )
+    (spec,) = load_config(path, lenient=True).sources
+    assert spec.interval == timedelta(seconds=15)
+    assert spec.options == {"scenario": "night"}
+    assert spec.problem.startswith("not a duration: 'soon'")

@@ -132,12 +132,13 @@ class Walk:
         self.add(path, target, message)
 
     def convert(self, node: yaml.Node, path: Path, field: Field | None, fn: Any, value: Any) -> Any:
-        """`fn(value)`; on ValueError the mistake is reported and the value kept as it was."""
+        """`fn(value)`, or MISSING with the mistake reported (a value that failed its
+        check never reaches a spec or a plan: `interval: soon` is no interval)."""
         try:
             return fn(value)
         except ValueError as exc:
             self.invalid(node, path, field, exc)
-            return value
+            return MISSING
 
     # -- decoding ----------------------------------------------------------------------
 
