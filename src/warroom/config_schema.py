@@ -174,6 +174,7 @@ def _source_struct(type_name: str, kind: SourceType) -> Struct:
         context=f" for source type {type_name}",
         doc=f"a source of type {type_name}",
         checks=(needs_url, across_options),
+        requires=("url",) if kind.needs_url else (),
     )
 
 

@@ -192,6 +192,11 @@ BAD_CONFIGS = [
         id="bool-option",
     ),
     pytest.param("label_column: 'not a label'\n", "not a label name", id="label-column"),
+    pytest.param(
+        "sources: [{name: am, type: alertmanager}]\n",
+        "source 'am' of type alertmanager needs 'url'",
+        id="needs-url",
+    ),
     pytest.param("keymap: [a]\n", "expected a mapping", id="keymap-list"),
 ]
 

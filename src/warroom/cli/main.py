@@ -212,16 +212,14 @@ def _action_commands(command: Command) -> None:
     silence.add_argument("--comment", help="why: Alertmanager and the timeline keep it")
 
 
-# Commands that poll once and report refuse a config with any mistake (exit 2, all of
-# them listed): a script learns at once. The others start with the sources that are
-# fine, a misconfigured one failing with its reason (the console shows it).
-STRICT = {"alerts", "coverage"}
-
-
 def resolve_config(args: argparse.Namespace) -> Config:
+    """The config for a command. The console and the running engine start with the
+    sources that are fine, one with a mistake failing with its reason (the Sources tab
+    shows it); a command run once refuses any mistake (exit 2, all listed), so a script
+    learns at once."""
     command = args.command or "console"
-    strict = command in STRICT or (command == "engine" and args.once)
-    config = demo_config() if args.demo else load_config(args.config, lenient=not strict)
+    lenient = command == "console" or (command == "engine" and not args.once)
+    config = demo_config() if args.demo else load_config(args.config, lenient=lenient)
     if args.db is not None:
         from dataclasses import replace
 

@@ -97,7 +97,7 @@ def _struct(kind: Struct) -> dict[str, Any]:
     if kind.doc:
         found["description"] = kind.doc
     found["properties"] = properties
-    required = [f.name for f in kind.fields if f.required]
+    required = [f.name for f in kind.fields if f.required or f.name in kind.requires]
     if required:
         found["required"] = required
     if kind.extra is not None:

@@ -118,6 +118,8 @@ class Struct(Type):
     checks: tuple[Callable[[Record], None], ...] = ()
     build: Callable[[Record], Any] | None = None
     closed: bool = True  # False: other keys are ignored (what a variant's fallback checks)
+    # keys one of `checks` requires, in its own words: editors are told they are required
+    requires: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
