@@ -1,5 +1,6 @@
 """Shared harness for console behaviour tests: a temp database per test, seeded through
-the real store, and the real `WarroomApp` driven by Textual's Pilot.
+the real store, and the real `WarroomApp`, built as the CLI builds it (`open_console`), driven by
+Textual's Pilot.
 
 Tests get a `console` fixture (a `Harness`) and use `async with console.start(...) as ui`
 to run the app; `ui` bundles the app, the pilot and helpers that read what the
@@ -21,11 +22,13 @@ from typing import Any
 import pytest
 from rich.console import Console as RichConsole
 from rich.text import Text
+from tests.support.alerts import alert
 from tests.support.waiting import until_awaited
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
+from warroom.cli.console import open_console
 from warroom.config import Config, demo_config
 from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, Severity
@@ -62,16 +65,15 @@ def make_alert(
     source: str = SOURCE,
 ) -> Alert:
     """An alert whose fingerprint is also its readable identity in tests."""
-    name = name or fingerprint.capitalize()
-    return Alert(
+    return alert(
+        name or fingerprint.capitalize(),
         source=source,
         fingerprint=fingerprint,
-        name=name,
         state=state,
         severity=severity,
         starts_at=BASE_TIME - timedelta(minutes=minutes_ago),
-        labels={"alertname": name, **(labels or {})},
-        annotations={"summary": f"{name} summary"} if annotations is None else annotations,
+        labels=labels,
+        annotations=annotations,
     )
 
 
@@ -245,14 +247,14 @@ class Harness:
         run_engine: bool = False,
         actor: str = ACTOR,
     ) -> AsyncIterator[UI]:
-        app = WarroomApp(self.config, run_engine=run_engine, actor=actor)
-        # Tab underlines animate; Pilot waits for animations after every key, which
-        # costs half a second per tab switch and tells these tests nothing.
-        app.animation_level = "none"
-        async with app.run_test(size=size) as pilot:
-            await asyncio.wait_for(app.ready.wait(), timeout=5)
-            await pilot.pause()
-            yield UI(app, pilot)
+        async with open_console(self.config, actor=actor, run_engine=run_engine) as app:
+            # Tab underlines animate; Pilot waits for animations after every key, which
+            # costs half a second per tab switch and tells these tests nothing.
+            app.animation_level = "none"
+            async with app.run_test(size=size) as pilot:
+                await asyncio.wait_for(app.ready.wait(), timeout=5)
+                await pilot.pause()
+                yield UI(app, pilot)
 
 
 @pytest.fixture

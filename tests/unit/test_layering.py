@@ -137,6 +137,29 @@ def test_tui_does_not_use_the_store_writer_or_raw_sql() -> None:
     assert bad == []
 
 
+def test_the_console_is_composed_by_the_cli() -> None:
+    """DESIGN: the CLI builds the runtime (store, plans, engine, service) and hands it to
+    the app; the screen never opens a store, loads plans or builds an engine itself."""
+    bad = []
+    for path in _modules("tui"):
+        text = path.read_text(encoding="utf-8")
+        for needle in (
+            "Store.open(",
+            "open_store(",
+            "open_runtime(",
+            "Engine(",
+            "Engine.from_specs(",
+            "load_plans(",
+            "Service(",
+        ):
+            if needle in text:
+                bad.append(f"{path.name}: {needle}")
+    assert bad == []
+    # the wiring lives where both the CLI and the screen may reach it
+    assert _violations("engine", ("textual", "warroom.tui", "warroom.cli")) == []
+    assert "warroom.engine.wiring.open_runtime" in _imports(PACKAGE / "cli" / "console.py")
+
+
 def test_importing_the_headless_core_does_not_load_textual() -> None:
     code = (
         "import warroom.engine, warroom.store, warroom.sources.demo, warroom.model, warroom.config;"
