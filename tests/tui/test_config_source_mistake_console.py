@@ -13,8 +13,8 @@ from typing import Any
 from tests.support.waiting import until
 from tests.tui.test_stale import plain
 
+from warroom.cli.console import open_console
 from warroom.cli.main import build_parser, resolve_config
-from warroom.tui.app import WarroomApp
 
 CONFIG = """\
 database: {database}
@@ -32,8 +32,11 @@ async def test_console_starts_with_the_good_sources_and_names_the_bad_one(tmp_pa
     path = tmp_path / "config.yaml"
     path.write_text(CONFIG.format(database=tmp_path / "w.db"), encoding="utf-8")
     config = resolve_config(build_parser().parse_args(["--config", str(path)]))  # as `warroom`
-    app = WarroomApp(config, actor="alice")
-    async with asyncio.timeout(60), app.run_test(size=(100, 30)) as pilot:
+    async with (
+        asyncio.timeout(60),
+        open_console(config, actor="alice") as app,
+        app.run_test(size=(100, 30)) as pilot,
+    ):
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: any(k.startswith("demo/") for k in view.alerts))
