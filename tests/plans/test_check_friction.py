@@ -53,10 +53,12 @@ def test_every_mistake_of_the_config_in_one_run(tmp_path: Path, env: dict[str, s
     assert code == 1
     assert lines == [
         f"{path}:1:1: unknown key 'databse' (known: database, plans, sources, keymap, theme,"
-        " themes, label_column)",
+        " themes, label_column); did you mean 'database'?",
         f"{path}:5:5: unknown key 'scenaro' for source type demo (known: name, type, url,"
-        " interval, scenario, speed)",
+        " interval, scenario, speed); did you mean 'scenario'?",
         f"{path}:9:15: not a duration: 'soon' (use e.g. 15s, 1m30s, 500ms, 2h)",
+        # before: hidden behind the mistakes above (the config was refused at the first group)
+        f"{path}:10:8: unknown theme '7' (theme files: warroom-day, warroom-night)",
     ]
 
 
@@ -181,3 +183,30 @@ def test_a_good_keymap_and_theme_pass(tmp_path: Path, env: dict[str, str]) -> No
 def test_textual_builtin_theme_passes(tmp_path: Path, env: dict[str, str]) -> None:
     path = write_config(tmp_path, "theme: nord\n")
     assert check(path, env) == (0, [])
+
+
+def test_keymap_and_theme_mistakes_beside_a_source_mistake(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Before: a mistake in a source refused the config, and the keymap and theme went unread."""
+    path = write_config(
+        tmp_path,
+        """
+        sources:
+          - name: demo
+            type: demo
+            speed: fast
+        keymap:
+          incident.acknowldge: k
+        theme: warroom-nite
+        """,
+    )
+    code, lines = check(path, env)
+    assert code == 1
+    assert lines == [
+        f"{path}:4:12: 'speed' must be a number, got str 'fast'",
+        f"{path}:6:3: unknown binding id 'incident.acknowldge'"
+        " (did you mean 'incident.acknowledge'?)",
+        f"{path}:7:8: unknown theme 'warroom-nite' (theme files: warroom-day, warroom-night;"
+        " did you mean 'warroom-night'?)",
+    ]

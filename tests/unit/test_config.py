@@ -462,3 +462,108 @@ def test_an_empty_url_is_no_url(tmp_path: Path) -> None:
     )
     line, message = _error(path)
     assert (line, message) == (4, "source 'am' of type alertmanager needs 'url'")
+
+
+# ---------------------------------------------------------------- one source's mistake
+
+ONE_BAD_SOURCE = """
+database: w.db
+sources:
+  - name: am
+    type: alertmanager
+    url: http://127.0.0.1:9
+    filter: 'team=~"["'
+    timeout: 2x
+  - name: demo
+    type: demo
+"""
+
+
+def test_a_bad_source_option_costs_only_that_source_when_lenient(tmp_path: Path) -> None:
+    """Before: one bad option refused the whole config, so the console would not start."""
+    path = _write(tmp_path, ONE_BAD_SOURCE)
+    config = load_config(path, lenient=True)
+    am, demo = config.sources
+    assert demo.problem == ""
+    assert am.problem == (
+        f"""filter 'team=~"["': bad regex '[': unterminated character set (at character 8)"""
+        f" ({path}:6:21);"
+        " 1 more: see warroom check"
+    )
+    assert config.problems == (
+        f"""{path}:6:21: filter 'team=~"["': bad regex '[': unterminated character set"""
+        " (at character 8)",
+        f"{path}:7:14: 'timeout': not a duration: '2x' (use e.g. 15s, 1m30s, 500ms, 2h)",
+    )
+    # the same mistakes refuse the config where every mistake does (check, alerts, coverage)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.problems == list(config.problems)
+
+
+def test_a_misconfigured_source_fails_with_its_reason(tmp_path: Path) -> None:
+    from warroom.sources.registry import BrokenSource, build_source
+
+    am, demo = load_config(_write(tmp_path, ONE_BAD_SOURCE), lenient=True).sources
+    broken = build_source(am)
+    assert isinstance(broken, BrokenSource)
+    assert broken.reason.startswith("misconfigured: filter 'team=~\"[\"': bad regex")
+    assert "\n" not in broken.reason
+    assert not isinstance(build_source(demo), BrokenSource)
+    assert "problem=" in repr(am) and "problem=" not in repr(demo)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        pytest.param(
+            "databse: w.db\nsources: [{name: demo, type: demo}]\n",
+            1,
+            "unknown key 'databse'",
+            id="top-level-key",  # a typo here would open another database
+        ),
+        pytest.param(
+            "sources:\n  - type: demo\n", 2, "source needs 'name'", id="source-without-name"
+        ),
+        pytest.param(
+            "sources:\n  - {name: d, type: demo}\n  - {name: d, type: demo, speed: x}\n",
+            3,
+            "duplicate source name 'd'",
+            id="duplicate-name",
+        ),
+        pytest.param(
+            "sources: {name: demo}\n", 1, "'sources' must be a list", id="sources-not-a-list"
+        ),
+    ],
+)
+def test_lenient_still_refuses_what_no_source_owns(
+    tmp_path: Path, text: str, line: int, words: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, lenient=True)
+    assert info.value.problems[0].startswith(f"{path}:{line}:")
+    assert words in info.value.problems[0]
+
+
+def test_unknown_source_type_is_that_sources_problem(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "sources:\n  - {name: x, type: prometheus2, url: 'http://a'}\n  - {name: d, type: demo}\n",
+    )
+    bad, good = load_config(path, lenient=True).sources
+    assert bad.problem.startswith("unknown source type 'prometheus2'")
+    assert "did you mean 'prometheus'?" in bad.problem
+    assert good.problem == ""
+
+
+def test_a_misconfigured_source_keeps_only_values_that_decoded(tmp_path: Path) -> None:
+    """The spec of a source with mistakes still drives a poller: no `interval: soon` in it."""
+    path = _write(
+        tmp_path,
+        "sources:\n  - {name: d, type: demo, interval: soon, speed: fast, scenario: night}\n",
+    )
+    (spec,) = load_config(path, lenient=True).sources
+    assert spec.interval == timedelta(seconds=15)
+    assert spec.options == {"scenario": "night"}
+    assert spec.problem.startswith("not a duration: 'soon'")

@@ -229,3 +229,21 @@ def test_headless_cli_commands_do_not_load_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_schema_walker_knows_only_the_model_and_yaml() -> None:
+    """`warroom.schema` decodes config and plans alike: it may not know either, nor what runs."""
+    assert _modules("schema"), "the schema package is where the scan looks"
+    forbidden = (
+        "warroom.config",
+        "warroom.plans",
+        "warroom.sources",
+        "warroom.store",
+        "warroom.engine",
+        "warroom.tui",
+        "warroom.cli",
+        "textual",
+        "httpx",
+        "aiosqlite",
+    )
+    assert _violations("schema", forbidden) == []

@@ -7,7 +7,7 @@ import re
 import sys
 
 from warroom.cli.keymap_check import keymap_problems, theme_problem
-from warroom.config import Config, ConfigError, demo_config, load_config
+from warroom.config import Config, ConfigError, demo_config, read_config
 from warroom.plans import PlanSet, load_plans
 
 
@@ -24,15 +24,17 @@ def _line_column(message: str) -> tuple[int, int]:
 def run_check(args: argparse.Namespace) -> int:
     try:
         if args.demo:
-            config = demo_config()
+            config, mistakes = demo_config(), []
         else:
-            config = load_config(args.config, required=args.config is not None)
-    except ConfigError as exc:
+            read = read_config(args.config, required=args.config is not None)
+            config, mistakes = read.config, [str(e) for e in read.errors]
+    except ConfigError as exc:  # nothing usable: unreadable, not YAML, not a mapping
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    # every mistake at once: a source's mistake does not hide a keymap's or the theme's;
     # a credential's unset variable only fails its source at use; here it is a mistake
-    errors = [*config.unset, *keymap_problems(config)]
+    errors = [*mistakes, *config.unset, *keymap_problems(config)]
     if (unknown_theme := theme_problem(config)) is not None:
         errors.append(unknown_theme)
     errors.sort(key=_line_column)

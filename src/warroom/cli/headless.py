@@ -32,6 +32,8 @@ async def run_engine(config: Config, once: bool) -> int:
     planset = plans_for(config)
     for error in planset.errors:
         log.error("%s", error)
+    for problem in config.problems:  # a source the running engine will not poll, and why
+        log.error("%s", problem)
     engine = Engine.from_specs(store, config.sources, process_identity(), planset.plans)
     try:
         if once:

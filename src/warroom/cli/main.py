@@ -135,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         " configured source, else 'simulate')",
     )
     command("coverage", "alerts and rules that no plan covers", "one JSON object")
+    schema = command(
+        "schema",
+        "print a JSON Schema of plan or config files for editors (yaml-language-server)",
+    )
+    schema.add_argument(
+        "what", choices=("plan", "config"), help="plan: a document in plans/; config: the config"
+    )
     _action_commands(command)
     return parser
 
@@ -206,7 +213,13 @@ def _action_commands(command: Command) -> None:
 
 
 def resolve_config(args: argparse.Namespace) -> Config:
-    config = demo_config() if args.demo else load_config(args.config)
+    """The config for a command. The console and the running engine start with the
+    sources that are fine, one with a mistake failing with its reason (the Sources tab
+    shows it); a command run once refuses any mistake (exit 2, all listed), so a script
+    learns at once."""
+    command = args.command or "console"
+    lenient = command == "console" or (command == "engine" and not args.once)
+    config = demo_config() if args.demo else load_config(args.config, lenient=lenient)
     if args.db is not None:
         from dataclasses import replace
 
@@ -276,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.check import run_check
 
             return run_check(args)
+        if command == "schema":
+            from warroom.cli.schema import run_schema
+
+            return run_schema(args.what)
         config = resolve_config(args)
         if command == "console":
             from warroom.cli.console import run_console

@@ -32,12 +32,16 @@ class SourceSpec:
     interval: timedelta = timedelta(seconds=15)
     url: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    # a config mistake that leaves this source unusable (`file:line:col` in it): the
+    # source fails every poll with it while the others go on
+    problem: str = ""
 
     def __repr__(self) -> str:
         # a spec is printed by tracebacks, logs and debuggers: never with a credential in it
         return (
             f"SourceSpec(name={self.name!r}, type={self.type!r}, interval={self.interval!r},"
-            f" url={redact_url(self.url)!r}, options={redacted_options(self.options)!r})"
+            f" url={redact_url(self.url)!r}, options={redacted_options(self.options)!r}"
+            + (f", problem={self.problem!r})" if self.problem else ")")
         )
 
     __str__ = __repr__

@@ -147,6 +147,8 @@ def build_source(spec: SourceSpec) -> Source:
     """
     from warroom.sources.base import SourceError
 
+    if spec.problem:  # the config said what is wrong with it, where
+        return BrokenSource(spec, f"misconfigured: {spec.problem}")
     try:
         kind = SOURCE_TYPES[spec.type]
         module = importlib.import_module(kind.module)
