@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from tests.e2e.loopback import Reply, loopback
 from tests.e2e.test_bad_sources import GOOD
-from tests.support.cli import clean_env
+from tests.support.cli import alertmanager_config, clean_env
 from tests.support.cli import warroom as run_warroom
 
 from warroom.store import Store
@@ -32,14 +32,14 @@ SLACK = 10.0  # interpreter start and imports on a loaded 2-core machine
 
 
 def config(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        f"database: {tmp_path / 'w.db'}\n"
-        "sources:\n"
-        f"  - {{name: slow, type: alertmanager, url: '{url}', timeout: {TIMEOUT:g}s}}\n"
-        "  - {name: demo, type: demo}\n"
+    return alertmanager_config(
+        tmp_path,
+        url,
+        database=tmp_path / "w.db",
+        name="slow",
+        timeout=f"{TIMEOUT:g}s",
+        more_sources="  - {name: demo, type: demo}\n",
     )
-    return path
 
 
 def timed(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:

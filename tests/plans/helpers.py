@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 # Re-exported: the plan tests read the example plans where the package ships them.
+from tests.support.alerts import alert
+
 from warroom.config import SHIPPED_PLANS as SHIPPED_PLANS
-from warroom.model import Alert, AlertState, Severity, fingerprint_of
+from warroom.model import Alert, Severity
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -69,13 +71,10 @@ def make_alert(
     **labels: str,
 ) -> Alert:
     """An alert as a source would give it; `severity=` is a label, `level` the parsed field."""
-    labels = {"alertname": name, **labels}
-    return Alert(
+    return alert(
+        name,
         source=source,
-        fingerprint=fingerprint_of(labels),
-        name=name,
-        state=AlertState.FIRING,
-        severity=level or Severity.parse(labels.get("severity")),
+        severity=level,
         starts_at=T0,
         labels=labels,
         annotations={"summary": "it is bad"} if annotations is None else annotations,

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.alerts import alert as make
 from tests.support.cli import ROOT, clean_env, warroom_command
 from tests.support.cli import warroom as run
 
 from warroom.engine import Service
-from warroom.model import Alert, AlertState, EventKind, Impact, IncidentStatus, Severity
-from warroom.model import fingerprint_of as fp
+from warroom.model import Alert, AlertState, EventKind, Impact, IncidentStatus
 from warroom.store import Store
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -46,15 +46,12 @@ INCIDENT_KEYS = {
 
 
 def _alert(name: str, instance: str, state: AlertState = AlertState.FIRING) -> Alert:
-    labels = {"alertname": name, "instance": instance, "severity": "critical"}
-    return Alert(
+    return make(
+        name,
         source="am",
-        fingerprint=fp(labels),
-        name=name,
         state=state,
-        severity=Severity.CRITICAL,
         starts_at=T0,
-        labels=labels,
+        labels={"instance": instance, "severity": "critical"},
         annotations={"summary": f"{name} on {instance}"},
     )
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -156,21 +157,42 @@ async def test_incidents_on_an_empty_database(tmp_path: Path, env: dict[str, str
     assert result.stdout == ""
 
 
+def _demo_still(start: datetime, end: datetime) -> bool:
+    """The demo scenario showed the same alerts throughout [start, end]."""
+    demo = DemoSource(SourceSpec(name="demo", type="demo"))
+    first = demo.snapshot(start)
+    steps = int((end - start).total_seconds() * 4) + 1
+    return all(demo.snapshot(start + timedelta(seconds=k / 4)) == first for k in range(steps))
+
+
 def _wait_for_a_quiet_demo(seconds: float = 5) -> None:
     """Wait until the demo scenario will not change for `seconds`, so two runs agree."""
-    demo = DemoSource(SourceSpec(name="demo", type="demo"))
     for _ in range(60):
         now = datetime.now(UTC)
-        first = demo.snapshot(now)
-        steps = int(seconds * 4)
-        if all(demo.snapshot(now + timedelta(seconds=k / 4)) == first for k in range(steps)):
+        if _demo_still(now, now + timedelta(seconds=seconds)):
             return
         time.sleep(1)
     raise AssertionError("the demo scenario never stays still")
 
 
 def test_engine_once_writes_alerts_then_nothing_new(tmp_path: Path, env: dict[str, str]) -> None:
-    db = tmp_path / "once.db"
+    # Two process starts can outlast the quiet window on a loaded machine; the claim
+    # holds only while the scenario stood still, so a run across a change is redone.
+    for attempt in range(3):
+        started = datetime.now(UTC)
+        outcome = _once_twice(tmp_path / f"once{attempt}.db", env)
+        if _demo_still(started, datetime.now(UTC)):
+            break
+    else:
+        raise AssertionError("the demo scenario moved during each of 3 runs")
+    inserted, second, entities = outcome
+    assert f"demo: 0 new, 0 changed, 0 resolved, {inserted} unchanged" in second.stdout
+    assert ("alerts",) not in entities, "an unchanged snapshot must not wake readers"
+
+
+def _once_twice(
+    db: Path, env: dict[str, str]
+) -> tuple[int, subprocess.CompletedProcess[str], list[tuple[str]]]:
     _wait_for_a_quiet_demo()
     first = run("--demo", "--db", str(db), "engine", "--once", env=env)
     assert first.returncode == 0, first.stderr
@@ -185,16 +207,14 @@ def test_engine_once_writes_alerts_then_nothing_new(tmp_path: Path, env: dict[st
         seq = con.execute("SELECT max(seq) FROM changes").fetchone()[0]
     finally:
         con.close()
-
     second = run("--demo", "--db", str(db), "engine", "--once", env=env)
     assert second.returncode == 0, second.stderr
-    assert f"demo: 0 new, 0 changed, 0 resolved, {inserted} unchanged" in second.stdout
     con = sqlite3.connect(db)
     try:
         entities = con.execute("SELECT entity FROM changes WHERE seq > ?", (seq,)).fetchall()
     finally:
         con.close()
-    assert ("alerts",) not in entities, "an unchanged snapshot must not wake readers"
+    return inserted, second, entities
 
 
 def test_bad_config_exits_2_with_file_and_line(tmp_path: Path, env: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.loopback import Reply, Request, loopback
-from tests.support.cli import clean_env, warroom, warroom_command
+from tests.support.cli import alertmanager_config, clean_env, warroom, warroom_command
 from tests.support.waiting import wait_until
 
 from .helpers import query, spawn, stop
@@ -30,13 +30,7 @@ ALERTS = (
 
 
 def _config(tmp_path: Path, url: str) -> Path:
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        f"database: {tmp_path / 'shared.db'}\n"
-        "sources:\n"
-        f"  - {{name: am, type: alertmanager, url: '{url}', interval: 1s, timeout: 60s}}\n"
-    )
-    return config
+    return alertmanager_config(tmp_path, url, interval="1s", timeout="60s")
 
 
 def _hold_write_lock(db: Path, seconds: float) -> None:
@@ -166,11 +160,7 @@ def test_once_on_a_full_disk_says_so_in_one_line_and_exits_2(
         return Reply(200, _many_alerts(3000))
 
     with loopback(handler) as server:
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            f"database: {db}\nsources:\n"
-            f"  - {{name: am, type: alertmanager, url: '{server.url}', timeout: 60s}}\n"
-        )
+        config = alertmanager_config(tmp_path, server.url, database=db)
         first = warroom("--config", config, "engine", "--once", env=env)
         assert first.returncode == 0, first.stderr
         full = warroom("--config", config, "engine", "--once", env=env)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.loopback import Loopback, Reply, Request, loopback
-from tests.support.cli import clean_env, warroom_command
+from tests.support.cli import alertmanager_config, clean_env, warroom_command
 from tests.support.waiting import wait_until
 
 from warroom.engine import Service
@@ -173,13 +173,7 @@ def _am_alerts(prefix: str, count: int) -> bytes:
 
 
 def _config(tmp_path: Path, url: str) -> Path:
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        f"database: {tmp_path / 'shared.db'}\n"
-        "sources:\n"
-        f"  - {{name: am, type: alertmanager, url: '{url}', interval: 1s, timeout: 120s}}\n"
-    )
-    return config
+    return alertmanager_config(tmp_path, url, interval="1s", timeout="120s")
 
 
 def _active_new(db: Path) -> tuple[int, int]:

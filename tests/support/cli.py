@@ -49,3 +49,27 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["NO_COLOR"] = "1"
     return env
+
+
+def alertmanager_config(
+    tmp_path: Path,
+    url: str,
+    *,
+    database: Path | None = None,
+    name: str = "am",
+    interval: str | None = None,
+    timeout: str = "60s",
+    more_sources: str = "",
+) -> Path:
+    """A config.yaml with one Alertmanager source at `url` (plus any `more_sources`
+    lines), for the commands run as separate processes against loopback servers."""
+    options = f"name: {name}, type: alertmanager, url: '{url}'"
+    if interval is not None:
+        options += f", interval: {interval}"
+    options += f", timeout: {timeout}"
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"database: {database or tmp_path / 'shared.db'}\n"
+        f"sources:\n  - {{{options}}}\n{more_sources}"
+    )
+    return path

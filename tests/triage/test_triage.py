@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.alerts import alert as make
 
 from warroom.engine.poller import poll_once
 from warroom.engine.triage import Triage
@@ -15,8 +16,6 @@ from warroom.model import (
     EventKind,
     Impact,
     IncidentStatus,
-    Severity,
-    fingerprint_of,
 )
 from warroom.plans import load_plans
 from warroom.store import Store
@@ -67,16 +66,12 @@ class Scripted:
 
 
 def alert(name: str, severity: str = "warning", minutes: float = 10, **labels: str) -> Alert:
-    all_labels = {"alertname": name, "severity": severity, **labels}
-    return Alert(
+    return make(
+        name,
         source="am",
-        fingerprint=fingerprint_of(all_labels),
-        name=name,
-        state=AlertState.FIRING,
-        severity=Severity.parse(severity),
         # the age counts from now, not from import: a suite runs for minutes
         starts_at=datetime.now(UTC) - timedelta(minutes=minutes),
-        labels=all_labels,
+        labels={"severity": severity, **labels},
         annotations={"summary": f"{name} {labels}"},
     )
 

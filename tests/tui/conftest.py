@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from rich.console import Console as RichConsole
 from rich.text import Text
+from tests.support.alerts import alert
 from tests.support.waiting import until_awaited
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
@@ -62,16 +63,15 @@ def make_alert(
     source: str = SOURCE,
 ) -> Alert:
     """An alert whose fingerprint is also its readable identity in tests."""
-    name = name or fingerprint.capitalize()
-    return Alert(
+    return alert(
+        name or fingerprint.capitalize(),
         source=source,
         fingerprint=fingerprint,
-        name=name,
         state=state,
         severity=severity,
         starts_at=BASE_TIME - timedelta(minutes=minutes_ago),
-        labels={"alertname": name, **(labels or {})},
-        annotations={"summary": f"{name} summary"} if annotations is None else annotations,
+        labels=labels,
+        annotations=annotations,
     )
 
 

@@ -8,18 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.support.alerts import alert as make
 from tests.support.waiting import until, until_awaited
 
 from warroom.config import Config
 from warroom.engine import Service
 from warroom.model import (
     Alert,
-    AlertState,
     EventKind,
     Incident,
     IncidentStatus,
-    Severity,
-    fingerprint_of,
 )
 from warroom.tui.app import WarroomApp
 from warroom.tui.dialogs import ConfirmScreen, DeclareScreen, PromptScreen
@@ -40,16 +38,12 @@ runbook: disk-cleanup
 
 
 def alert(name: str, i: int, **labels: str) -> Alert:
-    all_labels = {"alertname": name, "severity": "warning", "instance": f"host-{i}", **labels}
-    return Alert(
-        "am",
-        fingerprint_of(all_labels),
+    return make(
         name,
-        AlertState.FIRING,
-        Severity.WARNING,
-        datetime.now(UTC) - timedelta(minutes=i % 50 + 1),
-        all_labels,
-        {"summary": f"{name} on host-{i}"},
+        source="am",
+        starts_at=datetime.now(UTC) - timedelta(minutes=i % 50 + 1),
+        labels={"severity": "warning", "instance": f"host-{i}", **labels},
+        annotations={"summary": f"{name} on host-{i}"},
     )
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.alerts import alert
 
-from warroom.model import Alert, AlertState, Severity, fingerprint_of
+from warroom.model import Alert, AlertState, Severity
 from warroom.store import Store
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -23,11 +24,9 @@ def make_alert(
     starts_at: datetime = T0,
     **labels: str,
 ) -> Alert:
-    labels = {"alertname": name, **labels}
-    return Alert(
+    return alert(
+        name,
         source=source,
-        fingerprint=fingerprint_of(labels),
-        name=name,
         state=state,
         severity=severity,
         starts_at=starts_at,

@@ -14,7 +14,7 @@ from warroom.cli.records import incident_record, key_text
 from warroom.config import Config
 from warroom.engine import ActionError, AlertsInIncident, Service
 from warroom.engine.service import StillFiring
-from warroom.model import AlertKey, Impact, IncidentStatus, TrackedAlert
+from warroom.model import AlertKey, Impact, Incident, IncidentStatus, TrackedAlert
 from warroom.model.text import strip_unsafe
 from warroom.plans import ResponsePlan
 from warroom.store import StoreError
@@ -43,9 +43,29 @@ async def _act(
     return EXIT_STORE if failed is not None else code
 
 
-async def _refused(service: Service, name: str, incident_id: int, exc: ActionError) -> Outcome:
+async def _attempt(
+    service: Service,
+    name: str,
+    incident_id: int,
+    action: Awaitable[bool],
+    done: str,
+    not_done: Callable[[Incident], str],
+    own: tuple[type[ActionError], ...] = (),
+) -> Outcome:
+    """Run one service action and say what came of it: `done` when it changed the
+    incident, `not_done(incident)` when there was nothing to change, the service's
+    own words when it refused (refusals in `own` go up to a caller that says more)."""
+    try:
+        changed = await action
+    except own:
+        raise
+    except ActionError as exc:
+        return Outcome(name, False, str(exc), await service.store.incident(incident_id))
     incident = await service.store.incident(incident_id)
-    return Outcome(name, False, str(exc), incident)
+    assert incident is not None  # the action found it: incidents are never deleted
+    if changed:
+        return Outcome(name, True, done, incident)
+    return Outcome(name, False, not_done(incident), incident)
 
 
 async def run_ack(config: Config, ids: Sequence[int], as_json: bool) -> int:
@@ -56,19 +76,13 @@ async def run_ack(config: Config, ids: Sequence[int], as_json: bool) -> int:
             if before.parent_id is None:
                 message += f" (`warroom reopen {incident_id}` first)"
             return Outcome("acknowledge", False, message, before)
-        try:
-            done = await service.acknowledge(incident_id)
-        except ActionError as exc:
-            return await _refused(service, "acknowledge", incident_id, exc)
-        incident = await service.store.incident(incident_id)
-        if done:
-            return Outcome("acknowledge", True, f"Acknowledged incident #{incident_id}", incident)
-        assert incident is not None
-        return Outcome(
+        return await _attempt(
+            service,
             "acknowledge",
-            False,
-            f"incident #{incident_id} is already {state_of(incident)}",
-            incident,
+            incident_id,
+            service.acknowledge(incident_id),
+            f"Acknowledged incident #{incident_id}",
+            lambda incident: f"incident #{incident_id} is already {state_of(incident)}",
         )
 
     return await _act(config, ids, as_json, ack)
@@ -79,7 +93,15 @@ async def run_resolve(
 ) -> int:
     async def resolve(service: Service, incident_id: int) -> Outcome:
         try:
-            done = await service.resolve(incident_id, strip_unsafe(reason).strip(), force=force)
+            return await _attempt(
+                service,
+                "resolve",
+                incident_id,
+                service.resolve(incident_id, strip_unsafe(reason).strip(), force=force),
+                f"Resolved incident #{incident_id}",
+                lambda incident: f"incident #{incident_id} is already {state_of(incident)}",
+                own=(StillFiring,),
+            )
         except StillFiring as exc:
             incident = await service.store.incident(incident_id)
             firing = [{"alert": key_text(t.key), "name": t.alert.name} for t in exc.alerts]
@@ -88,15 +110,6 @@ async def run_resolve(
                 " --force resolves anyway"
             )
             return Outcome("resolve", False, message, incident, {"still_firing": firing})
-        except ActionError as exc:
-            return await _refused(service, "resolve", incident_id, exc)
-        incident = await service.store.incident(incident_id)
-        assert incident is not None
-        if done:
-            return Outcome("resolve", True, f"Resolved incident #{incident_id}", incident)
-        return Outcome(
-            "resolve", False, f"incident #{incident_id} is already {state_of(incident)}", incident
-        )
 
     return await _act(config, [incident_id], as_json, resolve)
 
@@ -107,16 +120,14 @@ async def run_reopen(config: Config, incident_id: int, as_json: bool) -> int:
         if before is not None and before.parent_id is not None:
             message = f"incident #{incident_id} was merged into #{before.parent_id}; work there"
             return Outcome("reopen", False, message, before)
-        try:
-            done = await service.reopen(incident_id)
-        except ActionError as exc:
-            return await _refused(service, "reopen", incident_id, exc)
-        incident = await service.store.incident(incident_id)
-        assert incident is not None
-        if done:
-            return Outcome("reopen", True, f"Reopened incident #{incident_id}", incident)
-        message = f"incident #{incident_id} is not resolved ({state_of(incident)})"
-        return Outcome("reopen", False, message, incident)
+        return await _attempt(
+            service,
+            "reopen",
+            incident_id,
+            service.reopen(incident_id),
+            f"Reopened incident #{incident_id}",
+            lambda incident: f"incident #{incident_id} is not resolved ({state_of(incident)})",
+        )
 
     return await _act(config, [incident_id], as_json, reopen)
 
@@ -129,7 +140,7 @@ async def run_note(config: Config, incident_id: int, text: str, as_json: bool) -
         try:
             event_id = await service.add_note(incident_id, text)
         except ActionError as exc:
-            return await _refused(service, "note", incident_id, exc)
+            return Outcome("note", False, str(exc), await service.store.incident(incident_id))
         incident = await service.store.incident(incident_id)
         message = f"Note added to incident #{incident_id}"
         return Outcome("note", True, message, incident, {"event_id": event_id})
@@ -139,16 +150,14 @@ async def run_note(config: Config, incident_id: int, text: str, as_json: bool) -
 
 async def run_impact(config: Config, incident_id: int, impact: Impact, as_json: bool) -> int:
     async def set_impact(service: Service, incident_id: int) -> Outcome:
-        try:
-            done = await service.set_impact(incident_id, impact)
-        except ActionError as exc:
-            return await _refused(service, "impact", incident_id, exc)
-        incident = await service.store.incident(incident_id)
-        if done:
-            message = f"Impact of incident #{incident_id} is now {impact.label}"
-            return Outcome("impact", True, message, incident)
-        message = f"incident #{incident_id} already has impact {impact.label}"
-        return Outcome("impact", False, message, incident)
+        return await _attempt(
+            service,
+            "impact",
+            incident_id,
+            service.set_impact(incident_id, impact),
+            f"Impact of incident #{incident_id} is now {impact.label}",
+            lambda incident: f"incident #{incident_id} already has impact {impact.label}",
+        )
 
     return await _act(config, [incident_id], as_json, set_impact)
 
