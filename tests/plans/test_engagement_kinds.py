@@ -81,6 +81,8 @@ def test_the_three_kinds_load_into_model_values(tmp_path: Path) -> None:
     assert alice.engagement[1].after == timedelta(minutes=5)
     assert "PD_ALICE" not in repr(alice)  # channel options are never printed
     assert alice.channels[1].options["routing_key"].references == ["PD_ALICE"]  # unresolved
+    where = planset.channel_where[("alice", "page")]  # type: ignore[attr-defined]
+    assert (where.line, where.column) == (7, 5)  # for the notify layer's own checks
     bob = planset.contacts["bob"]  # type: ignore[attr-defined]
     assert [s.channel for s in bob.engagement] == ["mail"]  # default: every channel at once
     primary = planset.schedules["primary"]  # type: ignore[attr-defined]

@@ -46,6 +46,9 @@ class PlanSet:
     contacts: dict[str, Contact] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
     escalation_plans: dict[str, EscalationPlan] = field(default_factory=dict)
+    # where each contact's channel is written, (contact, channel) -> place: the notify
+    # layer checks a channel's options and reports its mistakes there
+    channel_where: dict[tuple[str, str], Where] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -148,6 +151,8 @@ def _add(walk: Walk, record: Record, result: PlanSet, loading: _Loading) -> None
                 references.append(Reference(at, *parsed, f"plan {name!r} engages"))
     elif kind == "contact":
         result.contacts[name] = contact(record)
+        for i, channel in enumerate(result.contacts[name].channels):
+            result.channel_where[(name, channel.name)] = walk.at[("channels", i)]
     elif kind == "schedule":
         result.schedules[name] = schedule(record)
         for i, rotation in enumerate(record["rotations"]):
