@@ -26,13 +26,16 @@ class ChannelType(StrEnum):
 
 
 @dataclass(frozen=True)
-class ChannelSpec:
+class DeclaredChannel:
+    """A channel as the plan writes it; the notify layer checks its options (and
+    names its mistakes at the place `PlanSet.channel_where` keeps) and sends."""
+
     name: str
     type: ChannelType
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # options may hold secrets: never print them
-        return f"ChannelSpec({self.name!r}, {self.type.value!r})"
+        return f"DeclaredChannel({self.name!r}, {self.type.value!r})"
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class EngagementStep:
 @dataclass(frozen=True)
 class Contact:
     name: str
-    channels: tuple[ChannelSpec, ...]
+    channels: tuple[DeclaredChannel, ...]
     engagement: tuple[EngagementStep, ...]
     display_name: str = ""
     timezone: str | None = None
@@ -57,5 +60,5 @@ class Contact:
     def label(self) -> str:
         return self.display_name or self.name
 
-    def channel(self, name: str) -> ChannelSpec | None:
+    def channel(self, name: str) -> DeclaredChannel | None:
         return next((c for c in self.channels if c.name == name), None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from warroom.model.contact import ChannelSpec, ChannelType, Contact, EngagementStep
+from warroom.model.contact import ChannelType, Contact, DeclaredChannel, EngagementStep
 from warroom.model.escalation import EmptyStage, EscalationPlan, Stage, Target, TargetKind
 from warroom.model.oncall import MAX_MONTH_DAY, WEEKDAYS, Override, Rotation, Schedule, Unit, Window
 from warroom.model.walltime import UnknownZone, instant, zone
@@ -106,7 +106,7 @@ def _kind(word: str, doc: str) -> Field:
 # -- contact ------------------------------------------------------------------------------
 
 
-def _channel(record: Record) -> ChannelSpec:
+def _channel(record: Record) -> DeclaredChannel:
     kind = ChannelType(record["type"])
     url = record.extra.get("url")
     if kind is ChannelType.TEAMS and isinstance(url, str) and LEGACY_TEAMS.match(url):
@@ -115,7 +115,7 @@ def _channel(record: Record) -> ChannelSpec:
             " webhook in Teams and use its URL",
             at=("url",),
         )
-    return ChannelSpec(record["name"], kind, dict(record.extra))
+    return DeclaredChannel(record["name"], kind, dict(record.extra))
 
 
 CHANNEL = Struct(
