@@ -46,12 +46,14 @@ def test_documented_binding_ids_exist() -> None:
 def test_plan_example_is_a_valid_plan(tmp_path: Path) -> None:
     from warroom.plans import load_plans
 
-    section = README.split("## Response plans", 1)[1]
-    example = re.search(r"```yaml\n(.*?)```", section, re.S)
-    assert example, "README's Response plans section has a yaml example"
-    (tmp_path / "p.yaml").write_text(example.group(1))
+    section = _section("Response plans")
+    examples = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    assert len(examples) == 2, "README's Response plans section has a plan and an engagement"
+    (tmp_path / "p.yaml").write_text("---\n".join(examples))  # they refer to each other
     planset = load_plans(tmp_path, sources={"am"})
     assert planset.errors == [] and [p.name for p in planset.plans] == ["disk-full"]
+    assert list(planset.contacts) == ["alice", "bob"]
+    assert list(planset.schedules) == ["primary"] and list(planset.escalation_plans) == ["storage"]
 
 
 def _section(title: str) -> str:

@@ -60,7 +60,8 @@ def test_check_shipped_plans(tmp_path: Path, env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "0 error(s), 0 warning(s)" in result.stdout
-    listed = re.findall(r"^  (\S+) +(\S+)$", result.stdout, re.MULTILINE)
+    plans_section = result.stdout.split("plans, in the order")[1].split("on call now:")[0]
+    listed = re.findall(r"^  (\S+) +(\S+)$", plans_section, re.MULTILINE)
     assert listed == [
         ("target-down", f"{SHIPPED_PLANS}/availability.yaml:4:1"),
         ("high-error-rate", f"{SHIPPED_PLANS}/availability.yaml:23:1"),
@@ -69,6 +70,10 @@ def test_check_shipped_plans(tmp_path: Path, env: dict[str, str]) -> None:
         ("cloudwatch-alarm", f"{SHIPPED_PLANS}/cloudwatch.yaml:2:1"),
         ("latency-slo", f"{SHIPPED_PLANS}/latency.yaml:1:1"),
     ]
+    # the shipped schedules cover every hour: someone is on call whenever check runs
+    on_call_now = re.findall(r"^  (\S+) +(.+)$", result.stdout.split("on call now:")[1], re.M)
+    assert [name for name, _ in on_call_now] == ["primary", "secondary"]
+    assert all(people != "nobody" for _, people in on_call_now)
 
 
 def test_check_bad_plans_exits_1_with_located_errors(tmp_path: Path, env: dict[str, str]) -> None:

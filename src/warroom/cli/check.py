@@ -8,6 +8,8 @@ import sys
 
 from warroom.cli.keymap_check import keymap_problems, theme_problem
 from warroom.config import Config, ConfigError, demo_config, read_config
+from warroom.model.clock import utcnow
+from warroom.model.oncall import on_call
 from warroom.plans import PlanSet, load_plans
 
 
@@ -48,11 +50,19 @@ def run_check(args: argparse.Namespace) -> int:
     where = config.path or ("built-in demo config" if args.demo else "no config file (defaults)")
     print(
         f"{where}: {len(config.sources)} source(s), {len(planset.files)} plan file(s) in"
-        f" {config.plans or '-'} with {len(planset.plans)} response plan(s);"
+        f" {config.plans or '-'} with {len(planset.plans)} response plan(s),"
+        f" {len(planset.contacts)} contact(s), {len(planset.schedules)} schedule(s),"
+        f" {len(planset.escalation_plans)} escalation plan(s);"
         f" {len(errors) + len(planset.errors)} error(s), {len(planset.warnings)} warning(s)"
     )
     if planset.plans:
         print("plans, in the order they are tried (first match wins):")
         for plan in planset.plans:
             print(f"  {plan.name:24} {plan.where}")
+    if planset.schedules:
+        now = utcnow()
+        print("on call now:")
+        for name, schedule in planset.schedules.items():
+            people = ", ".join(on_call(schedule, now)) or "nobody"
+            print(f"  {name:24} {people}")
     return 1 if errors or planset.errors else 0

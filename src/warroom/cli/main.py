@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -101,6 +101,12 @@ def _duration(text: str) -> timedelta:
     return parse_duration(text)
 
 
+def _time(text: str) -> datetime:
+    from warroom.cli.oncall import parse_time
+
+    return parse_time(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="warroom",
@@ -141,6 +147,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument(
         "what", choices=("plan", "config"), help="plan: a document in plans/; config: the config"
+    )
+    oncall = command(
+        "oncall", "who is on call now (or --at TIME), per schedule", "one JSON object per schedule"
+    )
+    oncall.add_argument("schedule", nargs="?", help="one schedule (default: all)")
+    oncall.add_argument(
+        "--at", type=_parsed(_time), help="a time: 2026-12-24T17:00 (your zone), ...Z, now"
+    )
+    shifts = command(
+        "shifts", "a schedule's shifts (default: the next 7 days)", "one JSON object per shift"
+    )
+    shifts.add_argument("schedule", help="the schedule")
+    shifts.add_argument(
+        "--from", dest="start", type=_parsed(_time), help="from this time (default: now)"
+    )
+    shifts.add_argument(
+        "--to", dest="end", type=_parsed(_time), help="to this time (default: 7 days on)"
     )
     _action_commands(command)
     return parser
@@ -289,6 +312,13 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.check import run_check
 
             return run_check(args)
+        if command in ("oncall", "shifts"):
+            from warroom.cli.oncall import run_oncall, run_shifts
+
+            config = resolve_config(args)
+            if command == "oncall":
+                return run_oncall(config, args.schedule, args.at, args.json)
+            return run_shifts(config, args.schedule, args.start, args.end, args.json)
         if command == "schema":
             from warroom.cli.schema import run_schema
 

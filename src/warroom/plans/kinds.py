@@ -11,6 +11,7 @@ from typing import Any
 
 from warroom.model import Impact
 from warroom.model.matchers import Matcher, MatcherError, parse_matchers
+from warroom.plans.engagement_kinds import CONTACT, ESCALATION_PLAN, SCHEDULE
 from warroom.plans.plan import ImpactRule, Link, ResolvePolicy
 from warroom.plans.templates import Template, TemplateError, parse_template
 from warroom.schema.types import (
@@ -27,7 +28,7 @@ from warroom.schema.types import (
     Variant,
 )
 
-RESERVED_KINDS = ("runbook", "escalation-plan", "contact", "schedule")
+RESERVED_KINDS = ("runbook",)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 TEMPLATE_DOC = (
     " (a template: {labels.NAME}, {annotations.NAME}, {name}, {source}, {severity}, {plan})"
@@ -199,7 +200,10 @@ RESPONSE_PLAN = Struct(
             missing="a response plan needs 'incident'",
         ),
         Field(
-            "engagements", ListOf(Text()), "who is engaged (contacts, escalation plans)", default=[]
+            "engagements",
+            ListOf(Text()),
+            "who is engaged: escalation-plan:NAME, schedule:NAME or contact:NAME",
+            default=[],
         ),
         Field("runbook", Text(), "the runbook responders follow"),
         Field("links", ListOf(LINK), "links kept with the incident (dashboards, logs)", default=[]),
@@ -235,6 +239,9 @@ def _reserved(word: str) -> Struct:
 KINDS: dict[str, Struct] = {
     "response-plan": RESPONSE_PLAN,
     **{word: _reserved(word) for word in RESERVED_KINDS},
+    "escalation-plan": ESCALATION_PLAN,
+    "contact": CONTACT,
+    "schedule": SCHEDULE,
 }
 
 DOCUMENT = Variant(

@@ -7,19 +7,32 @@ skipped; the rest still load, so one typo never takes the console down.
 
 What each kind holds is declared in `kinds.py` and decoded by the one schema
 walker; this module only reads files, builds plans and compares them.
-Kinds: `response-plan` now; `runbook`, `escalation-plan`, `contact` and
-`schedule` are recognised and reserved for the issues that bring them.
+Kinds: `response-plan`, `contact`, `schedule` and `escalation-plan`; `runbook`
+is recognised and reserved for the issue that brings it. Names that refer
+across documents are checked once every file is read (`engagement_check.py`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 
+from warroom.model.clock import utcnow
+from warroom.model.contact import Contact
+from warroom.model.escalation import EscalationPlan
+from warroom.model.oncall import Schedule
+from warroom.plans.engagement_check import (
+    Engaged,
+    Reference,
+    coverage_gaps,
+    parse_engagement,
+    unknown_references,
+)
+from warroom.plans.engagement_kinds import contact, escalation_plan, schedule
 from warroom.plans.kinds import DOCUMENT, RESERVED_KINDS
 from warroom.plans.plan import ResponsePlan
 from warroom.schema.types import Record
@@ -30,6 +43,12 @@ from warroom.yamlnodes import Where, compose_documents_partial, where
 @dataclass
 class PlanSet:
     plans: list[ResponsePlan] = field(default_factory=list)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    escalation_plans: dict[str, EscalationPlan] = field(default_factory=dict)
+    # where each contact's channel is written, (contact, channel) -> place: the notify
+    # layer checks a channel's options and reports its mistakes there
+    channel_where: dict[tuple[str, str], Where] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -40,28 +59,45 @@ def plan_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_plans(directory: Path | None, sources: set[str] | None = None) -> PlanSet:
-    """Everything under `directory`; never raises for what is in the files."""
+def load_plans(
+    directory: Path | None, sources: set[str] | None = None, now: datetime | None = None
+) -> PlanSet:
+    """Everything under `directory`; never raises for what is in the files. `now`
+    starts the 30 days that schedules are checked for gaps over."""
     result = PlanSet()
     if directory is None:
         return result
     if not directory.is_dir():
         result.errors.append(f"{directory}: plans directory not found")
         return result
-    seen: dict[str, Where] = {}
+    loading = _Loading()
     for path in plan_files(directory):
         result.files.append(path)
         before = len(result.errors)
-        _load_file(path, result, seen, sources)
+        _load_file(path, result, loading, sources)
         if len(result.errors) > before:
             result.rejected.append(path)
+    engaged = Engaged(result.contacts, result.schedules, result.escalation_plans)
+    for error in unknown_references(loading.references, engaged):
+        result.errors.append(error)
+        rejected = Path(error.split(":", 1)[0])
+        if rejected not in result.rejected:
+            result.rejected.append(rejected)
     result.warnings += overlaps(result.plans)
+    schedule_where = {
+        name: where for (kind, name), where in loading.seen.items() if kind == "schedule"
+    }
+    result.warnings += coverage_gaps(result.schedules, schedule_where, now or utcnow())
     return result
 
 
-def _load_file(
-    path: Path, result: PlanSet, seen: dict[str, Where], sources: set[str] | None
-) -> None:
+@dataclass
+class _Loading:
+    seen: dict[tuple[str, str], Where] = field(default_factory=dict)  # (kind, name)
+    references: list[Reference] = field(default_factory=list)
+
+
+def _load_file(path: Path, result: PlanSet, loading: _Loading, sources: set[str] | None) -> None:
     name = str(path)
     try:
         documents, syntax_error = compose_documents_partial(path)
@@ -83,16 +119,60 @@ def _load_file(
         if errors or not isinstance(record, Record):
             result.errors += [str(e) for e in errors]
             continue
-        plan = _response_plan(walk, record)
-        if plan.name in seen:
-            result.errors.append(
-                f"{plan.name_where}: duplicate plan name {plan.name!r} (first at {seen[plan.name]})"
-            )
-            continue
-        seen[plan.name] = plan.name_where
-        result.plans.append(plan)
+        _add(walk, record, result, loading)
     if syntax_error is not None:  # the documents before it still count
         result.errors.append(str(syntax_error))
+
+
+def _add(walk: Walk, record: Record, result: PlanSet, loading: _Loading) -> None:
+    """A document without mistakes: build it, refuse a second of the same name, and
+    keep the names it refers to for the check across files."""
+    kind, name = record["kind"], record["name"]
+    name_where = walk.at[("name",)]
+    if (kind, name) in loading.seen:
+        noun = "plan" if kind == "response-plan" else kind
+        result.errors.append(
+            f"{name_where}: duplicate {noun} name {name!r} (first at {loading.seen[(kind, name)]})"
+        )
+        return
+    references = []
+    if kind == "response-plan":
+        plan = _response_plan(walk, record)
+        result.plans.append(plan)
+        for i, text in enumerate(plan.engagements):
+            parsed = parse_engagement(text)
+            at = walk.at[("engagements", i)]
+            if parsed is None:
+                result.warnings.append(
+                    f"{at}: engagement {text!r} names nobody warroom can page"
+                    " (write escalation-plan:NAME, schedule:NAME or contact:NAME)"
+                )
+            else:
+                references.append(Reference(at, *parsed, f"plan {name!r} engages"))
+    elif kind == "contact":
+        result.contacts[name] = contact(record)
+        for i, channel in enumerate(result.contacts[name].channels):
+            result.channel_where[(name, channel.name)] = walk.at[("channels", i)]
+    elif kind == "schedule":
+        result.schedules[name] = schedule(record)
+        for i, rotation in enumerate(record["rotations"]):
+            for j, member in enumerate(rotation["members"]):
+                at = walk.at[("rotations", i, "members", j)]
+                references.append(Reference(at, "contact", member, f"schedule {name!r}"))
+        for i, override in enumerate(record["overrides"]):
+            if "with" in override:
+                at = walk.at[("overrides", i, "with")]
+                references.append(Reference(at, "contact", override["with"], "override"))
+    elif kind == "escalation-plan":
+        plan_value = escalation_plan(record)
+        result.escalation_plans[name] = plan_value
+        for i, stage in enumerate(plan_value.stages):
+            for j, target in enumerate(stage.targets):
+                at = walk.at[("stages", i, "targets", j)]
+                what = f"stage {i + 1} of {name!r}"
+                references.append(Reference(at, target.kind.value, target.name, what))
+    loading.seen[(kind, name)] = name_where
+    loading.references += references
 
 
 def _written_kind(document: yaml.Node) -> str | None:
