@@ -31,6 +31,7 @@ from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, Severity
 from warroom.store import Store
 from warroom.tui.app import WarroomApp
+from warroom.tui.line_table import LineTable
 from warroom.tui.table import KeyedTable
 
 SIZE = (80, 24)
@@ -118,14 +119,20 @@ class UI:
     # -- reading ---------------------------------------------------------------------
 
     @property
-    def table(self) -> KeyedTable:
-        return self.app.query_one("#alerts-table", KeyedTable)
+    def table(self) -> LineTable:
+        return self.app.query_one("#alerts-table", LineTable)
 
     def rows(self, table_id: str = "#alerts-table") -> list[str]:
+        """Every row's key, in order (the Alerts tab: every alert the filter shows)."""
+        if table_id == "#alerts-table":
+            return self.table.row_keys()
         table = self.app.query_one(table_id, KeyedTable)
         return [str(row.key.value) for row in table.ordered_rows]
 
     def cell_texts(self, row_key: str, table_id: str = "#alerts-table") -> list[str]:
+        """The row's cells (on the Alerts tab, a row that is loaded: on screen or near)."""
+        if table_id == "#alerts-table":
+            return [c.plain for c in self.table.cells_of(row_key) or ()]
         table = self.app.query_one(table_id, KeyedTable)
         return [c.plain if isinstance(c, Text) else str(c) for c in table.get_row(row_key)]
 

@@ -20,6 +20,7 @@ import aiosqlite
 
 from warroom.model.clock import utcnow
 from warroom.store import files
+from warroom.store.alert_listing import AlertListing
 from warroom.store.connection import BUSY_TIMEOUT_MS, StoreConnection, connect
 from warroom.store.errors import StoreError, StoreFull, StoreLocked, StoreMissing, StoreReadOnly
 from warroom.store.errors import translate as _translate
@@ -30,7 +31,7 @@ from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.tx import Tx
 
 
-class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
+class Store(ReadsMixin, AlertListing, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
     def __init__(
         self,
         path: Path,

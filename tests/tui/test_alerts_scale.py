@@ -1,0 +1,42 @@
+"""Every alert of a storm is reachable on the Alerts tab, and the filter counts them all.
+
+The tab used to draw the 2,000 most urgent alerts and keep the rest behind `/`;
+it now pages rows in from the store, so the last of 50,000 is one `end` away.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from warroom.model import Severity
+
+STORM = 50_000
+
+
+async def test_end_shows_the_last_of_50000_alerts_and_the_filter_counts_them_all(console):
+    # newest first: alert 0 is the most recent, "oldest" sorts last of all; the
+    # even ones (25,000) are floods
+    storm = [
+        console.alert(f"a{i:05d}", "Surge" if i % 2 else "Flood", minutes_ago=i + 1)
+        for i in range(STORM - 1)
+    ]
+    oldest = console.alert("oldest", "OldestOfAll", Severity.WARNING, minutes_ago=STORM + 10)
+    await console.seed([*storm, oldest])
+    async with console.start() as ui:
+        table = ui.table
+        await ui.wait_for(lambda: table.row_count == STORM, 60, "every alert listed")
+        table.focus()
+        await ui.press("end")
+        assert table.cursor_key == console.key("oldest")
+        await ui.wait_for(lambda: "OldestOfAll" in ui.screen(), 10, "the last alert drawn")
+        # the view holds a few pages of alerts, not the storm
+        assert len(ui.app.query_one("#view-alerts").loaded) < 200  # type: ignore[attr-defined]
+
+        await ui.press("slash", *"Flood")
+        field = ui.app.query_one("#alerts-filter", Input)
+        want = f"{STORM // 2:,} of {STORM:,} match"
+        await ui.wait_for(lambda: field.border_title == want, 30, "the full count")
+        assert table.row_count == STORM // 2
+        await ui.press("enter", "end")
+        assert table.cursor_key == console.key(f"a{STORM - 2:05d}")  # the oldest flood
+        await ui.wait_for(lambda: "Flood" in ui.screen() and "Surge" not in ui.screen(), 10)
