@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from warroom.model.clock import format_age, utcnow
 from warroom.model.filter import AlertFilter
 from warroom.model.silencing import exact_silences
 from warroom.model.text import safe_text
+from warroom.offload import OFFLOAD_ITEMS
 from warroom.plans import propose, render_links
 from warroom.store.alert_listing import ShownAlert
 from warroom.tui import cells
@@ -52,6 +54,8 @@ AGE_REFRESH_SECONDS = 5.0
 # Rows kept loaded beyond the screen, in pages, each way: scrolling a page or two
 # shows loaded rows at once; farther, they are paged in from the store.
 MARGIN_PAGES = 2
+# Seconds a large list waits for the next keystroke before it is filtered again.
+FILTER_SETTLE = 0.15
 
 
 def _key(tracked: TrackedAlert) -> str:
@@ -184,7 +188,8 @@ class AlertsView(IncidentActions):
             at = next((i for i, row in enumerate(shown) if row[0] == keep), at)
         first, _ = table.window()
         page = table.page_height
-        wanted = _around(shown, (first, first + page), page) | _around(shown, (at, at + 1), page)
+        margin = MARGIN_PAGES * page
+        wanted = _around(shown, (first, first + page), margin) | _around(shown, (at, at + 1), page)
         await self._load(list(wanted), fresh=True)
         if ticket != self._reloads:
             return
@@ -240,16 +245,16 @@ class AlertsView(IncidentActions):
     def on_line_table_window_moved(self, event: LineTable.WindowMoved) -> None:
         event.stop()
         table = self.table
-        keys = _around(table.rows, table.window(), table.page_height)
+        keys = _around(table.rows, table.window(), table.page_height)  # the next page each way
         if not keys <= self.loaded.keys():
             self.run_worker(self._load_window(), group="alerts-window", exclusive=True)
 
     async def _load_window(self) -> None:
         table = self.table
-        keys = _around(table.rows, table.window(), table.page_height)
-        await self._load(list(keys))
+        margin = MARGIN_PAGES * table.page_height
+        await self._load(list(_around(table.rows, table.window(), margin)))
         # forget what scrolled far away: memory stays a few pages, however long the list
-        far = self.loaded.keys() - _around(table.rows, table.window(), 3 * table.page_height)
+        far = self.loaded.keys() - _around(table.rows, table.window(), 2 * margin)
         for key in far:
             del self.loaded[key]
         table.repaint_changed()
@@ -414,7 +419,14 @@ class AlertsView(IncidentActions):
             return
         self.filter_text = text
         # the newest keystroke wins: a reload for an older filter is dropped
-        self.run_worker(self.reload(), group="filter", exclusive=True)
+        self.run_worker(self._reload_filtered(), group="filter", exclusive=True)
+
+    async def _reload_filtered(self) -> None:
+        """A storm is filtered in the store, a scan per keystroke: while keys come
+        fast, only the last one's scan runs (a running scan cannot be called off)."""
+        if self.total > OFFLOAD_ITEMS:
+            await asyncio.sleep(FILTER_SETTLE)
+        await self.reload()
 
     def action_filter(self) -> None:
         field = self.query_one("#alerts-filter", Input)
