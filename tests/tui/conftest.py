@@ -31,6 +31,7 @@ from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, Severity
 from warroom.store import Store
 from warroom.tui.app import WarroomApp
+from warroom.tui.line_log import LineLog
 from warroom.tui.line_table import LineTable
 from warroom.tui.table import KeyedTable
 
@@ -137,7 +138,11 @@ class UI:
         return [c.plain if isinstance(c, Text) else str(c) for c in table.get_row(row_key)]
 
     def static(self, selector: str) -> str:
-        return static_text(self.app.screen.query_one(selector, Static))
+        widget = self.app.screen.query_one(selector)
+        if isinstance(widget, LineLog):  # drawn with the Line API: its whole text
+            return widget.plain_text()
+        assert isinstance(widget, Static)
+        return static_text(widget)
 
     def shows(self, selector: str, text: str) -> bool:
         """`text` is in the widget; False while it does not exist yet (tabs are built

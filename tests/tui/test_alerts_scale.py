@@ -40,3 +40,28 @@ async def test_end_shows_the_last_of_50000_alerts_and_the_filter_counts_them_all
         await ui.press("enter", "end")
         assert table.cursor_key == console.key(f"a{STORM - 2:05d}")  # the oldest flood
         await ui.wait_for(lambda: "Flood" in ui.screen() and "Surge" not in ui.screen(), 10)
+
+
+async def test_a_long_timeline_opens_at_its_end_and_takes_new_events_there(console):
+    """The Timeline tab draws with the Line API and appends only new events: 3,000
+    notes open at the latest, and another responder's note lands below it."""
+    from warroom.engine import Service
+
+    await console.seed([console.alert("disk", severity=Severity.CRITICAL)])
+    incident_id = await console.declare(["disk"])
+    async with console.store() as store:
+        service = Service(store, "bob")
+        for i in range(3000):
+            await service.add_note(incident_id, f"note {i:04d}")
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id, tab="timeline")
+        await ui.wait_for(lambda: "note 2999" in ui.screen(), 10, "the latest note on screen")
+        assert "note 0000" not in ui.screen()
+        log = ui.app.query_one("#timeline-body")
+        lines = log.line_count  # type: ignore[attr-defined]
+        async with console.store() as other:
+            await Service(other, "carol").add_note(incident_id, "from carol")
+        await ui.wait_for(lambda: "from carol" in ui.screen(), 10, "the new note at the bottom")
+        assert log.line_count == lines + 2  # type: ignore[attr-defined]  (appended, not rebuilt)
+        body = ui.static("#timeline-body").splitlines()
+        assert body[-1].strip() == "from carol" and body.count("    note 2999") == 1

@@ -28,10 +28,13 @@ from warroom.store.feed import FeedMixin
 from warroom.store.lease import LeaseMixin
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import Tx
 
 
-class Store(ReadsMixin, AlertListing, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
+class Store(
+    ReadsMixin, AlertListing, TimelinePages, SilenceReads, CoverageReads, FeedMixin, LeaseMixin
+):
     def __init__(
         self,
         path: Path,
