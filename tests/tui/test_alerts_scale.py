@@ -65,3 +65,23 @@ async def test_a_long_timeline_opens_at_its_end_and_takes_new_events_there(conso
         assert log.line_count == lines + 2  # type: ignore[attr-defined]  (appended, not rebuilt)
         body = ui.static("#timeline-body").splitlines()
         assert body[-1].strip() == "from carol" and body.count("    note 2999") == 1
+
+
+async def test_selection_is_by_key_and_survives_scrolling_refreshes_and_the_filter(console):
+    alerts = [console.alert(f"w{i:03d}", minutes_ago=i + 1) for i in range(120)]
+    await console.seed(alerts)
+    async with console.start() as ui:
+        first, second = console.key("w000"), console.key("w001")
+        await ui.cursor_to(first)
+        await ui.press("space")  # selects w000, the cursor goes down to w001
+        assert ui.table.cursor_key == second
+        await ui.press("end", "home")  # far away and back: rows paged out and in
+        await ui.wait_for(lambda: ui.cell_texts(first)[:1] == ["●"], what="still marked")
+        await ui.press("slash", *"W119", "enter")  # a filter that hides it
+        await ui.wait_for(lambda: ui.rows() == [console.key("w119")], what="filtered")
+        await ui.seed([console.alert("new", minutes_ago=0), *alerts])  # a poll: refresh
+        await ui.wait_for(lambda: console.key("new") not in ui.rows() and ui.rows(), what="poll")
+        await ui.press("slash", "escape")  # the filter cleared
+        await ui.wait_for(lambda: len(ui.rows()) == 121, what="all shown again")
+        await ui.wait_for(lambda: ui.cell_texts(first)[:1] == ["●"], what="selected still")
+        assert ui.cell_texts(second)[:1] == [" "]

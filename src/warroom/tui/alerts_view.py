@@ -129,6 +129,7 @@ class AlertsView(IncidentActions):
         self.loaded: dict[str, _Loaded] = {}
         self._now = utcnow()
         self._reloads = 0
+        self._theme = ""  # the theme the loaded cells were built in
         self.label = "instance"
         self.show_source = False
 
@@ -175,6 +176,10 @@ class AlertsView(IncidentActions):
         """
         self._reloads += 1
         ticket = self._reloads
+        if self.app.theme != self._theme:  # cells copy the theme's colours: build anew
+            self._theme = self.app.theme
+            self.loaded.clear()
+            self.table.repaint_all()
         needle = self.filter_text
         store = console(self).store
         shown = await store.shown_alerts(needle)
@@ -194,7 +199,8 @@ class AlertsView(IncidentActions):
         if ticket != self._reloads:
             return
         self.total = total
-        self.selected &= {key for key, _ in shown} if self.selected else set()
+        if self.selected and not needle:  # an alert the filter hides stays selected
+            self.selected &= {key for key, _ in shown}
         self._now = utcnow()
         table.set_rows(shown)
         self._show_matches(len(shown))
