@@ -202,7 +202,8 @@ class AlertsView(IncidentActions):
         if self.selected and not needle:  # an alert the filter hides stays selected
             self.selected &= {key for key, _ in shown}
         self._now = utcnow()
-        table.set_rows(shown)
+        # where the cursor's alert is now (if the table has not moved meanwhile)
+        table.set_rows(shown, cursor=at if table.cursor_key == keep else None)
         self._show_matches(len(shown))
 
     async def _load(self, keys: list[str], fresh: bool = False) -> None:

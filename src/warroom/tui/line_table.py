@@ -182,13 +182,16 @@ class LineTable(ScrollView, can_focus=True):
                 return cells[index]
         return None
 
-    def set_rows(self, rows: Sequence[Row]) -> None:
+    def set_rows(self, rows: Sequence[Row], cursor: int | None = None) -> None:
         """Show `rows`, in this order; the cursor stays on its row's key, or in place
-        when that row has gone, and on screen."""
+        when that row has gone, and on screen. `cursor`: where the caller already
+        found it (a storm's list is not searched twice)."""
         keep = self.cursor_key
         self.rows = rows
         index = self.cursor_row
-        if keep is not None:
+        if cursor is not None:
+            index = cursor
+        elif keep is not None:
             with contextlib.suppress(KeyError):
                 index = self.get_row_index(keep)
         self.cursor_row = max(0, min(index, len(rows) - 1))
