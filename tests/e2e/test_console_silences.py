@@ -62,9 +62,11 @@ async def test_silence_from_console_and_expire_it(tmp_path: Path, am_url: str) -
     async with console(tmp_path, am_url) as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
         view = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 2)  # type: ignore[attr-defined]
+        await until(lambda: len(view.loaded_alerts) == 2)  # type: ignore[attr-defined]
         table = view.table  # type: ignore[attr-defined]
-        web = next(k for k, t in view.alerts.items() if t.alert.labels["instance"] == "web-1")  # type: ignore[attr-defined]
+        web = next(
+            k for k, t in view.loaded_alerts.items() if t.alert.labels["instance"] == "web-1"
+        )  # type: ignore[attr-defined]
         table.move_cursor(row=table.get_row_index(web))
         await pilot.press("s")
         await pilot.pause()
@@ -103,9 +105,9 @@ async def test_acknowledge_silences_until_resolved(
     ):
         await app.ready.wait()
         view = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 2)  # type: ignore[attr-defined]
+        await until(lambda: len(view.loaded_alerts) == 2)  # type: ignore[attr-defined]
         table = view.table  # type: ignore[attr-defined]
-        db = next(k for k, t in view.alerts.items() if t.alert.labels["instance"] == "db-1")  # type: ignore[attr-defined]
+        db = next(k for k, t in view.loaded_alerts.items() if t.alert.labels["instance"] == "db-1")  # type: ignore[attr-defined]
         table.move_cursor(row=table.get_row_index(db))
         await pilot.press("a")
         await until(lambda: len(amtool_silences(am_url)) == 1)
@@ -113,7 +115,7 @@ async def test_acknowledge_silences_until_resolved(
         assert silence["createdBy"] == "alice"
         assert str(silence["comment"]).endswith("expires when the alert resolves")
         # the alert shows as silenced at the source once Alertmanager applies it
-        await until(lambda: view.alerts[db].alert.state is AlertState.SUPPRESSED)  # type: ignore[attr-defined]
+        await until(lambda: view.loaded_alerts[db].alert.state is AlertState.SUPPRESSED)  # type: ignore[attr-defined]
 
         resolved = am_alert("DiskFull", "critical", instance="db-1")
         resolved["endsAt"] = datetime.now(UTC).isoformat()

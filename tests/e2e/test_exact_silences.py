@@ -71,7 +71,7 @@ def view_rows(app: WarroomApp) -> int:
 def row_of(view: Any, **labels: str) -> str:
     return next(
         k
-        for k, t in view.alerts.items()
+        for k, t in view.loaded_alerts.items()
         if all(t.alert.labels.get(n) == v for n, v in labels.items())
     )
 
@@ -87,7 +87,7 @@ async def test_two_of_a_cross_product_make_two_exact_silences(tmp_path: Path, am
     async with console(tmp_path, am_url) as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 34)
+        await until(lambda: len(view.loaded_alerts) == 34)
         await select(pilot, view, row_of(view, cluster="c1", instance="web-1"))
         await select(pilot, view, row_of(view, cluster="c2", instance="web-2"))
         await pilot.press("s")
@@ -129,7 +129,7 @@ async def test_edited_matchers_preview_the_unchosen_alerts_they_would_mute(
     async with console(tmp_path, am_url) as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 34)
+        await until(lambda: len(view.loaded_alerts) == 34)
         view.table.move_cursor(row=view.table.get_row_index(row_of(view, instance="web-1")))
         await pilot.press("s")
         await until(lambda: isinstance(app.screen, SilenceScreen))
@@ -148,7 +148,7 @@ async def test_acknowledging_a_storm_makes_one_grouped_silence(tmp_path: Path, a
     ):
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 34)
+        await until(lambda: len(view.loaded_alerts) == 34)
         await pilot.press("slash", *'alertname="Flood"', "enter")
         await until(lambda: view.table.row_count == 30)
         await pilot.press("asterisk", "a")
@@ -178,7 +178,7 @@ async def test_acknowledging_an_alert_already_silenced_makes_no_second_silence(
     ):
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 34)
+        await until(lambda: len(view.loaded_alerts) == 34)
         key = row_of(view, cluster="c2", instance="web-2")
         view.table.focus()
         view.table.move_cursor(row=view.table.get_row_index(key))
@@ -186,9 +186,9 @@ async def test_acknowledging_an_alert_already_silenced_makes_no_second_silence(
         await until(lambda: isinstance(app.screen, SilenceScreen))
         await pilot.press(*"by hand", "enter")
         await until(lambda: len(amtool_silences(am_url)) == 1)
-        await until(lambda: view.alerts[key].alert.state.value == "suppressed", seconds=20)
+        await until(lambda: view.loaded_alerts[key].alert.state.value == "suppressed", seconds=20)
         view.table.move_cursor(row=view.table.get_row_index(key))
         await pilot.press("a")
-        await until(lambda: view.alerts[key].acknowledged_by == "alice")
+        await until(lambda: view.loaded_alerts[key].acknowledged_by == "alice")
         await until(lambda: not app.pending_actions)
         assert len(amtool_silences(am_url)) == 1

@@ -71,7 +71,7 @@ async def test_cursor_moves_while_a_silence_waits_on_alertmanager(
         app.animation_level = "none"
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 5)
+        await until(lambda: view.table.row_count == 5)
         view.table.focus()
         view.table.move_cursor(row=0)
         await pilot.press("s")
@@ -120,7 +120,7 @@ async def test_a_silence_whose_answer_timed_out_is_found_recorded_and_not_made_t
         app.animation_level = "none"
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == 1)
+        await until(lambda: view.table.row_count == 1)
         for attempt in range(2):  # the responder tries again
             view.table.focus()
             await pilot.press("s")

@@ -34,6 +34,8 @@ from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, Severity
 from warroom.store import Store, open_store
 from warroom.tui.app import WarroomApp
+from warroom.tui.line_log import LineLog
+from warroom.tui.line_table import LineTable
 from warroom.tui.table import KeyedTable
 
 SIZE = (80, 24)
@@ -120,19 +122,29 @@ class UI:
     # -- reading ---------------------------------------------------------------------
 
     @property
-    def table(self) -> KeyedTable:
-        return self.app.query_one("#alerts-table", KeyedTable)
+    def table(self) -> LineTable:
+        return self.app.query_one("#alerts-table", LineTable)
 
     def rows(self, table_id: str = "#alerts-table") -> list[str]:
+        """Every row's key, in order (the Alerts tab: every alert the filter shows)."""
+        if table_id == "#alerts-table":
+            return self.table.row_keys()
         table = self.app.query_one(table_id, KeyedTable)
         return [str(row.key.value) for row in table.ordered_rows]
 
     def cell_texts(self, row_key: str, table_id: str = "#alerts-table") -> list[str]:
+        """The row's cells (on the Alerts tab, a row that is loaded: on screen or near)."""
+        if table_id == "#alerts-table":
+            return [c.plain for c in self.table.cells_of(row_key) or ()]
         table = self.app.query_one(table_id, KeyedTable)
         return [c.plain if isinstance(c, Text) else str(c) for c in table.get_row(row_key)]
 
     def static(self, selector: str) -> str:
-        return static_text(self.app.screen.query_one(selector, Static))
+        widget = self.app.screen.query_one(selector)
+        if isinstance(widget, LineLog):  # drawn with the Line API: its whole text
+            return widget.plain_text()
+        assert isinstance(widget, Static)
+        return static_text(widget)
 
     def shows(self, selector: str, text: str) -> bool:
         """`text` is in the widget; False while it does not exist yet (tabs are built

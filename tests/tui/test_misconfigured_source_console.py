@@ -26,7 +26,9 @@ async def test_a_source_that_cannot_be_built_fails_with_its_reason(tmp_path: Pat
             view,
         ),
     ):
-        await until(lambda: any(k.startswith("demo/") for k in view.alerts))  # the others go on
+        await until(
+            lambda: any(k.startswith("demo/") for k in view.table.row_keys())
+        )  # the others go on
         await until(lambda: "am" in app.stale_sources)
         await pilot.press("f6")
         await until(lambda: bool(app.query("#sources-table")))

@@ -31,7 +31,6 @@ from rich.text import Text
 from textual.color import Color as TextualColor
 from textual.css.query import NoMatches
 from textual.geometry import Region
-from textual.widgets import DataTable
 
 from warroom.model import Impact, Severity
 from warroom.themefiles import SHIPPED_THEMES
@@ -202,7 +201,7 @@ def check_screen(
     into `ranked`, per system, for the ranking."""
     shown = app.query_one(widget)
     region = shown.region
-    skip_line = cursor_line(shown) if isinstance(shown, DataTable) else None
+    skip_line = cursor_line(shown) if hasattr(shown, "cursor_row") else None
     for system in SYSTEMS:
         lines = screen_lines(app, system)
         painted = 0

@@ -37,11 +37,8 @@ async def test_keys_move_the_cursor_while_a_50k_poll_is_in_flight(tmp_path: Path
         async with open_console(config, actor="alice") as app, app.run_test(size=(80, 24)):
             await app.ready.wait()
             view: Any = app.query_one("#view-alerts")
-            await until(lambda: len(view.alerts) == STORM, 90, "the first poll on screen")
             table = view.table
-            assert table.row_count == 2000  # drawn: the most urgent; the rest behind /
-            note = app.query_one("#alerts-overflow")
-            assert note.display and "of 50,000 alerts" in str(note.render())
+            await until(lambda: table.row_count == STORM, 90, "the first poll on screen")
 
             async def last_success() -> object:
                 return (await app.store.source_health())[0].last_success

@@ -62,7 +62,7 @@ async def console(tmp_path: Path, alerts: list[Alert]) -> AsyncIterator[tuple[Wa
         async with app.store.transaction() as tx:
             await tx.apply_snapshot("am", alerts)
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: len(view.alerts) == len(alerts))
+        await until(lambda: view.table.row_count == len(alerts))
         yield app, pilot
 
 
@@ -108,8 +108,8 @@ async def test_unplanned_alerts_are_marked_and_declare_uses_the_plan(tmp_path: P
     async with console(tmp_path, alerts) as (app, pilot):
         view: Any = app.query_one("#view-alerts")
         table = view.table
-        mystery = next(k for k, t in view.alerts.items() if t.alert.name == "Mystery")
-        disk = next(k for k, t in view.alerts.items() if t.alert.name == "DiskFull")
+        mystery = next(k for k, t in view.loaded_alerts.items() if t.alert.name == "Mystery")
+        disk = next(k for k, t in view.loaded_alerts.items() if t.alert.name == "DiskFull")
         assert str(table.get_cell(mystery, "summary")).startswith("⚑ no plan")
         assert not str(table.get_cell(disk, "summary")).startswith("⚑")
 

@@ -86,12 +86,16 @@ class Alert:
 
     @property
     def summary(self) -> str:
-        """The one line a responder reads first; sources disagree on the field name."""
-        for name in ("summary", "message", "description", "title"):
-            value = self.annotations.get(name)
-            if value:
-                return value
-        return ""
+        return annotation_summary(self.annotations)
+
+
+def annotation_summary(annotations: Mapping[str, str]) -> str:
+    """The one line a responder reads first; sources disagree on the field name."""
+    for name in ("summary", "message", "description", "title"):
+        value = annotations.get(name)
+        if value:
+            return value
+    return ""
 
 
 @dataclass(frozen=True, slots=True, order=True)

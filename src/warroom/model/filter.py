@@ -11,6 +11,7 @@ as text until its quote closes, so typing never flashes errors.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from warroom.model.alert import TrackedAlert
@@ -47,18 +48,24 @@ class AlertFilter:
 
     def matches(self, tracked: TrackedAlert) -> bool:
         alert = tracked.alert
-        if not all(m.matches(alert.labels) for m in self.matchers):
-            return False
-        if not self.words:
-            return True
-        haystack = " ".join(
-            [
+        return self.matches_parts(
+            alert.labels,
+            lambda: (
                 alert.name,
                 alert.source,
                 alert.severity.value,
                 alert.state.value,
                 alert.summary,
-                *(f"{k}={v}" for k, v in alert.labels.items()),
-            ]
-        ).casefold()
+            ),
+        )
+
+    def matches_parts(self, labels: Mapping[str, str], text: Callable[[], Iterable[str]]) -> bool:
+        """The test itself, on an alert's labels and (only asked for when there are
+        words) its name, source, severity, state and summary: the store runs it on
+        rows it never turns into alerts, so a filter counts a storm in place."""
+        if not all(m.matches(labels) for m in self.matchers):
+            return False
+        if not self.words:
+            return True
+        haystack = " ".join([*text(), *(f"{k}={v}" for k, v in labels.items())]).casefold()
         return all(word in haystack for word in self.words)

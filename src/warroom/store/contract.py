@@ -75,7 +75,14 @@ from warroom.model import (
     TimelineEvent,
     TrackedAlert,
 )
-from warroom.store.values import ENGINE_LEASE, Change, LeaseToken, SilenceRecord, SnapshotResult
+from warroom.store.values import (
+    ENGINE_LEASE,
+    Change,
+    LeaseToken,
+    ShownAlert,
+    SilenceRecord,
+    SnapshotResult,
+)
 
 
 class Tx(Protocol):
@@ -269,6 +276,26 @@ class Store(Protocol):
 
     async def active_alerts(self) -> list[TrackedAlert]:
         """Every alert not resolved, in no particular order."""
+        ...
+
+    async def shown_alerts(self, filter_text: str = "") -> list[ShownAlert]:
+        """Every active alert the filter (matchers and free text, as the console's
+        filter speaks it) shows, most urgent first: key and incident only, so a
+        storm of 50,000 costs a list of pairs, not 50,000 alerts."""
+        ...
+
+    async def active_alert_count(self) -> int:
+        """How many alerts are not resolved: the "of N" of the filter's count."""
+        ...
+
+    async def active_alerts_at(self, sources: list[str]) -> list[TrackedAlert]:
+        """The active alerts of these sources: what a silence there could mute."""
+        ...
+
+    async def timeline_after(self, incident_id: int | None, after: int) -> list[TimelineEvent]:
+        """Events of the incident (None: the console log) with an id above `after`,
+        oldest first. Relies on event ids becoming visible in id order (the feed's
+        commit-order promise); a backend that cannot keep it re-reads a margin."""
         ...
 
     async def alerts_by_key(self, keys: Iterable[AlertKey]) -> list[TrackedAlert]:

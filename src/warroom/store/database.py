@@ -20,6 +20,7 @@ import aiosqlite
 
 from warroom.model.clock import utcnow
 from warroom.store import files
+from warroom.store.alert_listing import AlertListing
 from warroom.store.connection import BUSY_TIMEOUT_MS, StoreConnection, connect
 from warroom.store.errors import StoreError, StoreFull, StoreLocked, StoreMissing, StoreReadOnly
 from warroom.store.errors import translate as _translate
@@ -27,10 +28,13 @@ from warroom.store.feed import FeedMixin
 from warroom.store.lease import LeaseMixin
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
 
 
-class SqliteStore(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
+class SqliteStore(
+    ReadsMixin, AlertListing, TimelinePages, SilenceReads, CoverageReads, FeedMixin, LeaseMixin
+):
     """The SQLite `contract.Store`; open it with `store.open_store`."""
 
     def __init__(

@@ -78,3 +78,8 @@ class SnapshotResult:
     @property
     def rows_written(self) -> int:
         return self.inserted + self.updated + self.resolved
+
+
+# An alert as the Alerts tab lists it: its key ("source/fingerprint") and its
+# incident; the whole alert is read only for the rows on screen.
+ShownAlert = tuple[str, int | None]

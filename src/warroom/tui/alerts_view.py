@@ -3,86 +3,46 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Key
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from warroom.model import (
     AlertKey,
     Impact,
-    Incident,
-    IncidentStatus,
-    Severity,
     TrackedAlert,
 )
 from warroom.model.clock import format_age, utcnow
 from warroom.model.filter import AlertFilter
-from warroom.model.silencing import exact_silences
 from warroom.model.text import safe_text
-from warroom.offload import OFFLOAD_ITEMS, off_loop
-from warroom.plans import PlanIndex, propose, render_links
+from warroom.offload import OFFLOAD_ITEMS
+from warroom.store.values import ShownAlert
 from warroom.tui import cells
-from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
+from warroom.tui.actions import INCIDENT_BINDINGS
+from warroom.tui.alert_dialogs import AlertDialogs, incidents_of, key_text, source_of
 from warroom.tui.context import console
 from warroom.tui.dialogs import (
     AlertDetailScreen,
     ConfirmScreen,
-    DeclareScreen,
-    HeldScreen,
-    SilenceAnswer,
-    SilenceScreen,
 )
 from warroom.tui.inputs import SafeInput
-from warroom.tui.table import KeyedTable
+from warroom.tui.line_table import LineTable, Row
 
-_DEFAULT_IMPACT = {
-    Severity.CRITICAL: Impact.HIGH,
-    Severity.ERROR: Impact.MEDIUM,
-    Severity.WARNING: Impact.LOW,
-    Severity.INFO: Impact.NO_IMPACT,
-    Severity.NONE: Impact.NO_IMPACT,
-}
 AGE_REFRESH_SECONDS = 5.0
-# Rows drawn at most; DataTable pays per row added, and 50,000 would stall the screen.
-MAX_ROWS = 2000
+# Rows kept loaded beyond the screen, in pages, each way: scrolling a page or two
+# shows loaded rows at once; farther, they are paged in from the store.
+MARGIN_PAGES = 2
+# Seconds a large list waits for the next keystroke before it is filtered again.
+FILTER_SETTLE = 0.15
 
 
-def _key(tracked: TrackedAlert) -> str:
-    alert = tracked.alert
-    return f"{alert.source}/{alert.fingerprint}"  # str(AlertKey), without building one
-
-
-def _visible(alerts: Iterable[TrackedAlert], needle: str) -> list[TrackedAlert]:
-    """What the filter shows, most urgent first: severity, unacknowledged, newest."""
-    wanted = AlertFilter.parse(needle)
-    shown = list(alerts) if wanted.empty else [t for t in alerts if wanted.matches(t)]
-    shown.sort(
-        key=lambda t: (
-            t.alert.severity.rank,
-            t.acknowledged_by is not None,
-            -t.alert.starts_at.timestamp(),
-            t.alert.source,
-            t.alert.fingerprint,
-        )
-    )
-    return shown
-
-
-def _index(
-    active: list[TrackedAlert], needle: str, plans: PlanIndex
-) -> tuple[dict[str, TrackedAlert], list[TrackedAlert], set[str]]:
-    """Alerts by key, what the filter shows, and which alerts no plan takes."""
-    unplanned = {_key(t) for t in active if t.incident_id is None and plans.match(t.alert) is None}
-    return {_key(t): t for t in active}, _visible(active, needle), unplanned
-
-
-class AlertsView(IncidentActions):
+class AlertsView(AlertDialogs):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         Binding(
@@ -139,12 +99,16 @@ class AlertsView(IncidentActions):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.alerts: dict[str, TrackedAlert] = {}
         self.selected: set[str] = set()
         self.filter_text = ""
-        self._visible: list[TrackedAlert] | None = None
-        self.unplanned: set[str] = set()
-        self._row_cache: dict[str, tuple[TrackedAlert, bool, tuple[Text, ...]]] = {}
+        # active alerts in the store, filter or not (the "of N" of the match count)
+        self.total = 0
+        # the alerts of the rows on screen and a margin around them, paged in by key;
+        # with cells built once per alert version (an age tick rebuilds only ages)
+        self.loaded: dict[str, _Loaded] = {}
+        self._now = utcnow()
+        self._reloads = 0
+        self._theme = ""  # the theme the loaded cells were built in
         self.label = "instance"
         self.show_source = False
 
@@ -155,12 +119,9 @@ class AlertsView(IncidentActions):
         )
         field.display = False
         yield field
-        overflow = Static(id="alerts-overflow")
-        overflow.display = False
-        yield overflow
         self.label = console(self).alert_label
         self.show_source = len(console(self).source_names) > 1
-        table = KeyedTable(id="alerts-table")
+        table = LineTable(self._cells_of, id="alerts-table")
         table.add_column(" ", key="mark", width=2)
         table.add_column("SEV", key="sev", width=7)
         table.add_column("NAME", key="name", width=21)
@@ -177,91 +138,149 @@ class AlertsView(IncidentActions):
         self.set_interval(AGE_REFRESH_SECONDS, self._redraw_if_visible)
 
     @property
-    def table(self) -> KeyedTable:
-        return self.query_one("#alerts-table", KeyedTable)
+    def table(self) -> LineTable:
+        return self.query_one("#alerts-table", LineTable)
+
+    def focus_content(self) -> None:
+        self.table.focus()
+
+    # -- data -------------------------------------------------------------------------
 
     async def reload(self) -> None:
-        active = await console(self).store.active_alerts()
+        """What the filter shows, in order, from the store; then the rows on screen.
+
+        Only keys come back for the whole list; whole alerts only for the rows
+        that will be on screen, read before the new order is shown, so a refresh
+        never flashes rows that are not loaded yet.
+        """
+        self._reloads += 1
+        ticket = self._reloads
+        if self.app.theme != self._theme:  # cells copy the theme's colours: build anew
+            self._theme = self.app.theme
+            self.loaded.clear()
+            self.table.repaint_all()
         needle = self.filter_text
-        # indexing and sorting 50,000 alerts is CPU: off the event loop
-        self.alerts, visible, self.unplanned = await off_loop(
-            len(active), OFFLOAD_ITEMS, _index, active, needle, console(self).plan_index
+        store = console(self).store
+        shown = await store.shown_alerts(needle)
+        total = await store.active_alert_count()
+        if ticket != self._reloads:  # a newer reload (another filter) is under way
+            return
+        table = self.table
+        keep = table.cursor_key
+        at = table.cursor_row
+        if keep is not None:
+            at = next((i for i, row in enumerate(shown) if row[0] == keep), at)
+        first, _ = table.window()
+        page = table.page_height
+        margin = MARGIN_PAGES * page
+        wanted = _around(shown, (first, first + page), margin) | _around(shown, (at, at + 1), page)
+        await self._load(list(wanted), fresh=True)
+        if ticket != self._reloads:
+            return
+        self.total = total
+        if self.selected and not needle:  # an alert the filter hides stays selected
+            self.selected &= {key for key, _ in shown}
+        self._now = utcnow()
+        # where the cursor's alert is now (if the table has not moved meanwhile)
+        table.set_rows(shown, cursor=at if table.cursor_key == keep else None)
+        self._show_matches(len(shown))
+
+    async def _load(self, keys: list[str], fresh: bool = False) -> None:
+        """Read these alerts from the store into `loaded` (all of them when `fresh`:
+        a reload must show what changed; else only those not loaded yet)."""
+        wanted = keys if fresh else [k for k in keys if k not in self.loaded]
+        if not wanted:
+            return
+        found = await console(self).store.alerts_by_key([AlertKey.parse(k) for k in wanted])
+        plans = console(self).plan_index
+        stale_sources = console(self).stale_sources
+        for tracked in found:
+            key = key_text(tracked)
+            stale = tracked.alert.source in stale_sources
+            old = self.loaded.get(key)
+            if old is not None and old.tracked == tracked and old.stale == stale:
+                continue
+            unplanned = tracked.incident_id is None and plans.match(tracked.alert) is None
+            self.loaded[key] = _Loaded(tracked, stale, self._base_cells(tracked, stale, unplanned))
+
+    @property
+    def loaded_alerts(self) -> dict[str, TrackedAlert]:
+        """The alerts on screen and a few pages around it, by key."""
+        return {key: loaded.tracked for key, loaded in self.loaded.items()}
+
+    def _base_cells(self, tracked: TrackedAlert, stale: bool, unplanned: bool) -> tuple[Text, ...]:
+        alert = tracked.alert
+        return (
+            cells.severity(alert.severity),
+            cells.plain(alert.name, 20),
+            *((cells.plain(alert.source, 7),) if self.show_source else ()),
+            cells.plain(alert.labels.get(self.label, ""), 11),
+            cells.stale_state() if stale else cells.alert_state(tracked),
+            cells.summary(tracked.incident_id, alert.summary, unplanned),
         )
-        self._visible = visible if needle == self.filter_text else None
-        self.selected &= self.alerts.keys()
-        self.redraw()
+
+    def _cells_of(self, key: str) -> list[Text] | None:
+        loaded = self.loaded.get(key)
+        if loaded is None:
+            return None
+        *before_age, state, summary = loaded.cells
+        mark = Text("●" if key in self.selected else " ", style="bold")
+        age = Text(format_age(self._now - loaded.tracked.alert.starts_at), no_wrap=True)
+        return [mark, *before_age, age, state, summary]
+
+    def on_line_table_window_moved(self, event: LineTable.WindowMoved) -> None:
+        event.stop()
+        table = self.table
+        keys = _around(table.rows, table.window(), table.page_height)  # the next page each way
+        if not keys <= self.loaded.keys():
+            self.run_worker(self._load_window(), group="alerts-window", exclusive=True)
+
+    async def _load_window(self) -> None:
+        table = self.table
+        margin = MARGIN_PAGES * table.page_height
+        await self._load(list(_around(table.rows, table.window(), margin)))
+        # forget what scrolled far away: memory stays a few pages, however long the list
+        far = self.loaded.keys() - _around(table.rows, table.window(), 2 * margin)
+        for key in far:
+            del self.loaded[key]
+        table.repaint_changed()
 
     def _redraw_if_visible(self) -> None:
-        if self.is_on_screen and self.alerts:
+        if self.is_on_screen and self.table.row_count:
+            self._now = utcnow()
             self.redraw()
 
-    def visible_alerts(self) -> list[TrackedAlert]:
-        """Every alert the filter shows, in display order; cached until data or filter change."""
-        if self._visible is None:
-            self._visible = _visible(self.alerts.values(), self.filter_text)
-        return self._visible
-
     def redraw(self) -> None:
-        """Draw the first MAX_ROWS of what the filter shows; say how many more there are.
-
-        In an alert storm no one reads row 40,000; the filter is how a responder
-        narrows it, and keys still act on everything the filter matches. Cells are
-        cached per alert, so an age tick rebuilds only the age cells.
-        """
-        now = utcnow()
-        rows = []
-        visible = self.visible_alerts()
-        self._show_overflow(len(visible))
-        self._show_matches(len(visible))
-        stale_sources = console(self).stale_sources
-        cache: dict[str, tuple[TrackedAlert, bool, tuple[Text, ...]]] = {}
-        for tracked in visible[:MAX_ROWS]:
-            key = _key(tracked)
-            stale = tracked.alert.source in stale_sources
-            cached = self._row_cache.get(key)
-            if cached is None or cached[0] is not tracked or cached[1] is not stale:
-                alert = tracked.alert
-                cached = (
-                    tracked,
-                    stale,
-                    (
-                        cells.severity(alert.severity),
-                        cells.plain(alert.name, 20),
-                        *((cells.plain(alert.source, 7),) if self.show_source else ()),
-                        cells.plain(alert.labels.get(self.label, ""), 11),
-                        cells.stale_state() if stale else cells.alert_state(tracked),
-                        cells.summary(tracked.incident_id, alert.summary, key in self.unplanned),
-                    ),
-                )
-            cache[key] = cached
-            *before_age, state, summary = cached[2]
-            mark = cells.RowMark("●" if key in self.selected else " ", style="bold")
-            age = Text(format_age(now - tracked.alert.starts_at), no_wrap=True)
-            rows.append((key, (mark, *before_age, age, state, summary)))
-        self._row_cache = cache
-        self.table.sync(rows)
+        self.table.repaint_changed()
 
     # -- targets --------------------------------------------------------------------------
 
-    def target_alerts(self) -> list[TrackedAlert]:
-        """The selection if there is one, else the alert under the cursor.
+    def target_rows(self) -> list[ShownAlert]:
+        """The selection if there is one, else the alert under the cursor: (key,
+        incident) each.
 
         Only what the filter shows: a key must never act on an alert the
         responder cannot see.
         """
-        visible = {_key(t) for t in self.visible_alerts()}
-        chosen = self.selected & visible
-        if chosen:
-            return [self.alerts[k] for k in sorted(chosen)]
+        rows = self.table.rows
+        if self.selected:
+            chosen = sorted(row for row in rows if row[0] in self.selected)
+            if chosen:
+                return chosen
         key = self.table.cursor_key
-        return [self.alerts[key]] if key in self.alerts else []
+        return [rows[self.table.cursor_row]] if key is not None else []
 
     def target_incidents(self) -> list[int]:
-        return _incidents_of(self.target_alerts())
+        return incidents_of(self.target_rows())
+
+    async def target_alerts(self) -> list[TrackedAlert]:
+        """The targets as whole alerts, read from the store (a dialog needs their labels)."""
+        keys = [AlertKey.parse(key) for key, _ in self.target_rows()]
+        return await console(self).store.alerts_by_key(keys)
 
     # -- actions --------------------------------------------------------------------------
 
-    def _bulk(self, verb: str, targets: list[TrackedAlert], then: Callable[[], None]) -> None:
+    def _bulk(self, verb: str, targets: list[ShownAlert], then: Callable[[], None]) -> None:
         """Several targets: say what will be touched, act on enter. One: act at once.
 
         The targets are fixed when the key is pressed: enter acts on exactly
@@ -270,8 +289,8 @@ class AlertsView(IncidentActions):
         if len(targets) <= 1:
             then()
             return
-        incidents = len({t.incident_id for t in targets if t.incident_id is not None})
-        loose = sum(1 for t in targets if t.incident_id is None)
+        incidents = len({inc for _, inc in targets if inc is not None})
+        loose = sum(1 for _, inc in targets if inc is None)
         question = (
             f"{verb} {len(targets)} alert(s): {loose} on their own,"
             f" {len(targets) - loose} through {incidents} incident(s)?"
@@ -280,11 +299,9 @@ class AlertsView(IncidentActions):
             silencers = console(self).service.silencers
             silencing = sorted(
                 {
-                    t.alert.source
-                    for t in targets
-                    if t.incident_id is None
-                    and t.alert.source in silencers
-                    and silencers[t.alert.source].silence_on_ack
+                    source
+                    for source in (source_of(key) for key, inc in targets if inc is None)
+                    if source in silencers and silencers[source].silence_on_ack
                 }
             )
             if silencing:
@@ -301,14 +318,14 @@ class AlertsView(IncidentActions):
         self.app.push_screen(ConfirmScreen(question), answer)
 
     def action_acknowledge(self) -> None:
-        targets = self.target_alerts()
+        targets = self.target_rows()
         self._bulk("Acknowledge", targets, lambda: self._acknowledge(targets))
 
-    def _acknowledge(self, targets: list[TrackedAlert]) -> None:
+    def _acknowledge(self, targets: list[ShownAlert]) -> None:
         if not targets:
             return
-        loose = [t.key for t in targets if t.incident_id is None]
-        incidents = _incidents_of(targets)
+        loose = [AlertKey.parse(key) for key, inc in targets if inc is None]
+        incidents = incidents_of(targets)
         self.selected.clear()
         self.redraw()
         if loose:
@@ -334,8 +351,8 @@ class AlertsView(IncidentActions):
             self.notify(f"Silence failed: {failure}", severity="warning", markup=False)
 
     def action_resolve(self) -> None:
-        targets = self.target_alerts()
-        if not _incidents_of(targets):
+        targets = self.target_rows()
+        if not incidents_of(targets):
             self.notify(
                 "Alerts resolve at their source. Declare an incident (i) to track one.",
                 severity="warning",
@@ -344,21 +361,20 @@ class AlertsView(IncidentActions):
         self._bulk(
             "Resolve the incidents of",
             targets,
-            lambda: self.resolve_incidents(_incidents_of(targets)),
+            lambda: self.resolve_incidents(incidents_of(targets)),
         )
 
     def action_impact(self, value: int) -> None:
-        targets = self.target_alerts()
+        targets = self.target_rows()
         self._bulk(
             f"Set impact {value} on the incidents of",
             targets,
-            lambda: self.set_impact(_incidents_of(targets), Impact(value)),
+            lambda: self.set_impact(incidents_of(targets), Impact(value)),
         )
 
     def action_select_all(self) -> None:
         """Everything the filter shows: with `/` first, an alert storm is `*` `a` `enter`."""
-        visible = self.visible_alerts()
-        self.selected = {_key(t) for t in visible}
+        self.selected = set(self.table.row_keys())
         self.notify(f"Selected {len(self.selected)} alert(s) (escape clears)")
         self.redraw()
 
@@ -374,16 +390,29 @@ class AlertsView(IncidentActions):
         """Escape: the selection first, then the filter."""
         if self.selected:
             self.selected.clear()
+            self.redraw()
         elif self.filter_text:
             self._clear_filter()
-        self.redraw()
 
     def _clear_filter(self) -> None:
         field = self.query_one("#alerts-filter", Input)
         field.value = ""
         field.display = False
-        self.filter_text = ""
-        self._visible = None
+        self._set_filter("")
+
+    def _set_filter(self, text: str) -> None:
+        if text == self.filter_text:
+            return
+        self.filter_text = text
+        # the newest keystroke wins: a reload for an older filter is dropped
+        self.run_worker(self._reload_filtered(), group="filter", exclusive=True)
+
+    async def _reload_filtered(self) -> None:
+        """A storm is filtered in the store, a scan per keystroke: while keys come
+        fast, only the last one's scan runs (a running scan cannot be called off)."""
+        if self.total > OFFLOAD_ITEMS:
+            await asyncio.sleep(FILTER_SETTLE)
+        await self.reload()
 
     def action_filter(self) -> None:
         field = self.query_one("#alerts-filter", Input)
@@ -393,40 +422,16 @@ class AlertsView(IncidentActions):
             field.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self._visible = None
-        error = AlertFilter.parse(self.filter_text).error
+        error = AlertFilter.parse(event.value.strip()).error
         event.input.border_subtitle = Text(f"⚠ {safe_text(error, 70)}") if error else None
-        if len(self.alerts) <= OFFLOAD_ITEMS:
-            self.redraw()
-        else:  # matching 50,000 alerts per keystroke: in a thread, newest keystroke wins
-            self.run_worker(self._filter_off_loop(self.filter_text), group="filter", exclusive=True)
-
-    async def _filter_off_loop(self, needle: str) -> None:
-        visible = await asyncio.to_thread(_visible, list(self.alerts.values()), needle)
-        if needle == self.filter_text:
-            self._visible = visible
-            self.redraw()
+        self._set_filter(event.value.strip())
 
     def _show_matches(self, shown: int) -> None:
         """How many alerts the filter matches, on the field's border, as it is typed."""
         field = self.query_one("#alerts-filter", Input)
-        title = f"{shown:,} of {len(self.alerts):,} match" if self.filter_text else None
+        title = f"{shown:,} of {self.total:,} match" if self.filter_text else None
         if field.border_title != title:
             field.border_title = title
-
-    def _show_overflow(self, total: int) -> None:
-        note = self.query_one("#alerts-overflow", Static)
-        hidden = total - MAX_ROWS
-        note.display = hidden > 0
-        if hidden > 0:
-            note.update(
-                Text(
-                    f"showing {MAX_ROWS:,} of {total:,} alerts, most urgent first;"
-                    " / narrows them (keys act on all the filter shows)",
-                    style="bold",
-                )
-            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -438,169 +443,40 @@ class AlertsView(IncidentActions):
         if event.key == "escape" and self.query_one("#alerts-filter", Input).has_focus:
             event.stop()
             self._clear_filter()
-            self.redraw()
             self.table.focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_selected(self, event: LineTable.Selected) -> None:
         event.stop()
-        self.action_open()
+        self.run_worker(self.action_open(), group="open")
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         key = self.table.cursor_key
-        tracked = self.alerts.get(key) if key else None
-        if tracked is None:
+        if key is None:
             return
+        loaded = self.loaded.get(key)
+        if loaded is not None:
+            tracked = loaded.tracked
+        else:
+            found = await console(self).store.alerts_by_key([AlertKey.parse(key)])
+            if not found:
+                return
+            tracked = found[0]
         if tracked.incident_id is not None:
             console(self).open_incident(tracked.incident_id)
         else:
             self.app.push_screen(AlertDetailScreen(tracked))
 
-    def action_silence(self) -> None:
-        console(self).hold_keys()  # what follows s is the comment, even if s is refused
-        targets = self.target_alerts()
-        if not targets:
-            console(self).drop_keys()
-            self.notify("No alert under the cursor.", severity="warning")
-            return
-        silencers = console(self).service.silencers
-        cannot = sorted({t.alert.source for t in targets} - silencers.keys())
-        if cannot:
-            console(self).drop_keys()
-            self.notify(
-                f"{', '.join(cannot)} cannot silence (only Alertmanager sources can);"
-                " nothing was silenced.",
-                severity="warning",
-                markup=False,
-            )
-            return
-        keys = [t.key for t in targets]
-        chosen = {_key(t) for t in targets}
-        by_source: dict[str, list[TrackedAlert]] = {}
-        for tracked in targets:
-            by_source.setdefault(tracked.alert.source, []).append(tracked)
-        # what each source has now: the silences leave out every other alert there,
-        # and the preview counts every alert they mute
-        at_sources = [t for t in self.alerts.values() if t.alert.source in by_source]
-        plan = [
-            (source, matchers, [group[i] for i in members])
-            for source, group in sorted(by_source.items())
-            for matchers, members in exact_silences(
-                [t.alert.labels for t in group],
-                [t.alert.labels for t in at_sources if t.alert.source == source],
-            )
-        ]
 
-        def create(answer: SilenceAnswer | None) -> None:
-            if answer is None:
-                return
-            service = console(self).service
-            if answer.matchers is None:
-                work = service.silence_alerts(keys, answer.duration, answer.comment)
-            else:
-                work = service.silence(keys, answer.matchers, answer.duration, answer.comment)
-            self.selected.clear()
-            self.redraw()
-            console(self).enqueue(f"Silencing {len(keys)} alert(s)", self._silenced(work))
-
-        self.app.push_screen(SilenceScreen(plan, chosen, at_sources), create)
-
-    async def _silenced(self, work: Awaitable[list[str]]) -> None:
-        ids = await console(self).perform(work)
-        if ids:
-            self.notify(f"Silenced: {', '.join(ids)}", markup=False)
-
-    def action_declare(self) -> None:
-        targets = self.target_alerts()
-        if not targets:
-            console(self).hold_keys()
-            console(self).drop_keys()
-            self.notify("No alert under the cursor.", severity="warning")
-            return
-        # the holders are read from the store first; the keys typed meanwhile
-        # belong to whichever dialog opens
-        console(self).open_dialog(self._declare(targets))
-
-    async def _declare(self, targets: list[TrackedAlert]) -> None:
-        holders: list[tuple[Incident, int]] = []
-        for incident_id in _incidents_of(targets):
-            incident = await console(self).store.incident(incident_id)
-            if incident is not None and incident.status is not IncidentStatus.RESOLVED:
-                count = sum(1 for t in targets if t.incident_id == incident_id)
-                holders.append((incident, count))
-        if not holders:
-            self._declare_dialog(targets, move=False)
-            return
-
-        def chosen(answer: str | None) -> None:
-            if answer == "open":
-                console(self).open_incident(holders[0][0].id)
-            elif answer == "move":
-                console(self).hold_keys()
-                self._declare_dialog(targets, move=True)
-
-        self.app.push_screen(HeldScreen(holders, len(targets)), chosen)
-
-    def _declare_dialog(self, targets: list[TrackedAlert], move: bool) -> None:
-        worst = min(targets, key=lambda t: t.alert.severity.rank).alert
-        names = Counter(t.alert.name for t in targets)
-        index = console(self).plan_index
-        matched = index.match(worst)
-        impact = _DEFAULT_IMPACT[worst.severity]
-        if matched is not None:
-            proposal = propose(matched, worst)
-            title, impact = proposal.title, proposal.impact
-        elif len(targets) == 1:
-            title = worst.summary or worst.name
-        else:
-            name, _ = names.most_common(1)[0]
-            title = f"{name} ({len(targets)} alerts)"
-        keys: list[AlertKey] = [t.key for t in targets]
-
-        def check(answer: tuple[str, Impact, str]) -> str | None:
-            """The dialog stays open, with what was typed, until this says nothing."""
-            plan_name = answer[2]
-            if plan_name and index.by_name(plan_name) is None:
-                return f"No plan named {plan_name!r}; leave it empty to declare ad hoc."
-            return None
-
-        def declare(answer: tuple[str, Impact, str] | None) -> None:
-            if answer is None:
-                return
-            title, impact, plan_name = answer
-            plan = index.by_name(plan_name) if plan_name else None
-            proposal = propose(plan, worst) if plan else None
-            self.selected.clear()
-            self.redraw()
-            work = console(self).service.declare_incident(
-                keys,
-                title,
-                impact,
-                summary=proposal.summary if proposal else worst.summary,
-                plan=plan.name if plan else None,
-                dedupe_key=proposal.dedupe_key if proposal else None,
-                move=move,
-                links=render_links(plan, worst) if plan else (),
-            )
-            console(self).enqueue(f"Declaring {title!r}", self._declared(work))
-
-        self.app.push_screen(
-            DeclareScreen(
-                safe_text(title, 200),
-                impact,
-                len(keys),
-                matched.name if matched else "",
-                check=check,
-                moving=move,
-            ),
-            declare,
-        )
-
-    async def _declared(self, work: Awaitable[int]) -> None:
-        incident_id = await console(self).perform(work)
-        if incident_id is not None:
-            self.notify(f"Declared incident #{incident_id}")
-            console(self).open_incident(incident_id)
+def _around(rows: Sequence[Row], window: tuple[int, int], margin: int) -> set[str]:
+    """The keys of the rows in `window` and `margin` rows either side of it."""
+    first, last = window
+    return {row[0] for row in rows[max(0, first - margin) : last + margin]}
 
 
-def _incidents_of(targets: Iterable[TrackedAlert]) -> list[int]:
-    return sorted({t.incident_id for t in targets if t.incident_id is not None})
+@dataclass(slots=True)
+class _Loaded:
+    """One alert on (or near) the screen, with its cells but the mark and age."""
+
+    tracked: TrackedAlert
+    stale: bool
+    cells: tuple[Text, ...]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from warroom.model import TimelineEvent
@@ -15,17 +15,20 @@ from warroom.model.clock import format_local
 from warroom.model.text import safe_text
 from warroom.tui.actions import INCIDENT_BINDINGS, IncidentActions
 from warroom.tui.context import console
+from warroom.tui.line_log import LineLog
 
 
-def timeline_text(events: list[TimelineEvent]) -> Text:
-    text = Text()
+def timeline_lines(events: list[TimelineEvent]) -> list[Text]:
+    """Each event as its lines: when, what and who; then its text, indented."""
+    lines = []
     for event in events:
-        text.append(format_local(event.at, with_date=True), style="dim")
-        text.append(f"  {event.kind.value}", style="bold")
-        text.append(f"  {safe_text(event.actor, 32)}\n", style="italic")
-        for line in event.text.splitlines() or [""]:
-            text.append(f"    {safe_text(line)}\n")
-    return text
+        head = Text(no_wrap=False)
+        head.append(format_local(event.at, with_date=True), style="dim")
+        head.append(f"  {event.kind.value}", style="bold")
+        head.append(f"  {safe_text(event.actor, 32)}", style="italic")
+        lines.append(head)
+        lines.extend(Text(f"    {safe_text(line)}") for line in event.text.splitlines() or [""])
+    return lines
 
 
 class TimelineView(IncidentActions):
@@ -45,15 +48,27 @@ class TimelineView(IncidentActions):
         # the console log (actions on alerts outside any incident) stays one key
         # away once an incident is open
         self.show_log = False
+        # what the log shows: whose timeline, and its events up to which id
+        self._showing: tuple[int | None] | None = None
+        self._last_id = 0
+        self._reading = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static(id="timeline-title")
-        with VerticalScroll(id="timeline-scroll"):
-            yield Static(id="timeline-body")
+        yield LineLog(id="timeline-body")
 
     async def reload(self) -> None:
+        async with self._reading:  # two reloads at once would append the same events
+            await self._reload()
+
+    async def _reload(self) -> None:
         incident_id = None if self.show_log else console(self).current_incident
-        events = await console(self).store.timeline(incident_id)
+        log = self.query_one("#timeline-body", LineLog)
+        if self._showing != (incident_id,):
+            self._showing = (incident_id,)
+            self._last_id = 0
+            log.clear(Text("No events yet.", style="dim"))
+        events = await console(self).store.timeline_after(incident_id, self._last_id)
         title = (
             f"Timeline of incident #{incident_id}"
             if incident_id is not None
@@ -64,12 +79,9 @@ class TimelineView(IncidentActions):
         elif console(self).current_incident is not None:
             title += f" · l back to #{console(self).current_incident}"
         self.query_one("#timeline-title", Static).update(Text(title, style="bold"))
-        body = timeline_text(events) if events else Text("No events yet.", style="dim")
-        scroll = self.query_one("#timeline-scroll", VerticalScroll)
-        at_end = scroll.scroll_offset.y >= scroll.max_scroll_y
-        self.query_one("#timeline-body", Static).update(body)
-        if at_end:
-            scroll.scroll_end(animate=False)
+        if events:
+            self._last_id = events[-1].id
+            log.write_lines(timeline_lines(events))
 
     async def action_toggle_log(self) -> None:
         self.show_log = not self.show_log
@@ -82,4 +94,4 @@ class TimelineView(IncidentActions):
         return [] if current is None else [current]
 
     def focus_content(self) -> None:
-        self.query_one("#timeline-scroll", VerticalScroll).focus()
+        self.query_one("#timeline-body", LineLog).focus()
