@@ -19,7 +19,7 @@ from warroom.model.clock import utcnow
 from warroom.model.secret import Secret
 from warroom.store import Store, open_store
 from warroom.tui.incident_view import declared_links, event_line
-from warroom.tui.timeline_view import timeline_text
+from warroom.tui.timeline_view import timeline_lines
 
 A, B = "am/f1", "am/f2"
 
@@ -231,7 +231,7 @@ async def test_rows_written_before_versions_still_read_and_display(tmp_path: Pat
     ]
     assert [ev.read(r) for r in rows] == [typed for *_, typed in LEGACY]
     # the screens show the words stored with them
-    shown = timeline_text(rows).plain
+    shown = "\n".join(line.plain for line in timeline_lines(rows))
     for _, text, _, _ in LEGACY:
         assert text.splitlines()[0] in shown
         assert text in event_line(next(r for r in rows if r.text == text)).plain
