@@ -183,7 +183,7 @@ def _typed(
             try:
                 option.check(value)
             except ChannelOptionError as exc:
-                message = str(exc) if key in str(exc) else f"{key!r}: {exc}"
+                message = str(exc) if repr(key) in str(exc) else f"{key!r}: {exc}"
                 problems.append(ChannelOptionError(message, (key, *exc.at), exc.offset))
                 continue
         values[key] = value

@@ -171,6 +171,8 @@ class EmailChannel:
             phase.name = "connect"
             await client.connect()
             if relay.security == "starttls":
+                phase.name = "EHLO"
+                await client.ehlo()
                 phase.name = "STARTTLS"
                 if not client.supports_extension("starttls"):
                     return failed(
