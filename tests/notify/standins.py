@@ -35,7 +35,7 @@ def require_module(name: str, pip_package: str) -> ModuleType:
         message = f"{name} not installed: `pip install {pip_package}` (or -e '.[test]')"
         if os.environ.get("WARROOM_REQUIRE_REAL") == "1":
             pytest.fail(f"{message} (WARROOM_REQUIRE_REAL=1: real components are required)")
-        pytest.skip(message)
+        pytest.skip(message, allow_module_level=True)
 
 
 ROUTING_KEY = "R0123456789abcdefghijklmnopqrst0"  # 32 characters, as PagerDuty's are

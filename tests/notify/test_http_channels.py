@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -255,6 +256,31 @@ async def test_slack_plain_text_errors_are_permanent_with_what_to_do(
     assert delivery.outcome is Outcome.FAILED
     assert word in delivery.detail and advice in delivery.detail
     assert "XXXXsecrettoken" not in delivery.line + repr(channel)
+
+
+async def test_a_webhook_url_never_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None:
+    """The URL is the credential; httpx logs every request's URL at INFO."""
+    caplog.set_level(logging.DEBUG)
+    with loopback(lambda r: Reply(200, b"ok", {})) as server:
+        for kind, url in (("slack", slack_url(server.url)), ("teams", teams_url(server.url))):
+            channel = open_channel({"name": "room", "type": kind, "url": url})
+            assert (await channel.send(notice(), now())).outcome is Outcome.SENT
+            await channel.close()
+    assert "HTTP Request: POST http://127.0.0.1" in caplog.text  # the line is still there
+    assert "XXXXsecrettoken" not in caplog.text and "XXXXsig" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "value", ["nonsense", "https://", "ftp://h.example/x", "https://h.example/a b"]
+)
+async def test_a_url_read_from_the_environment_at_send_time_is_checked_then(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    channel = open_channel({"name": "room", "type": "slack", "url": "${SLACK_LATER}"})
+    monkeypatch.setenv("SLACK_LATER", value)
+    delivery = await channel.send(notice(), now())
+    assert delivery.outcome is Outcome.FAILED
+    assert "not a usable URL" in delivery.detail and value not in delivery.detail, delivery.detail
 
 
 async def test_slack_429_honours_retry_after() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import functools
+import logging
 import os
 import socket
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from warroom.notify.message import (
     retry_after,
     unknown,
 )
+from warroom.notify.options import ChannelOptionError, check_url
 
 if TYPE_CHECKING:
     import ssl
@@ -41,6 +43,30 @@ if TYPE_CHECKING:
     import httpx
 
 MAX_ANSWER_BYTES = 64 * 1024  # an answer is a status and a line; more is not read
+
+# Slack and Teams webhook URLs are credentials, and httpx logs every request's URL
+# at INFO: a console or engine that logs at INFO would write them to a file.
+_POSTED: set[str] = set()
+
+
+class _HideChannelUrls(logging.Filter):
+    """Show a channel's URL in httpx's log lines as scheme://host/***, whoever logs them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _POSTED and isinstance(record.args, tuple):
+            record.args = tuple(_hidden(arg) for arg in record.args)
+        return True
+
+
+def _hidden(arg: object) -> object:
+    text = str(arg)
+    if text not in _POSTED:
+        return arg
+    scheme, _, rest = text.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].rpartition('@')[2]}/***"
+
+
+_FILTER = _HideChannelUrls()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +159,9 @@ class HttpChannel:
         if self._client is None:
             import httpx
 
+            logger = logging.getLogger("httpx")
+            if _FILTER not in logger.filters:
+                logger.addFilter(_FILTER)
             seconds = self.timeout.total_seconds()
             verify = bool(self.spec.options.get("verify", True))
             ca_file = str(self.spec.options.get("ca_file") or "")
@@ -153,8 +182,14 @@ class HttpChannel:
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer | Lost:
         import httpx
 
+        try:  # a URL from a variable is only checked now that it is read
+            check_url(url)
+            _POSTED.add(str(httpx.URL(url)))
+        except (ChannelOptionError, httpx.InvalidURL) as exc:
+            return Lost(False, f"not a usable URL: {safe_text(exc, 200)}", permanent=True)
         progress = _Progress()
         seconds = self.timeout.total_seconds()
+        _POSTED.add(url)  # as given too, besides as httpx prints it
         answered = False
         try:
             async with (
@@ -197,13 +232,13 @@ class HttpChannel:
         except OSError as exc:
             return Lost(progress.body_sent or answered, f"connection broken: {safe_text(exc, 120)}")
 
-    def judge_lost(self, lost: Lost) -> Delivery:
+    def judge_lost(self, lost: Lost, notice: Notice, attempt: Attempt) -> Delivery:
         reason = self.scrub(lost.reason)
         if lost.permanent:
             return failed(self.label, reason)
         if lost.sent:
             return unknown(self.label, f"{reason}: the request was sent, the answer lost")
-        return retry(self.label, reason, backoff(1, self.label, self.backoff_base))
+        return retry(self.label, reason, backoff(attempt.number, notice.key, self.backoff_base))
 
     def judge_common(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery | None:
         """Redirects, throttling and server errors mean the same to every HTTP channel."""

@@ -87,7 +87,7 @@ class PagerDutyChannel(HttpChannel):
         body = json.dumps(self.event(notice, attempt, routing_key)).encode()
         answer = await self.post(self.url, body, {})
         if not isinstance(answer, Answer):
-            return self.judge_lost(answer)
+            return self.judge_lost(answer, notice, attempt)
         return self.judge(answer, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:

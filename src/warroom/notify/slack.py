@@ -75,7 +75,7 @@ class SlackChannel(HttpChannel):
         body = json.dumps(self.message(notice)).encode()
         answer = await self.post(url, body, {})
         if not isinstance(answer, Answer):
-            return self.judge_lost(answer)
+            return self.judge_lost(answer, notice, attempt)
         return self.judge(answer, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:

@@ -91,7 +91,7 @@ class TeamsChannel(HttpChannel):
             return failed(self.label, LEGACY_TEAMS_MESSAGE)
         answer = await self.post(url, self.payload(notice), {})
         if not isinstance(answer, Answer):
-            return self.judge_lost(answer)
+            return self.judge_lost(answer, notice, attempt)
         return self.judge(answer, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:

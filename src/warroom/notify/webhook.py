@@ -87,7 +87,7 @@ class WebhookChannel(HttpChannel):
         }
         answer = await self.post(url, body, headers)
         if not isinstance(answer, Answer):
-            return self.judge_lost(answer)
+            return self.judge_lost(answer, notice, attempt)
         return self.judge(answer, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:
