@@ -8,6 +8,8 @@ import pytest
 
 from warroom.model.secret import Secret
 from warroom.notify import (
+    CHANNEL_TYPES,
+    Action,
     ChannelConfigError,
     Notice,
     check_channel,
@@ -157,6 +159,17 @@ def test_good_declarations_pass(declaration: dict[str, object]) -> None:
             ("to", 1),
         ),
         ({"name": "x", "type": "email", "to": 7}, "'to' must be a string or a list", ("to",)),
+        (
+            {"name": "x", "type": "email", "to": ["a@example.com", "josé@example.com"]},
+            "'josé@example.com': only ASCII addresses",
+            ("to", 1),
+        ),
+        (
+            {"name": "ops room", "type": "email", "to": "a@example.com"},
+            "channel name 'ops room': use letters, digits",
+            ("name",),
+        ),
+        ({"name": 3, "type": "email", "to": "a@example.com"}, "channel name 3", ("name",)),
     ],
 )
 def test_each_mistake_is_one_line_pointing_at_its_option(
@@ -276,3 +289,19 @@ def test_a_notice_keeps_pagerdutys_limits() -> None:
         Notice(key="", incident_id=1, title="t")
     with pytest.raises(ValueError, match="naive"):
         Notice(key="k", incident_id=1, title="t", at=datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize("kind", sorted(CHANNEL_TYPES))
+def test_what_the_outbox_reads_from_the_type_is_what_the_channel_does(kind: str) -> None:
+    declarations: dict[str, dict[str, object]] = {
+        "pagerduty": {"routing_key": KEY},
+        "slack": {"url": "https://h.example/x"},
+        "teams": {"url": "https://h.example/x"},
+        "webhook": {"url": "https://h.example/x", "secret": WHSEC},
+        "email": {"to": "a@example.com"},
+    }
+    relay = declare_smtp({"host": "mail.example.com", "from": "w@example.com"})
+    channel = open_channel({"name": "c", "type": kind, **declarations[kind]}, relay)
+    assert channel.idempotent is CHANNEL_TYPES[kind].idempotent
+    assert (Action.NOTIFY in channel.actions) is CHANNEL_TYPES[kind].notices
+    assert {Action.TRIGGER, Action.ACKNOWLEDGE, Action.RESOLVE} <= channel.actions

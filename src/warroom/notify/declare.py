@@ -25,6 +25,7 @@ from warroom.notify.options import (
     check_addresses,
     check_ca_file,
     check_host,
+    check_name,
     check_port,
     check_routing_key,
     check_security,
@@ -51,6 +52,11 @@ class Option:
 class ChannelType:
     options: Mapping[str, Option]
     doc: str
+    # the provider dedupes a resend (PagerDuty's dedup_key, webhook-id): after an unknown
+    # outcome the outbox resends as is; for the others it resends once marked `repeat_of`
+    idempotent: bool = False
+    # it can carry a plain notice; PagerDuty only triggers, acknowledges and resolves
+    notices: bool = True
 
 
 _HTTP: dict[str, Option] = {
@@ -67,6 +73,8 @@ CHANNEL_TYPES: dict[str, ChannelType] = {
             **_HTTP,
         },
         "PagerDuty Events API v2: trigger, acknowledge and resolve one alert per incident",
+        idempotent=True,
+        notices=False,
     ),
     "slack": ChannelType(
         {"url": Option((str, Secret), check_url, required=True, secret=True), **_HTTP},
@@ -83,6 +91,7 @@ CHANNEL_TYPES: dict[str, ChannelType] = {
             **_HTTP,
         },
         "any HTTP receiver, signed per Standard Webhooks",
+        idempotent=True,
     ),
     "email": ChannelType(
         {"to": Option((str, list), check_addresses, required=True)},
@@ -215,12 +224,14 @@ def _declare(
     name = declaration.get("name")
     kind = declaration.get("type")
     problems: list[ChannelOptionError] = []
-    if not isinstance(name, str) or not name:
-        problems.append(
-            ChannelOptionError(
-                "a channel needs a 'name' (a string)", ("name",) if "name" in declaration else ()
-            )
-        )
+    if "name" not in declaration:
+        problems.append(ChannelOptionError("a channel needs a 'name'"))
+    else:
+        try:
+            check_name(name)
+        except ChannelOptionError as exc:
+            problems.append(ChannelOptionError(str(exc), ("name",)))
+            name = None
     what = f"channel {name!r}" if isinstance(name, str) and name else "a channel"
     if kind is None:
         problems.append(ChannelOptionError(f"{what} needs a 'type' ({', '.join(CHANNEL_TYPES)})"))

@@ -156,14 +156,29 @@ def check_addresses(value: Any) -> None:
     if not items:
         raise ChannelOptionError("'to' names no address")
     for index, item in enumerate(items):
-        at: tuple[str | int, ...] = (index,) if isinstance(value, list) else ()
-        if not isinstance(item, str) or not _ADDRESS.match(item):
-            raise ChannelOptionError(f"{item!r} is not an email address (name@domain)", at)
+        try:
+            check_address(item)
+        except ChannelOptionError as exc:
+            raise ChannelOptionError(str(exc), (index,) if isinstance(value, list) else ()) from exc
 
 
 def check_address(value: Any) -> None:
     if not isinstance(value, str) or not _ADDRESS.match(value):
         raise ChannelOptionError(f"{value!r} is not an email address (name@domain)")
+    if not value.isascii():
+        # SMTPUTF8 is not universal among relays: a page must not hang on it
+        raise ChannelOptionError(f"{value!r}: only ASCII addresses are supported")
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+
+
+def check_name(value: Any) -> None:
+    """A channel's name goes into outbox keys and `contact/channel` references."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ChannelOptionError(
+            f"channel name {value!r}: use letters, digits, '.', '_' or '-' (max 63)"
+        )
 
 
 def check_host(value: Any) -> None:

@@ -6,7 +6,9 @@ Commands go one at a time (MAIL, each RCPT, DATA) rather than through
 - a connection lost or the deadline during DATA may have delivered (the relay
   can queue the message and die before its 250): outcome unknown;
 - a recipient refused while others were taken: sent, the refusal reported;
-  every recipient refused: failed (or retry when any refusal was a 4xx).
+  every recipient refused: failed (or retry when any refusal was a 4xx). One
+  refused "for now" (4xx) while others took it is reported, not retried: a
+  retry would mail everyone else twice.
 The Message-ID comes from the notice's key, so a resend after a lost answer
 carries the same one (mail clients and some relays drop the second copy), and
 every message of an incident references one thread id.
