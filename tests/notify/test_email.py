@@ -92,11 +92,13 @@ class DropMidData(aiosmtpd_smtp.SMTP):  # type: ignore[misc,name-defined]
 
 
 @contextlib.asynccontextmanager
-async def smtp_server(handler: Handler, factory: Any = None, **kwargs: Any) -> AsyncIterator[int]:
+async def smtp_server(
+    handler: Handler, factory: Any = None, implicit_tls: ssl.SSLContext | None = None, **kwargs: Any
+) -> AsyncIterator[int]:
     loop = asyncio.get_running_loop()
     make = factory or aiosmtpd_smtp.SMTP
     server = await loop.create_server(
-        lambda: make(handler, hostname="relay.test", **kwargs), "127.0.0.1", 0
+        lambda: make(handler, hostname="relay.test", **kwargs), "127.0.0.1", 0, ssl=implicit_tls
     )
     try:
         yield server.sockets[0].getsockname()[1]
@@ -261,6 +263,17 @@ async def test_starttls_with_a_self_signed_certificate_and_a_password_from_the_e
     assert handler.logins[0] == "warroom:s3cret-pass"
     assert refused.outcome is Outcome.FAILED and "refused the login" in refused.detail
     assert "wrong" not in refused.line and "s3cret" not in delivery.line
+
+
+async def test_implicit_tls_as_on_port_465(tmp_path: Path) -> None:
+    cert, key = make_certificate(tmp_path)
+    handler = Handler()
+    async with smtp_server(handler, implicit_tls=server_tls(cert, key)) as port:
+        smtp = relay(port, security="tls", ca_file=str(cert))
+        channel = open_channel({"name": "mail", "type": "email", "to": "a@example.com"}, smtp)
+        delivery = await channel.send(notice(), Attempt(1, NOW))
+    assert delivery.outcome is Outcome.SENT, delivery.line
+    assert len(handler.messages) == 1
 
 
 async def test_a_relay_without_starttls_is_refused_rather_than_sent_in_clear() -> None:
