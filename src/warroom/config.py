@@ -233,9 +233,10 @@ def _items(
 
 
 def _relative(config_path: Path, value: str) -> Path:
-    """Paths in the config are relative to the config file, as a reader expects."""
+    """Paths in the config are relative to the config file, as a reader expects; a
+    URL (`sqlite:///...`, `postgresql://...`) is no path and is left to the store."""
     p = Path(value).expanduser()
-    return p if p.is_absolute() else (config_path.parent / p)
+    return p if p.is_absolute() or "://" in value else (config_path.parent / p)
 
 
 def _sources(name: str, node: yaml.Node, problems: _Problems) -> list[SourceSpec]:

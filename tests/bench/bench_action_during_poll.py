@@ -37,14 +37,14 @@ from warroom.engine import Service
 from warroom.engine.ingest import store_snapshot
 from warroom.model import Impact
 from warroom.sources.alertmanager import normalise_alerts
-from warroom.store import Store
+from warroom.store import open_store
 from warroom.store.tx import snapshot_digests
 
 ACTION_GAP = 0.01
 
 
 async def writer(db: Path, mode: str, count: int, polls: int) -> None:
-    store = await Store.open(db)
+    store = await open_store(db)
     token = await store.acquire_lease("bench-writer", timedelta(hours=1))
     assert token is not None
     seed = normalise_alerts(SOURCE, [raw_alert(i) for i in range(count)])
@@ -79,7 +79,7 @@ async def writer(db: Path, mode: str, count: int, polls: int) -> None:
 async def run_mode(mode: str, count: int, polls: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        store = await Store.open(db)
+        store = await open_store(db)
         service = Service(store, "responder")
         incident = await service.declare_incident([], "bench", Impact.LOW)
         proc = await asyncio.create_subprocess_exec(

@@ -29,9 +29,9 @@ from tests.bench.bench_responsive import painted
 from tests.e2e.loopback import Reply, Request, loopback
 from tests.e2e.storm import storm_body
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
-from warroom.tui.app import WarroomApp
 
 
 async def run(delay: float, rounds: int) -> None:
@@ -56,8 +56,8 @@ async def run(delay: float, rounds: int) -> None:
             url=server.url,
             options={"silence_on_ack": True},
         )
-        app = WarroomApp(Config(database=Path(tmp) / "w.db", sources=(spec,)), actor="bench")
-        async with app.run_test(size=(80, 24)):
+        config = Config(database=Path(tmp) / "w.db", sources=(spec,))
+        async with open_console(config, actor="bench") as app, app.run_test(size=(80, 24)):
             await app.ready.wait()
             table: Any = app.query_one("#alerts-table")
             while table.row_count < 200:  # noqa: ASYNC110

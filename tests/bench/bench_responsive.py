@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.e2e.loopback import Reply, loopback
 from tests.e2e.storm import storm_body
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
 from warroom.tui.app import WarroomApp
@@ -49,8 +50,8 @@ async def run(alerts: int, polls: int) -> None:
             url=server.url,
             options={"timeout": "60s"},
         )
-        app = WarroomApp(Config(database=Path(tmp) / "w.db", sources=(spec,)), actor="bench")
-        async with app.run_test(size=(80, 24)):
+        config = Config(database=Path(tmp) / "w.db", sources=(spec,))
+        async with open_console(config, actor="bench") as app, app.run_test(size=(80, 24)):
             await app.ready.wait()
             samples: list[tuple[float, float, bool]] = []  # (at, delay, polling)
             successes: list[float] = []

@@ -31,7 +31,7 @@ from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_co
 from warroom.engine.poller import poll_once  # noqa: E402
 from warroom.sources.alertmanager import AlertmanagerSource  # noqa: E402
 from warroom.sources.base import SourceSpec  # noqa: E402
-from warroom.store import Store  # noqa: E402
+from warroom.store import open_store  # noqa: E402
 from warroom.store.tx import DigestCache  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def timed_processes(commands: dict[str, list[str]], runs: int) -> dict[str, floa
 async def engine_cycles(url: str, db: Path, runs: int) -> dict[str, float]:
     """One engine poll against an httpx GET + json.loads of the same response,
     in turns, so both see the same machine."""
-    store = await Store.open(db)
+    store = await open_store(db)
     source = AlertmanagerSource(
         SourceSpec("am", "alertmanager", url=url, options={"timeout": "120s"})
     )

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from warroom.sources.alertmanager import normalise_alerts
-from warroom.store import SnapshotResult, Store
+from warroom.store import SnapshotResult, open_store
 from warroom.store.rows import alert_digest
 
 SOURCE = "am-prod"
@@ -177,7 +177,7 @@ def build_passes(size: int) -> list[Pass]:
 async def run_size(size: int, db_path: Path) -> tuple[list[Measured], dict[str, float]]:
     passes = build_passes(size)
     extra: dict[str, float] = {}
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     measured: list[Measured] = []
     try:
         for p in passes:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from warroom.engine.triage import Triage
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.plans import load_plans
-from warroom.store import Store
+from warroom.store import open_store
 from warroom.store.tx import snapshot_digests
 
 
@@ -82,7 +82,7 @@ async def run(count: int, plan_count: int) -> None:
         snapshot = alerts(count, names=int(plan_count * 1.5))
         digests = snapshot_digests(snapshot)
         triage = Triage(planset.plans)
-        store = await Store.open(Path(tmp) / "w.db")
+        store = await open_store(Path(tmp) / "w.db")
         try:
             for label in ("first pass", "unchanged"):
                 async with store.transaction() as tx:

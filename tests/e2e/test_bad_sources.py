@@ -23,7 +23,7 @@ from warroom.sources.base import SourceSpec
 from warroom.sources.demo import DemoSource
 from warroom.sources.httpjson import HttpJsonSource
 from warroom.sources.normalise import MAX_VALUE_CHARS
-from warroom.store import Store
+from warroom.store import Store, open_store
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +87,7 @@ CASES: dict[str, tuple[Callable[[Request], Reply], str]] = {
 
 async def seeded(tmp_path: Path, url: str) -> tuple[Store, AlertmanagerSource]:
     """A store that already holds two alerts of the source, from a good poll."""
-    store = await Store.open(tmp_path / "w.db")
+    store = await open_store(tmp_path / "w.db")
     spec = SourceSpec(
         "am", "alertmanager", url=url, options={"timeout": "500ms", "max_bytes": 4096}
     )
@@ -167,7 +167,7 @@ HOSTILE = {
 async def test_hostile_text_is_kept_literally_and_big_values_are_cut(tmp_path: Path) -> None:
     body = am_json(good_alert("evil", **HOSTILE))
     with loopback(lambda r: Reply(200, body)) as server:
-        store = await Store.open(tmp_path / "w.db")
+        store = await open_store(tmp_path / "w.db")
         source = AlertmanagerSource(SourceSpec("am", "alertmanager", url=server.url))
         try:
             assert await poll_once(store, source) is not None
@@ -188,7 +188,7 @@ async def test_a_lone_surrogate_does_not_stop_the_source(tmp_path: Path) -> None
     body = am_json(good_alert("db-1", lone="a\ud800b"), good_alert("db-2"))
     assert b"\\ud800" in body
     with loopback(lambda r: Reply(200, body)) as server:
-        store = await Store.open(tmp_path / "w.db")
+        store = await open_store(tmp_path / "w.db")
         source = AlertmanagerSource(SourceSpec("am", "alertmanager", url=server.url))
         try:
             assert await poll_once(store, source) is not None

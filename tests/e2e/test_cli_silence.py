@@ -23,7 +23,7 @@ from tests.support.waiting import wait_until
 from warroom.model import Alert, EventKind
 from warroom.sources.alertmanager import AlertmanagerSource
 from warroom.sources.base import SourceSpec
-from warroom.store import Store
+from warroom.store import open_store
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,7 @@ async def setup(tmp_path: Path, am_url: str) -> tuple[Path, dict[tuple[str, str]
         f"database: {db}\nsources:\n  - {{name: am, type: alertmanager, url: '{am_url}'}}\n"
     )
     source = AlertmanagerSource(SourceSpec("am", "alertmanager", url=am_url))
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         alerts = await source.fetch()
         async with store.transaction() as tx:
@@ -73,7 +73,7 @@ def _silenced_by(url: str) -> dict[tuple[str, str], list[str]]:
 
 
 async def _timeline(db: Path) -> list[Any]:
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         return await store.timeline(None)
     finally:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.conftest import require_binary
 from tests.e2e.servers import alertmanager, am_alert, post_alerts, wait_alert_count
 from tests.support.waiting import until, until_awaited
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.engine import silences
 from warroom.model import AlertState
@@ -46,14 +48,18 @@ def amtool_silences(url: str, expired: bool = False) -> list[dict[str, object]]:
     return result
 
 
-def console(tmp_path: Path, url: str, **options: object) -> WarroomApp:
+@asynccontextmanager
+async def console(tmp_path: Path, url: str, **options: object) -> AsyncIterator[WarroomApp]:
+    """The console as the CLI builds it, on the Alertmanager at `url`."""
     spec = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=url, options=options)
-    return WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
+    async with open_console(
+        Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice"
+    ) as app:
+        yield app
 
 
 async def test_silence_from_console_and_expire_it(tmp_path: Path, am_url: str) -> None:
-    app = console(tmp_path, am_url)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with console(tmp_path, am_url) as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
         view = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 2)  # type: ignore[attr-defined]
@@ -91,8 +97,10 @@ async def test_acknowledge_silences_until_resolved(
     # an alert gone for less than RETURN_GRACE may come back still acknowledged, so its
     # silence waits that long before it is expired: a second here, 5 minutes in life
     monkeypatch.setattr(silences, "RETURN_GRACE", timedelta(seconds=1))
-    app = console(tmp_path, am_url, silence_on_ack=True)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with (
+        console(tmp_path, am_url, silence_on_ack=True) as app,
+        app.run_test(size=(100, 30)) as pilot,
+    ):
         await app.ready.wait()
         view = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 2)  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from tests.e2e.test_bad_sources import GOOD
 from tests.support.cli import alertmanager_config, clean_env
 from tests.support.cli import warroom as run_warroom
 
-from warroom.store import Store
+from warroom.store import open_store
 
 pytestmark = pytest.mark.e2e
 
@@ -78,7 +78,7 @@ def test_engine_once_records_the_deadline_in_health(tmp_path: Path) -> None:
 
 
 async def source_health(path: Path) -> list[SourceHealth]:
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         return await store.source_health()
     finally:

@@ -7,7 +7,8 @@ four. And `silence_on_ack` on a storm made one 7-day silence per alert.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from tests.e2e.test_console_silences import amtool_silences
 from tests.support.waiting import until
 from textual.widgets import Input, Static
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
 from warroom.tui.app import WarroomApp
@@ -41,11 +43,15 @@ def am_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def console(tmp_path: Path, url: str, **options: object) -> WarroomApp:
+@asynccontextmanager
+async def console(tmp_path: Path, url: str, **options: object) -> AsyncIterator[WarroomApp]:
+    """The console as the CLI builds it, on the Alertmanager at `url`."""
     spec = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=url, options=options)
-    app = WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
-    app.animation_level = "none"
-    return app
+    async with open_console(
+        Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice"
+    ) as app:
+        app.animation_level = "none"
+        yield app
 
 
 def unsilenced(url: str, name: str) -> list[dict[str, str]]:
@@ -78,8 +84,7 @@ async def select(pilot: Any, view: Any, key: str) -> None:
 
 
 async def test_two_of_a_cross_product_make_two_exact_silences(tmp_path: Path, am_url: str) -> None:
-    app = console(tmp_path, am_url)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with console(tmp_path, am_url) as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 34)
@@ -121,8 +126,7 @@ async def test_two_of_a_cross_product_make_two_exact_silences(tmp_path: Path, am
 async def test_edited_matchers_preview_the_unchosen_alerts_they_would_mute(
     tmp_path: Path, am_url: str
 ) -> None:
-    app = console(tmp_path, am_url)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with console(tmp_path, am_url) as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 34)
@@ -138,8 +142,10 @@ async def test_edited_matchers_preview_the_unchosen_alerts_they_would_mute(
 
 
 async def test_acknowledging_a_storm_makes_one_grouped_silence(tmp_path: Path, am_url: str) -> None:
-    app = console(tmp_path, am_url, silence_on_ack=True)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with (
+        console(tmp_path, am_url, silence_on_ack=True) as app,
+        app.run_test(size=(100, 30)) as pilot,
+    ):
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 34)
@@ -166,8 +172,10 @@ async def test_acknowledging_an_alert_already_silenced_makes_no_second_silence(
     tmp_path: Path, am_url: str
 ) -> None:
     """As found in the trial: an ack of a silenced alert added a duplicate silence."""
-    app = console(tmp_path, am_url, silence_on_ack=True)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with (
+        console(tmp_path, am_url, silence_on_ack=True) as app,
+        app.run_test(size=(100, 30)) as pilot,
+    ):
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 34)

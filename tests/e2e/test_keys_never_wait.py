@@ -20,9 +20,9 @@ from tests.e2e.test_console_silences import amtool_silences
 from tests.support.waiting import until
 from textual.widgets import Static
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
-from warroom.tui.app import WarroomApp
 from warroom.tui.dialogs import SilenceScreen
 
 pytestmark = pytest.mark.e2e
@@ -66,9 +66,9 @@ async def test_cursor_moves_while_a_silence_waits_on_alertmanager(
 ) -> None:
     proxy, real = slow_am
     spec = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=proxy, options={})
-    app = WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
-    app.animation_level = "none"
-    async with app.run_test(size=(100, 30)) as pilot:
+    config = Config(database=tmp_path / "w.db", sources=(spec,))
+    async with open_console(config, actor="alice") as app, app.run_test(size=(100, 30)) as pilot:
+        app.animation_level = "none"
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 5)
@@ -115,9 +115,9 @@ async def test_a_silence_whose_answer_timed_out_is_found_recorded_and_not_made_t
     spec = SourceSpec(
         "am", "alertmanager", interval=timedelta(seconds=1), url=proxy, options={"timeout": "1s"}
     )
-    app = WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
-    app.animation_level = "none"
-    async with app.run_test(size=(100, 30)) as pilot:
+    config = Config(database=tmp_path / "w.db", sources=(spec,))
+    async with open_console(config, actor="alice") as app, app.run_test(size=(100, 30)) as pilot:
+        app.animation_level = "none"
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
         await until(lambda: len(view.alerts) == 1)

@@ -18,7 +18,7 @@ import pytest
 from tests.support.cli import clean_env
 from tests.support.cli import warroom as run_warroom
 
-from warroom.store import Store
+from warroom.store import open_store
 
 pytestmark = pytest.mark.e2e
 
@@ -199,7 +199,7 @@ def test_coverage_names_the_source_it_could_not_ask(tmp_path: Path) -> None:
 
 
 async def source_health(path: Path) -> list:  # type: ignore[type-arg]
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         return await store.source_health()
     finally:

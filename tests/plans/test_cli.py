@@ -6,14 +6,15 @@ import asyncio
 import json
 import re
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.cli import clean_env, warroom
 
-from warroom.model import Impact
-from warroom.store import Store
+from warroom.model import Impact, IncidentStatus
+from warroom.store import open_store
 
 from .helpers import LOCATED, SHIPPED_PLANS, join_docs, locate, plan_doc, write
 
@@ -247,7 +248,7 @@ def test_simulate_single_object_and_alertmanager_fields(
 
 def test_simulate_joins_an_open_incident(tmp_path: Path, env: dict[str, str]) -> None:
     async def seed() -> int:
-        store = await Store.open(tmp_path / "sim.db")
+        store = await open_store(tmp_path / "sim.db")
         try:
             async with store.transaction() as tx:
                 return await tx.create_incident(
@@ -263,6 +264,42 @@ def test_simulate_joins_an_open_incident(tmp_path: Path, env: dict[str, str]) ->
     first, second = json_lines(result.stdout)
     assert first["outcome"] == f"joins open incident #{incident_id}"
     assert second["outcome"] == "declares a new incident"  # us-2: another key
+
+
+@pytest.mark.parametrize(("resolved_ago", "outcome"), [(10, "reopens"), (90, "declares")])
+def test_simulate_predicts_a_reopen_within_reopen_within(
+    tmp_path: Path, env: dict[str, str], resolved_ago: int, outcome: str
+) -> None:
+    """disk-full reopens an incident resolved within 1h; simulate used to say `declares`."""
+
+    async def seed() -> int:
+        store = await open_store(tmp_path / "sim.db")
+        try:
+            async with store.transaction() as tx:
+                incident_id = await tx.create_incident(
+                    "Disk filling on eu-1", Impact.MEDIUM, "test", dedupe_key="disk-full/eu-1"
+                )
+                await tx.update_incident(
+                    incident_id,
+                    status=IncidentStatus.RESOLVED,
+                    resolved_at=datetime.now(UTC) - timedelta(minutes=resolved_ago),
+                    resolved_by="test",
+                )
+            return incident_id
+        finally:
+            await store.close()
+
+    incident_id = asyncio.run(seed())
+    result = simulate(tmp_path, env, alerts_file(tmp_path, DISK_CRITICAL), "--json")
+    assert result.returncode == 0, result.stderr
+    (row,) = json_lines(result.stdout)
+    assert (
+        row["outcome"]
+        == {
+            "reopens": f"reopens resolved incident #{incident_id}",
+            "declares": "declares a new incident",
+        }[outcome]
+    )
 
 
 def test_simulate_with_bad_plans_still_simulates_the_good_ones(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from warroom.engine import Engine, process_identity
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
-from warroom.store import Store
+from warroom.store import open_store
 
 
 class ProbeSource:
@@ -53,7 +53,7 @@ class ProbeSource:
 
 
 async def main(db: Path, log: Path) -> int:
-    store = await Store.open(db)
+    store = await open_store(db)
     engine = Engine(store, [ProbeSource(log)], process_identity())
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()

@@ -63,7 +63,7 @@ def query(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[obj
 
 
 def lease_holder(db: Path) -> tuple[str, float] | None:
-    rows = query(db, "SELECT holder, expires_at FROM lease WHERE name = 'engine'")
+    rows = query(db, "SELECT holder, expires_at FROM lease WHERE name = 'engine' AND holder != ''")
     return (str(rows[0][0]), float(rows[0][1])) if rows else None  # type: ignore[arg-type]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from warroom.engine import ingest, process_identity
 from warroom.model import Alert, AlertState, Severity
-from warroom.store import Store
+from warroom.store import open_store
 from warroom.store.tx import snapshot_digests
 
 SOURCE = "crash"
@@ -42,7 +42,7 @@ def storm(count: int, revision: int) -> list[Alert]:
 async def main(db: Path, count: int, revision: int, keep: int) -> int:
     ingest.FIRST_CHUNK = ingest.MAX_CHUNK = 50
     ingest.PAUSE = 0.02
-    store = await Store.open(db)
+    store = await open_store(db)
     token = await store.acquire_lease(process_identity(), timedelta(minutes=5))
     assert token is not None
     alerts = storm(count, revision)[:keep]

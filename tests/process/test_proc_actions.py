@@ -22,7 +22,7 @@ from tests.support.cli import warroom as run
 
 from warroom.engine import Service
 from warroom.model import Alert, AlertState, EventKind, Impact, IncidentStatus
-from warroom.store import Store
+from warroom.store import open_store
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -74,7 +74,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 async def db(tmp_path: Path) -> Path:
     """Incident #1 (DiskFull firing, acknowledged by carol), #2 (no alerts, open)."""
     path = tmp_path / "shared" / "warroom.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         async with store.transaction(now=T0) as tx:
             await tx.apply_snapshot("am", [DISK, DOWN, GONE])
@@ -89,7 +89,7 @@ async def db(tmp_path: Path) -> Path:
 
 
 async def _read(db: Path, incident_id: int) -> tuple[Any, list[Any]]:
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         return await store.incident(incident_id), await store.timeline(incident_id)
     finally:
@@ -359,7 +359,7 @@ async def test_declare_under_a_plan_and_refusals(db: Path, env: dict[str, str]) 
 
 
 async def test_show_text_in_the_local_zone_and_json_in_utc(db: Path, env: dict[str, str]) -> None:
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         await Service(store, "mallory").add_note(1, "first line\nsecond \x1b]0;pwn\x07 line")
     finally:

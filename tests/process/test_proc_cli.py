@@ -20,7 +20,7 @@ from warroom.engine import Service
 from warroom.model import Impact
 from warroom.sources.base import SourceSpec
 from warroom.sources.demo import DemoSource
-from warroom.store import Store
+from warroom.store import open_store
 
 from .helpers import spawn
 
@@ -100,7 +100,7 @@ async def test_incidents_json_lists_a_declared_incident(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     db = tmp_path / "incidents.db"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         service = Service(store, "alice")
         incident_id = await service.declare_incident([], "Checkout 5xx", Impact.HIGH)
@@ -135,7 +135,7 @@ async def test_incidents_json_lists_a_declared_incident(
 
 async def test_incidents_output_is_escape_free(tmp_path: Path, env: dict[str, str]) -> None:
     db = tmp_path / "evil.db"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         await Service(store, "mallory").declare_incident([], "pwn\x1b]0;x\x07\x9b2J\u202e", 1)
     finally:
@@ -150,7 +150,7 @@ async def test_incidents_output_is_escape_free(tmp_path: Path, env: dict[str, st
 
 
 async def test_incidents_on_an_empty_database(tmp_path: Path, env: dict[str, str]) -> None:
-    store = await Store.open(tmp_path / "new.db")  # as a first `warroom` would leave it
+    store = await open_store(tmp_path / "new.db")  # as a first `warroom` would leave it
     await store.close()
     result = run("--db", str(tmp_path / "new.db"), "incidents", "--json", env=env)
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,7 @@ from tests.support.cli import clean_env, warroom
 
 from warroom.engine import Service
 from warroom.model import Impact
-from warroom.store import Store
+from warroom.store import open_store
 
 from .helpers import HERE, LineReader, spawn, stop
 
@@ -24,7 +24,7 @@ async def test_reader_process_sees_an_incident_declared_elsewhere(tmp_path: Path
         lines = LineReader(reader.stdout)
         assert lines.next(timeout=15) == "ready"
 
-        store = await Store.open(db)
+        store = await open_store(db)
         try:
             started = time.time()
             incident_id = await Service(store, "alice").declare_incident(

@@ -20,7 +20,7 @@ from tests.support.waiting import wait_until
 
 from warroom.engine import Service
 from warroom.model import AlertKey
-from warroom.store import Store
+from warroom.store import open_store
 
 from .helpers import HERE, LineReader, holder_pid, lease_holder, query, spawn, stop
 
@@ -190,7 +190,7 @@ def _acknowledge_new(db: Path) -> None:
     """A responder acknowledges every alert of the newer snapshot (the service's path)."""
 
     async def ack() -> None:
-        store = await Store.open(db)
+        store = await open_store(db)
         try:
             keys = [AlertKey("am", f"new-{i}") for i in range(ALERTS)]
             await Service(store, "responder").acknowledge_alerts(keys)

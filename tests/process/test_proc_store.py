@@ -24,7 +24,7 @@ from tests.support.cli import warroom as run
 
 from warroom.engine import Service
 from warroom.model import Impact
-from warroom.store import Store
+from warroom.store import open_store
 
 from .helpers import HERE
 
@@ -37,7 +37,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 async def _database_with_an_incident(db: Path, title: str = "Checkout 5xx") -> int:
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         return await Service(store, "alice").declare_incident([], title, Impact.HIGH)
     finally:

@@ -17,11 +17,11 @@ from tests.bench.ptyrun import PtyProcess, bench_env, text_by_row
 
 from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, IncidentStatus, Severity
-from warroom.store import Store
+from warroom.store import open_store
 
 
 async def _seed(db: Path) -> int:
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         async with store.transaction() as tx:
             await tx.apply_snapshot(
@@ -47,7 +47,7 @@ async def _seed(db: Path) -> int:
 
 
 async def _incident_status(db: Path, incident_id: int) -> IncidentStatus:
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         found = await store.incident(incident_id)
         assert found is not None

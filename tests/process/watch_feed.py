@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from warroom.store import Store
+from warroom.store import open_store
 
 
 async def main(db: Path) -> None:
-    store = await Store.open(db)
+    store = await open_store(db)
     feed = store.watch()
     try:
         first = asyncio.ensure_future(anext(feed))

@@ -18,7 +18,7 @@ from warroom.model import (
     IncidentStatus,
 )
 from warroom.plans import load_plans
-from warroom.store import Store
+from warroom.store import open_store
 
 PLANS = """
 kind: response-plan
@@ -82,7 +82,7 @@ async def setup(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "plans" / "p.yaml").write_text(PLANS)
     planset = load_plans(tmp_path / "plans")
     assert not planset.errors, planset.errors
-    store = await Store.open(tmp_path / "w.db")
+    store = await open_store(tmp_path / "w.db")
     yield store, Scripted(), Triage(planset.plans)
     await store.close()
 

@@ -1,5 +1,6 @@
 """Shared harness for console behaviour tests: a temp database per test, seeded through
-the real store, and the real `WarroomApp` driven by Textual's Pilot.
+the real store, and the real `WarroomApp`, built as the CLI builds it (`open_console`), driven by
+Textual's Pilot.
 
 Tests get a `console` fixture (a `Harness`) and use `async with console.start(...) as ui`
 to run the app; `ui` bundles the app, the pilot and helpers that read what the
@@ -27,10 +28,11 @@ from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 
+from warroom.cli.console import open_console
 from warroom.config import Config, demo_config
 from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, Severity
-from warroom.store import Store
+from warroom.store import Store, open_store
 from warroom.tui.app import WarroomApp
 from warroom.tui.table import KeyedTable
 
@@ -214,7 +216,7 @@ class Harness:
 
     @asynccontextmanager
     async def store(self) -> AsyncIterator[Store]:
-        store = await Store.open(self.config.database)
+        store = await open_store(self.config.database)
         try:
             yield store
         finally:
@@ -245,14 +247,14 @@ class Harness:
         run_engine: bool = False,
         actor: str = ACTOR,
     ) -> AsyncIterator[UI]:
-        app = WarroomApp(self.config, run_engine=run_engine, actor=actor)
-        # Tab underlines animate; Pilot waits for animations after every key, which
-        # costs half a second per tab switch and tells these tests nothing.
-        app.animation_level = "none"
-        async with app.run_test(size=size) as pilot:
-            await asyncio.wait_for(app.ready.wait(), timeout=5)
-            await pilot.pause()
-            yield UI(app, pilot)
+        async with open_console(self.config, actor=actor, run_engine=run_engine) as app:
+            # Tab underlines animate; Pilot waits for animations after every key, which
+            # costs half a second per tab switch and tells these tests nothing.
+            app.animation_level = "none"
+            async with app.run_test(size=size) as pilot:
+                await asyncio.wait_for(app.ready.wait(), timeout=5)
+                await pilot.pause()
+                yield UI(app, pilot)
 
 
 @pytest.fixture

@@ -236,9 +236,10 @@ async def test_quit_finishes_the_actions_under_way(console) -> None:
     async with console.start() as ui:
         service = ui.app.service
         original = service.add_note
+        release = asyncio.Event()  # the notes wait for it: still under way at ctrl+q
 
         async def slow_note(target, text):  # type: ignore[no-untyped-def]
-            await asyncio.sleep(0.5)
+            await release.wait()
             return await original(target, text)
 
         service.add_note = slow_note  # type: ignore[method-assign]
@@ -247,7 +248,9 @@ async def test_quit_finishes_the_actions_under_way(console) -> None:
         for text in ("first", "second"):
             await ui.press("n", *text, "enter")
         await ui.press("ctrl+q")
-        assert any("Finishing" in n for n in ui.notifications())
+        assert any("Finishing" in n for n in ui.notifications()), ui.notifications()
+        assert ui.app.is_running
+        release.set()
         await ui.wait_for(lambda: not ui.app.is_running, within=5, what="the console quit")
     async with console.store() as store:
         notes = [e.text for e in await store.timeline(incident_id) if e.kind is EventKind.NOTE]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from warroom.cli.console import open_console
 from warroom.config import Config
-from warroom.tui.app import WarroomApp
 
 GOOD = """kind: response-plan
 name: good
@@ -24,8 +24,11 @@ async def test_console_starts_with_valid_plans_and_names_rejected_files(tmp_path
     plans.mkdir()
     (plans / "good.yaml").write_text(GOOD)
     (plans / "bad.yaml").write_text(BAD)
-    app = WarroomApp(Config(database=tmp_path / "w.db", plans=plans), run_engine=False)
-    async with app.run_test(size=(100, 30)) as pilot:
+    config = Config(database=tmp_path / "w.db", plans=plans)
+    async with (
+        open_console(config, run_engine=False) as app,
+        app.run_test(size=(100, 30)) as pilot,
+    ):
         await app.ready.wait()
         await pilot.pause()
         assert [p.name for p in app.plan_index.plans] == ["good"]

@@ -13,6 +13,7 @@ from tests.e2e.loopback import Reply, Request, loopback
 from tests.support.waiting import until
 from textual.pilot import Pilot
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
 from warroom.tui.app import WarroomApp
@@ -46,8 +47,8 @@ async def am_and_demo(
     the steady demo, each polled every second: (app, pilot, alerts view) once it is ready."""
     am = SourceSpec("am", "alertmanager", interval=timedelta(seconds=1), url=url, options=options)
     demo = SourceSpec("demo", "demo", interval=timedelta(seconds=1), options={"scenario": "steady"})
-    app = WarroomApp(Config(database=tmp_path / "w.db", sources=(am, demo)), actor="alice")
-    async with app.run_test(size=(100, 30)) as pilot:
+    config = Config(database=tmp_path / "w.db", sources=(am, demo))
+    async with open_console(config, actor="alice") as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
         yield app, pilot, app.query_one("#view-alerts")
 

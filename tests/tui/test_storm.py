@@ -10,9 +10,9 @@ from tests.e2e.loopback import Reply, Request, loopback
 from tests.e2e.storm import storm_body
 from tests.support.waiting import until
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.sources.base import SourceSpec
-from warroom.tui.app import WarroomApp
 
 STORM = 50_000
 
@@ -33,8 +33,8 @@ async def test_keys_move_the_cursor_while_a_50k_poll_is_in_flight(tmp_path: Path
             url=server.url,
             options={"timeout": "60s"},
         )
-        app = WarroomApp(Config(database=tmp_path / "w.db", sources=(spec,)), actor="alice")
-        async with app.run_test(size=(80, 24)):
+        config = Config(database=tmp_path / "w.db", sources=(spec,))
+        async with open_console(config, actor="alice") as app, app.run_test(size=(80, 24)):
             await app.ready.wait()
             view: Any = app.query_one("#view-alerts")
             await until(lambda: len(view.alerts) == STORM, 90, "the first poll on screen")

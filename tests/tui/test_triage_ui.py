@@ -11,6 +11,7 @@ from typing import Any
 from tests.support.alerts import alert as make
 from tests.support.waiting import until, until_awaited
 
+from warroom.cli.console import open_console
 from warroom.config import Config
 from warroom.engine import Service
 from warroom.model import (
@@ -52,10 +53,11 @@ async def console(tmp_path: Path, alerts: list[Alert]) -> AsyncIterator[tuple[Wa
     plans = tmp_path / "plans"
     plans.mkdir(exist_ok=True)
     (plans / "disk.yaml").write_text(PLAN)
-    app = WarroomApp(
-        Config(database=tmp_path / "w.db", plans=plans), run_engine=False, actor="alice"
-    )
-    async with app.run_test(size=(100, 30)) as pilot:
+    config = Config(database=tmp_path / "w.db", plans=plans)
+    async with (
+        open_console(config, run_engine=False, actor="alice") as app,
+        app.run_test(size=(100, 30)) as pilot,
+    ):
         await app.ready.wait()
         async with app.store.transaction() as tx:
             await tx.apply_snapshot("am", alerts)

@@ -10,7 +10,7 @@ import pytest
 from tests.support.alerts import alert
 
 from warroom.model import Alert, AlertState, Severity
-from warroom.store import Store
+from warroom.store import Store, open_store
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def store(db_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(db_path)
+    s = await open_store(db_path)
     try:
         yield s
     finally:

@@ -32,20 +32,24 @@ SECONDARY = Target(TargetKind.SCHEDULE, "secondary", essential=True)
 MANAGER = Target(TargetKind.CONTACT, "eng-manager", essential=True)
 
 
-def plan(**more: object) -> EscalationPlan:
+def plan(
+    repeat: int = 0,
+    empty_stage: EmptyStage = EmptyStage.WAIT,
+    ack_timeout: timedelta | None = None,
+) -> EscalationPlan:
     stages = (
         Stage(timedelta(minutes=5), (PRIMARY, ROOM)),
         Stage(timedelta(minutes=10), (SECONDARY,)),
         Stage(timedelta(0), (MANAGER,)),
     )
-    return EscalationPlan("payments-critical", stages, **more)  # type: ignore[arg-type]
+    return EscalationPlan("payments-critical", stages, repeat, empty_stage, ack_timeout)
 
 
 def everyone(target: Target, at: datetime) -> tuple[str, ...]:
     return (target.name,)
 
 
-def nobody_on(*empty: str):  # type: ignore[no-untyped-def]
+def nobody_on(*empty: str):
     def reach(target: Target, at: datetime) -> tuple[str, ...]:
         return () if target.name in empty else (target.name,)
 

@@ -65,7 +65,7 @@ def test_the_checker_sees_what_it_must() -> None:
     """The checks below only mean something if the import scan finds real imports."""
     for layer in ("model", "store", "sources", "plans", "engine", "tui", "notify"):
         assert _modules(layer), layer
-    assert "warroom.store.tx" in _imports(PACKAGE / "store" / "__init__.py")
+    assert "warroom.store.contract" in _imports(PACKAGE / "store" / "__init__.py")
     main = _imports(PACKAGE / "cli" / "main.py")
     assert "warroom.cli.console" in main  # imported inside a function
     assert "warroom.cli.headless.run_engine" in main  # from-import names count
@@ -145,6 +145,54 @@ def test_importing_notify_loads_neither_httpx_nor_aiosmtplib() -> None:
     assert result.returncode == 0, result.stderr
 
 
+# What callers outside the store may import of it: the contract and its values,
+# never a backend (database, tx, reads, feed, lease, connection, rows, files, schema).
+STORE_CONTRACT = (
+    "warroom.store",
+    "warroom.store.contract",
+    "warroom.store.values",
+    "warroom.store.snapshot",
+    "warroom.store.errors",
+    "warroom.store.opener",
+)
+
+
+_BACKEND_MODULES = {p.stem for p in (PACKAGE / "store").glob("*.py")} - {
+    "__init__",
+    *(m.rpartition(".")[2] for m in STORE_CONTRACT),
+}
+
+
+@pytest.mark.parametrize("layer", ["engine", "tui", "cli"])
+def test_callers_use_the_store_contract_not_a_backend(layer: str) -> None:
+    assert "database" in _BACKEND_MODULES and "contract" not in _BACKEND_MODULES
+    bad = []
+    for path in _modules(layer):
+        for module in sorted(_imports(path)):
+            # `from warroom.store import X` reads as warroom.store.X: fine unless X is a backend
+            inside = module.removeprefix("warroom.store.").partition(".")[0]
+            if module.startswith("aiosqlite") or (
+                module.startswith("warroom.store.") and inside in _BACKEND_MODULES
+            ):
+                bad.append(f"{path.relative_to(PACKAGE.parent)} imports {module}")
+    assert bad == []
+
+
+def test_the_contract_loads_no_database_driver() -> None:
+    """A PostgreSQL backend (issue 13) and the engine's types must not pull in aiosqlite."""
+    code = (
+        "import sys;"
+        "from warroom.store import Store, Tx, open_store, LeaseToken, DigestCache, StoreError;"
+        "import warroom.engine.service, warroom.engine.runtime;"
+        "assert 'aiosqlite' not in sys.modules and 'warroom.store.database' not in sys.modules"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_engine_does_not_import_tui() -> None:
     assert _violations("engine", ("warroom.tui", "warroom.cli")) == []
 
@@ -169,6 +217,29 @@ def test_tui_does_not_use_the_store_writer_or_raw_sql() -> None:
             if needle in text:
                 bad.append(f"{path.name}: {needle}")
     assert bad == []
+
+
+def test_the_console_is_composed_by_the_cli() -> None:
+    """DESIGN: the CLI builds the runtime (store, plans, engine, service) and hands it to
+    the app; the screen never opens a store, loads plans or builds an engine itself."""
+    bad = []
+    for path in _modules("tui"):
+        text = path.read_text(encoding="utf-8")
+        for needle in (
+            "Store.open(",
+            "open_store(",
+            "open_runtime(",
+            "Engine(",
+            "Engine.from_specs(",
+            "load_plans(",
+            "Service(",
+        ):
+            if needle in text:
+                bad.append(f"{path.name}: {needle}")
+    assert bad == []
+    # the wiring lives where both the CLI and the screen may reach it
+    assert _violations("engine", ("textual", "warroom.tui", "warroom.cli")) == []
+    assert "warroom.engine.wiring.open_runtime" in _imports(PACKAGE / "cli" / "console.py")
 
 
 def test_importing_the_headless_core_does_not_load_textual() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from warroom.engine.poller import poll_forever
 from warroom.engine.silences import expire_resolved_ack_silences
 from warroom.model import Alert
 from warroom.model.clock import utcnow
-from warroom.store import LeaseLost, Store
+from warroom.store import LeaseLost, Store, open_store
+from warroom.store.database import _statements
+from warroom.store.schema import APPLICATION_ID, MIGRATIONS
 
 from .helpers import T0, later, make_alert
 
@@ -77,8 +80,8 @@ async def test_leases_are_named_independently(store: Store) -> None:
 
 async def test_lease_is_exclusive_across_connections(db_path: Path) -> None:
     """Two stores on one file (as two processes would be): still one holder."""
-    a = await Store.open(db_path)
-    b = await Store.open(db_path)
+    a = await open_store(db_path)
+    b = await open_store(db_path)
     try:
         assert await a.try_acquire_lease("A", TTL, now=T0)
         assert not await b.try_acquire_lease("B", TTL, now=later(2))
@@ -169,8 +172,8 @@ async def test_run_once_renews_the_lease_while_its_fetch_outlives_the_ttl(
     db_path: Path,
 ) -> None:
     """The fault suite's --once: nobody else may take the lease during its cycle."""
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     try:
         engine = Engine(
             store,
@@ -195,8 +198,8 @@ async def test_run_once_renews_the_lease_while_its_fetch_outlives_the_ttl(
 
 async def test_run_once_that_lost_the_lease_writes_nothing(db_path: Path) -> None:
     """If the lease is taken anyway (a stalled process), the fence stops the write."""
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     try:
         engine = Engine(store, [SlowSource(0.5)], holder="once", renew_seconds=30)
         cycle = asyncio.create_task(engine.run_once())
@@ -213,8 +216,8 @@ async def test_run_once_that_lost_the_lease_writes_nothing(db_path: Path) -> Non
 
 
 async def test_poller_that_lost_the_lease_stops_and_the_engine_waits(db_path: Path) -> None:
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     try:
         token = await store.acquire_lease("A", TTL)
         assert token is not None
@@ -283,8 +286,8 @@ async def _last_attempt(store: Store) -> object:
 async def test_engine_that_loses_the_lease_stops_writing_and_resumes_under_a_new_epoch(
     db_path: Path,
 ) -> None:
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     source = CountingSource()
     engine = Engine(store, [source], holder="A", renew_seconds=0.05)
     running = asyncio.create_task(engine.run())
@@ -312,3 +315,35 @@ async def test_engine_that_loses_the_lease_stops_writing_and_resumes_under_a_new
             await running
         await store.close()
         await other.close()
+
+
+async def test_a_database_from_before_the_one_statement_lease_keeps_counting_epochs(
+    tmp_path: Path,
+) -> None:
+    """Schema 6 deleted a released lease row and kept its epoch in lease_epochs;
+    migration 7 moves the count into the row, so no epoch is handed out twice."""
+    path = tmp_path / "v6.db"
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    for script in MIGRATIONS[:6]:
+        for statement in _statements(script):
+            con.execute(statement)
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    con.execute("PRAGMA user_version = 6")
+    # "engine" was released at epoch 7 (row deleted); "other" is held at epoch 3
+    con.execute("INSERT INTO lease_epochs (name, epoch) VALUES ('engine', 7), ('other', 3)")
+    con.execute(
+        "INSERT INTO lease (name, holder, acquired_at, expires_at, epoch)"
+        " VALUES ('other', 'old', 0, 4e9, 3)"
+    )
+    con.close()
+    store = await open_store(path)
+    try:
+        assert await store.lease() is None
+        token = await store.acquire_lease("new", timedelta(seconds=10))
+        assert token is not None and token.epoch == 8
+        assert await store.acquire_lease("new", timedelta(seconds=10), name="other") is None
+        info = await store.lease("other")
+        assert info is not None and info.holder == "old"
+    finally:
+        await store.close()

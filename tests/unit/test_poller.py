@@ -19,7 +19,7 @@ from warroom.model import Alert, AlertState, Severity
 from warroom.model.clock import utcnow
 from warroom.plans import load_plans
 from warroom.sources.base import SourceError
-from warroom.store import LeaseLost, Store, StoreFull
+from warroom.store import LeaseLost, Store, StoreFull, open_store
 
 from .helpers import make_alert
 
@@ -247,8 +247,8 @@ async def test_a_poll_cut_short_resolves_nothing_and_leaves_no_half_row(
 ) -> None:
     """The lease taken between chunks (as a crash would stop it): no firing alert is
     resolved, every row is wholly old or wholly new, the next holder finishes."""
-    store = await Store.open(db_path)
-    other = await Store.open(db_path)
+    store = await open_store(db_path)
+    other = await open_store(db_path)
     try:
         token = await store.acquire_lease("A", timedelta(seconds=10))
         assert token is not None

@@ -9,8 +9,8 @@ import pytest
 
 from warroom.sources.alertmanager import Reuse, normalise_alerts
 from warroom.sources.normalise import ShapeError
-from warroom.store import tx as tx_module
-from warroom.store.tx import DigestCache
+from warroom.store import snapshot as snapshot_module
+from warroom.store.snapshot import DigestCache
 
 
 def payload() -> list[dict[str, Any]]:
@@ -71,13 +71,13 @@ def test_a_bad_payload_leaves_the_cache_as_it_was() -> None:
 
 def test_digests_are_computed_once_per_alert_object(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = tx_module.alert_digest
+    real = snapshot_module.alert_digest
 
     def counting(alert: Any) -> str:
         calls.append(alert.fingerprint)
         return real(alert)
 
-    monkeypatch.setattr(tx_module, "alert_digest", counting)
+    monkeypatch.setattr(snapshot_module, "alert_digest", counting)
     reuse: Reuse = {}
     cache = DigestCache()
     first = cache.digests(normalise_alerts("am", payload(), reuse))

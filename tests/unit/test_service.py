@@ -14,7 +14,7 @@ from warroom.engine import (
     process_identity,
 )
 from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, TimelineEvent
-from warroom.store import Store
+from warroom.store import Store, open_store
 
 from .helpers import T0, make_alert
 
@@ -141,15 +141,24 @@ async def test_resolve_and_reopen(store: Store, service: Service) -> None:
     assert await bob.reopen(incident_id) is False  # not resolved: nothing to reopen
 
 
-async def test_reopen_returns_to_acknowledged(store: Store, service: Service) -> None:
+async def test_reopen_returns_to_open_and_unowned(store: Store, service: Service) -> None:
+    """Issue #9: a reopened incident needs someone to own it again (escalation restarts);
+    the timeline keeps who had acknowledged it. It used to come back `acknowledged`."""
     incident_id = await service.declare_incident([], "Disk", Impact.HIGH)
     await service.acknowledge(incident_id)
     await service.resolve(incident_id)
-    await service.reopen(incident_id)
+    await Service(store, "bob").reopen(incident_id)
     incident = await store.incident(incident_id)
     assert incident is not None
-    assert incident.status is IncidentStatus.ACKNOWLEDGED
-    assert incident.acknowledged_by == "alice"
+    assert incident.status is IncidentStatus.OPEN
+    assert (incident.acknowledged_by, incident.acknowledged_at) == (None, None)
+    reopened = (await store.timeline(incident_id))[-1]
+    assert (reopened.kind, reopened.actor) == (EventKind.REOPENED, "bob")
+    assert reopened.data["acknowledged_by"] == "alice"
+    assert "alice had acknowledged it" in reopened.text
+    # and it can be acknowledged afresh, by whoever takes it now
+    assert await Service(store, "bob").acknowledge(incident_id) is True
+    assert (await store.incident(incident_id)).acknowledged_by == "bob"  # type: ignore[union-attr]
 
 
 async def test_resolve_without_reason(store: Store, service: Service) -> None:
@@ -298,8 +307,8 @@ async def test_concurrent_acknowledge_from_two_consoles_records_one(db_path) -> 
     import asyncio
     import contextlib
 
-    first = await Store.open(db_path)
-    second = await Store.open(db_path)
+    first = await open_store(db_path)
+    second = await open_store(db_path)
     try:
         incident_id = await Service(first, "alice").declare_incident([], "Disk", Impact.HIGH)
         # Make the interleaving certain: each console's read waits (briefly) for the other's.

@@ -55,7 +55,9 @@ async def test_forced_resolve_records_what_still_fired(store: Store) -> None:
     event = (await store.timeline(incident_id))[-1]
     assert (event.kind, event.actor) == (EventKind.RESOLVED, "bob")
     assert event.text == "Resolved with 1 alert(s) still firing (Alert0): fixed"
-    assert event.data == {"still_firing": [str(keys[0])]}
+    # version 1 keeps the reason and the names too, so the typed event reads back whole
+    assert event.data == {"still_firing": [str(keys[0])], "names": ["Alert0"], "reason": "fixed"}
+    assert event.version == 1
 
 
 async def test_resolve_without_firing_alerts_needs_no_force(store: Store) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from warroom.model import AlertKey, AlertState, EventKind, Impact, Severity
-from warroom.store import Store
+from warroom.store import Store, open_store
 from warroom.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 from .helpers import T0, changes_after, later, make_alert
@@ -38,7 +38,7 @@ def _rows(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[o
 
 async def test_open_creates_private_directory_and_file(tmp_path: Path) -> None:
     path = tmp_path / "fresh" / "state" / "warroom.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -60,11 +60,11 @@ async def test_open_uses_wal_and_sets_schema_version(store: Store, db_path: Path
 
 
 async def test_reopen_keeps_data_and_does_not_migrate_again(db_path: Path) -> None:
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     async with store.transaction(now=T0) as tx:
         await tx.apply_snapshot("prom", [make_alert()])
     await store.close()
-    again = await Store.open(db_path)
+    again = await open_store(db_path)
     try:
         assert len(await again.active_alerts()) == 1
         assert _pragma(db_path, "user_version") == SCHEMA_VERSION
@@ -74,7 +74,7 @@ async def test_reopen_keeps_data_and_does_not_migrate_again(db_path: Path) -> No
 
 async def test_concurrent_first_open_migrates_once(tmp_path: Path) -> None:
     path = tmp_path / "race.db"
-    stores = await asyncio.gather(*(Store.open(path) for _ in range(4)))
+    stores = await asyncio.gather(*(open_store(path) for _ in range(4)))
     try:
         assert _pragma(path, "user_version") == SCHEMA_VERSION
     finally:
@@ -314,8 +314,8 @@ async def test_prune_changes_keeps_the_newest(store: Store) -> None:
 
 
 async def test_watch_yields_a_batch_for_a_write_by_another_connection(db_path: Path) -> None:
-    reader = await Store.open(db_path)
-    writer = await Store.open(db_path)
+    reader = await open_store(db_path)
+    writer = await open_store(db_path)
     try:
         feed = reader.watch()
         pending = asyncio.ensure_future(anext(feed))
@@ -343,8 +343,8 @@ async def test_watch_sees_writes_of_its_own_process(store: Store) -> None:
 
 
 async def test_watch_does_not_lose_a_commit_during_its_start(db_path: Path) -> None:
-    reader = await Store.open(db_path)
-    writer = await Store.open(db_path)
+    reader = await open_store(db_path)
+    writer = await open_store(db_path)
     try:
         original = reader.last_change
 
@@ -367,8 +367,8 @@ async def test_watch_does_not_lose_a_commit_during_its_start(db_path: Path) -> N
 
 
 async def test_two_watchers_on_one_store_both_see_a_change(db_path: Path) -> None:
-    reader = await Store.open(db_path)
-    writer = await Store.open(db_path)
+    reader = await open_store(db_path)
+    writer = await open_store(db_path)
     try:
         feeds = [reader.watch(), reader.watch()]
         pending = [asyncio.ensure_future(anext(f)) for f in feeds]
@@ -436,7 +436,7 @@ async def test_older_database_is_migrated_forward_keeping_its_data(
         " VALUES ('kept', 3, 'open', 0, 'alice', 0)"
     )
     con.close()
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert [i.title for i in await store.incidents()] == ["kept"]
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from warroom.store import Store, StoreError
+from warroom.store import StoreError, open_store
 from warroom.store.schema import SCHEMA_VERSION
 
 
@@ -18,7 +18,7 @@ def _siblings(path: Path) -> list[str]:
 
 async def _refused(path: Path) -> StoreError:
     with pytest.raises(StoreError) as info:
-        store = await Store.open(path)
+        store = await open_store(path)
         await store.close()  # pragma: no cover - only reached when the test fails
     assert str(path) in str(info.value), "the message must name the file"
     return info.value
@@ -121,7 +121,7 @@ async def test_foreign_database_with_high_user_version_is_not_called_newer(
 
 async def test_newer_schema_is_refused_and_untouched(tmp_path: Path) -> None:
     path = tmp_path / "warroom.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     await store.close()
     con = sqlite3.connect(path)
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
@@ -143,7 +143,7 @@ async def test_state_dir_under_a_regular_file(tmp_path: Path) -> None:
     blocker.write_text("I am a file\n")
     path = blocker / "state" / "warroom.db"
     with pytest.raises(StoreError) as info:
-        await Store.open(path)
+        await open_store(path)
     message = str(info.value)
     assert str(blocker) in message
     assert "directory" in message
@@ -154,7 +154,7 @@ async def test_database_parent_is_a_regular_file(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     with pytest.raises(StoreError) as info:
-        await Store.open(blocker / "warroom.db")
+        await open_store(blocker / "warroom.db")
     assert str(blocker) in str(info.value)
     assert "not a directory" in str(info.value).lower()
 
@@ -163,6 +163,6 @@ async def test_database_path_is_a_directory(tmp_path: Path) -> None:
     path = tmp_path / "warroom.db"
     path.mkdir()
     with pytest.raises(StoreError) as info:
-        await Store.open(path)
+        await open_store(path)
     assert str(path) in str(info.value)
     assert "directory" in str(info.value)

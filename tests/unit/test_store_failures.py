@@ -27,6 +27,7 @@ from warroom.store import (
     StoreIOError,
     StoreMissing,
     StoreReadOnly,
+    open_store,
 )
 from warroom.store.connection import JOURNAL_SIZE_LIMIT
 from warroom.store.database import _statements
@@ -83,7 +84,7 @@ async def test_full_disk_is_store_full_and_the_wal_gives_the_space_back(
 ) -> None:
     db = small_fs / "w.db"
     wal = small_fs / "w.db-wal"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         async with store.transaction() as tx:
             await tx.add_event(None, EventKind.NOTE, "alice", "before")
@@ -116,10 +117,10 @@ FILE_SIZE_LIMIT_SCRIPT = textwrap.dedent(
     import asyncio, resource, signal, sys
     from pathlib import Path
     from warroom.model import EventKind
-    from warroom.store import Store, StoreError
+    from warroom.store import Store, StoreError, open_store
 
     async def main(db):
-        store = await Store.open(db)
+        store = await open_store(db)
         try:
             async with store.transaction() as tx:
                 await tx.add_event(None, EventKind.NOTE, "alice", "before")
@@ -162,7 +163,7 @@ async def test_the_wal_is_bounded_after_checkpoints(store: Store) -> None:
 
 async def test_broken_pages_read_as_store_corrupt(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         async with store.transaction() as tx:
             for n in range(200):
@@ -177,7 +178,7 @@ async def test_broken_pages_read_as_store_corrupt(tmp_path: Path) -> None:
     db.write_bytes(bytes(data))
     # met when opening (the store now reads more as it opens) or at the first read
     with pytest.raises(StoreCorrupt) as info:
-        store = await Store.open(db, read_only=True)
+        store = await open_store(db, read_only=True)
         try:
             await store.timeline(None)
         finally:
@@ -204,7 +205,7 @@ def _remount_read_only(where: Path) -> None:
 async def test_read_only_open_never_creates(tmp_path: Path) -> None:
     for path in (tmp_path / "typo.db", tmp_path / "no" / "dir" / "w.db"):
         with pytest.raises(StoreMissing) as info:
-            await Store.open(path, read_only=True)
+            await open_store(path, read_only=True)
         assert f"no database at {path}" in str(info.value)
     assert _names(tmp_path) == []
 
@@ -213,16 +214,16 @@ async def test_read_only_open_of_an_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
     path.touch()
     with pytest.raises(StoreMissing):
-        await Store.open(path, read_only=True)
+        await open_store(path, read_only=True)
     assert path.read_bytes() == b""
     assert _names(tmp_path) == ["w.db"]
 
 
 async def test_a_read_only_store_refuses_writes(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
-    created = await Store.open(path)
+    created = await open_store(path)
     await created.close()
-    store = await Store.open(path, read_only=True)
+    store = await open_store(path, read_only=True)
     try:
         with pytest.raises(StoreReadOnly):
             async with store.transaction() as tx:
@@ -244,7 +245,7 @@ async def test_read_only_open_upgrades_an_older_schema_it_may_write(tmp_path: Pa
         " VALUES ('kept', 3, 'open', 0, 'alice', 0)"
     )
     con.close()
-    store = await Store.open(path, read_only=True)
+    store = await open_store(path, read_only=True)
     try:
         assert [i.title for i in await store.incidents()] == ["kept"]
     finally:
@@ -271,7 +272,7 @@ def read_only_fs(tmp_path: Path) -> Iterator[Path]:
 
 async def test_read_only_filesystem(read_only_fs: Path) -> None:
     db = read_only_fs / "w.db"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         async with store.transaction() as tx:
             await tx.add_event(None, EventKind.NOTE, "alice", "kept")
@@ -279,9 +280,9 @@ async def test_read_only_filesystem(read_only_fs: Path) -> None:
         await store.close()
     _remount_read_only(read_only_fs)
     with pytest.raises(StoreReadOnly) as info:
-        await Store.open(db)
+        await open_store(db)
     assert f"{db}: on a read-only filesystem" in str(info.value)
-    reader = await Store.open(db, read_only=True)
+    reader = await open_store(db, read_only=True)
     try:
         assert [e.text for e in await reader.timeline(None)] == ["kept"]
     finally:

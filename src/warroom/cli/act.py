@@ -13,8 +13,9 @@ from warroom.cli.outcome import Outcome, acting, report, state_of
 from warroom.cli.records import incident_record, key_text
 from warroom.config import Config
 from warroom.engine import ActionError, AlertsInIncident, Service
-from warroom.engine.service import StillFiring
-from warroom.model import AlertKey, Impact, Incident, IncidentStatus, TrackedAlert
+from warroom.engine.service import Refused, StillFiring
+from warroom.model import AlertKey, Impact, Incident, TrackedAlert
+from warroom.model.lifecycle import State
 from warroom.model.text import strip_unsafe
 from warroom.plans import ResponsePlan
 from warroom.store import StoreError
@@ -70,20 +71,23 @@ async def _attempt(
 
 async def run_ack(config: Config, ids: Sequence[int], as_json: bool) -> int:
     async def ack(service: Service, incident_id: int) -> Outcome:
-        before = await service.store.incident(incident_id)
-        if before is not None and before.status is IncidentStatus.RESOLVED:
+        try:
+            return await _attempt(
+                service,
+                "acknowledge",
+                incident_id,
+                service.acknowledge(incident_id),
+                f"Acknowledged incident #{incident_id}",
+                lambda incident: f"incident #{incident_id} is already {state_of(incident)}",
+                own=(Refused,),
+            )
+        except Refused as exc:
+            before = await service.store.incident(incident_id)
+            assert before is not None
             message = f"incident #{incident_id} is {state_of(before)}; nothing to acknowledge"
-            if before.parent_id is None:
+            if exc.refusal.state is State.RESOLVED:
                 message += f" (`warroom reopen {incident_id}` first)"
             return Outcome("acknowledge", False, message, before)
-        return await _attempt(
-            service,
-            "acknowledge",
-            incident_id,
-            service.acknowledge(incident_id),
-            f"Acknowledged incident #{incident_id}",
-            lambda incident: f"incident #{incident_id} is already {state_of(incident)}",
-        )
 
     return await _act(config, ids, as_json, ack)
 
@@ -116,10 +120,6 @@ async def run_resolve(
 
 async def run_reopen(config: Config, incident_id: int, as_json: bool) -> int:
     async def reopen(service: Service, incident_id: int) -> Outcome:
-        before = await service.store.incident(incident_id)
-        if before is not None and before.parent_id is not None:
-            message = f"incident #{incident_id} was merged into #{before.parent_id}; work there"
-            return Outcome("reopen", False, message, before)
         return await _attempt(
             service,
             "reopen",

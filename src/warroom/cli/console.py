@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from warroom.config import Config, state_dir
-from warroom.store import Store
+from warroom.engine.wiring import open_runtime
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 
-async def _check_store(config: Config) -> None:
-    """Open (and migrate) once before the screen starts, so a bad file is a clean error."""
-    store = await Store.open(config.database)
-    await store.close()
+@asynccontextmanager
+async def open_console(
+    config: Config, *, actor: str | None = None, run_engine: bool = True
+) -> AsyncIterator[WarroomApp]:
+    """The console as `warroom` builds it: its runtime opened first, then handed to the app.
+
+    The store is opened (and migrated) before the screen starts, so a file that
+    is not ours or cannot be written is one clean line, never a broken screen.
+    The runtime outlives the app and is closed here, after the app has exited.
+    Tests build their consoles through this too.
+    """
+    runtime = await open_runtime(config, actor=actor, run_engine=run_engine)
+    try:
+        from warroom.tui.app import WarroomApp
+
+        yield WarroomApp(runtime)
+    finally:
+        await runtime.close()
 
 
-def run_console(config: Config) -> int:
-    asyncio.run(_check_store(config))
+def _log_to_file(config: Config) -> None:
     log_dir = config.database.parent if config.database.parent.exists() else state_dir()
     logging.basicConfig(
         filename=str(log_dir / "warroom.log"),
@@ -25,8 +44,14 @@ def run_console(config: Config) -> int:
     )
     # one INFO line per request: a poll every few seconds buries what matters
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from warroom.tui.app import WarroomApp
 
-    app = WarroomApp(config)
-    app.run()
+
+async def _run(config: Config) -> int:
+    async with open_console(config) as app:
+        _log_to_file(config)
+        await app.run_async()
     return app.return_code or 0
+
+
+def run_console(config: Config) -> int:
+    return asyncio.run(_run(config))

@@ -45,10 +45,10 @@ def _probe(source: str, name: str, labels: dict[str, str]) -> Alert:
 
 async def _alert_names(config: Config) -> list[tuple[str, str, dict[str, str]]]:
     """Names the database has seen; none before there is a database (never create one)."""
-    from warroom.store import Store, StoreMissing
+    from warroom.store import StoreMissing, open_store
 
     try:
-        store = await Store.open(config.database, read_only=True)
+        store = await open_store(config.database, read_only=True)
     except StoreMissing:
         return []
     try:

@@ -21,14 +21,14 @@ async def run_engine(config: Config, once: bool) -> int:
     from warroom.engine.runtime import LeaseBusy
     from warroom.engine.store_failures import STORE_FAILURES, describe
     from warroom.model.text import safe_text
-    from warroom.store import LeaseLost, Store
+    from warroom.store import LeaseLost, open_store
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # one INFO line per request: a poll every few seconds buries what matters
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    store = await Store.open(config.database)
+    store = await open_store(config.database)
     planset = plans_for(config)
     for error in planset.errors:
         log.error("%s", error)
@@ -42,7 +42,7 @@ async def run_engine(config: Config, once: bool) -> int:
                 print(f"warroom: {exc}", file=sys.stderr)
                 return 1
             except STORE_FAILURES as exc:
-                print(f"warroom: {describe(exc, store.path)}", file=sys.stderr)
+                print(f"warroom: {describe(exc, store.location)}", file=sys.stderr)
                 return 2
             failed = [name for name, r in results.items() if r is None]
             reasons = {h.name: h.last_error for h in await store.source_health()} if failed else {}
@@ -73,10 +73,10 @@ async def run_engine(config: Config, once: bool) -> int:
 
 
 async def run_incidents(config: Config, as_json: bool, include_all: bool) -> int:
-    from warroom.store import Store
+    from warroom.store import open_store
 
     # only reads: never creates a database, never waits for a writer's lock
-    store = await Store.open(config.database, read_only=True)
+    store = await open_store(config.database, read_only=True)
     try:
         incidents = await store.incidents(include_resolved=include_all)
     finally:

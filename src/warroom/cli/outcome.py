@@ -83,13 +83,9 @@ def state_of(incident: Incident) -> str:
 @contextlib.asynccontextmanager
 async def existing_store(config: Config, read_only: bool = False) -> AsyncIterator[Store]:
     """The shared database, never a new one: a typo in `--db` must not act on an empty file."""
-    from warroom.store import Store, StoreMissing
-    from warroom.store.files import CREATE_HINT
+    from warroom.store import open_store
 
-    path = config.database.expanduser().absolute()
-    if not read_only and not path.exists():  # a read-only open checks for itself
-        raise StoreMissing(f"no database at {path} ({CREATE_HINT})")
-    store = await Store.open(path, read_only=read_only)
+    store = await open_store(config.database, read_only=read_only, create=False)
     try:
         yield store
     finally:

@@ -11,6 +11,7 @@ from typing import Any
 
 from warroom.cli.alerts import alert_json
 from warroom.model import AlertKey, Incident, TimelineEvent, TrackedAlert
+from warroom.model.events import envelope
 
 
 def iso(value: datetime | None) -> str | None:
@@ -54,7 +55,7 @@ def event_record(event: TimelineEvent) -> dict[str, Any]:
         "kind": event.kind.value,
         "actor": event.actor,
         "text": event.text,
-        "data": dict(event.data),
+        "data": envelope(event),  # versioned, as stored: `model.events.read` parses it
     }
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from warroom.cli.check import plans_for
 from warroom.cli.output import print_json_line, print_table
 from warroom.config import Config
-from warroom.model import Alert
-from warroom.model.clock import format_duration
+from warroom.model import Alert, Incident, lifecycle
+from warroom.model.clock import format_duration, utcnow
+from warroom.model.lifecycle import Fate
 from warroom.offload import loads
 from warroom.plans import PlanIndex, propose
 from warroom.sources.alertmanager import normalise_alerts
@@ -38,8 +41,39 @@ def read_alerts(path: Path, source: str = "simulate") -> list[Alert]:
         raise SystemExit(f"warroom: {path}: {exc}") from exc
 
 
+def predict(
+    index: PlanIndex, alert: Alert, incidents: Sequence[Incident], now: datetime
+) -> dict[str, object]:
+    """What triage would do with this alert, given these incidents: the lifecycle's
+    own choice (`lifecycle.fate`), so the prediction and the poll never disagree."""
+    plan = index.match(alert)
+    if plan is None:
+        return {"alert": alert.name, "plan": None, "outcome": "unplanned: no plan matches"}
+    proposal = propose(plan, alert)
+    active, last_resolved = lifecycle.candidates(incidents, proposal.dedupe_key)
+    fate, incident = lifecycle.fate(active, last_resolved, now, plan.reopen_within)
+    if fate is Fate.JOINS:
+        assert incident is not None
+        what = f"joins open incident #{incident.id}"
+    elif fate is Fate.REOPENS:
+        assert incident is not None
+        what = f"reopens resolved incident #{incident.id}"
+    else:
+        what = "declares a new incident"
+        if plan.declare_after:
+            what += f" once firing for {format_duration(plan.declare_after)}"
+    return {
+        "alert": alert.name,
+        "plan": plan.name,
+        "title": proposal.title,
+        "impact": int(proposal.impact),
+        "dedupe_key": proposal.dedupe_key,
+        "outcome": what,
+    }
+
+
 async def run_simulate(config: Config, path: Path, as_json: bool, source: str | None = None) -> int:
-    from warroom.store import Store
+    from warroom.store import StoreMissing, open_store
 
     planset = plans_for(config)
     for error in planset.errors:
@@ -48,36 +82,20 @@ async def run_simulate(config: Config, path: Path, as_json: bool, source: str | 
         source = config.sources[0].name if len(config.sources) == 1 else "simulate"
     alerts = read_alerts(path, source)
     index = PlanIndex(planset.plans)
-    open_by_key = {}
-    if config.database.exists():  # a dry run: never create a database for it
-        store = await Store.open(config.database, read_only=True)
+    incidents: list[Incident] = []
+    try:  # a dry run: read-only, so it never creates a database
+        store = await open_store(config.database, read_only=True)
+    except StoreMissing:
+        pass
+    else:
         try:
-            open_by_key = {i.dedupe_key: i for i in await store.incidents() if i.dedupe_key}
+            incidents = await store.incidents(include_resolved=True)
         finally:
             await store.close()
+    now = utcnow()
     rows = []
     for alert in alerts:
-        plan = index.match(alert)
-        outcome: dict[str, object]
-        if plan is None:
-            outcome = {"alert": alert.name, "plan": None, "outcome": "unplanned: no plan matches"}
-        else:
-            proposal = propose(plan, alert)
-            joins = open_by_key.get(proposal.dedupe_key)
-            outcome = {
-                "alert": alert.name,
-                "plan": plan.name,
-                "title": proposal.title,
-                "impact": int(proposal.impact),
-                "dedupe_key": proposal.dedupe_key,
-                "outcome": f"joins open incident #{joins.id}"
-                if joins
-                else (
-                    f"declares a new incident once firing for {format_duration(plan.declare_after)}"
-                    if plan.declare_after
-                    else "declares a new incident"
-                ),
-            }
+        outcome = predict(index, alert, incidents, now)
         if as_json:
             print_json_line(outcome)
         else:

@@ -26,8 +26,7 @@ from collections.abc import Sequence
 
 from warroom.engine.triage import Triage, TriageResult
 from warroom.model import Alert
-from warroom.store import LeaseToken, SnapshotResult, Store
-from warroom.store.tx import SnapshotDiff, diff_snapshot
+from warroom.store import LeaseToken, SnapshotDiff, SnapshotResult, Store, diff_snapshot
 
 TARGET_HOLD = 0.03  # seconds of write lock per chunk
 PAUSE = 0.03  # seconds between chunks: longer than the busy handler's early retries

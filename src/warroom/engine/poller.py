@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 
 from warroom.engine.ingest import store_snapshot
@@ -26,12 +27,25 @@ from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import Silencer, Source, SourceError
-from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
-from warroom.store.tx import DigestCache
+from warroom.store import DigestCache, LeaseLost, LeaseToken, SnapshotResult, Store
 
 log = logging.getLogger(__name__)
 # Not a poll that failed but polling that must stop here: the caller decides.
 _STOPS: tuple[type[BaseException], ...] = (LeaseLost, *STORE_FAILURES)
+
+
+async def request_retries(store: Store, names: Sequence[str]) -> list[str]:
+    """Ask whichever process polls to poll these sources now; the ones asked.
+
+    A source that was never polled has nothing to retry: its first poll is
+    already on its way.
+    """
+    asked = []
+    async with store.transaction() as tx:
+        for name in names:
+            if await tx.request_retry(name):
+                asked.append(name)
+    return asked
 
 
 async def poll_once(
@@ -63,7 +77,7 @@ async def poll_once(
             )
         except _STOPS as exc:
             if not isinstance(exc, LeaseLost):
-                keep_in_memory(store, source, f"polling stopped: {describe(exc, store.path)}")
+                keep_in_memory(store, source, f"polling stopped: {describe(exc, store.location)}")
             raise
         except Exception as exc:  # the snapshot could not be stored: say so, keep polling
             log.exception("storing the snapshot of %s failed", source.name)
@@ -78,7 +92,7 @@ async def poll_once(
                 await tx.check_lease(lease)
             await tx.record_poll(source.name, interval, ok=False, error=reason)
     except STORE_FAILURES as exc:
-        keep_in_memory(store, source, f"{reason}; and not saved: {describe(exc, store.path)}")
+        keep_in_memory(store, source, f"{reason}; and not saved: {describe(exc, store.location)}")
         raise
     store.forget_unsaved_health(source.name)
     return None
@@ -147,7 +161,7 @@ async def poll_forever(
             log.warning("polling %s stopped: %s", source.name, exc)
             return
         except STORE_FAILURES as exc:
-            store_log.failed(f"storing the poll of {source.name}", exc, store.path)
+            store_log.failed(f"storing the poll of {source.name}", exc, store.location)
             result = None
         failures = 0 if result is not None else failures + 1
         elapsed = asyncio.get_running_loop().time() - started

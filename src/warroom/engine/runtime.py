@@ -138,9 +138,9 @@ class Engine:
                     failures = 0
                 except STORE_FAILURES as exc:
                     # not known to hold it: stop polling (fenced writes would fail anyway)
-                    self.store_log.failed("renewing the engine lease", exc, self.store.path)
+                    self.store_log.failed("renewing the engine lease", exc, self.store.location)
                     if self.token is not None:
-                        why = f"polling stopped: {describe(exc, self.store.path)}"
+                        why = f"polling stopped: {describe(exc, self.store.location)}"
                         for source in self.sources:
                             keep_in_memory(self.store, source, why)
                     token = None
@@ -185,7 +185,7 @@ class Engine:
         except LeaseLost as exc:
             log.warning("pruning skipped: %s", exc)
         except STORE_FAILURES as exc:
-            self.store_log.failed("pruning the change feed", exc, self.store.path)
+            self.store_log.failed("pruning the change feed", exc, self.store.location)
         except Exception:
             log.exception("pruning the change feed failed")
 

@@ -1,107 +1,68 @@
 """The service API: every responder action, from a key, the palette or a script.
 
-Each action changes state and appends its timeline event, with actor and time,
-in one transaction, so the story of an incident can never miss a step.
+A thin facade over one object per aggregate, all sharing one `Context` (store,
+actor, silencing sources, clock): `Incidents`, `AlertAcknowledgements` and
+`SilenceActions` today; escalation, paging and runbooks join them the same
+way. The console and the CLI keep calling `Service`, so every action is
+recorded alike whichever way it came.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 
-from warroom.engine.silences import (
-    create_silence_once,
-    keys_by_source,
-    record_silence,
-    silence_acknowledged,
-)
-from warroom.model import AlertKey, AlertState, EventKind, Impact, IncidentStatus, TrackedAlert
-from warroom.model.clock import format_duration, utcnow
-from warroom.model.incident import Incident
+from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
+from warroom.engine.context import Context
+from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
+from warroom.engine.incidents import Incidents
+from warroom.engine.poller import request_retries
+from warroom.engine.silence_actions import SilenceActions
+from warroom.model import AlertKey, Impact
 from warroom.model.matchers import Matcher
 from warroom.model.silence import Silence
-from warroom.model.silencing import exact_silences
-from warroom.sources.base import Silencer, Source, SourceError
-from warroom.store import Store, Tx
+from warroom.sources.base import Silencer, Source
+from warroom.store import Store
 
-MAX_TITLE = 200
-MAX_NOTE = 10_000
-MAX_SILENCE = timedelta(days=30)
-
-
-def _check_silence(duration: timedelta, comment: str) -> str:
-    comment = comment.strip()
-    if not comment:
-        raise ActionError("a silence needs a comment: say why")
-    if not timedelta(minutes=1) <= duration <= MAX_SILENCE:
-        raise ActionError("a silence lasts from 1m to 30d")
-    return comment
-
-
-def _clean_title(title: str) -> str:
-    title = title.strip()
-    if not title:
-        raise ActionError("an incident needs a title")
-    if len(title) > MAX_TITLE:
-        raise ActionError(f"title is longer than {MAX_TITLE} characters")
-    return title
-
-
-class ActionError(Exception):
-    """An action that cannot be done as asked; the message says why, for the responder."""
-
-
-# Alerts that would make the next poll declare again: silenced ones still fire behind it.
-STILL_FIRING = frozenset({AlertState.FIRING, AlertState.SUPPRESSED})
-
-
-def _names(alerts: Sequence[TrackedAlert], most: int = 5) -> str:
-    names = sorted({t.alert.name for t in alerts})
-    more = f" and {len(names) - most} more" if len(names) > most else ""
-    return ", ".join(names[:most]) + more
-
-
-class StillFiring(ActionError):
-    """Resolving would leave firing alerts to declare a new incident at the next poll."""
-
-    def __init__(self, incident_id: int, alerts: Sequence[TrackedAlert]) -> None:
-        self.incident_id = incident_id
-        self.alerts = tuple(alerts)
-        super().__init__(
-            f"incident #{incident_id} has {len(alerts)} alert(s) still firing: {_names(alerts)}"
-        )
-
-
-class AlertsInIncident(ActionError):
-    """Declaring would take alerts out of open incidents; moving them needs `move=True`."""
-
-    def __init__(self, holders: Sequence[tuple[Incident, int]]) -> None:
-        self.holders = list(holders)
-        parts = [
-            f"{describe_holder(incident)} holds {count} of them" for incident, count in holders
-        ]
-        super().__init__("; ".join(parts) + ": open it, or move them explicitly")
-
-
-def describe_holder(incident: Incident) -> str:
-    """`#27 (acknowledged by alice)`: enough to decide between opening and moving."""
-    who = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
-    return f"#{incident.id} {incident.title!r} ({incident.status.value}{who})"
-
-
-@dataclass(frozen=True, slots=True)
-class AckResult:
-    acknowledged: int
-    silenced: int = 0
-    failures: tuple[str, ...] = ()
+# what callers import from here, whichever module holds it now
+__all__ = [
+    "STILL_FIRING",
+    "AckResult",
+    "ActionError",
+    "AlertsInIncident",
+    "Refused",
+    "Service",
+    "StillFiring",
+]
 
 
 class Service:
-    def __init__(self, store: Store, actor: str, sources: Sequence[Source] = ()) -> None:
-        self.store = store
-        self.actor = actor
-        self.silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
+    def __init__(
+        self,
+        store: Store,
+        actor: str,
+        sources: Sequence[Source] = (),
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
+        self.context = Context(store, actor, silencers, clock)
+        self.incidents = Incidents(self.context)
+        self.alert_acks = AlertAcknowledgements(self.context)
+        self.silencing = SilenceActions(self.context)
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
+
+    @property
+    def actor(self) -> str:
+        return self.context.actor
+
+    @property
+    def silencers(self) -> Mapping[str, Silencer]:
+        return self.context.silencers
+
+    # -- incidents ------------------------------------------------------------------------------
 
     async def declare_incident(
         self,
@@ -114,238 +75,39 @@ class Service:
         move: bool = False,
         links: Sequence[Mapping[str, str]] = (),
     ) -> int:
-        """Declare by hand, ad hoc or under a plan (its name and dedupe key recorded,
-        so later alerts of that plan join this incident).
-
-        An alert already in an open incident stays there unless `move` says to
-        take it: a quiet move once turned an acknowledged incident's alert into a
-        fresh, unacknowledged duplicate.
-        """
-        title = _clean_title(title)
-        async with self.store.transaction() as tx:
-            if not move:
-                await self._refuse_taken(tx, alerts)
-            incident_id = await tx.create_incident(
-                title, Impact(impact), self.actor, summary, dedupe_key, plan
-            )
-            under = f" under plan {plan}" if plan else ""
-            await tx.add_event(
-                incident_id,
-                EventKind.DECLARED,
-                self.actor,
-                f"Declared{under} with impact {Impact(impact).label}",
-                {
-                    "alerts": [str(k) for k in alerts],
-                    "impact": int(impact),
-                    "plan": plan,
-                    "links": [dict(link) for link in links],
-                },
-            )
-            if alerts:
-                moved = await tx.attach_alerts(incident_id, alerts)
-                await tx.add_event(
-                    incident_id,
-                    EventKind.ALERT_ADDED,
-                    self.actor,
-                    f"{len(alerts)} alert(s) attached",
-                    {"alerts": [str(k) for k in alerts]},
-                )
-                for previous, keys in moved.items():
-                    await tx.add_event(
-                        previous,
-                        EventKind.ALERT_MOVED,
-                        self.actor,
-                        f"{len(keys)} alert(s) moved to incident #{incident_id}",
-                        {"alerts": [str(k) for k in keys], "to": incident_id},
-                    )
-        return incident_id
+        return await self.incidents.declare(
+            alerts, title, impact, summary, plan, dedupe_key, move, links
+        )
 
     async def acknowledge(self, incident_id: int) -> bool:
-        """False when already acknowledged (or resolved): nothing to record twice."""
-        async with self.store.transaction() as tx:
-            incident = await self._incident(tx, incident_id)
-            if incident.status is IncidentStatus.RESOLVED:
-                raise ActionError(f"incident #{incident_id} is resolved; o reopens it")
-            if incident.status is not IncidentStatus.OPEN:
-                return False
-            await tx.update_incident(
-                incident_id,
-                status=IncidentStatus.ACKNOWLEDGED,
-                acknowledged_at=tx.now,
-                acknowledged_by=self.actor,
-            )
-            await tx.add_event(incident_id, EventKind.ACKNOWLEDGED, self.actor, "Acknowledged")
-        return True
+        return await self.incidents.acknowledge(incident_id)
 
     async def resolve(self, incident_id: int, reason: str = "", force: bool = False) -> bool:
-        """Refused (StillFiring) while its alerts fire, unless `force`: the next poll
-        would declare a new incident for them and the acknowledgement and notes
-        would stay behind on this one. Forced, the timeline says what still fired."""
-        async with self.store.transaction() as tx:
-            incident = await self._incident(tx, incident_id)
-            if incident.status is IncidentStatus.RESOLVED:
-                return False
-            firing = [
-                t
-                for t in await self.store.incident_alerts(incident_id)
-                if t.alert.state in STILL_FIRING
-            ]
-            if firing and not force:
-                raise StillFiring(incident_id, firing)
-            await tx.update_incident(
-                incident_id,
-                status=IncidentStatus.RESOLVED,
-                resolved_at=tx.now,
-                resolved_by=self.actor,
-            )
-            text = "Resolved"
-            data: dict[str, object] = {}
-            if firing:
-                text += f" with {len(firing)} alert(s) still firing ({_names(firing)})"
-                data["still_firing"] = [str(t.key) for t in firing]
-            if reason:
-                text += f": {reason}"
-            await tx.add_event(incident_id, EventKind.RESOLVED, self.actor, text, data or None)
-        return True
+        return await self.incidents.resolve(incident_id, reason, force)
 
     async def reopen(self, incident_id: int) -> bool:
-        async with self.store.transaction() as tx:
-            incident = await self._incident(tx, incident_id)
-            if incident.status is not IncidentStatus.RESOLVED:
-                return False
-            status = (
-                IncidentStatus.ACKNOWLEDGED if incident.acknowledged_at else IncidentStatus.OPEN
-            )
-            await tx.update_incident(incident_id, status=status, resolved_at=None, resolved_by=None)
-            await tx.add_event(incident_id, EventKind.REOPENED, self.actor, "Reopened")
-        return True
+        return await self.incidents.reopen(incident_id)
 
     async def set_impact(self, incident_id: int, impact: Impact) -> bool:
-        impact = Impact(impact)
-        async with self.store.transaction() as tx:
-            incident = await self._incident(tx, incident_id)
-            if incident.impact is impact:
-                return False
-            await tx.update_incident(incident_id, impact=impact)
-            await tx.add_event(
-                incident_id,
-                EventKind.IMPACT,
-                self.actor,
-                f"Impact {incident.impact.label} → {impact.label}",
-                {"from": int(incident.impact), "to": int(impact)},
-            )
-        return True
+        return await self.incidents.set_impact(incident_id, impact)
 
     async def edit(
         self, incident_id: int, title: str | None = None, summary: str | None = None
     ) -> bool:
-        """Change title and/or summary; the timeline keeps the old words."""
-        async with self.store.transaction() as tx:
-            incident = await self._incident(tx, incident_id)
-            changes: dict[str, str] = {}
-            if title is not None and title.strip() != incident.title:
-                changes["title"] = _clean_title(title)
-            if summary is not None and summary.strip() != incident.summary:
-                changes["summary"] = summary.strip()
-            if not changes:
-                return False
-            await tx.update_incident(incident_id, **changes)
-            for field, new in changes.items():
-                old = getattr(incident, field)
-                await tx.add_event(
-                    incident_id,
-                    EventKind.EDITED,
-                    self.actor,
-                    f"{field.capitalize()}: {old!r} → {new!r}",
-                    {"field": field, "from": old, "to": new},
-                )
-        return True
+        return await self.incidents.edit(incident_id, title, summary)
 
     async def merge(self, incident_id: int, into: int) -> int:
-        """Merge an incident into another: its alerts move, it resolves, both say so.
-
-        Returns how many alerts moved.
-        """
-        if incident_id == into:
-            raise ActionError("an incident cannot be merged into itself")
-        async with self.store.transaction() as tx:
-            child = await self._incident(tx, incident_id)
-            parent = await self._incident(tx, into)
-            if parent.status is IncidentStatus.RESOLVED:
-                raise ActionError(f"#{into} is resolved; reopen it (o) before merging into it")
-            if parent.parent_id is not None:
-                raise ActionError(f"#{into} was merged into #{parent.parent_id}; merge there")
-            if child.parent_id is not None:
-                raise ActionError(f"#{incident_id} is already merged into #{child.parent_id}")
-            keys = [t.key for t in await self.store.incident_alerts(incident_id)]
-            if keys:
-                await tx.attach_alerts(into, keys)
-            await tx.update_incident(
-                incident_id,
-                parent_id=into,
-                status=IncidentStatus.RESOLVED,
-                resolved_at=tx.now,
-                resolved_by=self.actor,
-            )
-            await tx.add_event(
-                incident_id,
-                EventKind.MERGED,
-                self.actor,
-                f"Merged into #{into} ({parent.title}); {len(keys)} alert(s) moved there",
-                {"into": into, "alerts": [str(k) for k in keys]},
-            )
-            await tx.add_event(
-                into,
-                EventKind.MERGED,
-                self.actor,
-                f"#{incident_id} ({child.title}) merged in; {len(keys)} alert(s) joined",
-                {"from": incident_id, "alerts": [str(k) for k in keys]},
-            )
-        return len(keys)
+        return await self.incidents.merge(incident_id, into)
 
     async def add_note(self, incident_id: int | None, text: str) -> int:
-        """A note on an incident, or on the console log when `incident_id` is None."""
-        text = text.strip()
-        if not text:
-            raise ActionError("an empty note says nothing")
-        if len(text) > MAX_NOTE:
-            raise ActionError(f"note is longer than {MAX_NOTE} characters")
-        async with self.store.transaction() as tx:
-            if incident_id is not None:
-                await self._incident(tx, incident_id)
-            return await tx.add_event(incident_id, EventKind.NOTE, self.actor, text)
+        return await self.incidents.add_note(incident_id, text)
+
+    # -- alerts outside incidents ---------------------------------------------------------------
 
     async def acknowledge_alerts(self, keys: Sequence[AlertKey]) -> AckResult:
-        """Acknowledge alerts that belong to no incident.
+        return await self.alert_acks.acknowledge(keys)
 
-        Where the source is set to `silence_on_ack`, each newly acknowledged alert
-        is also silenced there until it resolves.
-        """
-        if not keys:
-            return AckResult(0)
-        async with self.store.transaction() as tx:
-            fresh = await tx.acknowledge_alerts(keys, self.actor)
-            if fresh:
-                await tx.add_event(
-                    None,
-                    EventKind.ALERT_ACKNOWLEDGED,
-                    self.actor,
-                    f"Acknowledged {len(fresh)} alert(s)",
-                    {"alerts": [str(k) for k in fresh]},
-                )
-        count = len(fresh)
-        silenced, failures = 0, []
-        for source, group in keys_by_source(fresh).items():
-            silencer = self.silencers.get(source)
-            if silencer is None or not silencer.silence_on_ack:
-                continue
-            tracked = await self.store.alerts_by_key(group)
-            done, failed = await silence_acknowledged(self.store, silencer, tracked, self.actor)
-            silenced += done
-            failures += failed
-        return AckResult(count, silenced, tuple(failures))
-
-    # -- silences at the source ---------------------------------------------------------------
+    # -- silences at the source -----------------------------------------------------------------
 
     async def silence(
         self,
@@ -354,155 +116,25 @@ class Service:
         duration: timedelta,
         comment: str,
     ) -> list[str]:
-        """One silence with the responder's own matchers, at each selected alert's source."""
-        if not matchers:
-            raise ActionError("a silence needs at least one matcher")
-        comment = _check_silence(duration, comment)
-        grouped = await self._silenceable(keys)
-        return [
-            await self._create_silence(source, group, list(matchers), duration, comment)
-            for source, group in grouped.items()
-        ]
+        return await self.silencing.silence(keys, matchers, duration, comment)
 
     async def silence_alerts(
         self, keys: Sequence[AlertKey], duration: timedelta, comment: str
     ) -> list[str]:
-        """Silence exactly these alerts: no alert nobody chose is muted.
-
-        One silence per group of alerts that differ in a single label
-        (`exact_silences`), so a storm is a few silences, not hundreds.
-        """
-        comment = _check_silence(duration, comment)
-        grouped = await self._silenceable(keys)
-        present = await self.store.active_alerts()
-        ids = []
-        for source, group in grouped.items():
-            others = [t.alert.labels for t in present if t.alert.source == source]
-            for matchers, members in exact_silences([t.alert.labels for t in group], others):
-                chosen = [group[i] for i in members]
-                try:
-                    ids.append(
-                        await self._create_silence(source, chosen, matchers, duration, comment)
-                    )
-                except ActionError as exc:
-                    if not ids:
-                        raise
-                    raise ActionError(f"{exc} ({len(ids)} silence(s) made before it)") from exc
-        return ids
-
-    async def _silenceable(self, keys: Sequence[AlertKey]) -> dict[str, list[TrackedAlert]]:
-        alerts = await self.store.alerts_by_key(keys)
-        if not alerts:
-            raise ActionError("no alerts to silence")
-        grouped: dict[str, list[TrackedAlert]] = {}
-        for tracked in alerts:
-            grouped.setdefault(tracked.key.source, []).append(tracked)
-        for source in grouped:
-            if source not in self.silencers:
-                raise ActionError(f"source {source!r} cannot silence (only Alertmanager can)")
-        return grouped
-
-    async def _create_silence(
-        self,
-        source: str,
-        group: list[TrackedAlert],
-        matchers: list[Matcher],
-        duration: timedelta,
-        comment: str,
-    ) -> str:
-        now = utcnow()
-        try:
-            silence_id = await create_silence_once(
-                self.silencers[source], matchers, now, now + duration, self.actor, comment
-            )
-        except SourceError as exc:
-            raise ActionError(f"{source}: {exc.reason}") from exc
-        text = ", ".join(str(m) for m in matchers)
-        await record_silence(
-            self.store,
-            source,
-            silence_id,
-            "manual",
-            self.actor,
-            now + duration,
-            group,
-            f"Silenced on {source} for {format_duration(duration)}: {text} — {comment}",
-            {"matchers": text},
-        )
-        return silence_id
-
-    async def silences(self) -> tuple[list[Silence], list[str]]:
-        """Every silence of every silencing source, and one line per source that failed."""
-        found: list[Silence] = []
-        errors: list[str] = []
-        for silencer in self.silencers.values():
-            try:
-                found += await silencer.silences()
-            except SourceError as exc:
-                errors.append(str(exc))
-        return found, errors
-
-    async def expire_silence(self, source: str, silence_id: str) -> None:
-        silencer = self.silencers.get(source)
-        if silencer is None:
-            raise ActionError(f"source {source!r} cannot silence")
-        try:
-            await silencer.expire_silence(silence_id)
-        except SourceError as exc:
-            raise ActionError(f"{source}: {exc.reason}") from exc
-        record = await self.store.silence_record(source, silence_id)
-        async with self.store.transaction() as tx:
-            await tx.mark_silence_expired(source, silence_id)
-            await tx.add_event(
-                record.incident_id if record else None,
-                EventKind.SILENCE_EXPIRED,
-                self.actor,
-                f"Expired silence {silence_id} on {source}",
-                {"silence_id": silence_id, "source": source},
-            )
-
-    async def _refuse_taken(self, tx: Tx, keys: Sequence[AlertKey]) -> None:
-        counts: dict[int, int] = {}
-        for tracked in await self.store.alerts_by_key(keys):
-            if tracked.incident_id is not None:
-                counts[tracked.incident_id] = counts.get(tracked.incident_id, 0) + 1
-        holders = []
-        for incident_id, count in sorted(counts.items()):
-            incident = await tx.incident(incident_id)
-            if incident is not None and incident.status is not IncidentStatus.RESOLVED:
-                holders.append((incident, count))
-        if holders:
-            raise AlertsInIncident(holders)
-
-    async def retry_sources(self, names: Sequence[str]) -> list[str]:
-        """Ask whichever process polls to poll these sources now; the ones asked.
-
-        A source that was never polled has nothing to retry: its first poll is
-        already on its way.
-        """
-        asked = []
-        async with self.store.transaction() as tx:
-            for name in names:
-                if await tx.request_retry(name):
-                    asked.append(name)
-        return asked
-
-    @staticmethod
-    async def _incident(tx: Tx, incident_id: int) -> Incident:
-        incident = await tx.incident(incident_id)
-        if incident is None:
-            raise ActionError(f"no incident #{incident_id}")
-        return incident
-
-    # -- for the CLI ----------------------------------------------------------------------------
+        return await self.silencing.silence_alerts(keys, duration, comment)
 
     async def silence_matchers(
         self, source: str, matchers: Sequence[Matcher], duration: timedelta, comment: str
     ) -> str:
-        """Silence by matchers alone at one source: for alerts not firing yet (maintenance)."""
-        if not matchers:
-            raise ActionError("a silence needs at least one matcher")
-        comment = _check_silence(duration, comment)
-        if source not in self.silencers:
-            raise ActionError(f"source {source!r} cannot silence (only Alertmanager can)")
-        return await self._create_silence(source, [], list(matchers), duration, comment)
+        return await self.silencing.silence_matchers(source, matchers, duration, comment)
+
+    async def silences(self) -> tuple[list[Silence], list[str]]:
+        return await self.silencing.silences()
+
+    async def expire_silence(self, source: str, silence_id: str) -> None:
+        await self.silencing.expire(source, silence_id)
+
+    # -- sources --------------------------------------------------------------------------------
+
+    async def retry_sources(self, names: Sequence[str]) -> list[str]:
+        return await request_retries(self.context.store, names)

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from warroom.model import AlertKey, AlertState, EventKind, TrackedAlert
+from warroom.engine.timeline import append
+from warroom.model import AlertKey, AlertState, TrackedAlert, events
 from warroom.model.alert import RETURN_GRACE
 from warroom.model.clock import utcnow
 from warroom.model.matchers import Matcher
@@ -91,8 +92,7 @@ async def record_silence(
     actor: str,
     ends_at: datetime,
     group: Sequence[TrackedAlert],
-    text: str,
-    data: dict[str, object],
+    event: events.Silenced,
 ) -> None:
     """Remember a silence made at the source, and say so on the timeline, in one go.
 
@@ -105,14 +105,7 @@ async def record_silence(
         await tx.record_silence(
             source, silence_id, kind, actor, ends_at, incident, [t.key for t in group]
         )
-        await tx.add_event(
-            incident,
-            EventKind.SILENCED,
-            actor,
-            text,
-            {"silence_id": silence_id, "source": source, "alerts": [str(t.key) for t in group]}
-            | data,
-        )
+        await append(tx, incident, actor, event)
 
 
 async def silence_acknowledged(
@@ -133,7 +126,6 @@ async def silence_acknowledged(
     for matchers, members in exact_silences([t.alert.labels for t in alerts], others):
         group = [alerts[i] for i in members]
         names = sorted({t.alert.name for t in group})
-        what = group[0].alert.name if len(group) == 1 else f"{len(group)} alerts"
         try:
             silence_id = await create_silence_once(
                 silencer,
@@ -146,6 +138,14 @@ async def silence_acknowledged(
         except SourceError as exc:
             failures.append(f"{', '.join(names)}: {exc.reason}")
             continue
+        silenced_event = events.Silenced(
+            silence_id,
+            silencer.name,
+            events.keys(t.key for t in group),
+            ", ".join(str(m) for m in matchers),
+            until_resolved=True,
+            alert_name=group[0].alert.name if len(group) == 1 else "",
+        )
         await record_silence(
             store,
             silencer.name,
@@ -154,8 +154,7 @@ async def silence_acknowledged(
             actor,
             now + ACK_SILENCE_FOR,
             group,
-            f"Silenced {what} on {silencer.name} until resolved",
-            {"matchers": ", ".join(str(m) for m in matchers)},
+            silenced_event,
         )
         silenced += len(group)
     return silenced, failures
@@ -188,13 +187,10 @@ async def expire_resolved_ack_silences(
             if lease is not None:
                 await tx.check_lease(lease)
             await tx.mark_silence_expired(record.source, record.silence_id)
-            await tx.add_event(
-                record.incident_id,
-                EventKind.SILENCE_EXPIRED,
-                SYSTEM_ACTOR,
-                "Alert resolved; expired the silence of its acknowledgement",
-                {"silence_id": record.silence_id, "alerts": [str(k) for k in record.alerts]},
+            expired_event = events.SilenceExpired(
+                record.silence_id, record.source, events.keys(record.alerts), alert_resolved=True
             )
+            await append(tx, record.incident_id, SYSTEM_ACTOR, expired_event)
         expired += 1
     return expired
 

@@ -52,7 +52,7 @@ def failure_kind(exc: BaseException) -> str:
     return "StoreError"
 
 
-def describe(exc: BaseException, path: Path | None = None) -> str:
+def describe(exc: BaseException, path: str | Path | None = None) -> str:
     """One line a responder can act on; a StoreError already is one."""
     if isinstance(exc, StoreError):
         return str(exc)
@@ -73,7 +73,7 @@ class FailureLog:
         self._last: dict[str, float] = {}
         self._suppressed: dict[str, int] = {}
 
-    def failed(self, what: str, exc: BaseException, path: Path | None = None) -> bool:
+    def failed(self, what: str, exc: BaseException, path: str | Path | None = None) -> bool:
         """Log `what failed: why` unless this kind was logged within the period;
         True when it was logged."""
         kind = failure_kind(exc)

@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warroom.model import Alert, AlertState, EventKind, IncidentStatus
+from warroom.engine.timeline import append
+from warroom.model import Alert, AlertState, Incident, events, lifecycle
+from warroom.model.lifecycle import Fate
 from warroom.plans import PlanIndex, Proposal, ResolvePolicy, ResponsePlan, propose, render_links
 from warroom.store import Tx
 
@@ -119,23 +121,21 @@ class Triage:
     ) -> None:
         plan = members[0][1].plan
         keys = [alert.key for alert, _ in members]
-        names = ", ".join(sorted({alert.name for alert, _ in members}))
-        incident_id = await tx.open_incident_with_key(dedupe_key)
-        if incident_id is None and plan.reopen_within:
-            incident_id = await tx.resolved_incident_with_key(dedupe_key, now - plan.reopen_within)
-            if incident_id is not None:
-                await tx.update_incident(
-                    incident_id, status=IncidentStatus.OPEN, resolved_at=None, resolved_by=None
-                )
-                await tx.add_event(
-                    incident_id,
-                    EventKind.REOPENED,
-                    ACTOR,
-                    f"Reopened by plan {plan.name}: {names} fired again within"
-                    f" {plan.reopen_within}",
-                    {"plan": plan.name, "alerts": [str(k) for k in keys]},
-                )
-                result.reopened.append(incident_id)
+        names = tuple(sorted({alert.name for alert, _ in members}))
+        active = await self._incident(tx, await tx.open_incident_with_key(dedupe_key))
+        last = None if active else await self._last_resolved(tx, dedupe_key, plan, now)
+        fate, incident = lifecycle.fate(active, last, now, plan.reopen_within)
+        incident_id = None if incident is None else incident.id
+        if fate is Fate.REOPENS:
+            assert incident is not None
+            transition = lifecycle.refire(incident, now, plan.reopen_within)
+            assert transition is not None
+            await tx.update_incident(incident.id, **transition.changes)
+            reopened = events.Reopened(
+                plan.name, events.keys(keys), names, plan.reopen_within, transition.acknowledged_by
+            )
+            await append(tx, incident.id, ACTOR, reopened)
+            result.reopened.append(incident.id)
         if incident_id is None:
             # the worst impact of the group, the first alert's title
             first = members[0][1]
@@ -143,48 +143,47 @@ class Triage:
             incident_id = await tx.create_incident(
                 first.title, impact, ACTOR, first.summary, dedupe_key, plan.name
             )
-            await tx.add_event(
-                incident_id,
-                EventKind.DECLARED,
-                ACTOR,
-                f"Declared by plan {plan.name} with impact {impact.label}",
-                {
-                    "plan": plan.name,
-                    "dedupe_key": dedupe_key,
-                    "alerts": [str(k) for k in keys],
-                    "links": render_links(plan, members[0][0]),
-                },
+            links = render_links(plan, members[0][0])
+            declared = events.Declared(
+                impact,
+                events.keys(keys),
+                plan.name,
+                dedupe_key,
+                tuple(events.Link(link["title"], link["url"]) for link in links),
+                by_plan=True,
             )
+            await append(tx, incident_id, ACTOR, declared)
             result.declared.append(incident_id)
         else:
-            await tx.add_event(
-                incident_id,
-                EventKind.ALERT_ADDED,
-                ACTOR,
-                f"{len(keys)} alert(s) joined: {names}",
-                {"plan": plan.name, "alerts": [str(k) for k in keys]},
-            )
+            joined = events.AlertsAdded(events.keys(keys), names, plan.name)
+            await append(tx, incident_id, ACTOR, joined)
             result.joined[incident_id] = result.joined.get(incident_id, 0) + len(keys)
         await tx.attach_alerts(incident_id, keys)
+
+    @staticmethod
+    async def _incident(tx: Tx, incident_id: int | None) -> Incident | None:
+        return None if incident_id is None else await tx.incident(incident_id)
+
+    async def _last_resolved(
+        self, tx: Tx, dedupe_key: str, plan: ResponsePlan, now: datetime
+    ) -> Incident | None:
+        """The incident with this key resolved last, if recently enough to matter."""
+        if not plan.reopen_within:
+            return None
+        found = await tx.resolved_incident_with_key(dedupe_key, now - plan.reopen_within)
+        return await self._incident(tx, found)
 
     async def _auto_resolve(self, tx: Tx, result: TriageResult) -> None:
         for incident_id, plan_name in await tx.open_plan_incidents_without_firing_alerts():
             plan = self.index.by_name(plan_name)
             if plan is None or plan.resolve is not ResolvePolicy.WHEN_ALL_ALERTS_RESOLVE:
                 continue
-            await tx.update_incident(
-                incident_id,
-                status=IncidentStatus.RESOLVED,
-                resolved_at=tx.now,
-                resolved_by=ACTOR,
-            )
-            await tx.add_event(
-                incident_id,
-                EventKind.RESOLVED,
-                ACTOR,
-                f"Resolved: all its alerts resolved (plan {plan.name})",
-                {"plan": plan.name},
-            )
+            incident = await tx.incident(incident_id)
+            transition = None if incident is None else lifecycle.resolve(incident, ACTOR, tx.now)
+            if transition is None:
+                continue
+            await tx.update_incident(incident_id, **transition.changes)
+            await append(tx, incident_id, ACTOR, events.Resolved(plan=plan.name))
             result.resolved.append(incident_id)
 
     def _forget_gone(self, source: str, alerts: Sequence[Alert]) -> None:

@@ -27,7 +27,12 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
-    """`incident` is None for actions on alerts that belong to no incident yet."""
+    """`incident` is None for actions on alerts that belong to no incident yet.
+
+    `data` is the kind's payload and `version` its shape's version (0 for rows
+    written before shapes were versioned); `model.events.read` makes the typed
+    value of it.
+    """
 
     id: int
     incident: int | None
@@ -36,3 +41,4 @@ class TimelineEvent:
     actor: str
     text: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 0

@@ -1,8 +1,10 @@
-"""The SQLite store shared by every process on the bastion.
+"""The store shared by every process on the bastion: its contract and how to open one.
 
-Names are loaded on first use (PEP 562) so that `from warroom.store import
-StoreError` in the CLI does not import aiosqlite for commands that never open
-the database.
+Callers type against `Store` and `Tx` (`store.contract`, Protocols) and open
+one with `open_store(url)`; SQLite (`SqliteStore`) is the backend behind it
+today. Names are loaded on first use (PEP 562) so that `from warroom.store
+import StoreError` in the CLI does not import aiosqlite for commands that
+never open the database.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from warroom.store.database import Store
+    from warroom.store.contract import Store, Tx
+    from warroom.store.database import SqliteStore
     from warroom.store.errors import (
         StoreCorrupt,
         StoreError,
@@ -22,12 +25,19 @@ if TYPE_CHECKING:
         StorePermission,
         StoreReadOnly,
     )
-    from warroom.store.feed import Change
-    from warroom.store.lease import LeaseLost, LeaseToken
-    from warroom.store.tx import SnapshotResult, Tx
+    from warroom.store.opener import open_store
+    from warroom.store.snapshot import DigestCache, SnapshotDiff, diff_snapshot, snapshot_digests
+    from warroom.store.values import Change, LeaseLost, LeaseToken, SilenceRecord, SnapshotResult
 
 _WHERE = {
-    "Store": "warroom.store.database",
+    "Store": "warroom.store.contract",
+    "Tx": "warroom.store.contract",
+    "SqliteStore": "warroom.store.database",
+    "open_store": "warroom.store.opener",
+    "DigestCache": "warroom.store.snapshot",
+    "SnapshotDiff": "warroom.store.snapshot",
+    "diff_snapshot": "warroom.store.snapshot",
+    "snapshot_digests": "warroom.store.snapshot",
     "StoreError": "warroom.store.errors",
     "StoreCorrupt": "warroom.store.errors",
     "StoreFull": "warroom.store.errors",
@@ -36,18 +46,22 @@ _WHERE = {
     "StoreMissing": "warroom.store.errors",
     "StorePermission": "warroom.store.errors",
     "StoreReadOnly": "warroom.store.errors",
-    "Change": "warroom.store.feed",
-    "LeaseLost": "warroom.store.lease",
-    "LeaseToken": "warroom.store.lease",
-    "SnapshotResult": "warroom.store.tx",
-    "Tx": "warroom.store.tx",
+    "Change": "warroom.store.values",
+    "LeaseLost": "warroom.store.values",
+    "LeaseToken": "warroom.store.values",
+    "SilenceRecord": "warroom.store.values",
+    "SnapshotResult": "warroom.store.values",
 }
 
 __all__ = [
     "Change",
+    "DigestCache",
     "LeaseLost",
     "LeaseToken",
+    "SilenceRecord",
+    "SnapshotDiff",
     "SnapshotResult",
+    "SqliteStore",
     "Store",
     "StoreCorrupt",
     "StoreError",
@@ -58,6 +72,9 @@ __all__ = [
     "StorePermission",
     "StoreReadOnly",
     "Tx",
+    "diff_snapshot",
+    "open_store",
+    "snapshot_digests",
 ]
 
 

@@ -27,10 +27,12 @@ from warroom.store.feed import FeedMixin
 from warroom.store.lease import LeaseMixin
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from warroom.store.tx import Tx
+from warroom.store.tx import SqliteTx
 
 
-class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
+class SqliteStore(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
+    """The SQLite `contract.Store`; open it with `store.open_store`."""
+
     def __init__(
         self,
         path: Path,
@@ -47,17 +49,22 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
         # other processes' commits are seen within the feed's poll interval
         self._committed = asyncio.Event()
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     @classmethod
-    async def open(cls, path: Path, *, read_only: bool = False) -> Store:
+    async def open(cls, path: Path, *, read_only: bool = False, create: bool = True) -> SqliteStore:
         """Open or create the database; refuse anything that is not ours to change.
 
         `read_only` is for commands that only look (`incidents`, `coverage`): they
         never create a database, never take the write lock while the schema is
-        current, and work on a file or directory they cannot write.
+        current, and work on a file or directory they cannot write. Without
+        `create` a missing file is StoreMissing.
         """
         if read_only:
             return await cls._open_read_only(path)
-        path = await asyncio.to_thread(_prepare_for_writing, path)
+        path = await asyncio.to_thread(_prepare_for_writing, path, create)
         writer = await connect(path)
         try:
             await _switch_to_wal(writer)
@@ -69,7 +76,7 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
         return cls(path, writer, reader)
 
     @classmethod
-    async def _open_read_only(cls, path: Path) -> Store:
+    async def _open_read_only(cls, path: Path) -> SqliteStore:
         path = await asyncio.to_thread(files.prepare, path, False)
         header = await asyncio.to_thread(files.check_header, path)
         if not header:
@@ -103,7 +110,7 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
             await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self, now: datetime | None = None) -> AsyncIterator[Tx]:
+    async def transaction(self, now: datetime | None = None) -> AsyncIterator[SqliteTx]:
         """One short write transaction; the change feed is appended before COMMIT."""
         if self.read_only:
             raise StoreReadOnly(f"{self.path}: opened read-only by a command that only reads")
@@ -114,7 +121,7 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
                 with contextlib.suppress(StoreError, sqlite3.OperationalError):
                     await self._writer.execute("ROLLBACK")
             await self._finish(self._writer.execute("BEGIN IMMEDIATE"), undo=True)
-            tx = Tx(self._writer, now or utcnow())
+            tx = SqliteTx(self._writer, now or utcnow())
             try:
                 yield tx
                 await tx.write_changes()
@@ -161,8 +168,8 @@ class Store(ReadsMixin, SilenceReads, CoverageReads, FeedMixin, LeaseMixin):
             raise
 
 
-def _prepare_for_writing(path: Path) -> Path:
-    path = files.prepare(path, create=True)
+def _prepare_for_writing(path: Path, create: bool) -> Path:
+    path = files.prepare(path, create=create)
     _inspect_before_wal(path)
     files.check_writable(path)
     return path
@@ -183,11 +190,7 @@ def _inspect_before_wal(path: Path) -> None:
         with contextlib.closing(
             sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         ) as db:
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            tables = db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-            ).fetchone()[0]
+            version, app_id, tables = db.execute(_IDENTITY).fetchone()
     except sqlite3.DatabaseError as exc:
         error = _translate(exc, path, BUSY_TIMEOUT_MS / 1000)
         if error is None or not isinstance(error, StoreLocked):
@@ -232,20 +235,22 @@ async def _switch_to_wal(db: StoreConnection) -> None:
     await db.execute("PRAGMA synchronous = NORMAL")
 
 
+# Whose file and which version: one statement, so one snapshot, whatever the
+# transaction around it (none, or the migration's BEGIN IMMEDIATE).
+_IDENTITY = (
+    "SELECT (SELECT user_version FROM pragma_user_version),"
+    " (SELECT application_id FROM pragma_application_id),"
+    " (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')"
+)
+
+
 async def _identity(db: aiosqlite.Connection) -> tuple[int, int, int]:
-    """(user_version, application_id, table count), read without the write lock."""
-    await db.execute("BEGIN")  # one snapshot for the three reads; takes no lock in WAL
-    try:
-        version = await _pragma_int(db, "user_version")
-        app_id = await _pragma_int(db, "application_id")
-        async with db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-        ) as cursor:
-            row = await cursor.fetchone()
-    finally:
-        if db.in_transaction:
-            await db.execute("COMMIT")
-    return version, app_id, int(row[0]) if row else 0
+    """(user_version, application_id, table count); takes no lock of its own."""
+    async with db.execute(_IDENTITY) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return 0, 0, 0
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 async def _migrate(path: Path, db: aiosqlite.Connection) -> None:
@@ -261,13 +266,8 @@ async def _migrate(path: Path, db: aiosqlite.Connection) -> None:
     await db.execute("BEGIN IMMEDIATE")
     try:
         # again under the lock: another process may have migrated meanwhile
-        version = await _pragma_int(db, "user_version")
-        app_id = await _pragma_int(db, "application_id")
-        async with db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-        ) as cursor:
-            row = await cursor.fetchone()
-        _check_identity(path, app_id, version, row[0] if row else 0)
+        version, app_id, tables = await _identity(db)
+        _check_identity(path, app_id, version, tables)
         for number in range(version + 1, SCHEMA_VERSION + 1):
             for statement in _statements(MIGRATIONS[number - 1]):
                 await db.execute(statement)
@@ -317,12 +317,6 @@ def _statements(script: str) -> list[str]:
     if buffer.strip():
         statements.append(buffer.strip())
     return statements
-
-
-async def _pragma_int(db: aiosqlite.Connection, name: str) -> int:
-    async with db.execute(f"PRAGMA {name}") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 async def _pragma_text(db: aiosqlite.Connection, name: str) -> str:

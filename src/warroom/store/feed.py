@@ -11,19 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import aiosqlite
 
+from warroom.store.values import Change
+
 # How often a reader checks for commits; bounds the cross-console delay.
 POLL_SECONDS = 0.2
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    seq: int
-    entity: str  # alerts | incident | timeline | source | lease
-    entity_id: str
 
 
 class FeedMixin:

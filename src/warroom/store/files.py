@@ -104,15 +104,19 @@ def _make_directory(directory: Path) -> None:
     """
     try:
         directory.mkdir(parents=True, mode=0o700, exist_ok=True)
-    except PermissionError as exc:
-        parent = next((p for p in directory.parents if p.exists()), directory)
-        raise _denied(parent, "w", f"cannot create the state directory {directory}") from exc
     except OSError as exc:
-        if exc.errno == errno.EROFS:
-            raise StoreReadOnly(
-                f"{directory}: cannot create the state directory on a read-only filesystem"
-            ) from exc
-        raise StoreError(f"{directory}: cannot create the state directory: {exc.strerror}") from exc
+        parent = next((p for p in directory.parents if p.exists()), directory)
+        raise _cannot_create(exc, directory, parent, "the state directory") from exc
+
+
+def _cannot_create(exc: OSError, path: Path, parent: Path, what: str) -> StoreError:
+    """The one mapping of a failed create to a store error: whose permission, or
+    which filesystem, or what the OS said."""
+    if isinstance(exc, PermissionError):
+        return _denied(parent, "w", f"cannot create {what} {path}")
+    if exc.errno == errno.EROFS:
+        return StoreReadOnly(f"{path}: cannot create {what} on a read-only filesystem")
+    return StoreError(f"{path}: cannot create {what}: {exc.strerror}")
 
 
 def _shared_directory(directory: Path) -> bool:
@@ -139,14 +143,8 @@ def _create_file(path: Path) -> None:
             os.close(fd)
     except FileExistsError:
         pass  # another process created it between our check and now
-    except PermissionError as exc:
-        raise _denied(path.parent, "w", f"cannot create {path}") from exc
     except OSError as exc:
-        if exc.errno == errno.EROFS:
-            raise StoreReadOnly(
-                f"{path}: cannot create the database on a read-only filesystem"
-            ) from exc
-        raise StoreError(f"{path}: cannot create the database: {exc.strerror}") from exc
+        raise _cannot_create(exc, path, path.parent, "the database") from exc
 
 
 def check_header(path: Path) -> bytes:

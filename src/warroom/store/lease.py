@@ -8,40 +8,42 @@ outlived the TTL) from writing after another process took over. So the lease
 carries an epoch, a fencing token that grows every time the lease changes
 hands, and every write only the holder may make checks it inside its own
 transaction (`Tx.check_lease`): a process that lost the lease can never commit.
+
+Taking the lease is one conditional statement (`_TAKE`), not a read and then a
+write, so it stays correct where several writers run at once (PostgreSQL under
+READ COMMITTED), not only under SQLite's single writer. A released lease keeps
+its row (holder '', expired) so that its epoch is never handed out again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiosqlite
 
 from warroom.model import LeaseInfo
 from warroom.model.clock import from_epoch, to_epoch, utcnow
+from warroom.store.values import ENGINE_LEASE, LeaseLost, LeaseToken
 
-ENGINE_LEASE = "engine"
+__all__ = ["ENGINE_LEASE", "LeaseChecks", "LeaseLost", "LeaseMixin", "LeaseToken"]
 
+# Nobody holds a released lease: its row stays, so the epoch keeps counting.
+NOBODY = ""
 
-@dataclass(frozen=True, slots=True)
-class LeaseToken:
-    """Proof of holding the lease: fenced writes carry it into their transaction."""
-
-    name: str
-    holder: str
-    epoch: int
-
-
-class LeaseLost(Exception):
-    """The lease changed hands: this process must stop its holder-only work."""
-
-    def __init__(self, token: LeaseToken, current: str | None) -> None:
-        self.token = token
-        self.current = current
-        now = f"{current} holds it now" if current else "nobody holds it now"
-        super().__init__(
-            f"lost the {token.name} lease (epoch {token.epoch}); {now}; nothing was written"
-        )
+# Take the lease if it is free, expired or already ours; renew it if ours. The
+# epoch grows only when the holder changes. No row comes back when another
+# holder's unexpired lease stands: the WHERE of DO UPDATE is the whole decision.
+_TAKE = """
+INSERT INTO lease (name, holder, acquired_at, expires_at, epoch) VALUES (?, ?, ?, ?, 1)
+ON CONFLICT (name) DO UPDATE SET
+    epoch = CASE WHEN lease.holder = excluded.holder THEN lease.epoch ELSE lease.epoch + 1 END,
+    acquired_at = CASE WHEN lease.holder = excluded.holder
+                       THEN lease.acquired_at ELSE excluded.acquired_at END,
+    holder = excluded.holder,
+    expires_at = excluded.expires_at
+WHERE lease.holder = excluded.holder OR lease.expires_at <= excluded.acquired_at
+RETURNING epoch, acquired_at
+"""
 
 
 class LeaseChecks:
@@ -61,7 +63,8 @@ class LeaseChecks:
         ) as cursor:
             row = await cursor.fetchone()
         if row is None or row[0] != token.holder or row[1] != token.epoch:
-            raise LeaseLost(token, None if row is None else str(row[0]))
+            current = None if row is None or row[0] == NOBODY else str(row[0])
+            raise LeaseLost(token, current)
 
 
 class LeaseMixin:
@@ -76,36 +79,20 @@ class LeaseMixin:
         The epoch stays while the same holder keeps (or re-takes its own expired)
         lease, and grows whenever it goes to a holder that did not have it.
         """
+        if not holder:
+            raise ValueError("a lease holder needs a name")
         now = now or utcnow()
-        now_e, expires = to_epoch(now), to_epoch(now + ttl)
+        now_e = to_epoch(now)
         async with self.transaction(now) as tx:  # type: ignore[attr-defined]
             async with self._writer.execute(
-                "SELECT holder, expires_at, epoch FROM lease WHERE name = ?", (name,)
+                _TAKE, (name, holder, now_e, to_epoch(now + ttl))
             ) as cursor:
                 row = await cursor.fetchone()
-            if row is not None and row[0] != holder and row[1] > now_e:
+            if row is None:
                 return None
-            if row is not None and row[0] == holder:
-                await self._writer.execute(
-                    "UPDATE lease SET expires_at = ? WHERE name = ?", (expires, name)
-                )
-                return LeaseToken(name, holder, int(row[2]))
-            # a new hand: the epoch counter outlives released (deleted) lease rows
-            async with self._writer.execute(
-                "INSERT INTO lease_epochs (name, epoch) VALUES (?, 1) ON CONFLICT (name)"
-                " DO UPDATE SET epoch = lease_epochs.epoch + 1 RETURNING epoch",
-                (name,),
-            ) as cursor:
-                counted = await cursor.fetchone()
-            assert counted is not None
-            epoch = int(counted[0])
-            await self._writer.execute(
-                "INSERT OR REPLACE INTO lease (name, holder, acquired_at, expires_at, epoch)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (name, holder, now_e, expires, epoch),
-            )
-            tx.touch("lease", name)
-            return LeaseToken(name, holder, epoch)
+            if row[1] == now_e:  # a new tenure: consoles show who polls now
+                tx.touch("lease", name)
+            return LeaseToken(name, holder, int(row[0]))
 
     async def try_acquire_lease(
         self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
@@ -130,15 +117,18 @@ class LeaseMixin:
             return cursor.rowcount == 1
 
     async def release_lease(self, holder: str, name: str = ENGINE_LEASE) -> None:
+        """Let go at once, so another process takes over within a retry, not a TTL."""
         async with self.transaction() as tx:  # type: ignore[attr-defined]
-            await self._writer.execute(
-                "DELETE FROM lease WHERE name = ? AND holder = ?", (name, holder)
+            cursor = await self._writer.execute(
+                "UPDATE lease SET holder = ?, expires_at = 0 WHERE name = ? AND holder = ?",
+                (NOBODY, name, holder),
             )
-            tx.touch("lease", name)
+            if cursor.rowcount:
+                tx.touch("lease", name)
 
     async def lease(self, name: str = ENGINE_LEASE) -> LeaseInfo | None:
         async with self._reader.execute(
-            "SELECT holder, expires_at FROM lease WHERE name = ?", (name,)
+            "SELECT holder, expires_at FROM lease WHERE name = ? AND holder != ?", (name, NOBODY)
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:

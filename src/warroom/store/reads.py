@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from warroom.model import AlertKey, Incident, SourceHealth, TimelineEvent, Track
 from warroom.model.clock import from_epoch
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
+from warroom.store.values import SilenceRecord
 
 
 def _tracked_alerts(found: Sequence[Any]) -> list[TrackedAlert]:
@@ -44,11 +44,7 @@ class ReadsMixin:
         return [found[k] for k in wanted if k in found]
 
     async def incident_alerts(self, incident_id: int) -> list[TrackedAlert]:
-        async with self._reader.execute(
-            f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE incident_id = ?"
-            " ORDER BY state = 'resolved', starts_at",
-            (incident_id,),
-        ) as cursor:
+        async with self._reader.execute(rows.INCIDENT_ALERTS, (incident_id,)) as cursor:
             return [rows.tracked_alert(r) for r in await cursor.fetchall()]
 
     async def incidents(self, include_resolved: bool = False) -> list[Incident]:
@@ -135,16 +131,6 @@ class ReadsMixin:
                     await cursor.fetchall()
                 )
             ]
-
-
-@dataclass(frozen=True, slots=True)
-class SilenceRecord:
-    source: str
-    silence_id: str
-    reason: str
-    created_by: str
-    incident_id: int | None
-    alerts: tuple[AlertKey, ...]
 
 
 class CoverageReads:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -22,6 +21,10 @@ from warroom.model import (
     TrackedAlert,
 )
 from warroom.model.clock import from_epoch, to_epoch
+from warroom.model.events import unpack
+
+# its old home: benchmarks and tests import it from here
+from warroom.store.snapshot import alert_digest as alert_digest
 
 ALERT_COLUMNS = (
     "source, fingerprint, name, state, severity, labels, annotations, starts_at, ends_at, url,"
@@ -33,6 +36,11 @@ INCIDENT_COLUMNS = (
     " (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id), i.parent_id"
 )
 EVENT_COLUMNS = "id, incident_id, at, kind, actor, text, data"
+# an incident's alerts, firing first: for the screen and inside a transaction alike
+INCIDENT_ALERTS = (
+    f"SELECT {ALERT_COLUMNS} FROM alerts WHERE incident_id = ?"
+    " ORDER BY state = 'resolved', starts_at"
+)
 
 
 # (source, fingerprint) pairs per statement: 800 parameters, under the 999 of
@@ -52,29 +60,6 @@ def key_chunks(keys: Sequence[AlertKey]) -> Iterator[tuple[Sequence[AlertKey], s
 
 def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-# One C encoder, reused: json.dumps with options builds one per call.
-_DIGEST_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
-)
-
-
-def alert_digest(alert: Alert) -> str:
-    """What decides "changed?" on every poll, so it must be cheap: one pass of the
-    C JSON encoder (label order does not matter: keys are sorted) and a hash."""
-    canonical = (
-        alert.name,
-        alert.state.value,
-        alert.severity.value,
-        alert.labels,
-        alert.annotations,
-        to_epoch(alert.starts_at),
-        to_epoch(alert.ends_at),
-        alert.url,
-    )
-    encoded = _DIGEST_ENCODER.encode(canonical).encode()
-    return hashlib.blake2b(encoded, digest_size=12).hexdigest()
 
 
 def alert_row(alert: Alert, digest: str) -> tuple[Any, ...]:
@@ -171,6 +156,7 @@ def incident(row: aiosqlite.Row | tuple[Any, ...]) -> Incident:
 
 def event(row: aiosqlite.Row | tuple[Any, ...]) -> TimelineEvent:
     id_, incident_id, at, kind, actor, text, data = row
+    version, payload = unpack(json.loads(data))
     return TimelineEvent(
         id=id_,
         incident=incident_id,
@@ -178,7 +164,8 @@ def event(row: aiosqlite.Row | tuple[Any, ...]) -> TimelineEvent:
         kind=EventKind(kind),
         actor=actor,
         text=text,
-        data=json.loads(data),
+        data=payload,
+        version=version,
     )
 
 

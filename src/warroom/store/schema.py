@@ -138,6 +138,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE source_health ADD COLUMN retry_requested REAL;
     """,
+    # 7: the lease is taken by one conditional statement on its own row, so a
+    # released lease keeps its row (holder '', expired) and with it the epoch;
+    # the separate counter goes. An older warroom still running finds it gone and
+    # cannot take a new one (it may still renew its own until it exits).
+    """
+    INSERT INTO lease (name, holder, acquired_at, expires_at, epoch)
+        SELECT name, '', 0, 0, epoch FROM lease_epochs
+        WHERE name NOT IN (SELECT name FROM lease);
+    DROP TABLE lease_epochs;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,82 +1,44 @@
 """Write transactions: every change of state, its timeline event and its change-feed
 row commit together or not at all.
 
-Services open one `Tx`, call the primitives, and leave; the feed rows are written
-just before COMMIT from what the primitives touched, so no caller can forget them.
+Services open one transaction (`contract.Tx`), call the primitives, and leave; the
+feed rows are written just before COMMIT from what the primitives touched, so no
+caller can forget them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from warroom.model import Alert, AlertKey, EventKind, Impact, Incident, IncidentStatus
+from warroom.model import (
+    Alert,
+    AlertKey,
+    EventKind,
+    Impact,
+    Incident,
+    IncidentStatus,
+    TrackedAlert,
+)
 from warroom.model.alert import RETURN_GRACE
 from warroom.model.clock import to_epoch
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store.lease import LeaseChecks
-from warroom.store.rows import INCIDENT_COLUMNS, alert_digest, alert_row, dumps, key_chunks
+from warroom.store.rows import (
+    INCIDENT_ALERTS,
+    INCIDENT_COLUMNS,
+    alert_row,
+    dumps,
+    key_chunks,
+    tracked_alert,
+)
 from warroom.store.rows import incident as incident_from_row
-
-
-def snapshot_digests(alerts: Sequence[Alert]) -> list[str]:
-    return [alert_digest(a) for a in alerts]
-
-
-class DigestCache:
-    """One source's digests of its last poll, by Alert object: a source that hands
-    back the same (unchanged, immutable) Alert gets its digest back for free."""
-
-    def __init__(self) -> None:
-        self._last: dict[str, tuple[Alert, str]] = {}
-
-    def digests(self, alerts: Sequence[Alert]) -> list[str]:
-        out: list[str] = []
-        fresh: dict[str, tuple[Alert, str]] = {}
-        for alert in alerts:
-            previous = self._last.get(alert.fingerprint)
-            digest = previous[1] if previous is not None and previous[0] is alert else None
-            if digest is None:
-                digest = alert_digest(alert)
-            fresh[alert.fingerprint] = (alert, digest)
-            out.append(digest)
-        self._last = fresh
-        return out
-
-
-def _split(
-    source: str, alerts: Sequence[Alert], digests: Sequence[str], stored_rows: Iterable[Any]
-) -> tuple[dict[str, Alert], dict[str, str], list[tuple[Alert, str]], list[str], int]:
-    """A snapshot against the stored (fingerprint, digest) rows: (new alerts, their
-    digests, changed alerts with theirs, stored fingerprints gone, how many are
-    unchanged)."""
-    stored: dict[str, str] = dict(stored_rows)
-    stored_seen: set[str] = set()
-    fresh: dict[str, Alert] = {}
-    changed: list[tuple[Alert, str]] = []
-    unchanged = 0
-    digest_of: dict[str, str] = {}
-    for alert, digest in zip(alerts, digests, strict=True):
-        if alert.source != source:
-            raise ValueError(f"alert of {alert.source!r} in snapshot of {source!r}")
-        if alert.fingerprint in fresh or alert.fingerprint in stored_seen:
-            continue  # a source repeating itself must not double-count
-        previous = stored.get(alert.fingerprint)
-        if previous is None:
-            fresh[alert.fingerprint] = alert
-            digest_of[alert.fingerprint] = digest
-            continue
-        stored_seen.add(alert.fingerprint)
-        if previous == digest:
-            unchanged += 1
-        else:
-            changed.append((alert, digest))
-    gone = [fp for fp in stored if fp not in stored_seen]
-    return fresh, digest_of, changed, gone, unchanged
+from warroom.store.snapshot import DigestCache as DigestCache  # its old home, for tests
+from warroom.store.snapshot import diff_snapshot, snapshot_digests
+from warroom.store.values import SnapshotResult
 
 
 def _rows(pending: Sequence[tuple[Alert, str]]) -> list[tuple[Any, ...]]:
@@ -85,50 +47,6 @@ def _rows(pending: Sequence[tuple[Alert, str]]) -> list[tuple[Any, ...]]:
 
 # resolved rows are history: a re-fired one is rewritten by the upsert
 _STORED_DIGESTS = "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'"
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotDiff:
-    """A snapshot against what is stored: what a poll must write."""
-
-    pending: list[tuple[Alert, str]]  # new and changed alerts with their digests
-    fresh: frozenset[str]  # fingerprints of pending alerts that were not active
-    gone: list[str]  # active fingerprints the snapshot no longer has
-    unchanged: int
-
-
-async def diff_snapshot(
-    source: str,
-    alerts: Sequence[Alert],
-    digests: Sequence[str],
-    stored_rows: Iterable[tuple[str, str]],
-) -> SnapshotDiff:
-    # 50,000 comparisons: off the console's event loop like the rest of a poll
-    fresh, digest_of, changed, gone, unchanged = await off_loop(
-        len(alerts), OFFLOAD_ITEMS, _split, source, alerts, digests, stored_rows
-    )
-    pending = changed + [(a, digest_of[fp]) for fp, a in fresh.items()]
-    return SnapshotDiff(pending, frozenset(fresh), gone, unchanged)
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotResult:
-    """What one poll changed; `rows_written` counts alert rows only.
-
-    `transactions` and `longest_hold` (seconds between BEGIN IMMEDIATE and
-    COMMIT) say how the write was spread; they are not part of equality.
-    """
-
-    inserted: int = 0
-    updated: int = 0
-    resolved: int = 0
-    unchanged: int = 0
-    transactions: int = field(default=1, compare=False)
-    longest_hold: float = field(default=0.0, compare=False)
-
-    @property
-    def rows_written(self) -> int:
-        return self.inserted + self.updated + self.resolved
 
 
 _UPSERT = """
@@ -272,7 +190,9 @@ class TriageQueries:
             return [(int(r[0]), str(r[1])) for r in await cursor.fetchall()]
 
 
-class Tx(SilenceRecords, TriageQueries, LeaseChecks):
+class SqliteTx(SilenceRecords, TriageQueries, LeaseChecks):
+    """The SQLite `contract.Tx`: one `BEGIN IMMEDIATE` transaction on the writer."""
+
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
         self._db = db
         self.now = now
@@ -361,24 +281,20 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
     async def acknowledge_alerts(self, keys: Iterable[AlertKey], actor: str) -> list[AlertKey]:
         """Acknowledge those not yet acknowledged; returns exactly those.
 
-        Read and written under this transaction's write lock, so two responders
-        pressing `a` at once never both get credit for the same alert.
+        One conditional UPDATE per chunk, so two responders pressing `a` at once
+        never both get credit for the same alert, whatever the isolation level.
         """
         wanted = list(dict.fromkeys(keys))
         fresh: list[AlertKey] = []
         for chunk, test, params in key_chunks(wanted):
             async with self._db.execute(
-                "SELECT source, fingerprint FROM alerts WHERE acknowledged_at IS NULL"
-                f" AND state != 'resolved' AND {test}",
-                params,
+                "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?"
+                f" WHERE acknowledged_at IS NULL AND state != 'resolved' AND {test}"
+                " RETURNING source, fingerprint",
+                (self._now_epoch, actor, *params),
             ) as cursor:
                 found = {AlertKey(s, f) for s, f in await cursor.fetchall()}
             fresh += [k for k in chunk if k in found]
-        await self._db.executemany(
-            "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?"
-            " WHERE source = ? AND fingerprint = ?",
-            [(self._now_epoch, actor, k.source, k.fingerprint) for k in fresh],
-        )
         for source in {k.source for k in fresh}:
             self.touch("alerts", source)
         return fresh
@@ -390,6 +306,11 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
         ) as cursor:
             row = await cursor.fetchone()
         return None if row is None else incident_from_row(row)
+
+    async def incident_alerts(self, incident_id: int) -> list[TrackedAlert]:
+        """The incident's alerts as this transaction sees them (its own writes too)."""
+        async with self._db.execute(INCIDENT_ALERTS, (incident_id,)) as cursor:
+            return [tracked_alert(r) for r in await cursor.fetchall()]
 
     async def create_incident(
         self,
@@ -419,7 +340,20 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
         self.touch("incident", incident_id)
         return incident_id
 
-    async def update_incident(self, incident_id: int, **fields: Any) -> None:
+    async def update_incident(self, incident_id: int, /, **fields: Any) -> bool:
+        """Change these fields; False (nothing written) when there is no such incident."""
+        return await self.update_incident_if(incident_id, None, **fields)
+
+    async def update_incident_if(
+        self,
+        incident_id: int,
+        if_status: IncidentStatus | Collection[IncidentStatus] | None,
+        /,
+        **fields: Any,
+    ) -> bool:
+        """Change these fields only while the status is `if_status` (one of them);
+        False, nothing written, otherwise: a compare-and-set that another writer's
+        committed change wins against, never one that overwrites it."""
         unknown = set(fields) - _INCIDENT_FIELDS
         if unknown:
             raise ValueError(f"not incident fields: {sorted(unknown)}")
@@ -435,12 +369,21 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
             )
             for k, v in fields.items()
         }
-        assignments = ", ".join(f"{k} = ?" for k in values)
-        await self._db.execute(
-            f"UPDATE incidents SET {assignments}, updated_at = ? WHERE id = ?",
-            (*values.values(), self._now_epoch, incident_id),
+        assignments = "".join(f"{k} = ?, " for k in values)
+        condition = ""
+        expected: tuple[str, ...] = ()
+        if if_status is not None:
+            wanted = [if_status] if isinstance(if_status, IncidentStatus) else list(if_status)
+            expected = tuple(s.value for s in wanted)
+            condition = f" AND status IN ({','.join('?' * len(expected))})"
+        cursor = await self._db.execute(
+            f"UPDATE incidents SET {assignments}updated_at = ? WHERE id = ?{condition}",
+            (*values.values(), self._now_epoch, incident_id, *expected),
         )
+        if cursor.rowcount == 0:
+            return False
         self.touch("incident", incident_id)
+        return True
 
     async def attach_alerts(
         self, incident_id: int, keys: Iterable[AlertKey]
@@ -540,6 +483,9 @@ class Tx(SilenceRecords, TriageQueries, LeaseChecks):
         return cursor.rowcount
 
     async def write_changes(self) -> None:
+        """The feed rows, numbered last, under the write lock held since BEGIN
+        IMMEDIATE: numbers are handed out in commit order, so a reader's cursor
+        can never pass a row that commits later (`contract`, the change feed)."""
         if self.touched:
             await self._db.executemany(
                 "INSERT INTO changes (entity, entity_id, at) VALUES (?, ?, ?)",

@@ -4,6 +4,10 @@ Data flows one way: the store's change feed wakes the app, the app reloads the
 visible view (hidden ones are marked stale and reload when shown), and every
 key goes through the service API, whose commit wakes the feed again -- for this
 console and every other one on the bastion.
+
+The app is composed, not self-assembled: the CLI opens a `Runtime` (store,
+plans, engine, service, actor, clock) and hands it over, and the tabs come from
+the registry in `tabs.py`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Coroutine, Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,41 +31,35 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from warroom import offload
-from warroom.config import Config
-from warroom.engine import ActionError, Engine, Service, current_actor, process_identity
-from warroom.model.clock import utcnow
+from warroom.engine import ActionError, Engine, Service
+from warroom.engine.wiring import Runtime
 from warroom.model.text import safe_text
-from warroom.plans import PlanIndex, PlanSet, load_plans
+from warroom.plans import PlanIndex
 from warroom.store import Store, StoreError
 from warroom.tui.actions import View
-from warroom.tui.alerts_view import AlertsView
 from warroom.tui.dialogs import HelpScreen
 from warroom.tui.heap import TIDY_SECONDS, HeapKeeper
 from warroom.tui.keyhold import KeyDone, KeyHold
 from warroom.tui.status import StatusBar
+from warroom.tui.tabs import ACTED_ON, CURRENT_INCIDENT, STALE_SOURCES, TABS, TabRegistry
 from warroom.tui.themes import DEFAULT_THEME, discover_themes
 
 log = logging.getLogger(__name__)
 
-TABS: dict[str, str] = {
-    "alerts": "Alerts",
-    "incidents": "Incidents",
-    "incident": "Incident",
-    "timeline": "Timeline",
-    "silences": "Silences",
-    "sources": "Sources",
-}
-# Tabs drawn from the store alone; Silences asks the sources, so it reloads
-# only when a silence changed or it is shown.
-DATA_TABS = ("alerts", "incidents", "incident", "timeline")
+# feed entities shown by the status bar rather than by a tab
+STATUS_ENTITIES = frozenset({"source", "lease"})
 STATUS_REFRESH_SECONDS = 5.0
 FEED_REST_MAX = 2.0  # seconds the feed may rest after a slow reload
 
 
 class WarroomApp(App[None]):
-    CSS_PATH = "warroom.tcss"
+    # beside this module, whichever module a subclass (with more tabs) is in
+    CSS_PATH = Path(__file__).with_name("warroom.tcss")
     TITLE = "warroom"
     ENABLE_COMMAND_PALETTE = True
+    # A subclass with more tabs sets both: its registry and, from it, its keys
+    # (`BINDINGS = TAB_REGISTRY.bindings()`; Textual merges them with these).
+    TAB_REGISTRY: ClassVar[TabRegistry] = TABS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", tooltip="every key of this tab", id="app.help"),
         Binding(
@@ -71,33 +70,22 @@ class WarroomApp(App[None]):
             tooltip="quit the console (the engine lease passes to another process)",
             id="app.quit",
         ),
-        *[
-            Binding(
-                f"f{i}",
-                f"show_tab('{tab}')",
-                label,
-                show=False,
-                tooltip=f"the {label} tab",
-                id=f"app.tab.{tab}",
-            )
-            for i, (tab, label) in enumerate(TABS.items(), start=1)
-        ],
+        *TABS.bindings(),
     ]
 
-    def __init__(self, config: Config, *, run_engine: bool = True, actor: str | None = None):
+    def __init__(self, runtime: Runtime) -> None:
+        """`runtime` is opened by the caller, who closes it after the app has exited."""
         super().__init__()
-        self.config = config
-        self.run_engine = run_engine
-        self.actor = actor or current_actor()
-        self.identity = process_identity()
+        self.runtime = runtime
+        self.config = runtime.config
+        self.actor = runtime.actor
+        self.identity = runtime.identity
         self.current_incident: int | None = None
         # sources whose last poll failed or is overdue: their alerts are shown as stale
         self.stale_sources: set[str] = set()
-        self.planset = PlanSet()
-        self._stale: set[str] = set(TABS)
-        self._store: Store | None = None
-        self._service: Service | None = None
-        self.engine: Engine | None = None
+        self.tabs = self.TAB_REGISTRY
+        self._stale: set[str] = set(self.tabs.ids)
+        self._started = False
         self.ready = asyncio.Event()
         self._heap = HeapKeeper()
         self._hold = KeyHold(self, self._dispatch_held)
@@ -106,8 +94,8 @@ class WarroomApp(App[None]):
         self._pending: deque[str] = deque()
         self._building = asyncio.Lock()
         self._quitting = False
-        if config.keymap:
-            self.set_keymap(config.keymap)
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
         self._theme_errors = self._load_themes()
 
     def _load_themes(self) -> list[str]:
@@ -125,13 +113,15 @@ class WarroomApp(App[None]):
 
     @property
     def store(self) -> Store:
-        assert self._store is not None, "store used before the console finished starting"
-        return self._store
+        return self.runtime.store
+
+    @property
+    def engine(self) -> Engine:
+        return self.runtime.engine
 
     @property
     def plan_index(self) -> PlanIndex:
-        assert self.engine is not None
-        return self.engine.triage.index
+        return self.runtime.plan_index
 
     @property
     def alert_label(self) -> str:
@@ -139,12 +129,11 @@ class WarroomApp(App[None]):
 
     @property
     def source_names(self) -> list[str]:
-        return [s.name for s in self.config.sources]
+        return self.runtime.source_names
 
     @property
     def service(self) -> Service:
-        assert self._service is not None
-        return self._service
+        return self.runtime.service
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
         if not self.ready.is_set():
@@ -264,7 +253,7 @@ class WarroomApp(App[None]):
 
     def open_incident(self, incident_id: int, tab: str = "incident") -> None:
         self.current_incident = incident_id
-        self._stale.update(("incident", "timeline", "incidents"))
+        self._stale.update(self.tabs.watching({CURRENT_INCIDENT}))
         if self.screen is not self._main():
             # called from a closing dialog: a tab built under a dialog is not composed
             # until the dialog has gone, so show it once it has
@@ -282,11 +271,11 @@ class WarroomApp(App[None]):
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(initial="alerts"):
-            for tab, label in TABS.items():
-                with TabPane(label, id=tab):
-                    if tab == "alerts":
-                        yield AlertsView(id="view-alerts")
+        with TabbedContent(initial=self.tabs.first.id):
+            for tab in self.tabs:
+                with TabPane(tab.label, id=tab.id):
+                    if not tab.lazy:
+                        yield tab.build(tab.view_id)
         pending = Static(id="pending")
         pending.display = False
         yield pending
@@ -314,27 +303,8 @@ class WarroomApp(App[None]):
             return await self._mount_view(tab)
 
     async def _mount_view(self, tab: str) -> View:
-        view: View
-        if tab == "incidents":
-            from warroom.tui.incidents_view import IncidentsView
-
-            view = IncidentsView(id="view-incidents")
-        elif tab == "incident":
-            from warroom.tui.incident_view import IncidentView
-
-            view = IncidentView(id="view-incident")
-        elif tab == "timeline":
-            from warroom.tui.timeline_view import TimelineView
-
-            view = TimelineView(id="view-timeline")
-        elif tab == "silences":
-            from warroom.tui.silences_view import SilencesView
-
-            view = SilencesView(id="view-silences")
-        else:
-            from warroom.tui.sources_view import SourcesView
-
-            view = SourcesView(id="view-sources")
+        spec = self.tabs[tab]
+        view = spec.build(spec.view_id)
         await self._main().query_one(f"TabPane#{tab}", TabPane).mount(view)
         return view
 
@@ -342,42 +312,36 @@ class WarroomApp(App[None]):
         # a screen to keep drawing: large parses yield to the event loop
         offload.set_interactive(True, settle=self._heap.tidy)
         # Paint first: tabs, table header and footer are on screen before the
-        # store, the plans and the engine start (the first frame is what a
-        # responder waits for); the data fills in a moment later.
+        # engine and the feed start (the first frame is what a responder waits
+        # for); the data fills in a moment later.
         self.call_after_refresh(self._start)
         # views copy styles when they draw: a new theme redraws them from the store
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _theme_changed(self, _theme: object) -> None:
-        if self._store is not None:
+        if self._started:
             self.run_worker(self.reload_visible(), group="theme", exclusive=True)
 
     async def _start(self) -> None:
-        self._store = await Store.open(self.config.database)
         # The feed position before anything of ours writes: nothing is missed.
-        since = await self._store.last_change()
-        # Sources are built in every console, polling or not: silences and other
-        # actions at the source work from any console; only the lease holder polls.
-        self.planset = load_plans(self.config.plans, {s.name for s in self.config.sources})
-        self.engine = Engine.from_specs(
-            self._store, self.config.sources, self.identity, self.planset.plans
-        )
-        self._service = Service(self._store, self.actor, self.engine.sources)
-        if self.run_engine:
+        since = await self.store.last_change()
+        self._started = True
+        if self.runtime.run_engine:
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
         self.run_worker(self._follow_feed(since), name="feed", group="feed", exit_on_error=False)
         self._start_actions()
         self.set_interval(STATUS_REFRESH_SECONDS, self._refresh_status)
         self.set_interval(TIDY_SECONDS, self._heap.tidy)
         await self._refresh_status()
-        await self._activate("alerts")
+        await self._activate(self.tabs.first.id)
         for error in self._theme_errors:
             self.notify(error, severity="warning", markup=False, timeout=10)
-        if self.planset.errors:
-            files = ", ".join(str(p) for p in self.planset.rejected)
+        planset = self.runtime.planset
+        if planset.errors:
+            files = ", ".join(str(p) for p in planset.rejected)
             self.notify(
-                f"{len(self.planset.errors)} error(s) in plan files ({files}); their valid plans"
-                f" still run. `warroom check` shows each by line. First: {self.planset.errors[0]}",
+                f"{len(planset.errors)} error(s) in plan files ({files}); their valid plans"
+                f" still run. `warroom check` shows each by line. First: {planset.errors[0]}",
                 severity="error",
                 markup=False,
                 timeout=30,
@@ -395,16 +359,10 @@ class WarroomApp(App[None]):
             await self._hold.focus_moved()
 
     async def on_unmount(self) -> None:
+        # the runtime (store, lease, sources) is closed by whoever opened it
         self._heap.release()
         offload.set_interactive(False)
         self.workers.cancel_all()
-        if self.engine is not None:
-            if self.run_engine and self._store is not None:
-                with contextlib.suppress(Exception):
-                    await self._store.release_lease(self.identity)
-            await self.engine.close()
-        if self._store is not None:
-            await self._store.close()
 
     # -- data flow --------------------------------------------------------------------------
 
@@ -422,7 +380,7 @@ class WarroomApp(App[None]):
         self.set_timer(1.0, lambda: self._restart(worker.name))
 
     async def _restart(self, name: str) -> None:
-        if name == "engine" and self.engine is not None:
+        if name == "engine":
             self.run_worker(self.engine.run(), name="engine", group="engine", exit_on_error=False)
         elif name == "actions":
             self.run_worker(
@@ -430,7 +388,7 @@ class WarroomApp(App[None]):
             )
         elif name == "feed":
             since = await self.store.last_change()
-            self._stale.update(TABS)
+            self._stale.update(self.tabs.ids)
             self.run_worker(
                 self._follow_feed(since), name="feed", group="feed", exit_on_error=False
             )
@@ -440,14 +398,8 @@ class WarroomApp(App[None]):
         loop = asyncio.get_running_loop()
         async for batch in self.store.watch(since):
             entities = {c.entity for c in batch}
-            if entities & {"alerts", "incident"}:
-                self._stale.update(DATA_TABS)
-            if "timeline" in entities:
-                self._stale.update(("incident", "timeline"))
-            if "silence" in entities:
-                self._stale.add("silences")
-            if entities & {"source", "lease"}:
-                self._stale.add("sources")
+            self._stale.update(self.tabs.watching(entities))
+            if entities & STATUS_ENTITIES:
                 await self._refresh_status()
             started = loop.time()
             await self._activate(self._main().query_one(TabbedContent).active, focus=False)
@@ -459,13 +411,13 @@ class WarroomApp(App[None]):
 
     async def reload_visible(self) -> None:
         """After a user action: show its effect now, without waiting for the feed."""
-        self._stale.update(DATA_TABS)
+        self._stale.update(self.tabs.watching(ACTED_ON))
         await self._activate(self._main().query_one(TabbedContent).active, focus=False)
 
     async def _activate(self, tab: str, focus: bool = True) -> None:
-        if self._store is None:  # not started yet: _start shows the first tab itself
+        if not self._started:  # not started yet: _start shows the first tab itself
             return
-        view = await self._build_view(tab) if tab in TABS else None
+        view = await self._build_view(tab) if tab in self.tabs else None
         if view is None:
             return
         if tab in self._stale or (focus and view.RELOAD_WHEN_SHOWN):
@@ -474,7 +426,8 @@ class WarroomApp(App[None]):
                 await view.reload()
             except Exception as exc:
                 log.exception("reloading the %s tab failed", tab)
-                self.notify(f"Could not load {TABS[tab]}: {exc}", severity="error", markup=False)
+                label = self.tabs[tab].label
+                self.notify(f"Could not load {label}: {exc}", severity="error", markup=False)
         if focus:
             # the view may be going away under us (the console is closing)
             with contextlib.suppress(NoMatches):
@@ -485,22 +438,22 @@ class WarroomApp(App[None]):
             await self._activate(event.pane.id)
 
     async def _refresh_status(self) -> None:
-        if self._store is None:
+        if not self._started:
             return
-        health = await self._store.source_health()
-        lease = await self._store.lease()
+        health = await self.store.source_health()
+        lease = await self.store.lease()
         if not self.is_running:  # closed while the store answered
             return
         self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor)
-        now = utcnow()
+        now = self.runtime.clock()
         stale = {h.name for h in health if h.is_stale(now)}
         if stale != self.stale_sources:
             self.stale_sources = stale
-            alerts = self.view("alerts")
-            if alerts is not None:
-                self._stale.add("alerts")
-                if self._main().query_one(TabbedContent).active == "alerts":
-                    await self._activate("alerts", focus=False)
+            watching = self.tabs.watching({STALE_SOURCES})
+            self._stale.update(watching)
+            active = self._main().query_one(TabbedContent).active
+            if active in watching:
+                await self._activate(active, focus=False)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -510,13 +463,17 @@ class WarroomApp(App[None]):
     def _active_view(self) -> Widget | None:
         return self.view(self._main().query_one(TabbedContent).active)
 
+    def _tab_label(self, view: Widget) -> str:
+        tab = view.id.removeprefix("view-") if view.id else ""
+        return self.tabs[tab].label if tab in self.tabs else "View"
+
     def action_help(self) -> None:
         sections: list[tuple[str, Iterable[tuple[str, str]]]] = []
         view = self._active_view()
         if view is not None:
             sections.append(
                 (
-                    TABS.get(view.id.removeprefix("view-") if view.id else "", "View"),
+                    self._tab_label(view),
                     _describe(self, view._bindings.key_to_bindings.values()),
                 )
             )
@@ -542,9 +499,11 @@ class WarroomApp(App[None]):
                         f"{self.get_key_display(binding)} · {binding.tooltip or action}",
                         lambda a=action, v=view: self.run_worker(v.run_action(a)),
                     )
-        for tab, label in TABS.items():
+        for tab in self.tabs:
             yield SystemCommand(
-                f"Go to {label}", f"show the {label} tab", lambda t=tab: self.show_tab(t)
+                f"Go to {tab.label}",
+                f"show the {tab.label} tab",
+                lambda t=tab.id: self.show_tab(t),
             )
         yield SystemCommand("Help", "every key of this tab", self.action_help)
         yield from super().get_system_commands(screen)

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from warroom.model import EventKind, Incident, TimelineEvent
+from warroom.model import EventKind, Incident, TimelineEvent, events
 from warroom.model.clock import format_age, format_local, utcnow
 from warroom.model.text import safe_text
 from warroom.plans import ResponsePlan, render_links
@@ -75,14 +75,18 @@ def plan_text(plan: ResponsePlan | None, name: str, links: list[dict[str, str]])
     return text
 
 
-def declared_links(events: list[TimelineEvent]) -> list[dict[str, str]] | None:
+def declared_links(timeline: list[TimelineEvent]) -> list[dict[str, str]] | None:
     """The links recorded when the incident was declared; None if it predates that."""
-    for event in events:
+    for event in timeline:
         if event.kind is EventKind.DECLARED:
-            links = event.data.get("links")
-            if isinstance(links, list):
-                return [dict(link) for link in links if isinstance(link, dict)]
-            return None
+            if event.version == 0 and "links" not in event.data:
+                return None
+            try:
+                declared = events.read(event)
+            except events.EventUnreadable:
+                return None
+            assert isinstance(declared, events.Declared)
+            return [{"title": link.title, "url": link.url} for link in declared.links]
     return None
 
 

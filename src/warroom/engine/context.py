@@ -1,0 +1,34 @@
+"""What every part of the service acts with: the store, who acts, what can
+silence, and the clock.
+
+Each aggregate (incidents, alert acknowledgements, silences, and next
+escalation, paging and runbooks) takes this one value, so a new one needs no
+new wiring, and a test can give them all one fixed clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from warroom.model.clock import utcnow
+from warroom.sources.base import Silencer
+from warroom.store import Store, Tx
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    store: Store
+    actor: str
+    silencers: Mapping[str, Silencer] = field(default_factory=dict)
+    # None: each transaction's time is read once its write lock is held, so an
+    # action queued behind a poll is stamped when it happened, not when it was asked
+    clock: Callable[[], datetime] | None = None
+
+    def now(self) -> datetime:
+        return self.clock() if self.clock is not None else utcnow()
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        return self.store.transaction(now=self.clock() if self.clock is not None else None)

@@ -1,0 +1,103 @@
+"""One process put together: its store, plans, engine and service, built once by the CLI.
+
+The console used to open the store and build the engine itself, so tests
+could not hand it a fixed clock or a prepared store, and each new part
+(escalation, runbooks, metrics) would have been wired a second time inside
+the screen. Now the CLI opens a `Runtime` and hands it over; whoever opened it
+closes it, after the screen has gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from warroom.config import Config
+from warroom.engine.actor import current_actor, process_identity
+from warroom.engine.runtime import Engine
+from warroom.engine.service import Service
+from warroom.model.clock import utcnow
+from warroom.plans import PlanIndex, PlanSet, load_plans
+from warroom.store import Store, open_store
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(slots=True, repr=False)
+class Runtime:
+    """What a process acts with. `run_engine`: it contends for the lease and polls
+    while holding it; otherwise it only acts for its user (tests, a second console)."""
+
+    config: Config
+    store: Store
+    planset: PlanSet
+    engine: Engine
+    service: Service
+    actor: str  # who the timeline names for this process's actions
+    identity: str  # user@host:pid, the lease holder's name
+    clock: Clock
+    run_engine: bool = True
+    _closed: bool = field(default=False, init=False)
+
+    def __repr__(self) -> str:
+        # the config holds source credentials: never in a repr
+        return f"Runtime({self.identity}, actor={self.actor!r}, db={self.store.location!r})"
+
+    @property
+    def plan_index(self) -> PlanIndex:
+        return self.engine.triage.index
+
+    @property
+    def source_names(self) -> list[str]:
+        return [s.name for s in self.config.sources]
+
+    async def close(self) -> None:
+        """Hand the lease on at once (not after its TTL), close the sources, then the store."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.run_engine:
+                with contextlib.suppress(Exception):
+                    await self.store.release_lease(self.identity)
+            await self.engine.close()
+        finally:
+            await self.store.close()
+
+
+async def open_runtime(
+    config: Config,
+    *,
+    actor: str | None = None,
+    run_engine: bool = True,
+    clock: Clock = utcnow,
+) -> Runtime:
+    """Open (and migrate) the store, load the plans, build the sources and the engine.
+
+    A store that cannot be used raises its StoreError here, before any screen
+    exists, so the CLI says it in one line. Sources are built in every process,
+    polling or not: silences and other actions at a source work from any
+    console; only the lease holder polls.
+    """
+    store = await open_store(config.database)
+    try:
+        planset = load_plans(config.plans, {s.name for s in config.sources})
+        identity = process_identity()
+        engine = Engine.from_specs(store, config.sources, identity, planset.plans)
+    except BaseException:
+        await store.close()
+        raise
+    actor = actor or current_actor()
+    return Runtime(
+        config=config,
+        store=store,
+        planset=planset,
+        engine=engine,
+        service=Service(store, actor, engine.sources),
+        actor=actor,
+        identity=identity,
+        clock=clock,
+        run_engine=run_engine,
+    )

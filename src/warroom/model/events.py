@@ -1,0 +1,420 @@
+"""Typed timeline events: one class per kind owns its wording and its data shape.
+
+Every writer of the timeline (the service, triage, silences, and soon escalation,
+runbooks and analysis) used to build its own `data` dict and its own sentence,
+so the same kind of event came in several shapes and an export could not rely
+on any of them. Here each kind is a frozen dataclass: `text` is the line a
+responder reads, `stored()` the JSON written beside it, `{"v": 1, ...}`, and
+`read()` turns a stored row back into the typed value, so export and analysis
+parse events instead of guessing.
+
+Rows written before these classes have no `"v"` (version 0). They keep their
+stored text, which is what screens show, and `read()` fills what they lack with
+the field's default: old and new rows display and parse alike.
+
+Nothing secret is ever written: a `Secret` anywhere in an event is refused with
+a TypeError before it reaches the database, and a link's `user:password@` is cut
+from its URL.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, fields
+from datetime import timedelta
+from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
+
+from warroom.model.clock import format_duration
+from warroom.model.incident import Impact
+from warroom.model.secret import Secret, redact_url
+from warroom.model.timeline import EventKind, TimelineEvent
+
+VERSION = 1
+NAMES_SHOWN = 5
+
+
+class EventUnreadable(ValueError):
+    """A stored event whose data does not fit its kind (a newer warroom, or damage)."""
+
+
+def names_text(names: Sequence[str], most: int = NAMES_SHOWN) -> str:
+    """`A, B, C and 2 more`: alert names as a timeline line can hold them."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A plan's link as rendered when the incident was declared."""
+
+    title: str
+    url: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.url, str):  # anything else is refused when stored
+            object.__setattr__(self, "url", redact_url(self.url))
+
+
+class Event:
+    """The base of every kind: how a dataclass becomes stored JSON and back.
+
+    Fields map to JSON keys of the same name (`KEYS` renames the few that are
+    Python words, such as `from`); a field at its default is left out, so an
+    event stores only what it says.
+    """
+
+    __slots__ = ()
+    KIND: ClassVar[EventKind]
+    KEYS: ClassVar[Mapping[str, str]] = {}
+
+    @property
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def stored(self) -> dict[str, Any]:
+        """The versioned data written with the event: `{"v": 1, ...}`.
+
+        TypeError for a secret in it, or as its text (a note is all text).
+        """
+        _encode(self.text, f"{self.KIND}.text")
+        return {"v": VERSION, **self.payload()}
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.default is not MISSING and value == f.default:
+                continue
+            out[self.KEYS.get(f.name, f.name)] = _encode(value, f"{self.KIND}.{f.name}")
+        return out
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], text: str = "") -> Event:
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            key = cls.KEYS.get(f.name, f.name)
+            if key in data:
+                values[f.name] = _decode(data[key], hints[f.name], f"{cls.KIND}.{key}")
+            elif f.default is MISSING:
+                raise EventUnreadable(f"{cls.KIND} event without {key!r}")
+        return cls(**values)
+
+
+def _encode(value: object, where: str) -> Any:
+    if isinstance(value, Secret):
+        raise TypeError(f"{where}: a secret never goes to the timeline")
+    if isinstance(value, Impact):
+        return int(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Link):
+        return {"title": _encode(value.title, where), "url": _encode(value.url, where)}
+    if isinstance(value, tuple | list):
+        return [_encode(v, where) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"{where}: {type(value).__name__} is not timeline data")
+
+
+def _decode(value: Any, hint: Any, where: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        if value is None:
+            return None
+        (hint,) = [a for a in get_args(hint) if a is not type(None)]
+        origin = get_origin(hint)
+    try:
+        if origin is tuple:
+            (item, _) = get_args(hint)
+            if not isinstance(value, list):
+                raise TypeError("a list")
+            return tuple(_decode(v, item, where) for v in value)
+        if hint is Link:
+            if not isinstance(value, Mapping):
+                raise TypeError("a title and a url")
+            return Link(str(value.get("title", "")), str(value.get("url", "")))
+        if hint is Impact:
+            return Impact(value)
+        if hint is timedelta:
+            return timedelta(seconds=float(value))
+        if hint is bool and isinstance(value, bool):
+            return value
+        if hint is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if hint is str and isinstance(value, str):
+            return value
+        raise TypeError(hint.__name__)
+    except (TypeError, ValueError) as exc:
+        raise EventUnreadable(f"{where}: {value!r} is not {exc}") from exc
+
+
+Alerts = tuple[str, ...]  # alert keys as `source/fingerprint`
+
+
+def keys(alerts: Iterable[object]) -> Alerts:
+    return tuple(str(k) for k in alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class Declared(Event):
+    KIND = EventKind.DECLARED
+
+    impact: Impact | None = None  # rows of triage before version 1 lack it
+    alerts: Alerts = ()
+    plan: str | None = None
+    dedupe_key: str | None = None
+    links: tuple[Link, ...] = ()
+    by_plan: bool = False  # declared by triage, not by a responder
+
+    @property
+    def text(self) -> str:
+        impact = f" with impact {self.impact.label}" if self.impact else ""
+        if self.by_plan:
+            return f"Declared by plan {self.plan}{impact}"
+        under = f" under plan {self.plan}" if self.plan else ""
+        return f"Declared{under}{impact}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsAdded(Event):
+    KIND = EventKind.ALERT_ADDED
+
+    alerts: Alerts
+    names: tuple[str, ...] = ()  # set when they joined by a plan
+    plan: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.names:
+            return f"{len(self.alerts)} alert(s) joined: {', '.join(self.names)}"
+        return f"{len(self.alerts)} alert(s) attached"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsMoved(Event):
+    KIND = EventKind.ALERT_MOVED
+
+    alerts: Alerts
+    to: int
+
+    @property
+    def text(self) -> str:
+        return f"{len(self.alerts)} alert(s) moved to incident #{self.to}"
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged(Event):
+    KIND = EventKind.ACKNOWLEDGED
+
+    @property
+    def text(self) -> str:
+        return "Acknowledged"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved(Event):
+    KIND = EventKind.RESOLVED
+
+    reason: str = ""
+    still_firing: Alerts = ()  # resolved by force while these fired
+    names: tuple[str, ...] = ()  # their names, sorted
+    plan: str | None = None  # resolved by the plan: all its alerts resolved
+
+    @property
+    def text(self) -> str:
+        if self.plan:
+            return f"Resolved: all its alerts resolved (plan {self.plan})"
+        text = "Resolved"
+        if self.still_firing:
+            text += f" with {len(self.still_firing)} alert(s) still firing"
+            text += f" ({names_text(self.names)})"
+        if self.reason:
+            text += f": {self.reason}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Reopened(Event):
+    KIND = EventKind.REOPENED
+
+    plan: str | None = None  # reopened by the plan: its alerts fired again
+    alerts: Alerts = ()
+    names: tuple[str, ...] = ()
+    within: timedelta | None = None
+    acknowledged_by: str | None = None  # who owned it before; the reopen cleared that
+
+    @property
+    def text(self) -> str:
+        text = "Reopened"
+        if self.plan:
+            within = f" within {format_duration(self.within)}" if self.within else ""
+            text += f" by plan {self.plan}: {', '.join(self.names)} fired again{within}"
+        if self.acknowledged_by:
+            text += f"; {self.acknowledged_by} had acknowledged it"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactChanged(Event):
+    KIND = EventKind.IMPACT
+    KEYS: ClassVar[Mapping[str, str]] = {"before": "from", "after": "to"}
+
+    before: Impact
+    after: Impact
+
+    @property
+    def text(self) -> str:
+        return f"Impact {self.before.label} → {self.after.label}"
+
+
+@dataclass(frozen=True, slots=True)
+class Edited(Event):
+    KIND = EventKind.EDITED
+    KEYS: ClassVar[Mapping[str, str]] = {"before": "from", "after": "to"}
+
+    field: str
+    before: str
+    after: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.field.capitalize()}: {self.before!r} → {self.after!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Merged(Event):
+    """Written twice, once on each side: `into` on the merged incident, `merged_from`
+    on the one that took it in."""
+
+    KIND = EventKind.MERGED
+    KEYS: ClassVar[Mapping[str, str]] = {"merged_from": "from"}
+
+    alerts: Alerts = ()
+    into: int | None = None
+    merged_from: int | None = None
+    title: str = ""  # the other incident's
+
+    @property
+    def text(self) -> str:
+        count = len(self.alerts)
+        if self.into is not None:
+            return f"Merged into #{self.into} ({self.title}); {count} alert(s) moved there"
+        return f"#{self.merged_from} ({self.title}) merged in; {count} alert(s) joined"
+
+
+@dataclass(frozen=True, slots=True)
+class Note(Event):
+    """The note is the event's text; its data holds only the version."""
+
+    KIND = EventKind.NOTE
+
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.note
+
+    def payload(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], text: str = "") -> Event:
+        return cls(text)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsAcknowledged(Event):
+    KIND = EventKind.ALERT_ACKNOWLEDGED
+
+    alerts: Alerts
+
+    @property
+    def text(self) -> str:
+        return f"Acknowledged {len(self.alerts)} alert(s)"
+
+
+@dataclass(frozen=True, slots=True)
+class Silenced(Event):
+    """A silence warroom made at the source: by hand (`duration`, `comment`), or for
+    an acknowledgement, until the alerts resolve (`until_resolved`)."""
+
+    KIND = EventKind.SILENCED
+
+    silence_id: str
+    source: str
+    alerts: Alerts = ()
+    matchers: str = ""
+    until_resolved: bool = False
+    alert_name: str = ""  # the one alert's name, when it silences one
+    duration: timedelta | None = None
+    comment: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.until_resolved:
+            what = self.alert_name if len(self.alerts) == 1 else f"{len(self.alerts)} alerts"
+            return f"Silenced {what} on {self.source} until resolved"
+        duration = f" for {format_duration(self.duration)}" if self.duration else ""
+        return f"Silenced on {self.source}{duration}: {self.matchers} — {self.comment}"
+
+
+@dataclass(frozen=True, slots=True)
+class SilenceExpired(Event):
+    KIND = EventKind.SILENCE_EXPIRED
+
+    silence_id: str
+    source: str | None = None
+    alerts: Alerts = ()
+    alert_resolved: bool = False  # expired by the lease holder once its alerts resolved
+
+    @property
+    def text(self) -> str:
+        if self.alert_resolved:
+            return "Alert resolved; expired the silence of its acknowledgement"
+        return f"Expired silence {self.silence_id} on {self.source}"
+
+
+KINDS: dict[EventKind, type[Event]] = {
+    cls.KIND: cls
+    for cls in (
+        Declared,
+        AlertsAdded,
+        AlertsMoved,
+        Acknowledged,
+        Resolved,
+        Reopened,
+        ImpactChanged,
+        Edited,
+        Merged,
+        Note,
+        AlertsAcknowledged,
+        Silenced,
+        SilenceExpired,
+    )
+}
+
+
+def unpack(stored: Any) -> tuple[int, dict[str, Any]]:
+    """(version, data) of a stored event's JSON; rows from before versions are 0."""
+    if not isinstance(stored, dict):
+        return 0, {}
+    data = dict(stored)
+    version = data.pop("v", 0)
+    return (version if isinstance(version, int) else 0), data
+
+
+def envelope(event: TimelineEvent) -> dict[str, Any]:
+    """The event's data as stored, with its version: what an export writes."""
+    return {"v": event.version, **event.data} if event.version else dict(event.data)
+
+
+def read(event: TimelineEvent) -> Event:
+    """The typed value of a stored event, whatever version wrote it.
+
+    EventUnreadable for data this warroom cannot read (a newer version's).
+    """
+    if event.version > VERSION:
+        raise EventUnreadable(f"{event.kind} event of version {event.version}, newer than this")
+    return KINDS[event.kind].parse(event.data, event.text)

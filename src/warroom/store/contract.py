@@ -1,0 +1,366 @@
+"""What every store backend promises: the interface the engine, the console and the CLI use.
+
+SQLite (`store.database`) is one backend; a PostgreSQL one will follow
+(issue 13). Callers outside `warroom.store` type against `Store` and `Tx`
+here, open one with `store.open_store(url)`, and never see a driver's class.
+`tests/contract/` checks any backend against these promises through this
+interface alone.
+
+The promises that hold whatever the backend's concurrency:
+
+Atomicity. Everything done through one `Tx` -- state, its timeline events and
+the change-feed rows for it -- commits together or not at all. A transaction
+left by an exception (or a cancellation) is rolled back and nothing of it is
+seen by anyone.
+
+Isolation, for several writers at once. A backend may run transactions of
+several processes concurrently (PostgreSQL under READ COMMITTED); correctness
+does not rest on a single writer:
+- deciding writes are conditional statements: the lease is taken by one
+  statement that checks holder and expiry and bumps the epoch (fencing); an
+  acknowledgement is `update_incident_if(id, OPEN, ...)` or
+  `acknowledge_alerts`, which write only where nobody did first and report
+  what they did, never overwriting another writer's committed decision;
+- a read made through the `Tx` (`incident`, `incident_alerts`, the triage
+  queries) holds what it read against other writers until the transaction
+  ends, so check-then-change inside one transaction is safe (SQLite: the
+  database write lock, taken at BEGIN; PostgreSQL: row locks, `SELECT ... FOR
+  UPDATE` / `FOR SHARE` on the incident, lease and alert rows read);
+- reads on the `Store` itself (outside a transaction) see committed state
+  and are for showing, never for deciding a write.
+
+The change feed. Every transaction that changed something appends one row
+per (entity, id) it touched, in the same transaction, so a row is visible
+exactly when the change it announces is. Rows are numbered in commit order:
+once a reader has seen a row with `seq` N, no row with a lower `seq` can
+become visible later. A reader's cursor (the last `seq` it has seen) is thus
+all it needs to resume: `changes_since(cursor)` returns every row committed
+after the ones it saw, each once, in commit order. SQLite gets this from its
+single writer, which numbers rows inside the exclusive write transaction. A
+backend whose writers commit concurrently must not number rows with a plain
+sequence (a lower number could commit after a higher one was read, and a
+reader would skip it): it takes the transaction's numbers last, from one
+counter row locked until COMMIT (PostgreSQL: `UPDATE feed_clock SET seq = seq
++ n RETURNING seq` as the transaction's final statement), so numbers are
+handed out in commit order. `tests/contract` commits two writers out of order
+to check it. The feed is a wake-up signal, not history: rows say what to
+re-read, and the lease holder prunes all but the newest 10,000.
+
+Ordering of reads: timelines oldest first (by event id, the order events were
+written within and across transactions); incidents open before resolved, then
+by impact, then newest; an incident's alerts firing first, then by start.
+
+Errors. A backend reports failures a responder can act on as `StoreError`
+subclasses (`store.errors`): missing, locked, full, read-only, permission,
+I/O, corrupt, and a database of another program or of a newer schema. A store
+opened read-only raises `StoreReadOnly` on any transaction or lease call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence, Set
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from warroom.model import (
+    Alert,
+    AlertKey,
+    EventKind,
+    Impact,
+    Incident,
+    IncidentStatus,
+    LeaseInfo,
+    SourceHealth,
+    TimelineEvent,
+    TrackedAlert,
+)
+from warroom.store.values import ENGINE_LEASE, Change, LeaseToken, SilenceRecord, SnapshotResult
+
+
+class Tx(Protocol):
+    """One write transaction; see the module's promises on atomicity and isolation."""
+
+    @property
+    def now(self) -> datetime:
+        """The transaction's time: every row it writes carries this one instant."""
+        ...
+
+    def touch(self, entity: str, entity_id: object) -> None:
+        """Announce a change in the feed at commit (primitives do it themselves)."""
+        ...
+
+    async def check_lease(self, token: LeaseToken) -> None:
+        """Raise LeaseLost unless `token` still holds the lease; the lease then
+        cannot change hands before this transaction ends (the fence)."""
+        ...
+
+    # -- alerts -----------------------------------------------------------------------------
+
+    async def apply_snapshot(
+        self, source: str, alerts: Sequence[Alert], digests: Sequence[str] | None = None
+    ) -> SnapshotResult:
+        """Store the source's whole snapshot: new and changed alerts written, alerts it
+        no longer reports resolved, unchanged ones not written at all."""
+        ...
+
+    async def stored_digests(self, source: str) -> list[tuple[str, str]]:
+        """(fingerprint, digest) of the source's active alerts, as this transaction sees them."""
+        ...
+
+    async def write_alerts(
+        self, source: str, pending: Sequence[tuple[Alert, str]], fresh: Set[str]
+    ) -> tuple[int, int]:
+        """Upsert these alerts whole; (inserted, updated). A resolved alert firing
+        again counts as updated, and loses its acknowledgement unless it was gone
+        only a moment (RETURN_GRACE)."""
+        ...
+
+    async def resolve_gone(self, source: str, fingerprints: Sequence[str]) -> int:
+        """Resolve alerts the source stopped reporting; how many."""
+        ...
+
+    async def acknowledge_alerts(self, keys: Iterable[AlertKey], actor: str) -> list[AlertKey]:
+        """Acknowledge those of `keys` nobody acknowledged (and not resolved); exactly
+        those are returned, in the order given. Conditional: of two writers at
+        once, each alert is credited to one."""
+        ...
+
+    async def attach_alerts(
+        self, incident_id: int, keys: Iterable[AlertKey]
+    ) -> dict[int, list[AlertKey]]:
+        """Put the alerts in this incident; those taken from others, by incident."""
+        ...
+
+    async def incident_alerts(self, incident_id: int) -> list[TrackedAlert]:
+        """The incident's alerts as this transaction sees them: what a merge moves."""
+        ...
+
+    # -- incidents --------------------------------------------------------------------------
+
+    async def incident(self, incident_id: int) -> Incident | None:
+        """The incident as this transaction sees it, held against other writers
+        until it ends: check its state here, then change it."""
+        ...
+
+    async def create_incident(
+        self,
+        title: str,
+        impact: Impact,
+        actor: str,
+        summary: str = "",
+        dedupe_key: str | None = None,
+        plan: str | None = None,
+    ) -> int:
+        """A new open incident; its id, which grows with every incident."""
+        ...
+
+    async def update_incident(self, incident_id: int, /, **fields: Any) -> bool:
+        """Set these fields; False when there is no such incident."""
+        ...
+
+    async def update_incident_if(
+        self,
+        incident_id: int,
+        if_status: IncidentStatus | Collection[IncidentStatus] | None,
+        /,
+        **fields: Any,
+    ) -> bool:
+        """Set these fields only while the incident's status is `if_status` (one of
+        them), in one conditional statement; False, nothing written, otherwise: the
+        other writer's committed change stands and is never overwritten."""
+        ...
+
+    async def add_event(
+        self,
+        incident_id: int | None,
+        kind: EventKind,
+        actor: str,
+        text: str,
+        data: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append to the incident's timeline (None: the console log); the event's id,
+        which orders the timeline."""
+        ...
+
+    # -- triage, inside the poll's transaction ----------------------------------------------
+
+    async def attached_to_open(self, source: str, among: Sequence[str] | None = None) -> set[str]:
+        """Fingerprints of the source's alerts in an open incident (only `among` these)."""
+        ...
+
+    async def open_incident_with_key(self, dedupe_key: str) -> int | None:
+        """The oldest open incident with this dedupe key."""
+        ...
+
+    async def resolved_incident_with_key(self, dedupe_key: str, since: datetime) -> int | None:
+        """The incident with this key resolved most recently, if after `since`."""
+        ...
+
+    async def open_plan_incidents_without_firing_alerts(self) -> list[tuple[int, str]]:
+        """(id, plan) of open plan incidents whose alerts have all resolved."""
+        ...
+
+    # -- sources and silences ---------------------------------------------------------------
+
+    async def record_poll(
+        self,
+        source: str,
+        interval_seconds: float,
+        ok: bool,
+        error: str | None = None,
+        alert_count: int | None = None,
+    ) -> None:
+        """A source's health after a poll; a failure leaves its alerts alone."""
+        ...
+
+    async def request_retry(self, source: str) -> bool:
+        """Ask whoever polls to poll `source` now; False if it was never polled."""
+        ...
+
+    async def record_silence(
+        self,
+        source: str,
+        silence_id: str,
+        reason: str,
+        actor: str,
+        ends_at: datetime,
+        incident_id: int | None,
+        alerts: Iterable[AlertKey],
+    ) -> None:
+        """Remember a silence warroom created at `source` (reason: manual or ack)."""
+        ...
+
+    async def mark_silence_expired(self, source: str, silence_id: str) -> None:
+        """The silence was expired at its source; the first expiry's time stays."""
+        ...
+
+    # -- housekeeping (the lease holder's) --------------------------------------------------
+
+    async def prune_changes(self, keep: int = 10_000) -> None:
+        """Forget all but the newest `keep` feed rows."""
+        ...
+
+    async def prune_resolved_alerts(self, older_than: datetime) -> int:
+        """Forget resolved alerts outside any incident, untouched since `older_than`."""
+        ...
+
+
+class Store(Protocol):
+    """The shared state of every console and engine; see the module's promises."""
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages: a path, or a URL without its password."""
+        ...
+
+    @property
+    def read_only(self) -> bool:
+        """Opened by a command that only reads: transactions and lease calls refused."""
+        ...
+
+    async def close(self) -> None: ...
+
+    def transaction(self, now: datetime | None = None) -> AbstractAsyncContextManager[Tx]:
+        """One short write transaction (see Atomicity); `now` defaults to the clock."""
+        ...
+
+    # -- reads (committed state, for showing) -----------------------------------------------
+
+    async def active_alerts(self) -> list[TrackedAlert]:
+        """Every alert not resolved, in no particular order."""
+        ...
+
+    async def alerts_by_key(self, keys: Iterable[AlertKey]) -> list[TrackedAlert]:
+        """Those of `keys` the store holds, in the order given, each once."""
+        ...
+
+    async def incident_alerts(self, incident_id: int) -> list[TrackedAlert]:
+        """The incident's alerts, firing first, then by start."""
+        ...
+
+    async def incidents(self, include_resolved: bool = False) -> list[Incident]:
+        """Open (and with the flag, resolved) incidents: open first, by impact, newest."""
+        ...
+
+    async def incident(self, incident_id: int) -> Incident | None: ...
+
+    async def timeline(
+        self, incident_id: int | None, limit: int | None = None
+    ) -> list[TimelineEvent]:
+        """Events oldest first (None: the console log); with `limit`, the latest ones."""
+        ...
+
+    async def alert_digests(self, source: str) -> list[tuple[str, str]]:
+        """(fingerprint, digest) of the source's active alerts, for a poll's diff."""
+        ...
+
+    async def retry_requests(self) -> dict[str, float]:
+        """Sources a responder asked to poll now: name -> when (epoch seconds)."""
+        ...
+
+    async def source_health(self) -> list[SourceHealth]:
+        """Every polled source by name; health this process could not save included."""
+        ...
+
+    def keep_unsaved_health(self, health: SourceHealth) -> None:
+        """Show this health in place of the stored one, in this process only."""
+        ...
+
+    def forget_unsaved_health(self, name: str) -> None: ...
+
+    def unsaved_health(self, name: str) -> SourceHealth | None: ...
+
+    async def alert_names(self) -> list[tuple[str, str, dict[str, str]]]:
+        """(source, name, one label set) of every alert name ever seen."""
+        ...
+
+    async def silence_record(self, source: str, silence_id: str) -> SilenceRecord | None: ...
+
+    async def open_ack_silences(self, source: str) -> list[SilenceRecord]:
+        """The source's acknowledgement silences not yet expired."""
+        ...
+
+    # -- the change feed ---------------------------------------------------------------------
+
+    async def last_change(self) -> int:
+        """The newest visible feed `seq` (0 for none): a cursor to start from."""
+        ...
+
+    async def changes_since(self, seq: int) -> list[Change]:
+        """Every visible row after cursor `seq`, each once, in commit order."""
+        ...
+
+    def watch(self, since: int | None = None) -> AsyncIterator[list[Change]]:
+        """Batches of new rows, forever, never empty, each row once: from `since`
+        (rows already committed after it come first) or from now. Commits of
+        this process wake it at once, other processes' within about a second."""
+        ...
+
+    # -- the lease ---------------------------------------------------------------------------
+
+    async def acquire_lease(
+        self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
+    ) -> LeaseToken | None:
+        """Take the lease if free, expired or `holder`'s, and extend it; its token, or
+        None while another holder's lease stands. One conditional statement; the
+        epoch grows exactly when the holder changes, and never repeats."""
+        ...
+
+    async def try_acquire_lease(
+        self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
+    ) -> bool: ...
+
+    async def renew_lease(
+        self, token: LeaseToken, ttl: timedelta, now: datetime | None = None
+    ) -> bool:
+        """Extend exactly this tenure; False once it changed hands (never re-takes it)."""
+        ...
+
+    async def release_lease(self, holder: str, name: str = ENGINE_LEASE) -> None:
+        """Give it up now if `holder` has it; the next holder gets a new epoch."""
+        ...
+
+    async def lease(self, name: str = ENGINE_LEASE) -> LeaseInfo | None:
+        """Who holds it and until when (an expired holder still shows); None when released."""
+        ...

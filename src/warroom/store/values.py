@@ -1,0 +1,80 @@
+"""Values the store hands out beside the model's: feed rows, lease tokens, poll results.
+
+They belong to the contract (`store.contract`), not to a backend, so this
+module imports no database driver: a PostgreSQL backend and the engine use
+them without loading aiosqlite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from warroom.model import AlertKey
+
+ENGINE_LEASE = "engine"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change-feed row: `entity` `entity_id` changed in the transaction that wrote it.
+
+    A wake-up signal, not history: it says what to re-read, never what the
+    value was. `seq` orders rows by commit (see `contract.Store.changes_since`).
+    """
+
+    seq: int
+    entity: str  # alerts | incident | timeline | source | silence | lease
+    entity_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseToken:
+    """Proof of holding the lease: fenced writes carry it into their transaction."""
+
+    name: str
+    holder: str
+    epoch: int
+
+
+class LeaseLost(Exception):
+    """The lease changed hands: this process must stop its holder-only work."""
+
+    def __init__(self, token: LeaseToken, current: str | None) -> None:
+        self.token = token
+        self.current = current
+        now = f"{current} holds it now" if current else "nobody holds it now"
+        super().__init__(
+            f"lost the {token.name} lease (epoch {token.epoch}); {now}; nothing was written"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SilenceRecord:
+    """A silence warroom created at a source, as the store remembers it."""
+
+    source: str
+    silence_id: str
+    reason: str
+    created_by: str
+    incident_id: int | None
+    alerts: tuple[AlertKey, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotResult:
+    """What one poll changed; `rows_written` counts alert rows only.
+
+    `transactions` and `longest_hold` (seconds between BEGIN IMMEDIATE and
+    COMMIT) say how the write was spread; they are not part of equality.
+    """
+
+    inserted: int = 0
+    updated: int = 0
+    resolved: int = 0
+    unchanged: int = 0
+    transactions: int = field(default=1, compare=False)
+    longest_hold: float = field(default=0.0, compare=False)
+
+    @property
+    def rows_written(self) -> int:
+        return self.inserted + self.updated + self.resolved
