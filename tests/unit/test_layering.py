@@ -63,7 +63,7 @@ def _violations(layer: str, forbidden: tuple[str, ...]) -> list[str]:
 
 def test_the_checker_sees_what_it_must() -> None:
     """The checks below only mean something if the import scan finds real imports."""
-    for layer in ("model", "store", "sources", "plans", "engine", "tui"):
+    for layer in ("model", "store", "sources", "plans", "engine", "tui", "notify"):
         assert _modules(layer), layer
     assert "warroom.store.contract" in _imports(PACKAGE / "store" / "__init__.py")
     main = _imports(PACKAGE / "cli" / "main.py")
@@ -73,7 +73,7 @@ def test_the_checker_sees_what_it_must() -> None:
     assert _violations("cli", ("warroom.sources",)) != []
 
 
-@pytest.mark.parametrize("layer", ["model", "store", "sources", "plans", "engine"])
+@pytest.mark.parametrize("layer", ["model", "store", "sources", "plans", "engine", "notify"])
 def test_headless_layers_never_import_the_screen(layer: str) -> None:
     assert _violations(layer, ("textual", "rich", "warroom.tui")) == []
 
@@ -109,6 +109,40 @@ def test_sources_do_not_import_store_engine_or_tui() -> None:
 
 def test_plans_do_not_import_store_or_httpx() -> None:
     assert _violations("plans", ("warroom.store", "warroom.tui", "httpx", "aiosqlite")) == []
+
+
+def test_notify_knows_only_the_model_and_the_wire() -> None:
+    """DESIGN: notify knows model and httpx/aiosmtplib; the engine's outbox calls it."""
+    forbidden = (
+        "warroom.store",
+        "warroom.sources",
+        "warroom.engine",
+        "warroom.plans",
+        "warroom.tui",
+        "warroom.cli",
+        "warroom.config",
+        "aiosqlite",
+        "sqlite3",
+        "yaml",
+    )
+    assert _violations("notify", forbidden) == []
+    # the scan sees the wire it may use
+    assert "httpx" in _imports(PACKAGE / "notify" / "http.py")
+    assert "aiosmtplib" in _imports(PACKAGE / "notify" / "smtp.py")
+
+
+def test_importing_notify_loads_neither_httpx_nor_aiosmtplib() -> None:
+    """Checking a plan's channels must stay cheap: the wire loads when a channel sends."""
+    code = (
+        "import sys; import warroom.notify;"
+        "from warroom.notify import check_channel, open_channel;"
+        "check_channel({'name': 'n', 'type': 'slack', 'url': 'https://hooks.example/x'});"
+        "open_channel({'name': 'n', 'type': 'slack', 'url': 'https://hooks.example/x'});"
+        "loaded = [m for m in ('httpx', 'aiosmtplib', 'textual') if m in sys.modules];"
+        "assert not loaded, loaded"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 # What callers outside the store may import of it: the contract and its values,
