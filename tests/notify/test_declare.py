@@ -69,7 +69,11 @@ def test_good_declarations_pass(declaration: dict[str, object]) -> None:
     ("declaration", "expected", "at"),
     [
         ({"type": "slack", "url": "https://x.example"}, "a channel needs a 'name'", ()),
-        ({"name": "x"}, "channel 'x' needs a 'type' (pagerduty, slack, teams, webhook, email)", ()),
+        (
+            {"name": "x"},
+            "channel 'x' needs a 'type' (pagerduty, slack, teams, webhook, email, log)",
+            (),
+        ),
         ({"name": "x", "type": "sms"}, "unknown channel type 'sms' (known: pagerduty", ("type",)),
         ({"name": "x", "type": "slack"}, "slack channel 'x' needs 'url'", ()),
         (
@@ -299,6 +303,7 @@ def test_what_the_outbox_reads_from_the_type_is_what_the_channel_does(kind: str)
         "teams": {"url": "https://h.example/x"},
         "webhook": {"url": "https://h.example/x", "secret": WHSEC},
         "email": {"to": "a@example.com"},
+        "log": {},
     }
     relay = declare_smtp({"host": "mail.example.com", "from": "w@example.com"})
     channel = open_channel({"name": "c", "type": kind, **declarations[kind]}, relay)

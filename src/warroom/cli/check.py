@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 
+from warroom.cli.channels import channel_problems
 from warroom.cli.keymap_check import keymap_problems, theme_problem
 from warroom.config import Config, ConfigError, demo_config, read_config
 from warroom.model.clock import utcnow
@@ -43,6 +44,7 @@ def run_check(args: argparse.Namespace) -> int:
     for error in errors:
         print(error, file=sys.stderr)
     planset = plans_for(config)
+    planset.errors += channel_problems(planset)
     for error in planset.errors:
         print(error, file=sys.stderr)
     for warning in planset.warnings:

@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     shifts.add_argument(
         "--to", dest="end", type=_parsed(_time), help="to this time (default: 7 days on)"
     )
+    test_channel = command("test-channel", "send a real test message to a contact's channels")
+    test_channel.add_argument("target", help="CONTACT (every channel) or CONTACT/CHANNEL")
     _action_commands(command)
     return parser
 
@@ -312,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.check import run_check
 
             return run_check(args)
+        if command == "test-channel":
+            from warroom.cli.channels import run_test_channel
+
+            return run_test_channel(resolve_config(args), args.target)
         if command in ("oncall", "shifts"):
             from warroom.cli.oncall import run_oncall, run_shifts
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from warroom.model.clock import utcnow
@@ -49,8 +50,15 @@ _FACTORIES = {
 }
 
 
-def build_channel(spec: ChannelSpec, smtp: SmtpRelay | None = None) -> Channel:
-    """The channel for a checked spec; email needs the config's relay (ChannelConfigError)."""
+def build_channel(
+    spec: ChannelSpec, smtp: SmtpRelay | None = None, log_dir: Path | None = None
+) -> Channel:
+    """The channel for a checked spec; email needs the config's relay (ChannelConfigError);
+    a `log` channel without a path writes into `log_dir` (the state directory)."""
+    if spec.type == "log":
+        from warroom.notify.logfile import LogChannel
+
+        return LogChannel(spec, log_dir)
     if spec.type == "email":
         if smtp is None:
             raise ChannelConfigError(
@@ -66,10 +74,13 @@ def build_channel(spec: ChannelSpec, smtp: SmtpRelay | None = None) -> Channel:
 
 
 def open_channel(
-    declaration: Mapping[str, Any], smtp: SmtpRelay | None = None, contact: str = ""
+    declaration: Mapping[str, Any],
+    smtp: SmtpRelay | None = None,
+    contact: str = "",
+    log_dir: Path | None = None,
 ) -> Channel:
     """Check a declaration and build its channel; ChannelConfigError lists what is wrong."""
-    return build_channel(declare_channel(declaration, contact), smtp)
+    return build_channel(declare_channel(declaration, contact), smtp, log_dir)
 
 
 def test_notice(channel: Channel, now: datetime) -> Notice:
@@ -93,6 +104,7 @@ async def send_test(
     smtp: SmtpRelay | None = None,
     contact: str = "",
     now: datetime | None = None,
+    log_dir: Path | None = None,
 ) -> Delivery:
     """Send a real test message through a declared channel and say what became of it.
 
@@ -101,7 +113,7 @@ async def send_test(
     page (PagerDuty) gets a trigger and, at once, its resolve: the test shows in
     PagerDuty's history without leaving an open alert.
     """
-    channel = open_channel(declaration, smtp, contact)
+    channel = open_channel(declaration, smtp, contact, log_dir)
     at = now or utcnow()
     try:
         notice = test_notice(channel, at)

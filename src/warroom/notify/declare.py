@@ -97,6 +97,10 @@ CHANNEL_TYPES: dict[str, ChannelType] = {
         {"to": Option((str, list), check_addresses, required=True)},
         "email through the config's smtp: relay",
     ),
+    "log": ChannelType(
+        {"path": Option((str,))},
+        "a local file, one JSON line per page (default: pages.log in the state directory)",
+    ),
 }
 
 SMTP_OPTIONS: dict[str, Option] = {
