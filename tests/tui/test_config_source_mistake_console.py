@@ -39,7 +39,7 @@ async def test_console_starts_with_the_good_sources_and_names_the_bad_one(tmp_pa
     ):
         await app.ready.wait()
         view: Any = app.query_one("#view-alerts")
-        await until(lambda: any(k.startswith("demo/") for k in view.alerts))
+        await until(lambda: any(k.startswith("demo/") for k in view.table.row_keys()))
         await until(lambda: "am" in app.stale_sources)
         await pilot.press("f6")
         await until(lambda: bool(app.query("#sources-table")))

@@ -99,7 +99,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
             await console.declare(["cpu"], title="CPU")
             alerts = app.query_one("#alerts-table")
             await until(
-                lambda: "#2" in str(alerts.get_row("demo/cpu")),  # type: ignore[attr-defined]
+                lambda: "#2" in str(alerts.get_cell("demo/cpu", "summary")),  # type: ignore[attr-defined]
                 what="the alerts tab showing the second incident",
             )
             assert view.reloads == before

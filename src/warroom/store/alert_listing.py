@@ -106,7 +106,6 @@ class AlertListing:
         where = "state != 'resolved'"
         params: list[str | int] = []
         if not wanted.empty:
-            await self._filter_functions()
             condition, params = filter_sql(filter_text, wanted)
             where += f" AND {condition}"
         async with self._reader.execute(
@@ -135,13 +134,13 @@ class AlertListing:
             found = list(await cursor.fetchall())
         return await off_loop(len(found), OFFLOAD_ITEMS, _tracked, found)
 
-    async def _filter_functions(self) -> None:
-        if not self.__dict__.get("_filter_registered"):
-            await self._reader.create_function(
-                LABEL_FUNCTION, 3, _label_matches, deterministic=True
-            )
-            await self._reader.create_function(WORDS_FUNCTION, 2, _words_match, deterministic=True)
-            self.__dict__["_filter_registered"] = True
+
+async def register_filter_functions(reader: aiosqlite.Connection) -> None:
+    """The filter's regex and word matching, registered once as the reader opens:
+    SQLite refuses to (re)define a function while any statement on the connection
+    is active, which a lazy registration met when two reads overlapped."""
+    await reader.create_function(LABEL_FUNCTION, 3, _label_matches, deterministic=True)
+    await reader.create_function(WORDS_FUNCTION, 2, _words_match, deterministic=True)
 
 
 def _tracked(found: list[object]) -> list[TrackedAlert]:

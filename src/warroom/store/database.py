@@ -20,7 +20,7 @@ import aiosqlite
 
 from warroom.model.clock import utcnow
 from warroom.store import files
-from warroom.store.alert_listing import AlertListing
+from warroom.store.alert_listing import AlertListing, register_filter_functions
 from warroom.store.connection import BUSY_TIMEOUT_MS, StoreConnection, connect
 from warroom.store.errors import StoreError, StoreFull, StoreLocked, StoreMissing, StoreReadOnly
 from warroom.store.errors import translate as _translate
@@ -77,6 +77,7 @@ class SqliteStore(
         except BaseException:
             await writer.close()
             raise
+        await register_filter_functions(reader)
         return cls(path, writer, reader)
 
     @classmethod
@@ -103,6 +104,7 @@ class SqliteStore(
                 )
             if version < SCHEMA_VERSION:
                 await _upgrade_for_reading(path, version)
+            await register_filter_functions(reader)
         except BaseException:
             await reader.close()
             raise
