@@ -38,7 +38,7 @@ from warroom.engine.ingest import store_snapshot
 from warroom.model import Impact
 from warroom.sources.alertmanager import normalise_alerts
 from warroom.store import open_store
-from warroom.store.tx import snapshot_digests
+from warroom.store.snapshot import snapshot_digests
 
 ACTION_GAP = 0.01
 

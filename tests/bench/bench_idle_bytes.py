@@ -32,7 +32,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ptyrun import Chunk, PtyProcess, bytes_by_row, chunks_in, load_note, per_second, text_by_row
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench.ptyrun import (
+    Chunk,
+    PtyProcess,
+    bytes_by_row,
+    chunks_in,
+    load_note,
+    per_second,
+    text_by_row,
+)
 
 from warroom.model.clock import format_age
 from warroom.sources.base import SourceSpec

@@ -27,7 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ptyrun import PtyProcess, load_note
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench.ptyrun import PtyProcess, load_note
 
 HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 2.0

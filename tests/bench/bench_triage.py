@@ -25,7 +25,7 @@ from warroom.engine.triage import Triage
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.plans import load_plans
 from warroom.store import open_store
-from warroom.store.tx import snapshot_digests
+from warroom.store.snapshot import snapshot_digests
 
 
 def plans_yaml(count: int) -> str:

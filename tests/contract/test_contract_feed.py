@@ -83,7 +83,7 @@ async def test_watch_from_a_cursor_reports_what_committed_before_it_started(
     later = await asyncio.wait_for(anext(feed), 5)
     assert pairs(later) == [("timeline", str(incident_id))]
     assert later[0].seq > first[-1].seq
-    await feed.aclose()  # type: ignore[attr-defined]
+    await feed.aclose()
 
 
 async def test_a_transaction_that_commits_last_is_not_skipped(backend: Backend) -> None:

@@ -114,9 +114,9 @@ async def test_a_merge_reads_and_moves_alerts_inside_its_transaction(store: Stor
         assert await tx.attach_alerts(child, [a.key for a in alerts[:2]]) == {}
         # its own, uncommitted writes: what the merge must move
         inside = [t.key for t in await tx.incident_alerts(child)]
-        assert sorted(inside) == sorted(a.key for a in alerts[:2])  # type: ignore[type-var]
+        assert sorted(inside) == sorted(a.key for a in alerts[:2])
         moved = await tx.attach_alerts(parent, inside)
-        assert {k: sorted(v) for k, v in moved.items()} == {child: sorted(inside)}  # type: ignore[type-var]
+        assert {k: sorted(v) for k, v in moved.items()} == {child: sorted(inside)}
         await tx.update_incident(child, parent_id=parent, status=RESOLVED, resolved_at=tx.now)
         assert await tx.incident_alerts(child) == []
     merged = await store.incident(child)

@@ -39,7 +39,7 @@ def cw(url: str, **options: object) -> CloudWatchSource:
     return CloudWatchSource(SourceSpec(name="cw", type="cloudwatch", options=opts))
 
 
-def botocore_client(url: str):  # type: ignore[no-untyped-def]
+def botocore_client(url: str):
     import botocore.session
 
     return botocore.session.get_session().create_client(

@@ -19,7 +19,9 @@ from warroom.config import Config
 from warroom.engine import silences
 from warroom.model import AlertState
 from warroom.sources.base import SourceSpec
+from warroom.tui.alerts_view import AlertsView
 from warroom.tui.app import WarroomApp
+from warroom.tui.table import KeyedTable
 
 pytestmark = pytest.mark.e2e
 
@@ -61,12 +63,12 @@ async def console(tmp_path: Path, url: str, **options: object) -> AsyncIterator[
 async def test_silence_from_console_and_expire_it(tmp_path: Path, am_url: str) -> None:
     async with console(tmp_path, am_url) as app, app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()
-        view = app.query_one("#view-alerts")
-        await until(lambda: len(view.loaded_alerts) == 2)  # type: ignore[attr-defined]
-        table = view.table  # type: ignore[attr-defined]
+        view = app.query_one("#view-alerts", AlertsView)
+        await until(lambda: len(view.loaded_alerts) == 2)
+        table = view.table
         web = next(
             k for k, t in view.loaded_alerts.items() if t.alert.labels["instance"] == "web-1"
-        )  # type: ignore[attr-defined]
+        )
         table.move_cursor(row=table.get_row_index(web))
         await pilot.press("s")
         await pilot.pause()
@@ -82,7 +84,10 @@ async def test_silence_from_console_and_expire_it(tmp_path: Path, am_url: str) -
 
         await pilot.press("f5")
         await until(
-            lambda: app.query("#silences-table") and app.query_one("#silences-table").row_count == 1
+            lambda: (
+                app.query("#silences-table")
+                and app.query_one("#silences-table", KeyedTable).row_count == 1
+            )
         )
         await pilot.press("x")
         await pilot.pause()
@@ -104,10 +109,10 @@ async def test_acknowledge_silences_until_resolved(
         app.run_test(size=(100, 30)) as pilot,
     ):
         await app.ready.wait()
-        view = app.query_one("#view-alerts")
-        await until(lambda: len(view.loaded_alerts) == 2)  # type: ignore[attr-defined]
-        table = view.table  # type: ignore[attr-defined]
-        db = next(k for k, t in view.loaded_alerts.items() if t.alert.labels["instance"] == "db-1")  # type: ignore[attr-defined]
+        view = app.query_one("#view-alerts", AlertsView)
+        await until(lambda: len(view.loaded_alerts) == 2)
+        table = view.table
+        db = next(k for k, t in view.loaded_alerts.items() if t.alert.labels["instance"] == "db-1")
         table.move_cursor(row=table.get_row_index(db))
         await pilot.press("a")
         await until(lambda: len(amtool_silences(am_url)) == 1)
@@ -115,7 +120,7 @@ async def test_acknowledge_silences_until_resolved(
         assert silence["createdBy"] == "alice"
         assert str(silence["comment"]).endswith("expires when the alert resolves")
         # the alert shows as silenced at the source once Alertmanager applies it
-        await until(lambda: view.loaded_alerts[db].alert.state is AlertState.SUPPRESSED)  # type: ignore[attr-defined]
+        await until(lambda: view.loaded_alerts[db].alert.state is AlertState.SUPPRESSED)
 
         resolved = am_alert("DiskFull", "critical", instance="db-1")
         resolved["endsAt"] = datetime.now(UTC).isoformat()

@@ -52,7 +52,7 @@ def timed(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str],
 def test_alerts_gives_up_on_a_trickle_at_the_deadline(tmp_path: Path, head: bool) -> None:
     reply = Reply(200, GOOD, trickle_seconds=0.5, trickle_head=head)
     with loopback(lambda r: reply) as server:
-        done, elapsed = timed(tmp_path, "--config", config(tmp_path, server.url), "alerts")
+        done, elapsed = timed(tmp_path, "--config", str(config(tmp_path, server.url)), "alerts")
     assert done.returncode == 1, done.stderr
     expected = "no answer within 2s" if head else "no complete answer within 2s"
     assert f"warroom: slow: {expected}" in done.stderr
@@ -65,7 +65,7 @@ def test_engine_once_records_the_deadline_in_health(tmp_path: Path) -> None:
     reply = Reply(200, GOOD, trickle_seconds=0.5)
     with loopback(lambda r: reply) as server:
         cfg = config(tmp_path, server.url)
-        done, elapsed = timed(tmp_path, "--config", cfg, "engine", "--once")
+        done, elapsed = timed(tmp_path, "--config", str(cfg), "engine", "--once")
     assert done.returncode == 1, done.stderr
     assert "slow: poll failed" in done.stderr
     assert "demo:" in done.stdout

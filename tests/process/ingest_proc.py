@@ -18,7 +18,7 @@ from pathlib import Path
 from warroom.engine import ingest, process_identity
 from warroom.model import Alert, AlertState, Severity
 from warroom.store import open_store
-from warroom.store.tx import snapshot_digests
+from warroom.store.snapshot import snapshot_digests
 
 SOURCE = "crash"
 

@@ -137,7 +137,9 @@ async def test_incidents_output_is_escape_free(tmp_path: Path, env: dict[str, st
     db = tmp_path / "evil.db"
     store = await open_store(db)
     try:
-        await Service(store, "mallory").declare_incident([], "pwn\x1b]0;x\x07\x9b2J\u202e", 1)
+        await Service(store, "mallory").declare_incident(
+            [], "pwn\x1b]0;x\x07\x9b2J\u202e", Impact.CRITICAL
+        )
     finally:
         await store.close()
     as_json = run("--db", str(db), "incidents", "--json", env=env)

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 from tests.support.cli import clean_env
@@ -52,8 +53,8 @@ def _whole(row: tuple[object, ...]) -> bool:
         source="crash",
         fingerprint=str(fp),
         name=str(name),
-        state=AlertState(state),
-        severity=Severity(severity),
+        state=AlertState(str(state)),
+        severity=Severity(str(severity)),
         starts_at=from_epoch(starts),  # type: ignore[arg-type]
         labels=json.loads(str(labels)),
         annotations=json.loads(str(annotations)),
@@ -81,11 +82,9 @@ def test_kill_9_mid_poll_resolves_nothing_and_leaves_no_half_row(
     victim = _write(db, env, revision=1, keep=KEEP)
     try:
         assert LineReader(victim.stdout).next(timeout=30) == "writing"
+        rewritten = 'SELECT count(*) FROM alerts WHERE labels LIKE \'%"rev":"1"%\''
         wait_until(
-            lambda: (
-                query(db, 'SELECT count(*) FROM alerts WHERE labels LIKE \'%"rev":"1"%\'')[0][0]
-                >= threshold
-            ),  # type: ignore[operator]
+            lambda: cast(int, query(db, rewritten)[0][0]) >= threshold,
             seconds=60,
             interval=0.005,
         )

@@ -55,7 +55,7 @@ def test_term_hands_the_lease_over_quickly(tmp_path: Path) -> None:
         term_at = time.time()
         by_pid[pid].send_signal(signal.SIGTERM)
         _new_holder, _ = wait_until(
-            lambda: (h := lease_holder(db)) and holder_pid(h[0]) == survivor.pid and h,
+            lambda: h if (h := lease_holder(db)) and holder_pid(h[0]) == survivor.pid else None,
             seconds=5,
             interval=0.02,
         )
@@ -115,7 +115,7 @@ def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: 
         assert holder_pid(lease_holder(db)[0]) == pid  # type: ignore[index]
 
         _new_holder, _ = wait_until(
-            lambda: (h := lease_holder(db)) and holder_pid(h[0]) == other.pid and h,
+            lambda: h if (h := lease_holder(db)) and holder_pid(h[0]) == other.pid else None,
             seconds=LEASE_TTL + 5,
             interval=0.05,
         )

@@ -68,7 +68,7 @@ def disk(cluster: str) -> Alert:
 
 
 @pytest.fixture
-async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def world(tmp_path: Path):
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "p.yaml").write_text(PLANS)
     planset = load_plans(tmp_path / "plans")
@@ -90,7 +90,9 @@ def ownership(incident: Incident | None) -> tuple[object, ...]:
     )
 
 
-async def _acknowledged_then_resolved(store: Store, source: Scripted, triage: Triage) -> int:
+async def _acknowledged_then_resolved(
+    store: Store, source: Scripted, triage: Triage
+) -> tuple[int, int]:
     """Both clusters fire, alice acknowledges both incidents, the alerts go, triage resolves."""
     source.alerts = [disk("c1"), disk("c2")]
     await poll_once(store, source, triage)
@@ -100,10 +102,10 @@ async def _acknowledged_then_resolved(store: Store, source: Scripted, triage: Tr
     source.alerts = []
     await poll_once(store, source, triage)
     assert await store.incidents() == []  # both resolved
-    return incidents["disk/c1"], incidents["disk/c2"]  # type: ignore[return-value]
+    return incidents["disk/c1"], incidents["disk/c2"]
 
 
-async def test_a_responders_reopen_and_a_refire_leave_the_incident_alike(world) -> None:  # type: ignore[no-untyped-def]
+async def test_a_responders_reopen_and_a_refire_leave_the_incident_alike(world) -> None:
     store, source, triage, _ = world
     by_refire, by_hand = await _acknowledged_then_resolved(store, source, triage)
     source.alerts = [disk("c1")]  # c1 fires again within reopen_within
@@ -120,7 +122,7 @@ async def test_a_responders_reopen_and_a_refire_leave_the_incident_alike(world) 
         assert event.data["acknowledged_by"] == "alice"  # the timeline keeps who had it
 
 
-async def test_a_merged_incident_is_never_reopened(world) -> None:  # type: ignore[no-untyped-def]
+async def test_a_merged_incident_is_never_reopened(world) -> None:
     """Not by a responder (the console's `o`), nor by its alert firing again."""
     store, source, triage, _ = world
     source.alerts = [disk("c1"), disk("c2")]
@@ -144,7 +146,7 @@ async def test_a_merged_incident_is_never_reopened(world) -> None:  # type: igno
     "scenario",
     ["nothing", "open", "acknowledged", "resolved-recently", "resolved-long-ago", "merged"],
 )
-async def test_simulate_predicts_what_triage_does(world, scenario: str) -> None:  # type: ignore[no-untyped-def]
+async def test_simulate_predicts_what_triage_does(world, scenario: str) -> None:
     from warroom.cli.simulate import predict
 
     store, source, triage, index = world

@@ -77,7 +77,7 @@ def alert(name: str, severity: str = "warning", minutes: float = 10, **labels: s
 
 
 @pytest.fixture
-async def setup(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def setup(tmp_path: Path):
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "p.yaml").write_text(PLANS)
     planset = load_plans(tmp_path / "plans")
@@ -87,7 +87,7 @@ async def setup(tmp_path: Path):  # type: ignore[no-untyped-def]
     await store.close()
 
 
-async def test_alerts_with_one_dedupe_key_make_one_incident(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_alerts_with_one_dedupe_key_make_one_incident(setup) -> None:
     store, source, triage = setup
     source.alerts = [
         alert("DiskFull", instance="db-1", cluster="c1"),
@@ -124,7 +124,7 @@ async def test_alerts_with_one_dedupe_key_make_one_incident(setup) -> None:  # t
     assert len(await store.incidents()) == 2
 
 
-async def test_flapping_alert_never_opens_a_second_incident(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_flapping_alert_never_opens_a_second_incident(setup) -> None:
     store, source, triage = setup
     flappy = alert("HighErrorRate", service="api")
     steady = alert("HighErrorRate", service="api", route="/x")
@@ -138,7 +138,7 @@ async def test_flapping_alert_never_opens_a_second_incident(setup) -> None:  # t
     assert incident.alert_count == 2
 
 
-async def test_first_matching_plan_wins_in_order(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_first_matching_plan_wins_in_order(setup) -> None:
     store, source, triage = setup
     source.alerts = [alert("DatabaseErrorSpike", service="db")]
     await poll_once(store, source, triage)
@@ -146,7 +146,7 @@ async def test_first_matching_plan_wins_in_order(setup) -> None:  # type: ignore
     assert incident.plan == "errors"  # the earlier plan, though catch-all also matches
 
 
-async def test_declare_after_waits_until_the_alert_has_fired_long_enough(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_declare_after_waits_until_the_alert_has_fired_long_enough(setup) -> None:
     store, source, triage = setup
     young = alert("TargetDown", minutes=1, instance="web-1")
     source.alerts = [young]
@@ -159,7 +159,7 @@ async def test_declare_after_waits_until_the_alert_has_fired_long_enough(setup) 
     assert incident.title == "web-1 down"
 
 
-async def test_all_alerts_resolved_resolves_and_refire_reopens_within_window(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_all_alerts_resolved_resolves_and_refire_reopens_within_window(setup) -> None:
     store, source, triage = setup
     disk = alert("DiskFull", instance="db-1", cluster="c1")
     source.alerts = [disk]
@@ -178,7 +178,7 @@ async def test_all_alerts_resolved_resolves_and_refire_reopens_within_window(set
     assert any(e.kind is EventKind.REOPENED for e in await store.timeline(incident.id))
 
 
-async def test_refire_after_the_window_declares_a_new_incident(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_refire_after_the_window_declares_a_new_incident(setup) -> None:
     store, source, triage = setup
     disk = alert("DiskFull", instance="db-1", cluster="c1")
     source.alerts = [disk]
@@ -195,7 +195,7 @@ async def test_refire_after_the_window_declares_a_new_incident(setup) -> None:  
     assert {i.status for i in incidents} == {IncidentStatus.OPEN, IncidentStatus.RESOLVED}
 
 
-async def test_manual_plans_are_not_auto_resolved_and_unplanned_alerts_make_nothing(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_manual_plans_are_not_auto_resolved_and_unplanned_alerts_make_nothing(setup) -> None:
     store, source, triage = setup
     source.alerts = [alert("HighErrorRate", service="api"), alert("SomethingElse")]
     await poll_once(store, source, triage)
@@ -206,7 +206,7 @@ async def test_manual_plans_are_not_auto_resolved_and_unplanned_alerts_make_noth
     assert still is not None and still.status is IncidentStatus.OPEN  # resolve: manual
 
 
-async def test_missing_label_renders_placeholder_and_triage_goes_on(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_missing_label_renders_placeholder_and_triage_goes_on(setup) -> None:
     store, source, triage = setup
     source.alerts = [alert("DiskFull", instance="db-1")]  # no cluster label
     assert await poll_once(store, source, triage) is not None
@@ -215,7 +215,7 @@ async def test_missing_label_renders_placeholder_and_triage_goes_on(setup) -> No
     assert incident.dedupe_key == "disk/‹labels.cluster?›"
 
 
-async def test_pending_and_silenced_alerts_do_not_declare(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_pending_and_silenced_alerts_do_not_declare(setup) -> None:
     from dataclasses import replace
 
     store, source, triage = setup

@@ -17,15 +17,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from rich.console import Console as RichConsole
 from rich.text import Text
 from tests.support.alerts import alert
 from tests.support.waiting import until_awaited
+from textual._compositor import CompositorUpdate
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Static, TabbedContent
 
 from warroom.cli.console import open_console
@@ -92,7 +94,11 @@ def render_screen(app: WarroomApp) -> tuple[str, str]:
     our own styling included), for checking that no *content* smuggles a sequence.
     """
     width, height = app.size
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    # Typed `RenderableType | None`, but a full update is always a CompositorUpdate.
+    update = cast(
+        CompositorUpdate,
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens),
+    )
     recorder = RichConsole(
         width=width,
         height=height,
@@ -159,6 +165,11 @@ class UI:
 
     def raw_output(self) -> str:
         return render_screen(self.app)[1]
+
+    def top_screen(self) -> Screen[Any]:
+        """`app.screen`, read through a call: after a key press the dialog an earlier
+        `isinstance` saw may be gone, which mypy cannot know of an attribute."""
+        return self.app.screen
 
     @property
     def active_tab(self) -> str:

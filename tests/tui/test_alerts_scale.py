@@ -30,7 +30,7 @@ async def test_end_shows_the_last_of_50000_alerts_and_the_filter_counts_them_all
         assert table.cursor_key == console.key("oldest")
         await ui.wait_for(lambda: "OldestOfAll" in ui.screen(), 10, "the last alert drawn")
         # the view holds a few pages of alerts, not the storm
-        assert len(ui.app.query_one("#view-alerts").loaded) < 200  # type: ignore[attr-defined]
+        assert len(ui.app.query_one("#view-alerts").loaded) < 200
 
         await ui.press("slash", *"Flood")
         field = ui.app.query_one("#alerts-filter", Input)
@@ -58,11 +58,11 @@ async def test_a_long_timeline_opens_at_its_end_and_takes_new_events_there(conso
         await ui.wait_for(lambda: "note 2999" in ui.screen(), 10, "the latest note on screen")
         assert "note 0000" not in ui.screen()
         log = ui.app.query_one("#timeline-body")
-        lines = log.line_count  # type: ignore[attr-defined]
+        lines = log.line_count
         async with console.store() as other:
             await Service(other, "carol").add_note(incident_id, "from carol")
         await ui.wait_for(lambda: "from carol" in ui.screen(), 10, "the new note at the bottom")
-        assert log.line_count == lines + 2  # type: ignore[attr-defined]  (appended, not rebuilt)
+        assert log.line_count == lines + 2  # appended, not rebuilt
         body = ui.static("#timeline-body").splitlines()
         assert body[-1].strip() == "from carol" and body.count("    note 2999") == 1
 

@@ -238,11 +238,11 @@ async def test_quit_finishes_the_actions_under_way(console) -> None:
         original = service.add_note
         release = asyncio.Event()  # the notes wait for it: still under way at ctrl+q
 
-        async def slow_note(target, text):  # type: ignore[no-untyped-def]
+        async def slow_note(target, text):
             await release.wait()
             return await original(target, text)
 
-        service.add_note = slow_note  # type: ignore[method-assign]
+        service.add_note = slow_note
         ui.app.open_incident(incident_id)
         await ui.wait_for(lambda: ui.shows("#incident-overview", "Disk"), what="shown")
         for text in ("first", "second"):

@@ -218,7 +218,7 @@ async def test_n_on_alert_without_incident_goes_to_console_log_and_escape_cancel
         assert isinstance(ui.app.screen, PromptScreen)
         await ui.pilot.press(*"nah")
         await ui.press("escape")
-        assert not isinstance(ui.app.screen, PromptScreen)
+        assert not isinstance(ui.top_screen(), PromptScreen)
         await ui.pilot.pause(0.3)
         assert await ui.app.store.timeline(None) == []
 
@@ -298,7 +298,7 @@ async def test_i_dialog_escape_declares_nothing(console):
         await ui.press("i")
         assert isinstance(ui.app.screen, DeclareScreen)
         await ui.press("escape")
-        assert not isinstance(ui.app.screen, DeclareScreen)
+        assert not isinstance(ui.top_screen(), DeclareScreen)
         await ui.pilot.pause(0.3)
         assert await ui.app.store.incidents(include_resolved=True) == []
         assert ui.active_tab == "alerts"
@@ -538,7 +538,7 @@ async def test_enter_on_alert_without_incident_shows_alert_detail(console):
         assert "summary = CpuHigh summary" in text
         assert ui.active_tab == "alerts"
         await ui.press("escape")
-        assert not isinstance(ui.app.screen, AlertDetailScreen)
+        assert not isinstance(ui.top_screen(), AlertDetailScreen)
         assert ui.table.has_focus
 
 

@@ -17,6 +17,7 @@ from warroom.engine import Service
 from warroom.model import (
     Alert,
     EventKind,
+    Impact,
     Incident,
     IncidentStatus,
 )
@@ -136,8 +137,8 @@ async def test_merge_and_edit_from_the_incident_tab(tmp_path: Path) -> None:
     alerts = [alert("A", 1), alert("B", 2)]
     async with console(tmp_path, alerts) as (app, pilot):
         service = Service(app.store, "bob")
-        first = await service.declare_incident([alerts[0].key], "first", 3)
-        second = await service.declare_incident([alerts[1].key], "second", 3)
+        first = await service.declare_incident([alerts[0].key], "first", Impact.MEDIUM)
+        second = await service.declare_incident([alerts[1].key], "second", Impact.MEDIUM)
         app.open_incident(second)
         await pilot.pause()
         await pilot.press("m")

@@ -40,14 +40,14 @@ def incident_in(state: State, incident_id: int = 7) -> Incident:
 
 PARENT = Incident(3, "Storage", Impact.HIGH, IncidentStatus.OPEN, T0, "warroom")
 
-REOPENED = {
+REOPENED: dict[str, object] = {
     "status": IncidentStatus.OPEN,
     "acknowledged_at": None,
     "acknowledged_by": None,
     "resolved_at": None,
     "resolved_by": None,
 }
-MERGED = {
+MERGED: dict[str, object] = {
     "parent_id": 3,
     "status": IncidentStatus.RESOLVED,
     "resolved_at": NOW,

@@ -19,7 +19,7 @@ from warroom.model import Alert, AlertState, Severity
 from warroom.model.clock import utcnow
 from warroom.plans import load_plans
 from warroom.sources.base import SourceError
-from warroom.store import LeaseLost, Store, StoreFull, open_store
+from warroom.store import LeaseLost, SqliteStore, Store, StoreFull, open_store
 
 from .helpers import make_alert
 
@@ -44,7 +44,7 @@ class FakeSource:
         self.closed = True
 
 
-async def _health(store: Store, name: str):  # type: ignore[no-untyped-def]
+async def _health(store: Store, name: str):
     return {h.name: h for h in await store.source_health()}[name]
 
 
@@ -265,7 +265,7 @@ async def test_a_poll_cut_short_resolves_nothing_and_leaves_no_half_row(
             await other.acquire_lease("B", timedelta(seconds=10), now=utcnow() + timedelta(hours=1))
 
         thief = asyncio.create_task(take_over_after_two_chunks())
-        ingest.PAUSE = 0.05  # type: ignore[misc]  # room for the take-over between chunks
+        ingest.PAUSE = 0.05  # room for the take-over between chunks
         with pytest.raises(LeaseLost):
             await poll_once(store, source, lease=token)
         await thief
@@ -313,7 +313,7 @@ async def test_a_storm_split_over_chunks_makes_one_incident(
 # ---------------------------------------------------------------- store failures
 
 
-async def _fill_up(store: Store) -> None:
+async def _fill_up(store: SqliteStore) -> None:
     """No page more for this connection: SQLite answers as on a full disk."""
     async with store._writer.execute("PRAGMA page_count") as cursor:
         row = await cursor.fetchone()
@@ -321,7 +321,9 @@ async def _fill_up(store: Store) -> None:
     await store._writer.execute(f"PRAGMA max_page_count = {row[0]}")
 
 
-async def test_a_full_disk_is_raised_and_health_says_why_polling_stopped(store: Store) -> None:
+async def test_a_full_disk_is_raised_and_health_says_why_polling_stopped(
+    store: SqliteStore,
+) -> None:
     source = FakeSource()
     source.answer = [make_alert("A")]
     assert await poll_once(store, source) is not None
@@ -336,7 +338,7 @@ async def test_a_full_disk_is_raised_and_health_says_why_polling_stopped(store: 
 
 
 async def test_poll_forever_logs_a_failing_store_once_not_a_traceback_per_poll(
-    store: Store, caplog: pytest.LogCaptureFixture
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     await _fill_up(store)
     source = FakeSource(interval=0.01)

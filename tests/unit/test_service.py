@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +15,7 @@ from warroom.engine import (
     current_actor,
     process_identity,
 )
-from warroom.model import AlertKey, EventKind, Impact, IncidentStatus, TimelineEvent
+from warroom.model import AlertKey, EventKind, Impact, Incident, IncidentStatus, TimelineEvent
 from warroom.store import Store, open_store
 
 from .helpers import T0, make_alert
@@ -235,7 +237,7 @@ async def test_overlong_note_is_refused(store: Store, service: Service) -> None:
     ],
     ids=["acknowledge", "resolve", "reopen", "set_impact", "add_note"],
 )
-async def test_unknown_incident(store: Store, service: Service, action) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_incident(store: Store, service: Service, action) -> None:
     seq = await store.last_change()
     with pytest.raises(ActionError, match="#999"):
         await action(service)
@@ -303,7 +305,7 @@ def test_process_identity_names_host_and_pid(monkeypatch: pytest.MonkeyPatch) ->
 # ---------------------------------------------------------------- two consoles at once
 
 
-async def test_concurrent_acknowledge_from_two_consoles_records_one(db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_acknowledge_from_two_consoles_records_one(db_path: Path) -> None:
     import asyncio
     import contextlib
 
@@ -317,9 +319,11 @@ async def test_concurrent_acknowledge_from_two_consoles_records_one(db_path) -> 
         for s in (first, second):
             read = s.incident
 
-            async def rendezvous(iid: int, read=read):  # type: ignore[no-untyped-def]
+            async def rendezvous(
+                incident_id: int, read: Callable[[int], Awaitable[Incident | None]] = read
+            ) -> Incident | None:
                 nonlocal arrived
-                result = await read(iid)
+                result = await read(incident_id)
                 arrived += 1
                 if arrived == 2:
                     both.set()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from warroom.model import AlertKey, AlertState, EventKind, Impact, Severity
-from warroom.store import Store, open_store
+from warroom.store import SqliteStore, Store, open_store
 from warroom.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 from .helpers import T0, changes_after, later, make_alert
@@ -98,7 +98,7 @@ async def test_first_snapshot_inserts_everything(store: Store) -> None:
     assert stored["A"].acknowledged_at is None
 
 
-async def test_same_snapshot_twice_writes_nothing(store: Store) -> None:
+async def test_same_snapshot_twice_writes_nothing(store: SqliteStore) -> None:
     alerts = [make_alert("A"), make_alert("B")]
     async with store.transaction(now=T0) as tx:
         await tx.apply_snapshot("prom", alerts)

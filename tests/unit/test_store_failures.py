@@ -20,7 +20,7 @@ import pytest
 
 from warroom.model import EventKind
 from warroom.store import (
-    Store,
+    SqliteStore,
     StoreCorrupt,
     StoreError,
     StoreFull,
@@ -155,7 +155,7 @@ def test_a_file_size_limit_is_a_store_error_not_a_traceback(tmp_path: Path) -> N
     assert str(tmp_path / "w.db") in message
 
 
-async def test_the_wal_is_bounded_after_checkpoints(store: Store) -> None:
+async def test_the_wal_is_bounded_after_checkpoints(store: SqliteStore) -> None:
     async with store._writer.execute("PRAGMA journal_size_limit") as cursor:
         row = await cursor.fetchone()
     assert row is not None and row[0] == JOURNAL_SIZE_LIMIT

@@ -58,7 +58,7 @@ opened read-only raises `StoreReadOnly` on any transaction or lease call.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence, Set
+from collections.abc import AsyncGenerator, Collection, Iterable, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -358,10 +358,11 @@ class Store(Protocol):
         """Every visible row after cursor `seq`, each once, in commit order."""
         ...
 
-    def watch(self, since: int | None = None) -> AsyncIterator[list[Change]]:
+    def watch(self, since: int | None = None) -> AsyncGenerator[list[Change], None]:
         """Batches of new rows, forever, never empty, each row once: from `since`
         (rows already committed after it come first) or from now. Commits of
-        this process wake it at once, other processes' within about a second."""
+        this process wake it at once, other processes' within about a second. A
+        generator, so a watcher that stops early can `aclose()` it at once."""
         ...
 
     # -- the lease ---------------------------------------------------------------------------

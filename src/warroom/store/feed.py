@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import aiosqlite
 
@@ -40,7 +40,7 @@ class FeedMixin:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def watch(self, since: int | None = None) -> AsyncIterator[list[Change]]:
+    async def watch(self, since: int | None = None) -> AsyncGenerator[list[Change], None]:
         """Yield batches of changes, forever; a batch per wake-up, never empty.
 
         Each watcher keeps its own baseline, taken before the starting sequence is
