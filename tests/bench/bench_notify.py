@@ -17,12 +17,13 @@ import base64
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.e2e.loopback import loopback
+from tests.e2e.loopback import Reply, Request, loopback
 from tests.notify.standins import ROUTING_KEY, PagerDuty, Receiver, Slack, Teams
 
 from warroom.notify import Attempt, Notice, Outcome, check_channel, declare_smtp, open_channel
@@ -85,7 +86,7 @@ async def main() -> None:
         )
     print(f"check 1,000 channel declarations: {(time.perf_counter() - start) * 1000:.1f} ms")
     print(f"one send, {args.sends} times each:")
-    stand_ins = {
+    stand_ins: dict[str, tuple[Callable[[Request], Reply], Callable[[str], dict[str, str]]]] = {
         "pagerduty": (
             PagerDuty(),
             lambda u: {"routing_key": ROUTING_KEY, "url": u + "/v2/enqueue"},

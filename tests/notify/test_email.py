@@ -16,7 +16,7 @@ import ipaddress
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from email.message import Message
+from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class Handler:
     data_reply: str = "250 2.0.0 queued as 4XyZ"
     drop_at: str = ""  # "RCPT" or "DATA": drop the connection there, answering nothing
     hang_data: float = 0.0
-    messages: list[Message] = field(default_factory=list)
+    messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     tls: list[bool] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
