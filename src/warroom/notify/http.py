@@ -232,6 +232,23 @@ class HttpChannel:
         except OSError as exc:
             return Lost(progress.body_sent or answered, f"connection broken: {safe_text(exc, 120)}")
 
+    async def deliver(
+        self, url: str, body: bytes, headers: dict[str, str], notice: Notice, attempt: Attempt
+    ) -> Delivery:
+        """Post once and judge the answer: a lost one, then what every provider's answers
+        share (`judge_common`), then this provider's own words (`judge`)."""
+        answer = await self.post(url, body, headers)
+        if not isinstance(answer, Answer):
+            return self.judge_lost(answer, notice, attempt)
+        common = self.judge_common(answer, notice, attempt)
+        if common is not None:
+            return common
+        return self.judge(answer, notice, attempt)
+
+    def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:
+        """This provider's reading of an answer `judge_common` left to it."""
+        raise NotImplementedError
+
     def judge_lost(self, lost: Lost, notice: Notice, attempt: Attempt) -> Delivery:
         reason = self.scrub(lost.reason)
         if lost.permanent:

@@ -85,15 +85,9 @@ class PagerDutyChannel(HttpChannel):
         except SecretUnset as exc:
             return self.unset(exc)
         body = json.dumps(self.event(notice, attempt, routing_key)).encode()
-        answer = await self.post(self.url, body, {})
-        if not isinstance(answer, Answer):
-            return self.judge_lost(answer, notice, attempt)
-        return self.judge(answer, notice, attempt)
+        return await self.deliver(self.url, body, {}, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:
-        common = self.judge_common(answer, notice, attempt)
-        if common is not None:
-            return common
         if answer.status == 202 or 200 <= answer.status < 300:
             try:
                 reference = str(json.loads(answer.body).get("dedup_key") or notice.dedup_key)

@@ -73,15 +73,9 @@ class SlackChannel(HttpChannel):
         except SecretUnset as exc:
             return self.unset(exc)
         body = json.dumps(self.message(notice)).encode()
-        answer = await self.post(url, body, {})
-        if not isinstance(answer, Answer):
-            return self.judge_lost(answer, notice, attempt)
-        return self.judge(answer, notice, attempt)
+        return await self.deliver(url, body, {}, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:
-        common = self.judge_common(answer, notice, attempt)
-        if common is not None:
-            return common
         word = clean(answer.text, 80)
         if answer.status == 200 and word == "ok":
             return sent(self.label, "ok", f"{notice.action} posted to Slack")

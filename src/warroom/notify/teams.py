@@ -89,15 +89,9 @@ class TeamsChannel(HttpChannel):
             return self.unset(exc)
         if is_legacy_teams(url):
             return failed(self.label, LEGACY_TEAMS_MESSAGE)
-        answer = await self.post(url, self.payload(notice), {})
-        if not isinstance(answer, Answer):
-            return self.judge_lost(answer, notice, attempt)
-        return self.judge(answer, notice, attempt)
+        return await self.deliver(url, self.payload(notice), {}, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:
-        common = self.judge_common(answer, notice, attempt)
-        if common is not None:
-            return common
         if 200 <= answer.status < 300:
             return sent(
                 self.label,

@@ -85,15 +85,9 @@ class WebhookChannel(HttpChannel):
             "webhook-timestamp": str(timestamp),
             "webhook-signature": signature,
         }
-        answer = await self.post(url, body, headers)
-        if not isinstance(answer, Answer):
-            return self.judge_lost(answer, notice, attempt)
-        return self.judge(answer, notice, attempt)
+        return await self.deliver(url, body, headers, notice, attempt)
 
     def judge(self, answer: Answer, notice: Notice, attempt: Attempt) -> Delivery:
-        common = self.judge_common(answer, notice, attempt)
-        if common is not None:
-            return common
         if 200 <= answer.status < 300:
             return sent(self.label, notice.key, f"{notice.action} delivered (HTTP {answer.status})")
         if answer.status == 410:
