@@ -363,6 +363,12 @@ class WarroomApp(App[None]):
         self._heap.release()
         offload.set_interactive(False)
         self.workers.cancel_all()
+        # actions still queued when the app goes without ctrl+q (a test's end, a
+        # signal) never run: close them, so none is left half-made
+        while not self._actions.empty():
+            what, work = self._actions.get_nowait()
+            work.close()
+            log.info("action %r dropped: the console closed before it ran", what)
 
     # -- data flow --------------------------------------------------------------------------
 
