@@ -89,7 +89,11 @@ async def run(alerts: int, polls: int) -> None:
             for label, values in (("during a poll", during), ("between polls", outside)):
                 if values:
                     median = statistics.median(values) * 1000
-                    p99 = statistics.quantiles(values, n=100)[98] * 1000 if len(values) > 1 else 0
+                    p99 = (
+                        statistics.quantiles(values, n=100, method="inclusive")[98] * 1000
+                        if len(values) > 1
+                        else 0
+                    )
                     print(
                         f"{label:14}  presses {len(values):4}  median {median:7.1f} ms"
                         f"  p99 {p99:7.1f} ms  worst {max(values) * 1000:7.1f} ms"
