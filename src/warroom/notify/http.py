@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import logging
-import os
 import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -36,10 +34,9 @@ from warroom.notify.message import (
     unknown,
 )
 from warroom.notify.options import ChannelOptionError, check_url
+from warroom.notify.tls import tls_context
 
 if TYPE_CHECKING:
-    import ssl
-
     import httpx
 
 MAX_ANSWER_BYTES = 64 * 1024  # an answer is a status and a line; more is not read
@@ -100,25 +97,6 @@ class _Progress:
             self.body_sent = True
 
 
-@functools.lru_cache(maxsize=8)
-def _tls_context(verify: bool, ca_file: str) -> ssl.SSLContext:
-    """The same choice httpx makes for verify=True, or the CA file, or none; built once."""
-    import ssl
-
-    if not verify:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if ca_file:
-        return ssl.create_default_context(cafile=os.path.expanduser(ca_file))
-    if os.environ.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
 class HttpChannel:
     """What PagerDuty, Slack, Teams and webhooks share: the exchange and the common statuses."""
 
@@ -166,7 +144,7 @@ class HttpChannel:
             verify = bool(self.spec.options.get("verify", True))
             ca_file = str(self.spec.options.get("ca_file") or "")
             self._client = httpx.AsyncClient(
-                verify=_tls_context(verify, ca_file),
+                verify=tls_context(verify, ca_file),
                 timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)),
                 follow_redirects=False,  # a redirect of a POST is a config mistake here
                 limits=httpx.Limits(max_keepalive_connections=0),

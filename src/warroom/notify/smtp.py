@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
-import os
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -46,9 +44,10 @@ from warroom.notify.message import (
     unknown,
 )
 from warroom.notify.render import clean, headline, impact_line, repeat_line, safe_link
+from warroom.notify.tls import tls_context
 
 if TYPE_CHECKING:
-    import ssl
+    pass
 
 
 class _Phase:
@@ -57,20 +56,6 @@ class _Phase:
     def __init__(self) -> None:
         self.name = "connect"
         self.data_started = False
-
-
-@functools.lru_cache(maxsize=8)
-def _tls_context(verify: bool, ca_file: str) -> ssl.SSLContext:
-    import ssl
-
-    if not verify:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if ca_file:
-        return ssl.create_default_context(cafile=os.path.expanduser(ca_file))
-    return ssl.create_default_context()  # the system's CAs, as a mail relay is usually internal
 
 
 def _id(kind: str, value: str, domain: str) -> str:
@@ -166,7 +151,7 @@ class EmailChannel:
             port=relay.port,
             use_tls=relay.security == "tls",
             start_tls=False,  # done below, so a relay without it is named as such
-            tls_context=_tls_context(relay.verify, relay.ca_file),
+            tls_context=tls_context(relay.verify, relay.ca_file, system_cas=True),
             timeout=relay.timeout.total_seconds(),
         )
         try:
