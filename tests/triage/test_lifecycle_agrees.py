@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.sources import Scripted
 
 from warroom.engine import ActionError, Service
 from warroom.engine.poller import poll_once
@@ -37,21 +38,6 @@ incident: {title: "Disk full on {labels.cluster}", impact: 3, dedupe: "disk/{lab
 resolve: when-all-alerts-resolve
 reopen_within: 30m
 """
-
-
-class Scripted:
-    """A source whose snapshot the test sets."""
-
-    def __init__(self) -> None:
-        self.name = "am"
-        self.interval = timedelta(seconds=15)
-        self.alerts: list[Alert] = []
-
-    async def fetch(self) -> list[Alert]:
-        return list(self.alerts)
-
-    async def close(self) -> None:
-        return None
 
 
 def disk(cluster: str) -> Alert:

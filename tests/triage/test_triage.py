@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.alerts import alert as make
+from tests.support.sources import Scripted
 
 from warroom.engine.poller import poll_once
 from warroom.engine.triage import Triage
@@ -48,21 +49,6 @@ name: catch-all-errors
 match: {alerts: 'alertname=~".*Error.*"'}
 incident: {title: "never first", impact: 5}
 """
-
-
-class Scripted:
-    """A source whose snapshot the test sets."""
-
-    def __init__(self) -> None:
-        self.name = "am"
-        self.interval = timedelta(seconds=15)
-        self.alerts: list[Alert] = []
-
-    async def fetch(self) -> list[Alert]:
-        return list(self.alerts)
-
-    async def close(self) -> None:
-        return None
 
 
 def alert(name: str, severity: str = "warning", minutes: float = 10, **labels: str) -> Alert:
