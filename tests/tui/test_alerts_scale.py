@@ -83,5 +83,10 @@ async def test_selection_is_by_key_and_survives_scrolling_refreshes_and_the_filt
         await ui.wait_for(lambda: console.key("new") not in ui.rows() and ui.rows(), what="poll")
         await ui.press("slash", "escape")  # the filter cleared
         await ui.wait_for(lambda: len(ui.rows()) == 121, what="all shown again")
+        # the cursor stays on the row it was on, and that row is on screen
+        assert ui.table.cursor_key == console.key("w119")
+        top, bottom = ui.table.window()
+        assert top <= ui.table.cursor_row < bottom
+        await ui.press("home")
         await ui.wait_for(lambda: ui.cell_texts(first)[:1] == ["●"], what="selected still")
         assert ui.cell_texts(second)[:1] == [" "]

@@ -64,7 +64,10 @@ class LineLog(ScrollView, can_focus=True):
             self._wrapped.extend(self._wrap(lines, self._wrap_width))
         self._resize_virtual()
         if at_end:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            # forced: the first lines into an empty log come before the layout has
+            # given it a scrollbar, and without one Textual ignores a scroll (the
+            # Timeline then opened at its oldest event, one time in three)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         self.refresh()
 
     def on_resize(self) -> None:

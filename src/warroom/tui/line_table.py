@@ -235,7 +235,9 @@ class LineTable(ScrollView, can_focus=True):
         else:
             top = min(first, max(0, len(self.rows) - page))
         if top != first:
-            self.scroll_to(y=top, animate=False, immediate=True)
+            # forced: rows that just grew past one screen have no scrollbar until the
+            # next layout, and Textual ignores an unforced scroll without one
+            self.scroll_to(y=top, animate=False, immediate=True, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
