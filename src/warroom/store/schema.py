@@ -148,6 +148,69 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE name NOT IN (SELECT name FROM lease);
     DROP TABLE lease_epochs;
     """,
+    # 8: engagement (#10). `engagements`: where each incident stands in each
+    # escalation plan it engages, as model/escalation.py keeps it. `outbox`: every
+    # side effect (a page, a provider's acknowledge or resolve, a silence to write
+    # or expire) as a row written in the transaction that caused it; `key` is unique
+    # so a replayed transaction writes nothing twice. Only the lease holder claims a
+    # row (its epoch is kept, committed before the network call) and records what
+    # became of it. `overrides`: on-call changes made from the console or the CLI
+    # (the plan files hold the others), never deleted, only cancelled.
+    """
+    CREATE TABLE engagements (
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        plan TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('active', 'acknowledged', 'resolved', 'exhausted')),
+        stage INTEGER NOT NULL,
+        loop INTEGER NOT NULL,
+        next_at REAL,
+        started_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (incident_id, plan)
+    );
+    CREATE INDEX engagements_due ON engagements (next_at) WHERE next_at IS NOT NULL;
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        incident_id INTEGER REFERENCES incidents (id),
+        kind TEXT NOT NULL CHECK (kind IN ('page', 'silence', 'expire-silence')),
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        payload TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL
+            CHECK (state IN ('pending', 'claimed', 'sent', 'failed', 'cancelled', 'unknown')),
+        due_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_epoch INTEGER,
+        claimed_at REAL,
+        detail TEXT NOT NULL DEFAULT '',
+        reference TEXT NOT NULL DEFAULT '',
+        possible_repeat INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE INDEX outbox_open ON outbox (due_at) WHERE state IN ('pending', 'claimed');
+    CREATE INDEX outbox_incident ON outbox (incident_id, id);
+
+    CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY,
+        schedule TEXT NOT NULL,
+        start_at REAL NOT NULL,
+        end_at REAL NOT NULL CHECK (end_at > start_at),
+        replace TEXT,
+        with_ TEXT,
+        author TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        cancelled_at REAL,
+        cancelled_by TEXT,
+        CHECK (replace IS NOT NULL OR with_ IS NOT NULL)
+    );
+    CREATE INDEX overrides_schedule ON overrides (schedule, end_at) WHERE cancelled_at IS NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
