@@ -74,6 +74,21 @@ SAMPLES: list[tuple[ev.Event, str]] = [
         "Alert resolved; expired the silence of its acknowledgement",
     ),
     (ev.SilenceExpired("s2", "am"), "Expired silence s2 on am"),
+    (ev.Engaged("escalation-plan:storage", 2), "Engaged escalation-plan:storage (2 stages)"),
+    (
+        ev.Paged("contact:bob", 0, 1, "contact:bob", ("bob",), 2),
+        "Paged bob (contact:bob, stage 1 (round 2) of contact:bob) on 2 channels",
+    ),
+    (
+        ev.EscalationSaid("p", 2, 0, "nobody to page (schedule:x): skipped"),
+        "p, stage 3: nobody to page (schedule:x): skipped",
+    ),
+    (ev.Escalated("p", 0, to_stage=2), "Escalated p to stage 3 (was at stage 1)"),
+    (ev.PageFailed("bob", "page", "404"), "Page to bob via page failed (trigger): 404"),
+    (
+        ev.PageFailed("bob", "room", "reset", possible_repeat=True),
+        "Page to bob via room may have been sent twice: reset",
+    ),
 ]
 
 

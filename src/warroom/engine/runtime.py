@@ -14,12 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
+from warroom.engine.delivery import DeliverDuty, Deliverer
+from warroom.engine.escalate_duty import EscalateDuty
+from warroom.engine.paging import Paging
 from warroom.engine.poller import keep_in_memory, poll_forever, poll_once
 from warroom.engine.store_failures import STORE_FAILURES, FailureLog, describe
 from warroom.engine.triage import Triage
+from warroom.model.clock import utcnow
 from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
 from warroom.sources.registry import build_source
@@ -54,16 +58,23 @@ class Engine:
         lease_ttl: timedelta = LEASE_TTL,
         renew_seconds: float = RENEW_SECONDS,
         plans: Sequence[ResponsePlan] = (),
+        paging: Paging | None = None,
+        deliverer: Deliverer | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
         self.sources = list(sources)
-        self.triage = Triage(plans)
+        self.paging = paging or Paging()
+        self.triage = Triage(plans, self.paging)
+        # None: nobody is paged from this process (tests of polling alone)
+        self.deliverer = deliverer
+        self.clock = clock
         self.holder = holder
         self.lease_ttl = lease_ttl
         self.renew_seconds = renew_seconds
         self.token: LeaseToken | None = None
         self.store_log = FailureLog(log)
-        self._pollers: list[asyncio.Task[None]] = []
+        self._pollers: list[asyncio.Task[None]] = []  # and the escalate and deliver duties
         # a responder's "poll now", per source, and the request each last answered
         self._wakes: dict[str, asyncio.Event] = {s.name: asyncio.Event() for s in self.sources}
         self._answered: dict[str, float] = {}
@@ -79,9 +90,12 @@ class Engine:
         specs: Sequence[SourceSpec],
         holder: str,
         plans: Sequence[ResponsePlan] = (),
+        paging: Paging | None = None,
+        deliverer: Deliverer | None = None,
     ) -> Engine:
         """Build the configured sources; only their types' modules get imported."""
-        return cls(store, [build_source(spec) for spec in specs], holder, plans=plans)
+        sources = [build_source(spec) for spec in specs]
+        return cls(store, sources, holder, plans=plans, paging=paging, deliverer=deliverer)
 
     async def run_once(self) -> dict[str, SnapshotResult | None]:
         """One cycle of every source under the lease, as `warroom engine --once` does.
@@ -100,6 +114,7 @@ class Engine:
                 *(poll_once(self.store, s, self.triage, lease=token) for s in self.sources),
                 return_exceptions=True,
             )
+            await self._page_once(token)
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -112,6 +127,15 @@ class Engine:
                 raise result
             out[source.name] = result
         return out
+
+    async def _page_once(self, token: LeaseToken) -> None:
+        """One pass of the escalate and deliver duties (`warroom engine --once`)."""
+        await EscalateDuty(self.store, self.paging, token, self.clock).run_once()
+        if self.deliverer is not None:
+            deliver = DeliverDuty(self.store, self.deliverer, token, self.clock)
+            await deliver.start()
+            await deliver.run_once()
+            await deliver.drain()
 
     async def _keep_renewing(self, token: LeaseToken) -> None:
         """Renew this tenure while the work runs; stop once it has changed hands
@@ -200,6 +224,12 @@ class Engine:
             )
             for s in self.sources
         ]
+        if self.paging.active:
+            escalate = EscalateDuty(self.store, self.paging, token, self.clock, self.store_log)
+            self._pollers.append(asyncio.create_task(escalate.forever(), name="escalate"))
+        if self.deliverer is not None:
+            deliver = DeliverDuty(self.store, self.deliverer, token, self.clock, self.store_log)
+            self._pollers.append(asyncio.create_task(deliver.forever(), name="deliver"))
 
     async def _stop_polling(self) -> None:
         self.token = None
@@ -211,6 +241,8 @@ class Engine:
         self._pollers = []
 
     async def close(self) -> None:
+        if self.deliverer is not None:
+            await self.deliverer.close()
         for source in self.sources:
             with contextlib.suppress(Exception):
                 await source.close()

@@ -16,6 +16,7 @@ from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
 from warroom.engine.incidents import Incidents
+from warroom.engine.paging import Paging
 from warroom.engine.poller import request_retries
 from warroom.engine.silence_actions import SilenceActions
 from warroom.model import AlertKey, Impact
@@ -43,9 +44,10 @@ class Service:
         actor: str,
         sources: Sequence[Source] = (),
         clock: Callable[[], datetime] | None = None,
+        paging: Paging | None = None,
     ) -> None:
         silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
-        self.context = Context(store, actor, silencers, clock)
+        self.context = Context(store, actor, silencers, clock, paging or Paging())
         self.incidents = Incidents(self.context)
         self.alert_acks = AlertAcknowledgements(self.context)
         self.silencing = SilenceActions(self.context)
@@ -101,6 +103,15 @@ class Service:
 
     async def add_note(self, incident_id: int | None, text: str) -> int:
         return await self.incidents.add_note(incident_id, text)
+
+    async def escalate(
+        self,
+        incident_id: int,
+        seen: tuple[int, int] | None = None,
+        to_stage: int | None = None,
+        plan: str | None = None,
+    ) -> str:
+        return await self.incidents.escalate(incident_id, seen, to_stage, plan)
 
     # -- alerts outside incidents ---------------------------------------------------------------
 

@@ -14,11 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warroom.config import Config
+from warroom.config import Config, state_dir
 from warroom.engine.actor import current_actor, process_identity
+from warroom.engine.delivery import Deliverer
+from warroom.engine.paging import Paging
 from warroom.engine.runtime import Engine
 from warroom.engine.service import Service
 from warroom.model.clock import utcnow
+from warroom.model.paging import Directory
 from warroom.plans import PlanIndex, PlanSet, load_plans
 from warroom.store import Store, open_store
 
@@ -67,6 +70,14 @@ class Runtime:
             await self.store.close()
 
 
+def paging_of(planset: PlanSet) -> Paging:
+    """Who the plans page: their contacts, schedules and escalation plans, and which
+    response plan engages which."""
+    directory = Directory(planset.contacts, planset.schedules, planset.escalation_plans)
+    engaged = {p.name: p.engagements for p in planset.plans if p.engagements}
+    return Paging(directory, engaged)
+
+
 async def open_runtime(
     config: Config,
     *,
@@ -85,7 +96,12 @@ async def open_runtime(
     try:
         planset = load_plans(config.plans, {s.name for s in config.sources})
         identity = process_identity()
-        engine = Engine.from_specs(store, config.sources, identity, planset.plans)
+        paging = paging_of(planset)
+        deliverer = Deliverer(planset.contacts, log_dir=state_dir()) if paging.active else None
+        engine = Engine.from_specs(
+            store, config.sources, identity, planset.plans, paging, deliverer
+        )
+        engine.clock = clock
     except BaseException:
         await store.close()
         raise
@@ -95,7 +111,7 @@ async def open_runtime(
         store=store,
         planset=planset,
         engine=engine,
-        service=Service(store, actor, engine.sources),
+        service=Service(store, actor, engine.sources, paging=paging),
         actor=actor,
         identity=identity,
         clock=clock,
