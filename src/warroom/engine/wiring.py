@@ -78,6 +78,14 @@ def paging_of(planset: PlanSet) -> Paging:
     return Paging(directory, engaged)
 
 
+def build_engine(store: Store, config: Config, planset: PlanSet, identity: str) -> Engine:
+    """The engine of this process: its sources, its plans, and who it pages how
+    (a `log` channel without a path writes into the state directory)."""
+    paging = paging_of(planset)
+    deliverer = Deliverer(planset.contacts, log_dir=state_dir()) if paging.active else None
+    return Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
+
+
 async def open_runtime(
     config: Config,
     *,
@@ -96,12 +104,9 @@ async def open_runtime(
     try:
         planset = load_plans(config.plans, {s.name for s in config.sources})
         identity = process_identity()
-        paging = paging_of(planset)
-        deliverer = Deliverer(planset.contacts, log_dir=state_dir()) if paging.active else None
-        engine = Engine.from_specs(
-            store, config.sources, identity, planset.plans, paging, deliverer
-        )
+        engine = build_engine(store, config, planset, identity)
         engine.clock = clock
+        paging = engine.paging
     except BaseException:
         await store.close()
         raise
