@@ -165,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     shifts.add_argument(
         "--to", dest="end", type=_parsed(_time), help="to this time (default: 7 days on)"
     )
+    pages = command(
+        "pages", "who was paged, how, and what became of each page", "one JSON object per line"
+    )
+    pages.add_argument("id", nargs="?", type=_incident_id, metavar="ID", help="one incident")
     test_channel = command("test-channel", "send a real test message to a contact's channels")
     test_channel.add_argument("target", help="CONTACT (every channel) or CONTACT/CHANNEL")
     _action_commands(command)
@@ -193,6 +197,12 @@ def _action_commands(command: Command) -> None:
     impact = command("impact", "set an incident's impact (1 critical ... 5 no impact)", ONE_LINE)
     impact.add_argument("id", type=_incident_id, metavar="ID")
     impact.add_argument("impact", type=int, choices=range(1, 6), metavar="N")
+    escalate = command("escalate", "page an incident's next escalation stage now", ONE_LINE)
+    escalate.add_argument("id", type=_incident_id, metavar="ID")
+    escalate.add_argument(
+        "--stage", type=int, metavar="N", help="page stage N (from 1) instead of the next"
+    )
+    escalate.add_argument("--plan", metavar="REF", help="which engagement, when it engages several")
     declare = command("declare", "declare an incident, ad hoc or under a plan", ONE_LINE)
     declare.add_argument("--title", required=True)
     declare.add_argument("--impact", type=int, choices=range(1, 6), required=True, metavar="N")
@@ -252,7 +262,18 @@ def resolve_config(args: argparse.Namespace) -> Config:
     return config
 
 
-ACTIONS = {"ack", "resolve", "reopen", "note", "impact", "declare", "show", "silence"}
+ACTIONS = {
+    "ack",
+    "resolve",
+    "reopen",
+    "note",
+    "impact",
+    "declare",
+    "show",
+    "silence",
+    "pages",
+    "escalate",
+}
 
 
 def _check_silence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -271,6 +292,12 @@ async def _run_action(args: argparse.Namespace, config: Config) -> int:
         from warroom.cli.show import run_show
 
         return await run_show(config, args.id, as_json)
+    if command in ("pages", "escalate"):
+        from warroom.cli.pages import run_escalate, run_pages
+
+        if command == "pages":
+            return await run_pages(config, args.id, as_json)
+        return await run_escalate(config, args.id, args.stage, args.plan, as_json)
     if command == "silence":
         from warroom.cli import silence
 
