@@ -88,8 +88,8 @@ def test_alert_pages_stage_1_once_stage_2_after_its_duration_and_nothing_after_a
     pd, wire = pagerduty_wire()
     with loopback(wire) as server:
         db = tmp_path / "w.db"
-        sources = f"  - {{name: am, type: alertmanager, url: '{am_url}', interval: {POLL:g}s}}\n"
-        config = write_config(tmp_path, plans(server.url), sources, db)
+        source = f"{{name: am, type: alertmanager, url: '{am_url}', interval: {POLL:g}s}}"
+        config = write_config(tmp_path, plans(server.url), [source], db)
         env = {**clean_env(tmp_path), "PD_KEY": ROUTING_KEY}
         checked = warroom("--config", config, "check", env=env)
         assert checked.returncode == 0, checked.stdout + checked.stderr

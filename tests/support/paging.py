@@ -90,10 +90,12 @@ def pagerduty_channel(url: str, env: str = "PD_KEY") -> str:
     return f'{{name: page, type: pagerduty, routing_key: "${{{env}}}", url: "{url}/v2/enqueue"}}'
 
 
-def write_config(tmp: Path, plans: str, sources: str, database: Path) -> Path:
-    """config.yaml and plans/all.yaml under `tmp`; the config's path."""
+def write_config(tmp: Path, plans: str, sources: Sequence[str], database: Path) -> Path:
+    """config.yaml and plans/all.yaml under `tmp`; the config's path. `sources` are
+    flow-style mappings (none: an engine that only escalates and delivers)."""
     (tmp / "plans").mkdir(parents=True, exist_ok=True)
     (tmp / "plans" / "all.yaml").write_text(plans)
     config = tmp / "config.yaml"
-    config.write_text(f"database: {database}\nplans: ./plans\nsources:\n{sources}")
+    listed = "".join(f"\n  - {s}" for s in sources) or " []"
+    config.write_text(f"database: {database}\nplans: ./plans\nsources:{listed}\n")
     return config
