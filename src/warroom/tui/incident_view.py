@@ -17,6 +17,7 @@ from warroom.plans import ResponsePlan, render_links
 from warroom.tui import cells
 from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
+from warroom.tui.engagement_panel import engagement_text
 from warroom.tui.table import KeyedTable
 
 LATEST_EVENTS = 6
@@ -127,6 +128,9 @@ class IncidentView(EditActions):
             )
             yield Static(Text("Latest events (newest first)", style="bold underline"))
             yield Static(id="incident-events")
+            engaged = Static(id="incident-engagement", classes="section")
+            engaged.display = False
+            yield engaged
             plan_box = Static(id="incident-plan", classes="section")
             plan_box.display = False
             yield plan_box
@@ -179,9 +183,27 @@ class IncidentView(EditActions):
                 for t in alerts
             ]
         )
+        await self._show_engagement(incident_id)
         latest = events[::-1][:LATEST_EVENTS]
         lines = Text("\n").join(event_line(e) for e in latest) if latest else Text("none")
         self.query_one("#incident-events", Static).update(lines)
+
+    async def _show_engagement(self, incident_id: int) -> None:
+        store = console(self).store
+        engaged = [e for _, e in await store.engagements(incident_id)]
+        box = self.query_one("#incident-engagement", Static)
+        box.display = bool(engaged)
+        if not engaged:
+            return
+        rows = await store.outbox(incident_id)
+        paging = console(self).service.context.paging
+        stages = {}
+        for state in engaged:
+            plan = paging.plan(state.plan)
+            if plan is not None:
+                stages[state.plan] = len(plan.stages)
+        heading = Text("Engaged (e escalates)\n", style="bold underline")
+        box.update(heading + engagement_text(engaged, rows, stages, utcnow()))
 
     def target_incidents(self) -> list[int]:
         current = console(self).current_incident

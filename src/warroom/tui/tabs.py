@@ -170,7 +170,7 @@ TABS = TabRegistry(
             "Incident",
             "f3",
             _incident,
-            _watch("alerts", "incident", "timeline", CURRENT_INCIDENT),
+            _watch("alerts", "incident", "timeline", "engagement", "outbox", CURRENT_INCIDENT),
         ),
         Tab(
             "timeline",
