@@ -41,7 +41,7 @@ engagements: [escalation-plan:disk-pages]
 """
 
 
-async def _engaged(console, tmp_path: Path) -> int:  # type: ignore[no-untyped-def]
+async def _engaged(console, tmp_path: Path) -> int:
     plans = tmp_path / "plans"
     plans.mkdir()
     (plans / "disk.yaml").write_text(PLANS.format(log=tmp_path / "pages.log"))
@@ -58,7 +58,7 @@ async def test_the_incident_tab_shows_the_engagement_and_each_page(console, tmp_
         ui.app.open_incident(incident_id)
         await ui.wait_for(lambda: ui.shows("#incident-engagement", "disk-pages"), what="engaged")
         text = ui.static("#incident-engagement")
-        assert "stage 1 of 2 paged, active: next stage in 29m" in text or "in 30m" in text
+        assert "stage 1/2, active, next in 29m" in text or "next in 30m" in text
         assert "alice via log pending" in text
 
 
@@ -78,5 +78,5 @@ async def test_e_previews_who_the_next_stage_pages_and_only_y_pages(console, tmp
             ((_, state),) = await store.engagements(incident_id)
         assert state.stage == 1
         await ui.press("e", "y")  # one burst: the y answers the preview
-        await ui.wait_for(lambda: ui.shows("#incident-engagement", "stage 2 of 2"), what="shown")
+        await ui.wait_for(lambda: ui.shows("#incident-engagement", "stage 2/2"), what="shown")
         assert "bob via log" in ui.static("#incident-engagement")

@@ -104,6 +104,11 @@ def next_stage_text(paging: Paging, state: Engagement, now: datetime) -> str:
     return f"{state.plan}, stage {stage + 1} of {len(plan.stages)}{again}: pages " + "; ".join(who)
 
 
+def _stages(paging: Paging, state: Engagement) -> int:
+    plan = paging.plan(state.plan)
+    return 0 if plan is None else len(plan.stages)
+
+
 def numbers(ids: list[int]) -> str:
     """`#3`, `#3, #7` or `5 incidents`: what a pending line or a notice names."""
     if len(ids) > 3:
@@ -245,7 +250,12 @@ class IncidentActions(View):
         must not wake someone up."""
         app = console(self)
         engaged = await app.store.engagements(incident_id)
+        paging = app.service.context.paging
         live = [e for _, e in engaged if e.status.value != "resolved"]
+        # a plan with a stage still to come is what escalating means; only when none
+        # has one does `e` go round again (a contact engaged directly is one stage)
+        ahead = [e for e in live if e.stage < _stages(paging, e)]
+        live = ahead or live
         if not live:
             await app.release_keys()
             self.notify(
@@ -254,7 +264,6 @@ class IncidentActions(View):
                 markup=False,
             )
             return
-        paging = app.service.context.paging
         lines = [f"Escalate #{incident_id} now?"]
         for state in live:
             lines.append(next_stage_text(paging, state, utcnow()))

@@ -30,19 +30,20 @@ _STATE_STYLE = {
 
 
 def where_text(state: Engagement, stages: int | None, now: datetime) -> str:
-    """`stage 1 of 3 paged, active: stage 2 in 4m`."""
-    of = f" of {stages}" if stages else ""
-    text = f"stage {state.stage}{of} paged" if state.stage else "starting"
+    """`stage 1/3, active, next in 4m`: one line per engagement at 80 columns."""
+    text = f"stage {state.stage}/{stages}" if stages else f"stage {state.stage}"
     if state.loop:
-        text += f" (round {state.loop + 1})"
+        text += f" round {state.loop + 1}"
     text += f", {state.status}"
     if state.next_at is not None:
         wait = state.next_at - now
         when = "now" if wait.total_seconds() <= 0 else f"in {format_duration(wait)}"
         if state.status is Status.ACKNOWLEDGED:
-            text += f": re-engages {when} unless resolved"
+            text += f", re-engages {when} unless resolved"
+        elif stages and state.stage >= stages:
+            text += f", last stage: unanswered {when}"
         else:
-            text += f": next stage {when}"
+            text += f", next {when}"
     return text
 
 

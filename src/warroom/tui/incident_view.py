@@ -126,11 +126,12 @@ class IncidentView(EditActions):
                 ),
                 id="incident-overview",
             )
-            yield Static(Text("Latest events (newest first)", style="bold underline"))
-            yield Static(id="incident-events")
-            engaged = Static(id="incident-engagement", classes="section")
+            # who was paged comes before the events: "was anyone reached?" first
+            engaged = Static(id="incident-engagement")
             engaged.display = False
             yield engaged
+            yield Static(Text("Latest events (newest first)", style="bold underline"))
+            yield Static(id="incident-events")
             plan_box = Static(id="incident-plan", classes="section")
             plan_box.display = False
             yield plan_box
