@@ -33,6 +33,9 @@ class EscalateDuty:
 
     async def run_once(self) -> int:
         """Advance what is due now; how many engagements moved."""
+        due = await self.store.engagement_due_at()
+        if due is None or due > self.clock():
+            return 0  # no write transaction while nothing is due
         async with self.store.transaction(now=self.clock()) as tx:
             await tx.check_lease(self.token)
             return await self.paging.due(tx, tx.now)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
+from warroom.engine.silence_outbox import queue_ack_silences
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, Impact, events, lifecycle
 from warroom.model.escalation import StaleEscalation
@@ -92,7 +93,21 @@ class Incidents:
                 return False
             await append(tx, incident_id, self.actor, events.Acknowledged())
             await self.context.paging.acknowledged(tx, incident, self.actor)
+            await self._silence_on_ack(tx, incident_id)
         return True
+
+    async def _silence_on_ack(self, tx: Tx, incident_id: int) -> None:
+        """Where a source silences on acknowledgement, the incident's firing alerts
+        there are silenced until they resolve, queued in the acknowledgement."""
+        silencers = self.context.silencers
+        alerts = await tx.incident_alerts(incident_id)
+        for source in sorted({t.key.source for t in alerts}):
+            silencer = silencers.get(source)
+            if silencer is not None and silencer.silence_on_ack:
+                mine = [t for t in alerts if t.key.source == source]
+                await queue_ack_silences(
+                    tx, self.context.store, source, mine, self.actor, incident_id
+                )
 
     async def resolve(self, incident_id: int, reason: str = "", force: bool = False) -> bool:
         """Refused (StillFiring) while its alerts fire, unless `force`: the next poll

@@ -24,6 +24,7 @@ from warroom.model.clock import utcnow
 from warroom.model.paging import Directory
 from warroom.notify.declare import ChannelConfigError, SmtpRelay, declare_smtp
 from warroom.plans import PlanIndex, PlanSet, load_plans
+from warroom.sources.base import Silencer
 from warroom.store import Store, open_store
 
 Clock = Callable[[], datetime]
@@ -94,10 +95,10 @@ def build_engine(store: Store, config: Config, planset: PlanSet, identity: str) 
     """The engine of this process: its sources, its plans, and who it pages how
     (a `log` channel without a path writes into the state directory)."""
     paging = paging_of(planset)
-    deliverer = None
-    if paging.active:
-        deliverer = Deliverer(planset.contacts, smtp_relay(config), log_dir=state_dir())
-    return Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
+    deliverer = Deliverer(planset.contacts, smtp_relay(config), log_dir=state_dir())
+    engine = Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
+    deliverer.silencers = {s.name: s for s in engine.sources if isinstance(s, Silencer)}
+    return engine
 
 
 async def open_runtime(

@@ -459,6 +459,14 @@ class Store(Protocol):
         """(incident, engagement) pairs: the incident's, or every one."""
         ...
 
+    async def outbox_due_at(self) -> datetime | None:
+        """When the first pending outbox row is due (None: none is pending)."""
+        ...
+
+    async def engagement_due_at(self) -> datetime | None:
+        """When the first engagement's next step is due (None: none is waiting)."""
+        ...
+
     async def outbox(self, incident_id: int | None = None, limit: int = 1000) -> list[OutboxRow]:
         """The incident's outbox rows (or the latest `limit` of all), oldest first."""
         ...

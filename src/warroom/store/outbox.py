@@ -250,6 +250,19 @@ class OutboxReads:
         ) as cursor:
             return [engagement(r) for r in await cursor.fetchall()]
 
+    async def outbox_due_at(self) -> datetime | None:
+        """When the first pending row is due: the deliver duty opens no write
+        transaction while nothing is (a quiet console takes no write lock twice a second)."""
+        return await self._first("SELECT min(due_at) FROM outbox WHERE state = 'pending'")
+
+    async def engagement_due_at(self) -> datetime | None:
+        return await self._first("SELECT min(next_at) FROM engagements WHERE next_at IS NOT NULL")
+
+    async def _first(self, sql: str) -> datetime | None:
+        async with self._reader.execute(sql) as cursor:
+            row = await cursor.fetchone()
+        return from_epoch(row[0]) if row else None
+
     async def outbox(self, incident_id: int | None = None, limit: int = 1000) -> list[OutboxRow]:
         """Newest last; an incident's rows, or the latest `limit` of all."""
         where, params = ("WHERE incident_id = ?", (incident_id,)) if incident_id else ("", ())

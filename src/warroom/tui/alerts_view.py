@@ -345,7 +345,9 @@ class AlertsView(AlertDialogs):
             else "Already acknowledged"
         )
         if result.silenced:
-            message += f", silenced {result.silenced} until resolved"
+            # queued with the acknowledgement; the engine makes it within a second and
+            # the console log says so (or why not)
+            message += f", silencing {result.silenced} until resolved"
         self.notify(message)
         for failure in result.failures:
             self.notify(f"Silence failed: {failure}", severity="warning", markup=False)
