@@ -12,7 +12,7 @@ from warroom.engine import Service
 from warroom.engine.wiring import paging_of
 from warroom.model import Impact
 from warroom.plans import load_plans
-from warroom.tui.dialogs import ConfirmScreen
+from warroom.tui.escalate_dialog import EscalateScreen
 
 PLANS = """\
 kind: contact
@@ -68,15 +68,35 @@ async def test_e_previews_who_the_next_stage_pages_and_only_y_pages(console, tmp
         ui.app.open_incident(incident_id)
         await ui.wait_for(lambda: ui.shows("#incident-engagement", "disk-pages"), what="engaged")
         await ui.press("e")
-        await ui.wait_for(lambda: isinstance(ui.top_screen(), ConfirmScreen), what="preview")
+        await ui.wait_for(lambda: isinstance(ui.top_screen(), EscalateScreen), what="preview")
         question = ui.top_screen().query(Static).first()
         shown = str(question.render())
         assert "stage 2 of 2: pages bob (contact:bob)" in shown
         await ui.press("enter")  # typed out of habit: not a yes
-        await ui.wait_for(lambda: not isinstance(ui.top_screen(), ConfirmScreen), what="closed")
+        await ui.wait_for(lambda: not isinstance(ui.top_screen(), EscalateScreen), what="closed")
         async with console.store() as store:
             ((_, state),) = await store.engagements(incident_id)
         assert state.stage == 1
         await ui.press("e", "y")  # one burst: the y answers the preview
         await ui.wait_for(lambda: ui.shows("#incident-engagement", "stage 2/2"), what="shown")
         assert "bob via log" in ui.static("#incident-engagement")
+
+
+async def test_a_digit_pages_that_stage_of_the_plan(console, tmp_path) -> None:
+    """`e2` in one burst: stage 2 (bob) now, skipping the wait; `e1` then pages alice
+    again, in a new round, so her page is a new one and not swallowed as a repeat."""
+    incident_id = await _engaged(console, tmp_path)
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: ui.shows("#incident-engagement", "disk-pages"), what="engaged")
+        await ui.press("e", "2")
+        await ui.wait_for(lambda: ui.shows("#incident-engagement", "stage 2/2"), what="stage 2")
+        await ui.press("e", "1")
+        await ui.wait_for(lambda: ui.shows("#incident-engagement", "round 2"), what="again")
+        async with console.store() as store:
+            rows = await store.outbox(incident_id)
+        assert [(r.target, r.key.split("/")[3]) for r in rows] == [
+            ("alice", "l0"),
+            ("bob", "l0"),
+            ("alice", "l1"),
+        ]

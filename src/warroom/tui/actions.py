@@ -22,6 +22,7 @@ from warroom.model.escalation import Engagement
 from warroom.model.text import safe_text
 from warroom.tui.context import console
 from warroom.tui.dialogs import ConfirmScreen, PromptScreen
+from warroom.tui.escalate_dialog import NEXT, EscalateScreen
 
 INCIDENT_BINDINGS: list[BindingType] = [
     Binding(
@@ -267,24 +268,30 @@ class IncidentActions(View):
         lines = [f"Escalate #{incident_id} now?"]
         for state in live:
             lines.append(next_stage_text(paging, state, utcnow()))
-        question = "\n".join(lines)
+        stages = max(_stages(paging, e) for e in live)
 
-        def answer(yes: bool | None) -> None:
-            if not yes:
+        def answer(stage: int | None) -> None:
+            if stage is None:
                 self.notify("Not escalated.")
                 return
             service = app.service
+            to_stage = None if stage == NEXT else stage - 1
 
             async def work() -> None:
                 for state in live:
+                    if to_stage is not None and to_stage >= _stages(paging, state):
+                        continue  # a stage this plan does not have
                     seen = (state.stage, state.loop)
-                    done = await app.perform(service.escalate(incident_id, seen, plan=state.plan))
+                    done = await app.perform(
+                        service.escalate(incident_id, seen, to_stage, plan=state.plan)
+                    )
                     if done is not None:
-                        self.notify(f"Escalated #{incident_id} ({done})", markup=False)
+                        where = "" if to_stage is None else f" stage {to_stage + 1}"
+                        self.notify(f"Escalated #{incident_id} ({done}){where}", markup=False)
 
             app.enqueue(f"Escalating #{incident_id}", work())
 
-        self.app.push_screen(ConfirmScreen(question, enter_answers=False), answer)
+        self.app.push_screen(EscalateScreen(lines, stages), answer)
 
     def action_reopen(self) -> None:
         self.on_incidents(
