@@ -235,3 +235,16 @@ async def test_a_holder_that_died_mid_send_leaves_a_row_the_next_one_resends_mar
         assert not await tx.record(
             claimed[0].id, claimed[0].claimed_epoch or 0, RowState.FAILED, "late"
         )
+
+
+async def test_pages_done_long_ago_are_pruned_open_ones_never(world: World) -> None:
+    incident = await world.service.declare_incident([], "disk full", Impact.HIGH, plan="disk")
+    await world.tick()  # stage 1 sent; carol's plan not engaged: nothing else
+    async with world.store.transaction() as tx:
+        assert await tx.prune_outbox(T0 + timedelta(days=1)) == 2
+    assert await world.store.outbox(incident) == []
+    slow = await world.service.declare_incident([], "slow", Impact.LOW, plan="slow")
+    (pending,) = await world.store.outbox(slow)  # carol's page, due in 2 minutes
+    async with world.store.transaction() as tx:
+        assert await tx.prune_outbox(T0 + timedelta(days=365)) == 0
+    assert [r.key for r in await world.store.outbox(slow)] == [pending.key]

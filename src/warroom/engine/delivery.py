@@ -253,15 +253,20 @@ class DeliverDuty:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
     async def forever(self, tick: float = TICK_SECONDS) -> None:
+        started = False
         try:
-            await self.start()
             while True:
                 try:
+                    if not started:
+                        await self.start()
+                        started = True
                     await self.run_once()
                 except LeaseLost:
                     return
                 except STORE_FAILURES as exc:
                     self.failures.failed("claiming pages", exc, self.store.location)
+                except Exception:  # never die quietly: the next tick tries again
+                    log.exception("delivering failed; trying again")
                 await asyncio.sleep(tick)
         finally:
             for task in list(self._in_flight):

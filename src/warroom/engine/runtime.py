@@ -39,6 +39,7 @@ RENEW_SECONDS = 1.0
 MAX_RENEW_BACKOFF = 3.0
 PRUNE_EVERY_RENEWALS = 300
 KEEP_RESOLVED = timedelta(days=7)
+KEEP_PAGES = timedelta(days=30)  # `warroom pages` answers "who was paged" this far back
 
 
 class LeaseBusy(Exception):
@@ -206,6 +207,7 @@ class Engine:
                 await tx.check_lease(token)
                 await tx.prune_changes()
                 await tx.prune_resolved_alerts(tx.now - KEEP_RESOLVED)
+                await tx.prune_outbox(tx.now - KEEP_PAGES)
         except LeaseLost as exc:
             log.warning("pruning skipped: %s", exc)
         except STORE_FAILURES as exc:

@@ -302,6 +302,10 @@ class Tx(Protocol):
         have arrived, so the next says it may repeat)."""
         ...
 
+    async def prune_outbox(self, older_than: datetime) -> int:
+        """Forget outbox rows done before `older_than`; open ones are kept."""
+        ...
+
     # -- housekeeping (the lease holder's) --------------------------------------------------
 
     async def prune_changes(self, keep: int = 10_000) -> None:

@@ -232,6 +232,15 @@ class OutboxWrites:
         )
         return cursor.rowcount > 0
 
+    async def prune_outbox(self, older_than: datetime) -> int:
+        """Forget rows done before `older_than` (their outcome stays on the timeline
+        where it mattered); open rows are never pruned."""
+        cursor = await self._db.execute(
+            "DELETE FROM outbox WHERE state NOT IN ('pending', 'claimed') AND done_at < ?",
+            (to_epoch(older_than),),
+        )
+        return cursor.rowcount
+
 
 def _order(row: OutboxRow) -> tuple[datetime, int]:
     return row.due_at, row.id
