@@ -4,6 +4,7 @@ and `e` shows who the next stage pages before paging anyone."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import Static
@@ -100,3 +101,20 @@ async def test_a_digit_pages_that_stage_of_the_plan(console, tmp_path) -> None:
             ("bob", "l0"),
             ("alice", "l1"),
         ]
+
+
+async def test_every_age_and_countdown_counts_from_the_runtime_clock(console, tmp_path) -> None:
+    """A console given a clock (a test's, frozen) shows ages and countdowns from it,
+    never from the wall: the first step to comparing screens cell for cell."""
+    incident_id = await _engaged(console, tmp_path)
+    async with console.store() as store:
+        incident = await store.incident(incident_id)
+    assert incident is not None
+    later = incident.created_at + timedelta(minutes=17)
+    async with console.start(clock=lambda: later) as ui:
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: ui.shows("#incident-engagement", "disk-pages"), what="engaged")
+        assert "for 17m" in ui.static("#incident-overview")
+        assert "next in 13m" in ui.static("#incident-engagement")
+        clock = later.strftime("%H:%M:%SZ")
+        await ui.wait_for(lambda: clock in ui.screen(), what="the status bar's clock")

@@ -17,7 +17,6 @@ from textual.widgets import DataTable
 from warroom.engine.paging import Paging
 from warroom.engine.service import STILL_FIRING
 from warroom.model import Impact
-from warroom.model.clock import utcnow
 from warroom.model.escalation import Engagement
 from warroom.model.text import safe_text
 from warroom.tui.context import console
@@ -267,7 +266,7 @@ class IncidentActions(View):
             return
         lines = [f"Escalate #{incident_id} now?"]
         for state in live:
-            lines.append(next_stage_text(paging, state, utcnow()))
+            lines.append(next_stage_text(paging, state, console(self).now()))
         stages = max(_stages(paging, e) for e in live)
 
         def answer(stage: int | None) -> None:

@@ -18,7 +18,7 @@ from warroom.model import (
     Impact,
     TrackedAlert,
 )
-from warroom.model.clock import format_age, utcnow
+from warroom.model.clock import format_age
 from warroom.model.filter import AlertFilter
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS
@@ -106,7 +106,7 @@ class AlertsView(AlertDialogs):
         # the alerts of the rows on screen and a margin around them, paged in by key;
         # with cells built once per alert version (an age tick rebuilds only ages)
         self.loaded: dict[str, _Loaded] = {}
-        self._now = utcnow()
+        self._now = console(self).now()
         self._reloads = 0
         self._theme = ""  # the theme the loaded cells were built in
         self.label = "instance"
@@ -180,7 +180,7 @@ class AlertsView(AlertDialogs):
         self.total = total
         if self.selected and not needle:  # an alert the filter hides stays selected
             self.selected &= {key for key, _ in shown}
-        self._now = utcnow()
+        self._now = console(self).now()
         # where the cursor's alert is now (if the table has not moved meanwhile)
         table.set_rows(shown, cursor=at if table.cursor_key == keep else None)
         self._show_matches(len(shown))
@@ -247,7 +247,7 @@ class AlertsView(AlertDialogs):
 
     def _redraw_if_visible(self) -> None:
         if self.is_on_screen and self.table.row_count:
-            self._now = utcnow()
+            self._now = console(self).now()
             self.redraw()
 
     def redraw(self) -> None:

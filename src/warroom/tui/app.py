@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Coroutine, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -251,6 +252,9 @@ class WarroomApp(App[None]):
     async def _dispatch_held(self, key: events.Key) -> None:
         await super().on_event(key)
 
+    def now(self) -> datetime:
+        return self.runtime.clock()
+
     def open_incident(self, incident_id: int, tab: str = "incident") -> None:
         self.current_incident = incident_id
         self._stale.update(self.tabs.watching({CURRENT_INCIDENT}))
@@ -450,7 +454,7 @@ class WarroomApp(App[None]):
         lease = await self.store.lease()
         if not self.is_running:  # closed while the store answered
             return
-        self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor)
+        self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor, self.now())
         now = self.runtime.clock()
         stale = {h.name for h in health if h.is_stale(now)}
         if stale != self.stale_sources:

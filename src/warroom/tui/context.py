@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Coroutine
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 from textual.dom import DOMNode
@@ -45,6 +46,11 @@ class Console(Protocol):
 
     async def release_keys(self) -> None:
         """A dialog with nothing to focus is showing: the held keys go to it now."""
+        ...
+
+    def now(self) -> datetime:
+        """The runtime's clock: what every age and countdown on screen counts from
+        (a fixed one in tests, so screens can be compared cell for cell)."""
         ...
 
     def open_incident(self, incident_id: int, tab: str = "incident") -> None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from warroom.model import EventKind, Incident, TimelineEvent, events
-from warroom.model.clock import format_age, format_local, utcnow
+from warroom.model.clock import format_age, format_local
 from warroom.model.text import safe_text
 from warroom.plans import ResponsePlan, render_links
 from warroom.tui import cells
@@ -23,8 +24,7 @@ from warroom.tui.table import KeyedTable
 LATEST_EVENTS = 6
 
 
-def overview(incident: Incident) -> Text:
-    now = utcnow()
+def overview(incident: Incident, now: datetime) -> Text:
     text = Text()
     text.append(f"#{incident.id} ", style="bold")
     text.append(safe_text(incident.title), style="bold")
@@ -158,7 +158,7 @@ class IncidentView(EditActions):
         alerts = await store.incident_alerts(incident_id)
         alerts.sort(key=lambda t: (t.alert.severity.rank, t.alert.starts_at, str(t.key)))
         events = await store.timeline(incident_id)
-        self.query_one("#incident-overview", Static).update(overview(incident))
+        self.query_one("#incident-overview", Static).update(overview(incident, console(self).now()))
         plan = console(self).plan_index.by_name(incident.plan) if incident.plan else None
         box = self.query_one("#incident-plan", Static)
         box.display = incident.plan is not None
@@ -167,7 +167,7 @@ class IncidentView(EditActions):
             if links is None:  # declared before links were kept: render from an alert
                 links = render_links(plan, alerts[0].alert) if plan is not None and alerts else []
             box.update(plan_text(plan, incident.plan, links))
-        now = utcnow()
+        now = console(self).now()
         self.query_one("#incident-alerts", KeyedTable).sync(
             [
                 (
@@ -204,7 +204,7 @@ class IncidentView(EditActions):
             if plan is not None:
                 stages[state.plan] = len(plan.stages)
         heading = Text("Engaged (e escalates)\n", style="bold underline")
-        box.update(heading + engagement_text(engaged, rows, stages, utcnow()))
+        box.update(heading + engagement_text(engaged, rows, stages, console(self).now()))
 
     def target_incidents(self) -> list[int]:
         current = console(self).current_incident
