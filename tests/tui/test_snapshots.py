@@ -117,7 +117,7 @@ def _alert(fingerprint: str, name: str, severity: Severity, minutes_ago: int) ->
     )
 
 
-async def _seed(console) -> int:  # type: ignore[no-untyped-def]
+async def _seed(console) -> int:
     alerts = [
         _alert("disk", "DiskFull", Severity.CRITICAL, 42),
         _alert("api", "HighErrorRate", Severity.ERROR, 17),
@@ -136,7 +136,7 @@ async def _seed(console) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
 @pytest.mark.parametrize("tab", [t.id for t in TABS])
-async def test_every_tab_at_80x24(console, utc, monkeypatch, tab: str, mode: str) -> None:  # type: ignore[no-untyped-def]
+async def test_every_tab_at_80x24(console, utc, monkeypatch, tab: str, mode: str) -> None:
     if mode == "NO_COLOR":
         monkeypatch.setenv("NO_COLOR", "1")
     else:
