@@ -23,6 +23,8 @@ class EventKind(StrEnum):
     ALERT_ACKNOWLEDGED = "alert-acknowledged"
     SILENCED = "silenced"
     SILENCE_EXPIRED = "silence-expired"
+    OVERRIDE_ADDED = "override-added"
+    OVERRIDE_CANCELLED = "override-cancelled"
 
 
 @dataclass(frozen=True, slots=True)
