@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from warroom.engine import ActionError, Service
-from warroom.engine.overrides import Roster, effective_schedules
+from warroom.engine.overrides import OverrideInputError, Roster, effective_schedules
 from warroom.model import EventKind
 from warroom.model import events as ev
 from warroom.model.oncall import Override, Rotation, Schedule, Unit, on_call, timeline
@@ -152,6 +152,7 @@ async def test_taking_a_shift_writes_the_console_log(store: Store) -> None:
         ("primary", NOW, NOW + timedelta(hours=1), "zed", None, "'zed' is not a contact"),
         ("primary", NOW, NOW + timedelta(hours=1), "carol", "erin", "not on the primary rota"),
         ("primary", NOW, NOW + timedelta(hours=1), "alice", "alice", "replace themself"),
+        ("primary", NOW, NOW + timedelta(hours=1), "carol", "alice", "needs a reason"),
     ],
 )
 async def test_an_override_that_cannot_mean_what_was_asked_is_refused(
@@ -163,9 +164,15 @@ async def test_an_override_that_cannot_mean_what_was_asked_is_refused(
     replace: str | None,
     message: str,
 ) -> None:
-    with pytest.raises(ActionError, match=message):
+    with pytest.raises(OverrideInputError, match=message):
         await service(store).add_override(
-            ROSTER, schedule, start, end, with_=with_, replace=replace
+            ROSTER,
+            schedule,
+            start,
+            end,
+            with_=with_,
+            replace=replace,
+            reason=" " if "reason" in message else "x",
         )
     assert await store.overrides(cancelled=True) == []
     assert await store.timeline(None) == []
@@ -174,7 +181,13 @@ async def test_an_override_that_cannot_mean_what_was_asked_is_refused(
 async def test_replacing_someone_off_call_then_is_made_with_a_warning(store: Store) -> None:
     # bob's week starts Monday 2026-11-30 09:00: he is not on call tonight
     done = await service(store).add_override(
-        ROSTER, "primary", NOW, NOW + timedelta(hours=3), with_="carol", replace="bob"
+        ROSTER,
+        "primary",
+        NOW,
+        NOW + timedelta(hours=3),
+        with_="carol",
+        replace="bob",
+        reason="bob asked",
     )
     assert done.warnings == [
         "bob is not on call in primary during that time:"

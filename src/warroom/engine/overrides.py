@@ -64,6 +64,11 @@ def merge_overrides(
     }
 
 
+class OverrideInputError(ActionError):
+    """What was asked cannot mean anything (no such schedule or person, times the
+    wrong way round): bad input, as opposed to a refusal of a sound request."""
+
+
 @dataclass(frozen=True, slots=True)
 class Roster:
     """Who may be named in an override: the schedules and the contacts of the plans."""
@@ -118,8 +123,14 @@ class OverrideActions:
         now = self.context.now()
         start = self._checked_span(start, end, now)
         self._check_names(roster, schedule, with_, replace_)
+        if not reason:
+            raise OverrideInputError(
+                "an override needs a reason: the console log tells the next responder why"
+            )
         if len(reason) > REASON_LIMIT:
-            raise ActionError(f"the reason is {len(reason)} characters; at most {REASON_LIMIT}")
+            raise OverrideInputError(
+                f"the reason is {len(reason)} characters; at most {REASON_LIMIT}"
+            )
         override = Override(start, end, replace_, with_, self.context.actor, reason)
         warnings = await self._warnings(roster, schedule, override)
         async with self.context.transaction() as tx:
@@ -143,7 +154,7 @@ class OverrideActions:
         async with self.context.transaction() as tx:
             record = await tx.override(override_id)
             if record is None:
-                raise ActionError(f"no override #{override_id}")
+                raise OverrideInputError(f"no override #{override_id}")
             if record.cancelled:
                 raise ActionError(
                     f"override #{override_id} was already cancelled by {record.cancelled_by}"
@@ -171,21 +182,21 @@ class OverrideActions:
     @staticmethod
     def _checked_span(start: datetime, end: datetime, now: datetime) -> datetime:
         if start.tzinfo is None or end.tzinfo is None:
-            raise ActionError("an override's times need a zone")
+            raise OverrideInputError("an override's times need a zone")
         if end <= start:
-            raise ActionError(
+            raise OverrideInputError(
                 f"the override ends ({end:%Y-%m-%d %H:%M} UTC) before it starts"
                 f" ({start:%Y-%m-%d %H:%M} UTC): --to must be after --from"
             )
         if end <= now:
-            raise ActionError("the override ends in the past; the past stays as it was")
+            raise OverrideInputError("the override ends in the past; the past stays as it was")
         if start < now - START_GRACE:
-            raise ActionError(
+            raise OverrideInputError(
                 f"the override starts in the past ({start:%Y-%m-%d %H:%M} UTC);"
                 " the past stays as it was: start it now or later"
             )
         if end - start > MAX_OVERRIDE:
-            raise ActionError(
+            raise OverrideInputError(
                 f"an override lasts at most {MAX_OVERRIDE.days} days; for longer,"
                 " change the schedule in plans/"
             )
@@ -197,22 +208,22 @@ class OverrideActions:
     ) -> None:
         if schedule not in roster.schedules:
             known = ", ".join(sorted(roster.schedules)) or "none declared in plans/"
-            raise ActionError(f"no schedule named {schedule!r} (schedules: {known})")
+            raise OverrideInputError(f"no schedule named {schedule!r} (schedules: {known})")
         if with_ is None and replace_ is None:
-            raise ActionError(
+            raise OverrideInputError(
                 "say who: --with NAME takes the shift, --replace NAME alone takes them off"
             )
         if with_ is not None and with_ == replace_:
-            raise ActionError(f"{with_} would replace themself: name two people")
+            raise OverrideInputError(f"{with_} would replace themself: name two people")
         members = roster.members(schedule)
         if with_ is not None and with_ not in roster.contacts and with_ not in members:
             known = ", ".join(sorted(roster.contacts)) or "none declared"
-            raise ActionError(
+            raise OverrideInputError(
                 f"{with_!r} is not a contact (contacts: {known}):"
                 " only a contact can be paged, so only a contact can take a shift"
             )
         if replace_ is not None and replace_ not in members:
-            raise ActionError(
+            raise OverrideInputError(
                 f"{replace_!r} is not on the {schedule} rota (its people: {', '.join(members)}):"
                 " replacing them would change nothing"
             )
