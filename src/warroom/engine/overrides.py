@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from warroom.engine.context import Context
 from warroom.engine.errors import ActionError
@@ -117,32 +117,28 @@ class OverrideActions:
         """Record the override; ActionError (nothing written) when it cannot mean
         what was asked. A replacement of someone who is never on call in that
         time is made, with a warning: it changes nothing unless the rota does."""
-        with_ = (with_ or "").strip() or None
-        replace_ = (replace_ or "").strip() or None
-        reason = " ".join(reason.split())
-        now = self.context.now()
-        start = self._checked_span(start, end, now)
-        self._check_names(roster, schedule, with_, replace_)
-        if not reason:
-            raise OverrideInputError(
-                "an override needs a reason: the console log tells the next responder why"
-            )
-        if len(reason) > REASON_LIMIT:
-            raise OverrideInputError(
-                f"the reason is {len(reason)} characters; at most {REASON_LIMIT}"
-            )
-        override = Override(start, end, replace_, with_, self.context.actor, reason)
+        override = checked_override(
+            roster,
+            schedule,
+            start,
+            end,
+            with_=with_,
+            replace_=replace_,
+            reason=reason,
+            author=self.context.actor,
+            now=self.context.now(),
+        )
         warnings = await self._warnings(roster, schedule, override)
         async with self.context.transaction() as tx:
             override_id = await tx.add_override(schedule, override)
             added = events.OverrideAdded(
                 override_id,
                 schedule,
-                start.isoformat(),
-                end.isoformat(),
-                replace_,
-                with_,
-                reason,
+                override.start.isoformat(),
+                override.end.isoformat(),
+                override.replace,
+                override.with_,
+                override.reason,
             )
             await append(tx, None, self.context.actor, added)
             record = OverrideRecord(override_id, schedule, override, tx.now)
@@ -179,55 +175,6 @@ class OverrideActions:
             await append(tx, None, actor, cancelled)
             return replace(record, cancelled_at=tx.now, cancelled_by=actor)
 
-    @staticmethod
-    def _checked_span(start: datetime, end: datetime, now: datetime) -> datetime:
-        if start.tzinfo is None or end.tzinfo is None:
-            raise OverrideInputError("an override's times need a zone")
-        if end <= start:
-            raise OverrideInputError(
-                f"the override ends ({end:%Y-%m-%d %H:%M} UTC) before it starts"
-                f" ({start:%Y-%m-%d %H:%M} UTC): --to must be after --from"
-            )
-        if end <= now:
-            raise OverrideInputError("the override ends in the past; the past stays as it was")
-        if start < now - START_GRACE:
-            raise OverrideInputError(
-                f"the override starts in the past ({start:%Y-%m-%d %H:%M} UTC);"
-                " the past stays as it was: start it now or later"
-            )
-        if end - start > MAX_OVERRIDE:
-            raise OverrideInputError(
-                f"an override lasts at most {MAX_OVERRIDE.days} days; for longer,"
-                " change the schedule in plans/"
-            )
-        return max(start, now) if start < now else start
-
-    @staticmethod
-    def _check_names(
-        roster: Roster, schedule: str, with_: str | None, replace_: str | None
-    ) -> None:
-        if schedule not in roster.schedules:
-            known = ", ".join(sorted(roster.schedules)) or "none declared in plans/"
-            raise OverrideInputError(f"no schedule named {schedule!r} (schedules: {known})")
-        if with_ is None and replace_ is None:
-            raise OverrideInputError(
-                "say who: --with NAME takes the shift, --replace NAME alone takes them off"
-            )
-        if with_ is not None and with_ == replace_:
-            raise OverrideInputError(f"{with_} would replace themself: name two people")
-        members = roster.members(schedule)
-        if with_ is not None and with_ not in roster.contacts and with_ not in members:
-            known = ", ".join(sorted(roster.contacts)) or "none declared"
-            raise OverrideInputError(
-                f"{with_!r} is not a contact (contacts: {known}):"
-                " only a contact can be paged, so only a contact can take a shift"
-            )
-        if replace_ is not None and replace_ not in members:
-            raise OverrideInputError(
-                f"{replace_!r} is not on the {schedule} rota (its people: {', '.join(members)}):"
-                " replacing them would change nothing"
-            )
-
     async def _warnings(self, roster: Roster, schedule: str, override: Override) -> list[str]:
         """What the override will not do, said before anyone relies on it."""
         current = await effective_schedules(
@@ -248,3 +195,84 @@ class OverrideActions:
         ):
             found.append(f"{override.with_} is already on call in {schedule} all that time")
         return found
+
+
+def checked_override(
+    roster: Roster,
+    schedule: str,
+    start: datetime,
+    end: datetime,
+    *,
+    with_: str | None,
+    replace_: str | None,
+    reason: str,
+    author: str,
+    now: datetime,
+) -> Override:
+    """The override asked for, tidied (a start a moment ago becomes now), or
+    OverrideInputError saying why it cannot mean anything. The console's dialog
+    asks this too, so a mistake keeps the dialog open with what was typed."""
+    with_ = (with_ or "").strip() or None
+    replace_ = (replace_ or "").strip() or None
+    reason = " ".join(reason.split())
+    start = _checked_span(start, end, now).astimezone(UTC)  # aware UTC inside
+    end = end.astimezone(UTC)
+    _check_names(roster, schedule, with_, replace_)
+    if not reason:
+        raise OverrideInputError(
+            "an override needs a reason: the console log tells the next responder why"
+        )
+    if len(reason) > REASON_LIMIT:
+        raise OverrideInputError(f"the reason is {len(reason)} characters; at most {REASON_LIMIT}")
+    return Override(start, end, replace_, with_, author, reason)
+
+
+def _utc(value: datetime) -> str:
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _checked_span(start: datetime, end: datetime, now: datetime) -> datetime:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise OverrideInputError("an override's times need a zone")
+    if end <= start:
+        raise OverrideInputError(
+            f"the override ends ({_utc(end)}) before it starts ({_utc(start)}):"
+            " it must end after it starts"
+        )
+    if end <= now:
+        raise OverrideInputError("the override ends in the past; the past stays as it was")
+    if start < now - START_GRACE:
+        raise OverrideInputError(
+            f"the override starts in the past ({_utc(start)});"
+            " the past stays as it was: start it now or later"
+        )
+    if end - start > MAX_OVERRIDE:
+        raise OverrideInputError(
+            f"an override lasts at most {MAX_OVERRIDE.days} days; for longer,"
+            " change the schedule in plans/"
+        )
+    return max(start, now) if start < now else start
+
+
+def _check_names(roster: Roster, schedule: str, with_: str | None, replace_: str | None) -> None:
+    if schedule not in roster.schedules:
+        known = ", ".join(sorted(roster.schedules)) or "none declared in plans/"
+        raise OverrideInputError(f"no schedule named {schedule!r} (schedules: {known})")
+    if with_ is None and replace_ is None:
+        raise OverrideInputError(
+            "say who: --with NAME takes the shift, --replace NAME alone takes them off"
+        )
+    if with_ is not None and with_ == replace_:
+        raise OverrideInputError(f"{with_} would replace themself: name two people")
+    members = roster.members(schedule)
+    if with_ is not None and with_ not in roster.contacts and with_ not in members:
+        known = ", ".join(sorted(roster.contacts)) or "none declared"
+        raise OverrideInputError(
+            f"{with_!r} is not a contact (contacts: {known}):"
+            " only a contact can be paged, so only a contact can take a shift"
+        )
+    if replace_ is not None and replace_ not in members:
+        raise OverrideInputError(
+            f"{replace_!r} is not on the {schedule} rota (its people: {', '.join(members)}):"
+            " replacing them would change nothing"
+        )
