@@ -1,5 +1,6 @@
-"""On-call overrides made from the console or the CLI (issue #10 items 2 and 6): stored in a
-real SQLite file, merged into the plans' schedules, checked, and told in the console log."""
+"""On-call overrides made from the console or the CLI (issue #10 items 2 and 6): merged into
+the plans' schedules, checked, and told in the console log, on a real SQLite file (the
+store's own promises are in tests/contract/test_contract_overrides.py)."""
 
 from __future__ import annotations
 
@@ -26,45 +27,6 @@ ROSTER = Roster(SCHEDULES, frozenset({"alice", "bob", "carol", "erin"}))
 
 def service(store: Store, actor: str = "carol") -> Service:
     return Service(store, actor, clock=lambda: NOW)
-
-
-async def test_override_is_stored_listed_and_cancelled_never_deleted(store: Store) -> None:
-    async with store.transaction(now=NOW) as tx:
-        first = await tx.add_override(
-            "primary", Override(NOW, NOW + timedelta(hours=2), "alice", "carol", "carol", "flight")
-        )
-        later = await tx.add_override(
-            "secondary", Override(NOW + timedelta(days=1), NOW + timedelta(days=2), None, "bob")
-        )
-    assert later > first
-    listed = await store.overrides()
-    assert [r.id for r in listed] == [first, later]
-    assert listed[0].override == Override(
-        NOW, NOW + timedelta(hours=2), "alice", "carol", "carol", "flight"
-    )
-    assert [r.id for r in await store.overrides("secondary")] == [later]
-    # in force or future: the first ends at 17:00
-    assert [r.id for r in await store.overrides(ending_after=NOW + timedelta(hours=3))] == [later]
-    assert [r.id for r in await store.overrides(starting_before=NOW + timedelta(hours=1))] == [
-        first
-    ]
-
-    async with store.transaction(now=NOW + timedelta(minutes=5)) as tx:
-        assert await tx.cancel_override(first, "dan") is True
-    async with store.transaction() as tx:
-        assert await tx.cancel_override(first, "erin") is False  # the first cancel stands
-        assert await tx.cancel_override(999, "erin") is False
-    assert [r.id for r in await store.overrides()] == [later]
-    kept = await store.override(first)
-    assert kept is not None and kept.cancelled
-    assert kept.cancelled_by == "dan" and kept.cancelled_at == NOW + timedelta(minutes=5)
-    assert [r.id for r in await store.overrides(cancelled=True)] == [first, later]
-    # each write told the consoles, by schedule
-    changes = await store.changes_since(0)
-    assert {(c.entity, c.entity_id) for c in changes} >= {
-        ("oncall", "primary"),
-        ("oncall", "secondary"),
-    }
 
 
 async def test_effective_schedules_put_the_replacement_on_call(store: Store) -> None:
