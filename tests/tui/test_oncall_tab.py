@@ -87,6 +87,10 @@ async def test_the_tab_shows_who_is_on_call_now_and_next(console, plans: Path) -
         assert sum(r.startswith("shift/primary/") for r in rows) in (7, 8)
         # bob's display name carries markup: shown as the text it is
         assert "[bold]B[/bold]" in ui.screen()
+        # every key of the tab is in the palette, with its key and tooltip
+        commands = {c.title: c.help for c in ui.app.get_system_commands(ui.app.screen)}
+        assert {"Take shift", "Cancel override", "Test", "Go to On-call"} <= set(commands)
+        assert commands["Take shift"].startswith("o · take a shift")
 
 
 async def test_an_override_made_in_another_process_appears(
