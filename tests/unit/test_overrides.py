@@ -45,12 +45,27 @@ async def test_effective_schedules_put_the_replacement_on_call(store: Store) -> 
     assert merged["secondary"] is SECONDARY
     spans = timeline(merged["primary"], *window)
     assert spans[0] == (NOW, NOW + timedelta(hours=2), ("carol",))
-    # a cancelled one is gone from the answer
-    async with store.transaction() as tx:
+    # cancelled after half an hour: gone from then on, and the half hour stays true
+    async with store.transaction(now=NOW + timedelta(minutes=30)) as tx:
         (record,) = await store.overrides("primary")
         await tx.cancel_override(record.id, "carol")
     merged = await effective_schedules(store, SCHEDULES, *window)
     assert on_call(merged["primary"], NOW + timedelta(hours=1)) == ("alice",)
+    assert on_call(merged["primary"], NOW + timedelta(minutes=29)) == ("carol",)
+    assert timeline(merged["primary"], *window)[0] == (
+        NOW,
+        NOW + timedelta(minutes=30),
+        ("carol",),
+    )
+
+
+async def test_an_override_cancelled_before_it_starts_never_applies(store: Store) -> None:
+    later = Override(NOW + timedelta(hours=1), NOW + timedelta(hours=2), "alice", "carol")
+    async with store.transaction(now=NOW) as tx:
+        override_id = await tx.add_override("primary", later)
+        await tx.cancel_override(override_id, "carol")
+    merged = await effective_schedules(store, SCHEDULES, NOW, NOW + timedelta(days=1))
+    assert on_call(merged["primary"], NOW + timedelta(minutes=90)) == ("alice",)
 
 
 async def test_file_overrides_apply_before_stored_ones(store: Store) -> None:

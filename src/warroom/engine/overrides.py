@@ -43,19 +43,25 @@ async def effective_schedules(
     """
     if not schedules:
         return {}
-    records = await store.overrides(ending_after=start, starting_before=end)
+    records = await store.overrides(ending_after=start, starting_before=end, cancelled=True)
     return merge_overrides(schedules, records)
 
 
 def merge_overrides(
     schedules: Mapping[str, Schedule], records: Collection[OverrideRecord]
 ) -> dict[str, Schedule]:
-    """The schedules with these stored overrides appended; a cancelled record, or one
-    of a schedule the plans no longer declare, changes nothing."""
+    """The schedules with these stored overrides appended. A cancelled one held until
+    it was cancelled (who was on call before then stays true: the past is never
+    rewritten); one of a schedule the plans no longer declare changes nothing."""
     extra: dict[str, list[Override]] = {}
     for record in records:
-        if not record.cancelled and record.schedule in schedules:
-            extra.setdefault(record.schedule, []).append(record.override)
+        override = record.override
+        if record.cancelled_at is not None:
+            if record.cancelled_at <= override.start:
+                continue
+            override = replace(override, end=min(override.end, record.cancelled_at))
+        if record.schedule in schedules:
+            extra.setdefault(record.schedule, []).append(override)
     return {
         name: replace(schedule, overrides=(*schedule.overrides, *extra[name]))
         if name in extra
