@@ -85,6 +85,12 @@ async def test_the_tab_shows_who_is_on_call_now_and_next(console, plans: Path) -
         assert next_row[3].startswith("from ") and next_row[4] == LABELS[following]
         # the coming week, cut at each day's hand-off
         assert sum(r.startswith("shift/primary/") for r in rows) in (7, 8)
+        # redrawn a moment later (the 30 s tick), every row keeps its key: the cursor stays
+        await ui.pilot.pause(1.1)
+        view = ui.app.view("oncall")
+        assert view is not None
+        await view.reload()
+        assert ui.rows("#oncall-table") == rows
         # bob's display name carries markup: shown as the text it is
         assert "[bold]B[/bold]" in ui.screen()
         # every key of the tab is in the palette, with its key and tooltip

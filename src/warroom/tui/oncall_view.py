@@ -98,8 +98,9 @@ def oncall_rows(
             start, _, after = spans[1]
             gap = "" if after else "nobody on call"
             coming.append(Row(f"next/{name}", "next", name, f"from {when(start, now)}", after, gap))
-        for start, end, after in spans:
-            key = f"shift/{name}/{start.timestamp():.0f}"
+        for index, (start, end, after) in enumerate(spans):
+            # the first starts at now, which moves: its key must not, or the cursor would
+            key = f"shift/{name}/" + ("current" if index == 0 else f"{start.timestamp():.0f}")
             gap = "" if after else "a gap: nobody"
             shifts.append(Row(key, "shift", name, span(start, end, now), after, gap))
     overrides = [
@@ -118,6 +119,15 @@ def oncall_rows(
 
 
 _KIND = {"now": "● now", "next": "→ next", "override": "⇄ swap", "shift": "  shift"}
+
+
+def _kind(row: Row) -> str:
+    """What the row is, in words and a symbol (never colour alone)."""
+    if row.override is not None and not (
+        row.override.override.replace and row.override.override.with_
+    ):
+        return "+ adds" if row.override.override.with_ else "- off"
+    return _KIND[row.kind]
 
 
 def _field_of(message: str) -> str:
@@ -219,7 +229,7 @@ class OncallView(View):
         return row.key, (
             cells.RowMark(" "),
             cells.plain(row.schedule, 10),
-            Text(_KIND[row.kind], style="bold" if row.kind != "shift" else "dim", no_wrap=True),
+            Text(_kind(row), style="bold" if row.kind != "shift" else "dim", no_wrap=True),
             Text(row.when, no_wrap=True, overflow="ellipsis"),
             shown,
         )
