@@ -162,7 +162,7 @@ async def test_o_and_a_burst_types_into_the_dialog_and_takes_the_shift(
         await ui.wait_for(lambda: f"now/primary/{person}" in ui.rows("#oncall-table"))
         await _cursor_to(ui, f"now/primary/{person}")
         burst(ui.app, "ocarol\t\t\t\tx to cover\r")
-        records = await ui.wait_for(ui.app.store.overrides, what="the override stored")
+        records = await ui.wait_for(ui.app.store.overrides, within=10, what="the override stored")
         (record,) = records
         o = record.override
         assert (o.with_, o.replace, o.reason, o.author) == ("carol", person, "x to cover", "dan")
