@@ -15,6 +15,7 @@ few lines do what we need of it.)
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import os
@@ -45,7 +46,27 @@ LOADED = {
     "timeline": "rolled back",
     "silences": "silence",
     "sources": "demo",
+    "oncall": "primary",
 }
+
+PEOPLE = """\
+kind: contact
+name: alice
+channels: [{name: log, type: log}]
+---
+kind: contact
+name: bob
+channels: [{name: log, type: log}]
+---
+kind: schedule
+name: primary
+timezone: UTC
+rotations:
+  - name: days
+    members: [alice, bob]
+    anchor: {date: "2026-11-01", handoff: "09:00"}
+    every: {unit: day}
+"""
 
 
 def screen_bytes(app: WarroomApp, color_system: str) -> tuple[str, str]:
@@ -117,7 +138,11 @@ def _alert(fingerprint: str, name: str, severity: Severity, minutes_ago: int) ->
     )
 
 
-async def _seed(console) -> int:
+async def _seed(console, tmp_path: Path) -> int:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "people.yaml").write_text(PEOPLE)
+    console.config = dataclasses.replace(console.config, plans=plans)
     alerts = [
         _alert("disk", "DiskFull", Severity.CRITICAL, 42),
         _alert("api", "HighErrorRate", Severity.ERROR, 17),
@@ -136,12 +161,14 @@ async def _seed(console) -> int:
 
 @pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
 @pytest.mark.parametrize("tab", [t.id for t in TABS])
-async def test_every_tab_at_80x24(console, utc, monkeypatch, tab: str, mode: str) -> None:
+async def test_every_tab_at_80x24(
+    console, utc, monkeypatch, tmp_path: Path, tab: str, mode: str
+) -> None:
     if mode == "NO_COLOR":
         monkeypatch.setenv("NO_COLOR", "1")
     else:
         monkeypatch.delenv("NO_COLOR", raising=False)
-    incident = await _seed(console)
+    incident = await _seed(console, tmp_path)
     async with console.start(size=(80, 24), clock=lambda: NOW) as ui:
         if tab in ("incident", "timeline"):
             ui.app.open_incident(incident, tab=tab)

@@ -76,11 +76,13 @@ from warroom.model import (
     TrackedAlert,
 )
 from warroom.model.escalation import Engagement
+from warroom.model.oncall import Override
 from warroom.model.paging import OutboxItem, OutboxRow, RowState
 from warroom.store.values import (
     ENGINE_LEASE,
     Change,
     LeaseToken,
+    OverrideRecord,
     ShownAlert,
     SilenceRecord,
     SnapshotResult,
@@ -304,6 +306,22 @@ class Tx(Protocol):
 
     async def prune_outbox(self, older_than: datetime) -> int:
         """Forget outbox rows done before `older_than`; open ones are kept."""
+
+    # -- on-call overrides (console and CLI; the plan files hold the others) ----------------
+
+    async def add_override(self, schedule: str, override: Override) -> int:
+        """Record an override of `schedule`; its id, which grows with every override
+        (overrides apply in that order). Announced as feed entity `oncall`."""
+        ...
+
+    async def override(self, override_id: int) -> OverrideRecord | None:
+        """The override, cancelled or not, held against other writers until the
+        transaction ends: check it here, then cancel it."""
+        ...
+
+    async def cancel_override(self, override_id: int, actor: str) -> bool:
+        """Mark it cancelled by `actor` now, never deleting it; False, nothing
+        written, when there is no such override or someone cancelled it first."""
         ...
 
     # -- housekeeping (the lease holder's) --------------------------------------------------
@@ -410,6 +428,25 @@ class Store(Protocol):
 
     async def open_ack_silences(self, source: str) -> list[SilenceRecord]:
         """The source's acknowledgement silences not yet expired."""
+        ...
+
+    # -- on-call overrides -------------------------------------------------------------------
+
+    async def overrides(
+        self,
+        schedule: str | None = None,
+        *,
+        ending_after: datetime | None = None,
+        starting_before: datetime | None = None,
+        cancelled: bool = False,
+    ) -> list[OverrideRecord]:
+        """Overrides of `schedule` (None: every schedule) that end after
+        `ending_after` and start before `starting_before`, in the order they were
+        made (the order they apply in); cancelled ones only with `cancelled`."""
+        ...
+
+    async def override(self, override_id: int) -> OverrideRecord | None:
+        """One override, cancelled or not."""
         ...
 
     # -- the change feed ---------------------------------------------------------------------

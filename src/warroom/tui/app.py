@@ -35,7 +35,7 @@ from warroom import offload
 from warroom.engine import ActionError, Engine, Service
 from warroom.engine.wiring import Runtime
 from warroom.model.text import safe_text
-from warroom.plans import PlanIndex
+from warroom.plans import PlanIndex, PlanSet
 from warroom.store import Store, StoreError
 from warroom.tui.actions import View
 from warroom.tui.dialogs import HelpScreen
@@ -123,6 +123,10 @@ class WarroomApp(App[None]):
     @property
     def plan_index(self) -> PlanIndex:
         return self.runtime.plan_index
+
+    @property
+    def planset(self) -> PlanSet:
+        return self.runtime.planset
 
     @property
     def alert_label(self) -> str:

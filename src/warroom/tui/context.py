@@ -10,7 +10,7 @@ from typing import Any, Protocol, cast
 from textual.dom import DOMNode
 
 from warroom.engine import Service
-from warroom.plans import PlanIndex
+from warroom.plans import PlanIndex, PlanSet
 from warroom.store import Store
 
 
@@ -22,6 +22,8 @@ class Console(Protocol):
     source_names: list[str]
     stale_sources: set[str]
     plan_index: PlanIndex
+    planset: PlanSet  # the plan files: contacts and schedules (the On-call tab)
+    actor: str  # who this console acts as
     alert_label: str  # the label the Alerts tab shows in a column of its own
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
