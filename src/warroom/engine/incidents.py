@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
+from warroom.engine.overrides import refresh_paging
 from warroom.engine.silence_outbox import queue_ack_silences
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, Impact, events, lifecycle
@@ -61,6 +62,8 @@ class Incidents:
         fresh, unacknowledged duplicate.
         """
         title = clean_title(title)
+        if plan is not None:
+            await refresh_paging(self.context.store, self.context.paging, self.context.now())
         async with self.context.transaction() as tx:
             if not move:
                 await self._refuse_taken(tx, alerts)
@@ -136,6 +139,7 @@ class Incidents:
 
     async def reopen(self, incident_id: int) -> bool:
         """Back to open and unowned (see `model.lifecycle`); False when not resolved."""
+        await refresh_paging(self.context.store, self.context.paging, self.context.now())
         async with self.context.transaction() as tx:
             incident = await self._incident(tx, incident_id)
             transition = await self._move(tx, incident, Move.REOPEN)
@@ -209,6 +213,7 @@ class Incidents:
         engagement `plan` (its only one when None), as seen at (stage, loop) `seen`
         (None: as it stands now: a script's escalate). Refused (ActionError) when
         it moved since, with where it is now; the plan escalated."""
+        await refresh_paging(self.context.store, self.context.paging, self.context.now(), True)
         async with self.context.transaction() as tx:
             incident = await self._incident(tx, incident_id)
             if not lifecycle.state_of(incident).is_active:

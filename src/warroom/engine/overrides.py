@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from warroom.engine.context import Context
 from warroom.engine.errors import ActionError
+from warroom.engine.paging import Paging
 from warroom.engine.timeline import append
 from warroom.model import events
 from warroom.model.oncall import Override, Schedule, timeline
@@ -45,6 +46,27 @@ async def effective_schedules(
         return {}
     records = await store.overrides(ending_after=start, starting_before=end, cancelled=True)
     return merge_overrides(schedules, records)
+
+
+# how far around now the overrides are read for paging: a stage due later is paged
+# by a duty that refreshes again by then
+PAGING_WINDOW = timedelta(days=1)
+REFRESH_EVERY = timedelta(seconds=5)
+
+
+async def refresh_paging(store: Store, paging: Paging, now: datetime, force: bool = False) -> None:
+    """Give `paging` the schedules with the overrides in force around `now`, so a shift
+    taken in the console pages its taker from the moment it commits (within a few
+    seconds for the lease holder's duty; at once for a responder's own action)."""
+    if not paging.file_schedules:
+        return
+    if not force and paging.refreshed_at and now - paging.refreshed_at < REFRESH_EVERY:
+        return
+    schedules = await effective_schedules(
+        store, paging.file_schedules, now - PAGING_WINDOW, now + PAGING_WINDOW
+    )
+    paging.directory = replace(paging.directory, schedules=schedules)
+    paging.refreshed_at = now
 
 
 def merge_overrides(
