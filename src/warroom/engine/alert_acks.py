@@ -25,6 +25,23 @@ class AckResult:
     failures: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class AckRoute:
+    """Where an acknowledgement of chosen alerts goes: an alert in an incident is
+    acknowledged through its incident (the incident is what someone owns); an alert
+    in none is acknowledged on its own."""
+
+    alerts: list[AlertKey]
+    incidents: list[int]
+
+
+def route_acknowledgement(chosen: Sequence[tuple[AlertKey, int | None]]) -> AckRoute:
+    """The rule the Alerts tab and a script follow alike."""
+    loose = [key for key, incident in chosen if incident is None]
+    incidents = sorted({incident for _, incident in chosen if incident is not None})
+    return AckRoute(loose, incidents)
+
+
 class AlertAcknowledgements:
     def __init__(self, context: Context) -> None:
         self.context = context

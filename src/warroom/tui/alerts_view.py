@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.events import Key
 from textual.widgets import Input
 
+from warroom.engine.alert_acks import route_acknowledgement
 from warroom.model import (
     AlertKey,
     Impact,
@@ -324,8 +325,8 @@ class AlertsView(AlertDialogs):
     def _acknowledge(self, targets: list[ShownAlert]) -> None:
         if not targets:
             return
-        loose = [AlertKey.parse(key) for key, inc in targets if inc is None]
-        incidents = incidents_of(targets)
+        route = route_acknowledgement([(AlertKey.parse(key), inc) for key, inc in targets])
+        loose, incidents = route.alerts, route.incidents
         self.selected.clear()
         self.redraw()
         if loose:
