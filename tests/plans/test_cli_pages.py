@@ -123,3 +123,23 @@ def test_escalate_refuses_what_it_cannot_do_in_one_line(
     assert missing.returncode == 1 and "no incident #9" in missing.stdout
     for done in (plain, nobody, beyond, missing):
         assert "Traceback" not in done.stderr
+
+
+def test_simulate_says_who_is_paged_when_if_nobody_acknowledges(
+    setup: tuple[Path, dict[str, str], Path], tmp_path: Path
+) -> None:
+    config, env, log = setup
+    alerts = tmp_path / "alerts.json"
+    alerts.write_text(json.dumps([{"labels": {"alertname": "NeverFiresInTheDemo"}}]))
+    done = warroom("--config", config, "simulate", alerts, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    (outcome,) = _json_lines(done.stdout)
+    pages = [(p["after"], p["stage"], p["target"], p["who"]) for p in outcome["pages"]]  # type: ignore[attr-defined]
+    assert pages == [
+        ("0s", 1, "contact:alice", ["alice"]),
+        ("30m", 2, "contact:bob", ["bob"]),
+        ("1h", 2, "every stage paged, nobody acknowledged", []),
+    ]
+    assert not log.exists()  # a dry run pages nobody
+    table = warroom("--config", config, "simulate", alerts, env=env)
+    assert "30m    escalation-plan:disk-pages  2      contact:bob" in table.stdout

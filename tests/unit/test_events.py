@@ -89,6 +89,36 @@ SAMPLES: list[tuple[ev.Event, str]] = [
         ev.PageFailed("bob", "room", "reset", possible_repeat=True),
         "Page to bob via room may have been sent twice: reset",
     ),
+    (
+        ev.OverrideAdded(
+            3,
+            "primary",
+            "2026-11-26T15:00:00+00:00",
+            "2026-11-26T17:00:00+00:00",
+            "alice",
+            "bob",
+            "alice is flying",
+        ),
+        "bob takes primary from alice, 2026-11-26 15:00 → 17:00 UTC (override #3): alice is flying",
+    ),
+    (
+        ev.OverrideAdded(
+            4, "primary", "2026-11-26T15:00:00+00:00", "2026-11-27T09:00:00+00:00", "alice"
+        ),
+        "alice off primary, 2026-11-26 15:00 → 2026-11-27 09:00 UTC (override #4)",
+    ),
+    (
+        ev.OverrideAdded(
+            5, "primary", "2026-11-26T15:00:00+00:00", "2026-11-26T16:00:00+00:00", with_="carol"
+        ),
+        "carol joins primary on call, 2026-11-26 15:00 → 16:00 UTC (override #5)",
+    ),
+    (
+        ev.OverrideCancelled(
+            3, "primary", "2026-11-26T15:00:00+00:00", "2026-11-26T17:00:00+00:00", None, "bob"
+        ),
+        "Cancelled override #3 of primary (bob added, 2026-11-26 15:00 → 17:00 UTC)",
+    ),
 ]
 
 

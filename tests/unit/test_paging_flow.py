@@ -16,6 +16,7 @@ from tests.notify.standins import PagerDuty
 
 from warroom.engine.delivery import DeliverDuty, Deliverer
 from warroom.engine.escalate_duty import EscalateDuty
+from warroom.engine.overrides import Roster
 from warroom.engine.service import ActionError, Service
 from warroom.engine.wiring import paging_of
 from warroom.model import Impact
@@ -44,6 +45,23 @@ name: carol
 channels: [{{name: log, type: log, path: "{log}"}}]
 engagement:
   - {{channel: log, after: 2m, retry_every: 5m}}
+---
+kind: schedule
+name: primary
+timezone: UTC
+rotations:
+  - name: all
+    members: [alice]
+    anchor: {{date: "2026-11-01", handoff: "00:00"}}
+    every: {{unit: week}}
+---
+kind: response-plan
+name: oncall
+match:
+  alerts: 'alertname="Paged"'
+incident:
+  title: "paged"
+engagements: [schedule:primary]
 ---
 kind: escalation-plan
 name: disk-pages
@@ -82,6 +100,7 @@ class World:
     server: Loopback
     log: Path
     now: list[datetime]
+    roster: Roster
 
     def clock(self) -> datetime:
         return self.now[0]
@@ -122,9 +141,10 @@ async def world(tmp_path: Path, pagerduty: tuple[PagerDuty, Loopback]) -> AsyncI
     token = await store.acquire_lease("engine", timedelta(hours=10), now=T0)
     assert token is not None
     deliverer = Deliverer(planset.contacts)
+    roster = Roster.of(planset)
     service = Service(store, "alice", clock=lambda: now[0], paging=paging)
     try:
-        yield World(store, service, deliverer, token, pd, server, log, now)
+        yield World(store, service, deliverer, token, pd, server, log, now, roster)
     finally:
         await deliverer.close()
         await store.close()
@@ -235,3 +255,36 @@ async def test_a_holder_that_died_mid_send_leaves_a_row_the_next_one_resends_mar
         assert not await tx.record(
             claimed[0].id, claimed[0].claimed_epoch or 0, RowState.FAILED, "late"
         )
+
+
+async def test_pages_done_long_ago_are_pruned_open_ones_never(world: World) -> None:
+    incident = await world.service.declare_incident([], "disk full", Impact.HIGH, plan="disk")
+    await world.tick()  # stage 1 sent; carol's plan not engaged: nothing else
+    async with world.store.transaction() as tx:
+        assert await tx.prune_outbox(T0 + timedelta(days=1)) == 2
+    assert await world.store.outbox(incident) == []
+    slow = await world.service.declare_incident([], "slow", Impact.LOW, plan="slow")
+    (pending,) = await world.store.outbox(slow)  # carol's page, due in 2 minutes
+    async with world.store.transaction() as tx:
+        assert await tx.prune_outbox(T0 + timedelta(days=365)) == 0
+    assert [r.key for r in await world.store.outbox(slow)] == [pending.key]
+
+
+async def test_a_shift_taken_in_the_console_is_paged_from_the_moment_it_commits(
+    world: World,
+) -> None:
+    """alice is on call in the plan files; bob takes the shift in the console: the
+    next incident engaging the schedule pages bob, not alice."""
+    taken = await world.service.add_override(
+        world.roster,
+        "primary",
+        T0,
+        T0 + timedelta(hours=2),
+        with_="bob",
+        replace="alice",
+        reason="alice is on a plane",
+    )
+    assert not taken.warnings
+    incident = await world.service.declare_incident([], "paged", Impact.HIGH, plan="oncall")
+    await world.tick()
+    assert [r.target for r in await world.store.outbox(incident)] == ["bob"]

@@ -22,12 +22,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from warroom.engine.silence_outbox import (
+    ACK_SILENCE_FOR,
+    alert_keys,
+    made_event,
+    matchers_of,
+)
+from warroom.engine.silences import create_silence_once
 from warroom.engine.store_failures import STORE_FAILURES, FailureLog
 from warroom.engine.timeline import append
 from warroom.model import IncidentStatus, events
@@ -38,9 +45,13 @@ from warroom.model.paging import OutboxKind, OutboxRow, RowState, repeat_row
 from warroom.notify.channels import Channel, build_channel
 from warroom.notify.declare import ChannelConfigError, SmtpRelay, declare_channel
 from warroom.notify.message import Action, Attempt, Delivery, Notice, Outcome, backoff
+from warroom.sources.base import Silencer, SourceError
 from warroom.store import LeaseLost, LeaseToken, Store, Tx
 
 log = logging.getLogger(__name__)
+
+# what a row's record transaction also writes once the work is done (a silence made)
+Finish = Callable[[Tx], Awaitable[None]]
 
 ACTOR = "warroom"
 TICK_SECONDS = 0.5  # how often due rows are looked for: a page waits at most this
@@ -55,6 +66,8 @@ class Deliverer:
     contacts: Mapping[str, Contact]
     smtp: SmtpRelay | None = None
     log_dir: Path | None = None
+    # the sources that silence, for the silences acknowledgements queue
+    silencers: Mapping[str, Silencer] = field(default_factory=dict)
     _channels: dict[tuple[str, str], Channel | str] = field(default_factory=dict)
 
     def channel(self, contact: str, name: str) -> Channel | str:
@@ -104,7 +117,49 @@ class Deliverer:
             log.exception("sending %s", row.key)
             return Delivery(Outcome.RETRY, channel.label, f"internal error: {exc}")
 
+    async def at_source(self, row: OutboxRow, now: datetime) -> tuple[Delivery, Finish | None]:
+        """Make or expire a silence; what to write with the row's record when it worked."""
+        silencer = self.silencers.get(row.target)
+        if silencer is None:
+            return Delivery(Outcome.FAILED, row.target, "no such silencing source now"), None
+        if row.kind is OutboxKind.SILENCE:
+            matchers = matchers_of(row)
+            ends = _when(row.payload.get("ends_at")) or now + ACK_SILENCE_FOR
+            actor = str(row.payload.get("actor") or ACTOR)
+            try:
+                silence_id = await create_silence_once(
+                    silencer, matchers, now, ends, actor, str(row.payload.get("comment", ""))
+                )
+            except SourceError as exc:
+                return Delivery(Outcome.RETRY, row.target, exc.reason), None
+
+            async def made(tx: Tx) -> None:
+                keys = alert_keys(row)
+                await tx.record_silence(
+                    row.target, silence_id, "ack", actor, ends, row.incident_id, keys
+                )
+                await append(tx, row.incident_id, actor, made_event(row, silence_id, matchers))
+
+            return Delivery(Outcome.SENT, row.target, "silenced", silence_id), made
+        silence_id = str(row.payload.get("silence_id", ""))
+        try:
+            await silencer.expire_silence(silence_id)
+        except SourceError as exc:
+            if "404" not in exc.reason and "already expired" not in exc.reason:
+                return Delivery(Outcome.RETRY, row.target, exc.reason), None
+
+        async def expired(tx: Tx) -> None:
+            await tx.mark_silence_expired(row.target, silence_id)
+            gone = events.SilenceExpired(
+                silence_id, row.target, events.keys(alert_keys(row)), alert_resolved=True
+            )
+            await append(tx, row.incident_id, ACTOR, gone)
+
+        return Delivery(Outcome.SENT, row.target, "expired", silence_id), expired
+
     def idempotent(self, row: OutboxRow) -> bool:
+        if row.kind is not OutboxKind.PAGE:
+            return True  # create_silence_once finds what an unanswered request made
         channel = self.channel(row.target, row.channel)
         return not isinstance(channel, str) and channel.idempotent
 
@@ -114,6 +169,14 @@ class Deliverer:
                 with contextlib.suppress(Exception):
                     await channel.close()
         self._channels.clear()
+
+
+def _when(value: object) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
 
 
 def _impact(value: object) -> Impact:
@@ -191,6 +254,9 @@ class DeliverDuty:
         room = MAX_IN_FLIGHT - len(self._in_flight)
         if room <= 0:
             return 0
+        due = await self.store.outbox_due_at()
+        if due is None or due > self.clock():
+            return 0
         async with self.store.transaction(now=self.clock()) as tx:
             await tx.check_lease(self.token)
             rows = await tx.claim_due(tx.now, self.token.epoch, room)
@@ -206,15 +272,20 @@ class DeliverDuty:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
     async def forever(self, tick: float = TICK_SECONDS) -> None:
+        started = False
         try:
-            await self.start()
             while True:
                 try:
+                    if not started:
+                        await self.start()
+                        started = True
                     await self.run_once()
                 except LeaseLost:
                     return
                 except STORE_FAILURES as exc:
                     self.failures.failed("claiming pages", exc, self.store.location)
+                except Exception:  # never die quietly: the next tick tries again
+                    log.exception("delivering failed; trying again")
                 await asyncio.sleep(tick)
         finally:
             for task in list(self._in_flight):
@@ -223,20 +294,23 @@ class DeliverDuty:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _deliver(self, row: OutboxRow) -> None:
-        if row.kind is not OutboxKind.PAGE:
-            delivery = Delivery(Outcome.FAILED, row.channel, f"{row.kind} rows are not sent yet")
-        else:
+        finish: Finish | None = None
+        if row.kind is OutboxKind.PAGE:
             delivery = await self.deliverer.send(row, self.clock())
+        else:
+            delivery, finish = await self.deliverer.at_source(row, self.clock())
         idempotent = self.deliverer.idempotent(row)
         for attempt in range(3):  # the store may be briefly busy; the claim keeps the row
             try:
-                await self._record(row, delivery, idempotent)
+                await self._record(row, delivery, idempotent, finish)
                 return
             except STORE_FAILURES as exc:
                 self.failures.failed("recording a page", exc, self.store.location)
                 await asyncio.sleep(0.2 * (attempt + 1))
 
-    async def _record(self, row: OutboxRow, delivery: Delivery, idempotent: bool) -> None:
+    async def _record(
+        self, row: OutboxRow, delivery: Delivery, idempotent: bool, finish: Finish | None = None
+    ) -> None:
         async with self.store.transaction(now=self.clock()) as tx:
             state, again, loud = judge(row, delivery, tx.now, idempotent)
             if state is RowState.PENDING and await _superseded(tx, row):
@@ -254,9 +328,14 @@ class DeliverDuty:
                 row.id, self.token.epoch, state, detail, delivery.reference, again, resend
             ):
                 return  # another holder took it over: its record stands
-            if row.incident_id is None:
+            if finish is not None and state is RowState.SENT:
+                await finish(tx)
+            if row.incident_id is None and row.kind is OutboxKind.PAGE:
                 return
-            if loud:
+            if loud and row.kind is not OutboxKind.PAGE:
+                said = f"{row.kind} at {row.target} failed: {delivery.detail}"
+                await append(tx, row.incident_id, ACTOR, events.Note(said))
+            elif loud and row.incident_id is not None:
                 failed = events.PageFailed(
                     row.target,
                     row.channel,
@@ -265,7 +344,7 @@ class DeliverDuty:
                     possible_repeat=state is RowState.PENDING or state is RowState.UNKNOWN,
                 )
                 await append(tx, row.incident_id, ACTOR, failed)
-            if state is RowState.SENT and row.action == "trigger":
+            if state is RowState.SENT and row.action == "trigger" and row.incident_id:
                 incident = await tx.incident(row.incident_id)
                 follow = repeat_row(row, tx.now)
                 if follow is not None and incident and incident.status is IncidentStatus.OPEN:

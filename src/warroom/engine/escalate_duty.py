@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from warroom.engine.overrides import refresh_paging
 from warroom.engine.paging import Paging
 from warroom.engine.store_failures import STORE_FAILURES, FailureLog
 from warroom.model.clock import utcnow
@@ -33,6 +34,11 @@ class EscalateDuty:
 
     async def run_once(self) -> int:
         """Advance what is due now; how many engagements moved."""
+        # triage pages with the same directory: keep its schedules' overrides fresh
+        await refresh_paging(self.store, self.paging, self.clock())
+        due = await self.store.engagement_due_at()
+        if due is None or due > self.clock():
+            return 0  # no write transaction while nothing is due
         async with self.store.transaction(now=self.clock()) as tx:
             await tx.check_lease(self.token)
             return await self.paging.due(tx, tx.now)

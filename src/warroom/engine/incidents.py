@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
+from warroom.engine.overrides import refresh_paging
+from warroom.engine.silence_outbox import queue_ack_silences
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, Impact, events, lifecycle
 from warroom.model.escalation import StaleEscalation
@@ -60,6 +62,8 @@ class Incidents:
         fresh, unacknowledged duplicate.
         """
         title = clean_title(title)
+        if plan is not None:
+            await refresh_paging(self.context.store, self.context.paging, self.context.now())
         async with self.context.transaction() as tx:
             if not move:
                 await self._refuse_taken(tx, alerts)
@@ -92,7 +96,21 @@ class Incidents:
                 return False
             await append(tx, incident_id, self.actor, events.Acknowledged())
             await self.context.paging.acknowledged(tx, incident, self.actor)
+            await self._silence_on_ack(tx, incident_id)
         return True
+
+    async def _silence_on_ack(self, tx: Tx, incident_id: int) -> None:
+        """Where a source silences on acknowledgement, the incident's firing alerts
+        there are silenced until they resolve, queued in the acknowledgement."""
+        silencers = self.context.silencers
+        alerts = await tx.incident_alerts(incident_id)
+        for source in sorted({t.key.source for t in alerts}):
+            silencer = silencers.get(source)
+            if silencer is not None and silencer.silence_on_ack:
+                mine = [t for t in alerts if t.key.source == source]
+                await queue_ack_silences(
+                    tx, self.context.store, source, mine, self.actor, incident_id
+                )
 
     async def resolve(self, incident_id: int, reason: str = "", force: bool = False) -> bool:
         """Refused (StillFiring) while its alerts fire, unless `force`: the next poll
@@ -121,6 +139,7 @@ class Incidents:
 
     async def reopen(self, incident_id: int) -> bool:
         """Back to open and unowned (see `model.lifecycle`); False when not resolved."""
+        await refresh_paging(self.context.store, self.context.paging, self.context.now())
         async with self.context.transaction() as tx:
             incident = await self._incident(tx, incident_id)
             transition = await self._move(tx, incident, Move.REOPEN)
@@ -194,6 +213,7 @@ class Incidents:
         engagement `plan` (its only one when None), as seen at (stage, loop) `seen`
         (None: as it stands now: a script's escalate). Refused (ActionError) when
         it moved since, with where it is now; the plan escalated."""
+        await refresh_paging(self.context.store, self.context.paging, self.context.now(), True)
         async with self.context.transaction() as tx:
             incident = await self._incident(tx, incident_id)
             if not lifecycle.state_of(incident).is_active:

@@ -25,6 +25,7 @@ from warroom.engine.timeline import append
 from warroom.model import Incident, events
 from warroom.model import escalation as esc
 from warroom.model.escalation import Engagement, EscalationPlan, Page, Status
+from warroom.model.oncall import Schedule
 from warroom.model.paging import Directory, follow_up_rows, page_rows
 from warroom.store import Tx
 
@@ -38,6 +39,14 @@ class Paging:
     directory: Directory = field(default_factory=Directory)
     # response plan name -> the references it engages
     engagements: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # the schedules as the plan files declare them; `directory` holds them with the
+    # overrides taken in the console merged in (`engine.overrides.refresh_paging`)
+    file_schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    refreshed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.file_schedules:
+            self.file_schedules = dict(self.directory.schedules)
 
     def plan(self, reference: str) -> EscalationPlan | None:
         """The plan behind a reference, named by the reference itself (what the

@@ -1,7 +1,10 @@
-"""The engine: hold the lease, and while holding it, poll every source.
+"""The engine: hold the lease, and while holding it, run the holder's duties.
 
-Runs inside each console and in `warroom engine`; whichever process holds the
-lease does the polling, the others only act on user input and watch the feed.
+The duties (poll each source, escalate due engagements, deliver the outbox,
+prune) start as tasks when the lease is won and are cancelled when it is lost
+(`_start_duties`, `_stop_duties`). Runs inside each console and in `warroom
+engine`; whichever process holds the lease does them, the others only act on
+user input and watch the feed.
 
 Whoever holds the lease renews it while it works -- `run` from its contention
 loop, `run_once` from a task beside its one cycle -- and every holder-only
@@ -37,8 +40,9 @@ LEASE_TTL = timedelta(seconds=10)
 RENEW_SECONDS = 1.0
 # While the store fails, renewals back off up to this (well inside the TTL).
 MAX_RENEW_BACKOFF = 3.0
-PRUNE_EVERY_RENEWALS = 300
+PRUNE_SECONDS = 300.0  # the prune duty's period
 KEEP_RESOLVED = timedelta(days=7)
+KEEP_PAGES = timedelta(days=30)  # `warroom pages` answers "who was paged" this far back
 
 
 class LeaseBusy(Exception):
@@ -74,7 +78,7 @@ class Engine:
         self.renew_seconds = renew_seconds
         self.token: LeaseToken | None = None
         self.store_log = FailureLog(log)
-        self._pollers: list[asyncio.Task[None]] = []  # and the escalate and deliver duties
+        self._pollers: list[asyncio.Task[None]] = []  # every duty's task, pollers first
         # a responder's "poll now", per source, and the request each last answered
         self._wakes: dict[str, asyncio.Event] = {s.name: asyncio.Event() for s in self.sources}
         self._answered: dict[str, float] = {}
@@ -153,7 +157,6 @@ class Engine:
 
     async def run(self) -> None:
         """Contend for the lease forever; poll while holding it. Cancel to stop."""
-        renewals = 0
         failures = 0
         try:
             while True:
@@ -174,18 +177,15 @@ class Engine:
                     token = None
                     failures += 1
                 if token != self.token:
-                    await self._stop_polling()
+                    await self._stop_duties()
                     if token is not None:
-                        self._start_polling(token)
+                        self._start_duties(token)
                 if token is not None:
                     await self._answer_retries()
-                    renewals += 1
-                    if renewals % PRUNE_EVERY_RENEWALS == 0:
-                        await self._prune(token)
                 delay = min(self.renew_seconds * 2 ** min(failures, 5), MAX_RENEW_BACKOFF)
                 await asyncio.sleep(max(self.renew_seconds, delay))
         finally:
-            await self._stop_polling()
+            await self._stop_duties()
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.store.release_lease(self.holder))
 
@@ -206,6 +206,7 @@ class Engine:
                 await tx.check_lease(token)
                 await tx.prune_changes()
                 await tx.prune_resolved_alerts(tx.now - KEEP_RESOLVED)
+                await tx.prune_outbox(tx.now - KEEP_PAGES)
         except LeaseLost as exc:
             log.warning("pruning skipped: %s", exc)
         except STORE_FAILURES as exc:
@@ -213,7 +214,14 @@ class Engine:
         except Exception:
             log.exception("pruning the change feed failed")
 
-    def _start_polling(self, token: LeaseToken) -> None:
+    async def _prune_forever(self, token: LeaseToken) -> None:
+        while True:
+            await asyncio.sleep(PRUNE_SECONDS)
+            await self._prune(token)
+
+    def _start_duties(self, token: LeaseToken) -> None:
+        """The lease was won: every duty of the holder starts under its token (poll each
+        source, escalate, deliver, prune); each write of theirs checks it."""
         self.token = token
         self._pollers = [
             asyncio.create_task(
@@ -230,8 +238,9 @@ class Engine:
         if self.deliverer is not None:
             deliver = DeliverDuty(self.store, self.deliverer, token, self.clock, self.store_log)
             self._pollers.append(asyncio.create_task(deliver.forever(), name="deliver"))
+        self._pollers.append(asyncio.create_task(self._prune_forever(token), name="prune"))
 
-    async def _stop_polling(self) -> None:
+    async def _stop_duties(self) -> None:
         self.token = None
         for task in self._pollers:
             task.cancel()

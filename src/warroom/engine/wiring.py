@@ -22,7 +22,9 @@ from warroom.engine.runtime import Engine
 from warroom.engine.service import Service
 from warroom.model.clock import utcnow
 from warroom.model.paging import Directory
+from warroom.notify.declare import ChannelConfigError, SmtpRelay, declare_smtp
 from warroom.plans import PlanIndex, PlanSet, load_plans
+from warroom.sources.base import Silencer
 from warroom.store import Store, open_store
 
 Clock = Callable[[], datetime]
@@ -78,12 +80,25 @@ def paging_of(planset: PlanSet) -> Paging:
     return Paging(directory, engaged)
 
 
+def smtp_relay(config: Config) -> SmtpRelay | None:
+    """The config's relay; None when there is none or it cannot work (`warroom check`
+    says why, and each email page then fails saying it needs one)."""
+    if not config.smtp:
+        return None
+    try:
+        return declare_smtp(config.smtp)
+    except ChannelConfigError:
+        return None
+
+
 def build_engine(store: Store, config: Config, planset: PlanSet, identity: str) -> Engine:
     """The engine of this process: its sources, its plans, and who it pages how
     (a `log` channel without a path writes into the state directory)."""
     paging = paging_of(planset)
-    deliverer = Deliverer(planset.contacts, log_dir=state_dir()) if paging.active else None
-    return Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
+    deliverer = Deliverer(planset.contacts, smtp_relay(config), log_dir=state_dir())
+    engine = Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
+    deliverer.silencers = {s.name: s for s in engine.sources if isinstance(s, Silencer)}
+    return engine
 
 
 async def open_runtime(

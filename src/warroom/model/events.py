@@ -22,7 +22,7 @@ from __future__ import annotations
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
 from warroom.model.clock import format_duration
@@ -474,6 +474,76 @@ class PageFailed(Event):
         return f"Page to {self.contact} via {self.channel} failed ({self.action}): {self.detail}"
 
 
+def _span(start: str, end: str) -> str:
+    """`2026-11-26 15:00 → 17:00 UTC`: the shift in the zone every responder shares."""
+    try:
+        since = datetime.fromisoformat(start).astimezone(UTC)
+        until = datetime.fromisoformat(end).astimezone(UTC)
+    except ValueError:
+        return f"{start} → {end}"
+    shown = until.strftime("%H:%M" if until.date() == since.date() else "%Y-%m-%d %H:%M")
+    return f"{since.strftime('%Y-%m-%d %H:%M')} → {shown} UTC"
+
+
+def _who(replace: str | None, with_: str | None) -> str:
+    if replace and with_:
+        return f"{with_} for {replace}"
+    if with_:
+        return f"{with_} added"
+    return f"{replace} off"
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideAdded(Event):
+    """Someone took a shift (or put someone on or off one) from the console or the
+    CLI. In the console log (no incident): who took which shift, and why. Times are
+    ISO 8601 in UTC."""
+
+    KIND = EventKind.OVERRIDE_ADDED
+    KEYS: ClassVar[Mapping[str, str]] = {"with_": "with"}
+
+    override_id: int
+    schedule: str
+    start: str
+    end: str
+    replace: str | None = None
+    with_: str | None = None
+    reason: str = ""
+
+    @property
+    def text(self) -> str:
+        span = _span(self.start, self.end)
+        if self.replace and self.with_:
+            text = f"{self.with_} takes {self.schedule} from {self.replace}, {span}"
+        elif self.with_:
+            text = f"{self.with_} joins {self.schedule} on call, {span}"
+        else:
+            text = f"{self.replace} off {self.schedule}, {span}"
+        text += f" (override #{self.override_id})"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideCancelled(Event):
+    KIND = EventKind.OVERRIDE_CANCELLED
+    KEYS: ClassVar[Mapping[str, str]] = {"with_": "with"}
+
+    override_id: int
+    schedule: str
+    start: str
+    end: str
+    replace: str | None = None
+    with_: str | None = None
+
+    @property
+    def text(self) -> str:
+        who = _who(self.replace, self.with_)
+        return (
+            f"Cancelled override #{self.override_id} of {self.schedule}"
+            f" ({who}, {_span(self.start, self.end)})"
+        )
+
+
 KINDS: dict[EventKind, type[Event]] = {
     cls.KIND: cls
     for cls in (
@@ -495,6 +565,8 @@ KINDS: dict[EventKind, type[Event]] = {
         EscalationSaid,
         Escalated,
         PageFailed,
+        OverrideAdded,
+        OverrideCancelled,
     )
 }
 

@@ -241,3 +241,45 @@ def follow_up_rows(
         )
         for contact, channel in triggered
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """One page a plan would send if nobody acknowledged: when, and to whom."""
+
+    after: timedelta
+    plan: str
+    stage: int
+    loop: int
+    target: str
+    people: tuple[str, ...]
+
+
+def forecast(
+    reference: str, directory: Directory, start: datetime, most: int = 50
+) -> list[Forecast]:
+    """Who `reference` would page when, from `start`, if nobody acknowledged: the
+    escalation state machine run forward on the real schedules, so `warroom simulate`
+    and the engine never disagree. Empty stages and the end are said as pages to
+    nobody."""
+    from warroom.model import escalation as esc
+
+    plan = directory.plan(reference)
+    if plan is None:
+        return []
+    out: list[Forecast] = []
+    state, steps = esc.start(plan, start, directory.reach)
+    at = start
+    while True:
+        for step in steps:
+            if isinstance(step, Page):
+                people = directory.reach(step.target, at)
+                out.append(
+                    Forecast(at - start, reference, step.stage, step.loop, step.target.ref, people)
+                )
+            else:
+                out.append(Forecast(at - start, reference, step.stage, step.loop, step.text, ()))
+        if state.next_at is None or len(out) >= most:
+            return out
+        at = state.next_at
+        state, steps = esc.advance(plan, state, at, directory.reach)

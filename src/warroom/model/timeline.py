@@ -30,6 +30,8 @@ class EventKind(StrEnum):
     ESCALATION = "escalation"
     ESCALATED = "escalated"
     PAGE_FAILED = "page-failed"
+    OVERRIDE_ADDED = "override-added"
+    OVERRIDE_CANCELLED = "override-cancelled"
 
 
 @dataclass(frozen=True, slots=True)

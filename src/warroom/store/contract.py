@@ -76,11 +76,13 @@ from warroom.model import (
     TrackedAlert,
 )
 from warroom.model.escalation import Engagement
+from warroom.model.oncall import Override
 from warroom.model.paging import OutboxItem, OutboxRow, RowState
 from warroom.store.values import (
     ENGINE_LEASE,
     Change,
     LeaseToken,
+    OverrideRecord,
     ShownAlert,
     SilenceRecord,
     SnapshotResult,
@@ -302,6 +304,26 @@ class Tx(Protocol):
         have arrived, so the next says it may repeat)."""
         ...
 
+    async def prune_outbox(self, older_than: datetime) -> int:
+        """Forget outbox rows done before `older_than`; open ones are kept."""
+
+    # -- on-call overrides (console and CLI; the plan files hold the others) ----------------
+
+    async def add_override(self, schedule: str, override: Override) -> int:
+        """Record an override of `schedule`; its id, which grows with every override
+        (overrides apply in that order). Announced as feed entity `oncall`."""
+        ...
+
+    async def override(self, override_id: int) -> OverrideRecord | None:
+        """The override, cancelled or not, held against other writers until the
+        transaction ends: check it here, then cancel it."""
+        ...
+
+    async def cancel_override(self, override_id: int, actor: str) -> bool:
+        """Mark it cancelled by `actor` now, never deleting it; False, nothing
+        written, when there is no such override or someone cancelled it first."""
+        ...
+
     # -- housekeeping (the lease holder's) --------------------------------------------------
 
     async def prune_changes(self, keep: int = 10_000) -> None:
@@ -408,6 +430,25 @@ class Store(Protocol):
         """The source's acknowledgement silences not yet expired."""
         ...
 
+    # -- on-call overrides -------------------------------------------------------------------
+
+    async def overrides(
+        self,
+        schedule: str | None = None,
+        *,
+        ending_after: datetime | None = None,
+        starting_before: datetime | None = None,
+        cancelled: bool = False,
+    ) -> list[OverrideRecord]:
+        """Overrides of `schedule` (None: every schedule) that end after
+        `ending_after` and start before `starting_before`, in the order they were
+        made (the order they apply in); cancelled ones only with `cancelled`."""
+        ...
+
+    async def override(self, override_id: int) -> OverrideRecord | None:
+        """One override, cancelled or not."""
+        ...
+
     # -- the change feed ---------------------------------------------------------------------
 
     async def last_change(self) -> int:
@@ -457,6 +498,14 @@ class Store(Protocol):
 
     async def engagements(self, incident_id: int | None = None) -> list[tuple[int, Engagement]]:
         """(incident, engagement) pairs: the incident's, or every one."""
+        ...
+
+    async def outbox_due_at(self) -> datetime | None:
+        """When the first pending outbox row is due (None: none is pending)."""
+        ...
+
+    async def engagement_due_at(self) -> datetime | None:
+        """When the first engagement's next step is due (None: none is waiting)."""
         ...
 
     async def outbox(self, incident_id: int | None = None, limit: int = 1000) -> list[OutboxRow]:

@@ -27,6 +27,7 @@ from warroom.store.errors import translate as _translate
 from warroom.store.feed import FeedMixin
 from warroom.store.lease import LeaseMixin
 from warroom.store.outbox import OutboxReads
+from warroom.store.overrides import OverrideReads
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.timeline_pages import TimelinePages
@@ -42,6 +43,7 @@ class SqliteStore(
     FeedMixin,
     LeaseMixin,
     OutboxReads,
+    OverrideReads,
 ):
     """The SQLite `contract.Store`; open it with `store.open_store`."""
 

@@ -254,6 +254,15 @@ class OutboxWrites:
         )
         return cursor.rowcount > 0
 
+    async def prune_outbox(self, older_than: datetime) -> int:
+        """Forget rows done before `older_than` (their outcome stays on the timeline
+        where it mattered); open rows are never pruned."""
+        cursor = await self._db.execute(
+            "DELETE FROM outbox WHERE state NOT IN ('pending', 'claimed') AND done_at < ?",
+            (to_epoch(older_than),),
+        )
+        return cursor.rowcount
+
 
 def _order(row: OutboxRow) -> tuple[datetime, int]:
     return row.due_at, row.id
@@ -271,6 +280,19 @@ class OutboxReads:
             params,
         ) as cursor:
             return [engagement(r) for r in await cursor.fetchall()]
+
+    async def outbox_due_at(self) -> datetime | None:
+        """When the first pending row is due: the deliver duty opens no write
+        transaction while nothing is (a quiet console takes no write lock twice a second)."""
+        return await self._first("SELECT min(due_at) FROM outbox WHERE state = 'pending'")
+
+    async def engagement_due_at(self) -> datetime | None:
+        return await self._first("SELECT min(next_at) FROM engagements WHERE next_at IS NOT NULL")
+
+    async def _first(self, sql: str) -> datetime | None:
+        async with self._reader.execute(sql) as cursor:
+            row = await cursor.fetchone()
+        return from_epoch(row[0]) if row else None
 
     async def outbox(self, incident_id: int | None = None, limit: int = 1000) -> list[OutboxRow]:
         """Newest last; an incident's rows, or the latest `limit` of all."""

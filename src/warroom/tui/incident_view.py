@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,19 +12,19 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from warroom.model import EventKind, Incident, TimelineEvent, events
-from warroom.model.clock import format_age, format_local, utcnow
+from warroom.model.clock import format_age, format_local
 from warroom.model.text import safe_text
 from warroom.plans import ResponsePlan, render_links
 from warroom.tui import cells
 from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
+from warroom.tui.engagement_panel import engagement_text
 from warroom.tui.table import KeyedTable
 
 LATEST_EVENTS = 6
 
 
-def overview(incident: Incident) -> Text:
-    now = utcnow()
+def overview(incident: Incident, now: datetime) -> Text:
     text = Text()
     text.append(f"#{incident.id} ", style="bold")
     text.append(safe_text(incident.title), style="bold")
@@ -125,6 +126,10 @@ class IncidentView(EditActions):
                 ),
                 id="incident-overview",
             )
+            # who was paged comes before the events: "was anyone reached?" first
+            engaged = Static(id="incident-engagement")
+            engaged.display = False
+            yield engaged
             yield Static(Text("Latest events (newest first)", style="bold underline"))
             yield Static(id="incident-events")
             plan_box = Static(id="incident-plan", classes="section")
@@ -153,7 +158,7 @@ class IncidentView(EditActions):
         alerts = await store.incident_alerts(incident_id)
         alerts.sort(key=lambda t: (t.alert.severity.rank, t.alert.starts_at, str(t.key)))
         events = await store.timeline(incident_id)
-        self.query_one("#incident-overview", Static).update(overview(incident))
+        self.query_one("#incident-overview", Static).update(overview(incident, console(self).now()))
         plan = console(self).plan_index.by_name(incident.plan) if incident.plan else None
         box = self.query_one("#incident-plan", Static)
         box.display = incident.plan is not None
@@ -162,7 +167,7 @@ class IncidentView(EditActions):
             if links is None:  # declared before links were kept: render from an alert
                 links = render_links(plan, alerts[0].alert) if plan is not None and alerts else []
             box.update(plan_text(plan, incident.plan, links))
-        now = utcnow()
+        now = console(self).now()
         self.query_one("#incident-alerts", KeyedTable).sync(
             [
                 (
@@ -179,9 +184,27 @@ class IncidentView(EditActions):
                 for t in alerts
             ]
         )
+        await self._show_engagement(incident_id)
         latest = events[::-1][:LATEST_EVENTS]
         lines = Text("\n").join(event_line(e) for e in latest) if latest else Text("none")
         self.query_one("#incident-events", Static).update(lines)
+
+    async def _show_engagement(self, incident_id: int) -> None:
+        store = console(self).store
+        engaged = [e for _, e in await store.engagements(incident_id)]
+        box = self.query_one("#incident-engagement", Static)
+        box.display = bool(engaged)
+        if not engaged:
+            return
+        rows = await store.outbox(incident_id)
+        paging = console(self).service.context.paging
+        stages = {}
+        for state in engaged:
+            plan = paging.plan(state.plan)
+            if plan is not None:
+                stages[state.plan] = len(plan.stages)
+        heading = Text("Engaged (e escalates)\n", style="bold underline")
+        box.update(heading + engagement_text(engaged, rows, stages, console(self).now()))
 
     def target_incidents(self) -> list[int]:
         current = console(self).current_incident

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from warroom.model import Incident
-from warroom.model.clock import format_age, utcnow
+from warroom.model.clock import format_age
 from warroom.tui import cells
 from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
@@ -61,7 +61,7 @@ class IncidentsView(EditActions):
     async def reload(self) -> None:
         found = await console(self).store.incidents(include_resolved=self.show_resolved)
         self.incidents = {str(i.id): i for i in found}
-        now = utcnow()
+        now = console(self).now()
         self.table.sync(
             [
                 (

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
-from warroom.model.clock import format_age, format_duration, format_local, utcnow
+from warroom.model.clock import format_age, format_duration, format_local
 from warroom.tui import cells
 from warroom.tui.actions import View
 from warroom.tui.context import console
@@ -30,7 +30,7 @@ class SourcesView(View):
         table = KeyedTable(id="sources-table")
         table.add_column(" ", key="mark", width=2)
         table.add_column("SOURCE", key="name", width=10)
-        table.add_column("HEALTH", key="health", width=9)
+        table.add_column("HEALTH", key="health", width=10)
         table.add_column("LAST OK", key="ok", width=9)
         table.add_column("ALERTS", key="alerts", width=7)
         table.add_column("EVERY", key="interval", width=6)
@@ -39,7 +39,7 @@ class SourcesView(View):
 
     async def reload(self) -> None:
         health = {h.name: h for h in await console(self).store.source_health()}
-        now = utcnow()
+        now = console(self).now()
         rows = []
         for name in sorted(set(health) | set(console(self).source_names)):
             h = health.get(name)
