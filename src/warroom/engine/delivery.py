@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -205,6 +205,20 @@ def judge(
     return RowState.PENDING, now + wait, False
 
 
+async def _superseded(tx: Tx, row: OutboxRow) -> bool:
+    """A trigger whose incident was acknowledged or resolved after it was written (a
+    re-armed engagement's later pages are not)."""
+    if row.action != "trigger" or row.incident_id is None:
+        return False
+    incident = await tx.incident(row.incident_id)
+    if incident is None or incident.status is IncidentStatus.RESOLVED:
+        return True
+    acked = incident.acknowledged_at
+    return incident.status is IncidentStatus.ACKNOWLEDGED and (
+        acked is None or acked >= row.created_at
+    )
+
+
 @dataclass
 class DeliverDuty:
     store: Store
@@ -219,7 +233,12 @@ class DeliverDuty:
         async with self.store.transaction() as tx:
             await tx.check_lease(self.token)
             for row in await tx.reclaim_claimed():
-                if row.incident_id is not None and not self.deliverer.idempotent(row):
+                if row.incident_id is None:
+                    continue
+                if row.state is RowState.UNKNOWN:  # acknowledged since: not sent again
+                    said = events.PageFailed(row.target, row.channel, row.detail, row.action)
+                    await append(tx, row.incident_id, ACTOR, said)
+                elif not self.deliverer.idempotent(row):
                     said = events.PageFailed(
                         row.target,
                         row.channel,
@@ -294,6 +313,15 @@ class DeliverDuty:
     ) -> None:
         async with self.store.transaction(now=self.clock()) as tx:
             state, again, loud = judge(row, delivery, tx.now, idempotent)
+            if state is RowState.PENDING and await _superseded(tx, row):
+                # acknowledged while it was in flight: trying again would page after it
+                state = (
+                    RowState.UNKNOWN if delivery.outcome is Outcome.UNKNOWN else RowState.CANCELLED
+                )
+                delivery = replace(
+                    delivery, detail=f"{delivery.detail}; not tried again: acknowledged meanwhile"
+                )
+                again, loud = None, state is RowState.UNKNOWN
             detail = delivery.detail if state is not RowState.PENDING else delivery.line
             resend = state is RowState.PENDING and delivery.outcome is Outcome.UNKNOWN
             if not await tx.record(

@@ -11,7 +11,12 @@ The outbox's promises (see migration 8 and `engine/delivery.py`):
   epoch: a holder that lost the lease mid-send cannot overwrite what the next
   holder did with the row;
 - `cancel_open` turns pending rows of an incident to `cancelled` in the
-  acknowledgement's own transaction, so nothing is claimed after it commits.
+  acknowledgement's own transaction, so nothing is claimed after it commits
+  (to `unknown` where an earlier send's outcome was lost: the provider may have
+  it, so the acknowledgement's follow-up still goes to that channel);
+- `reclaim_claimed` does not put back in the queue a trigger its incident's
+  acknowledgement (or resolve) came after: resending it would page after the
+  acknowledgement committed.
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ from warroom.model.escalation import Engagement, Status
 from warroom.model.paging import OutboxItem, OutboxKind, OutboxRow, RowState
 from warroom.store.rows import dumps
 
+# The row's incident was acknowledged or resolved after the row was written: a
+# trigger then pages someone who already answered (a re-armed engagement's pages,
+# written after the acknowledgement, are not superseded by it).
+SUPERSEDED = (
+    "EXISTS (SELECT 1 FROM incidents i WHERE i.id = outbox.incident_id AND (i.status = 'resolved'"
+    " OR (i.status = 'acknowledged' AND i.acknowledged_at >= outbox.created_at)))"
+)
 ENGAGEMENT_COLUMNS = "incident_id, plan, status, stage, loop, next_at, started_at"
 OUTBOX_COLUMNS = (
     "id, key, incident_id, kind, action, target, channel, payload, state, due_at, attempts,"
@@ -148,7 +160,8 @@ class OutboxWrites:
         """Cancel this incident's pending rows of these actions; the rows cancelled."""
         marks = ", ".join("?" for _ in actions)
         async with self._db.execute(
-            f"UPDATE outbox SET state = 'cancelled', detail = ?, done_at = ?"
+            "UPDATE outbox SET state = CASE WHEN possible_repeat THEN 'unknown'"
+            " ELSE 'cancelled' END, detail = ?, done_at = ?"
             f" WHERE incident_id = ? AND state = 'pending' AND action IN ({marks})"
             f" RETURNING {OUTBOX_COLUMNS}",
             (detail, self._now_epoch, incident_id, *actions),
@@ -179,12 +192,21 @@ class OutboxWrites:
     async def reclaim_claimed(self) -> list[OutboxRow]:
         """Rows left claimed by a holder that is gone (or by this one before it
         restarted its duty): back to pending, marked as possible repeats, since
-        their send may have happened."""
+        their send may have happened; a trigger whose incident was acknowledged or
+        resolved after it was written becomes `unknown` instead, never sent again."""
+        async with self._db.execute(
+            "UPDATE outbox SET state = 'unknown', possible_repeat = 1, done_at = ?,"
+            " detail = 'the engine stopped while sending it; not sent again: acknowledged"
+            " or resolved since' WHERE state = 'claimed' AND action = 'trigger'"
+            f" AND {SUPERSEDED} RETURNING {OUTBOX_COLUMNS}",
+            (self._now_epoch,),
+        ) as cursor:
+            rows = [outbox_row(r) for r in await cursor.fetchall()]
         async with self._db.execute(
             "UPDATE outbox SET state = 'pending', possible_repeat = 1 WHERE state = 'claimed'"
             f" RETURNING {OUTBOX_COLUMNS}"
         ) as cursor:
-            rows = [outbox_row(r) for r in await cursor.fetchall()]
+            rows += [outbox_row(r) for r in await cursor.fetchall()]
         for row in rows:
             self.touch("outbox", row.incident_id)
         return rows
