@@ -172,16 +172,64 @@ def test_simulate_json_disk_full(tmp_path: Path, env: dict[str, str]) -> None:
     result = simulate(tmp_path, env, alerts_file(tmp_path, DISK_CRITICAL), "--json")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert json_lines(result.stdout) == [
-        {
-            "alert": "DiskFull",
-            "plan": "disk-full",
-            "title": "Disk filling on eu-1",
-            "impact": int(Impact.MEDIUM),  # severity critical -> 3 in capacity.yaml
-            "dedupe_key": "disk-full/eu-1",
-            "outcome": "declares a new incident",
-        }
-    ]
+    (row,) = json_lines(result.stdout)
+    assert row.pop("pages")  # who is paged: test_cli_pages.py
+    # the label the dry run needs is missing: refused before anything could run
+    refusal = (
+        "step 'dry-run', argument 1 ('{params.mountpoint}'): parameter 'mountpoint' has no value"
+    )
+    assert row == {
+        "alert": "DiskFull",
+        "plan": "disk-full",
+        "title": "Disk filling on eu-1",
+        "impact": int(Impact.MEDIUM),  # severity critical -> 3 in capacity.yaml
+        "dedupe_key": "disk-full/eu-1",
+        "outcome": "declares a new incident",
+        "runbook": {
+            "name": "disk-full-cleanup",
+            "start": "manual",
+            "commands": [
+                {"step": "usage", "argv": ["df", "-h"]},
+                {"step": "dry-run", "refused": refusal},
+            ],
+        },
+    }
+
+
+HOSTILE = "$(touch /tmp/warroom-x); `id`"
+
+
+def test_simulate_shows_each_command_steps_argv_with_hostile_labels_literal(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    hostile = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": HOSTILE}}  # type: ignore[dict-item]
+    dashed = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": "--delete"}}  # type: ignore[dict-item]
+    result = simulate(tmp_path, env, alerts_file(tmp_path, [hostile, dashed]), "--json")
+    assert result.returncode == 0, result.stderr
+    first, second = (row["runbook"]["commands"][1] for row in json_lines(result.stdout))
+    assert first == {
+        "step": "dry-run",
+        "argv": [
+            "find",
+            HOSTILE,
+            "-xdev",
+            "-type",
+            "f",
+            "-size",
+            "+100M",
+            "-mtime",
+            "+7",
+            "-print",
+        ],
+    }
+    assert second["refused"].endswith(
+        "the value of parameter 'mountpoint' starts with '-', so the program would read it"
+        " as an option"
+    )
+    table = simulate(tmp_path, env, alerts_file(tmp_path, [hostile, dashed])).stdout
+    assert "ARGV" in table
+    assert f"find '{HOSTILE}' -xdev" in table  # shown as one quoted argument
+    assert "DiskFull: refused: step 'dry-run', argument 1" in table
 
 
 def test_simulate_json_list(tmp_path: Path, env: dict[str, str]) -> None:
@@ -207,13 +255,17 @@ def test_simulate_json_list(tmp_path: Path, env: dict[str, str]) -> None:
     assert rows[3]["dedupe_key"] == "target-down/node/‹labels.instance?›"
     assert rows[3]["impact"] == 4
     assert rows[3]["outcome"].startswith("declares a new incident once firing for 2m")
+    # a runbook parameter the alert has no label for refuses the run, saying which
+    assert rows[3]["runbook"]["refused"].startswith(
+        "runbook 'target-down' needs a value for 'instance' (default {labels.instance})"
+    )
 
 
 def test_simulate_table(tmp_path: Path, env: dict[str, str]) -> None:
     payload = [DISK_CRITICAL, NOTHING]
     result = simulate(tmp_path, env, alerts_file(tmp_path, payload))
     assert result.returncode == 0, result.stderr
-    header, disk, nothing = result.stdout.splitlines()
+    header, disk, nothing = result.stdout.split("\n\n")[0].splitlines()  # then pages, argv
     assert header.split() == ["ALERT", "PLAN", "IMPACT", "DEDUPE", "KEY", "OUTCOME", "TITLE"]
     assert re.split(r"\s{2,}", disk) == [
         "DiskFull",
