@@ -202,8 +202,8 @@ HOSTILE = "$(touch /tmp/warroom-x); `id`"
 def test_simulate_shows_each_command_steps_argv_with_hostile_labels_literal(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    hostile = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": HOSTILE}}  # type: ignore[dict-item]
-    dashed = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": "--delete"}}  # type: ignore[dict-item]
+    hostile = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": HOSTILE}}
+    dashed = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": "--delete"}}
     result = simulate(tmp_path, env, alerts_file(tmp_path, [hostile, dashed]), "--json")
     assert result.returncode == 0, result.stderr
     first, second = (row["runbook"]["commands"][1] for row in json_lines(result.stdout))
