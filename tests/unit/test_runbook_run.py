@@ -89,7 +89,9 @@ def test_two_consoles_confirming_one_step_confirm_it_once() -> None:
     run = rb.start(book(manual("look"), manual("next")), {}, "alice", T0)
     first = rb.confirm(run, "look", 1, "bob", T0)
     # the second console saw the same attempt of the same step, and acts on the new state
-    with pytest.raises(Stale, match="'look' is succeeded \\(attempt 1\\) by bob: nothing done"):
+    with pytest.raises(
+        Stale, match=r"'look' \(attempt 1\) is already confirmed by bob: nothing done"
+    ):
         rb.confirm(first, "look", 1, "carol", T0)
     assert first.steps[0].by == "bob" and first.steps[1].state is StepState.WAITING_CONFIRMATION
 

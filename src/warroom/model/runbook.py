@@ -100,7 +100,7 @@ class StepRun:
 @dataclass(frozen=True, slots=True)
 class Run:
     runbook: Runbook  # the copy frozen at start
-    parameters: Mapping[str, str]
+    parameters: Mapping[str, str | None]  # None: an optional parameter without a value
     started_by: str
     started_at: datetime
     steps: tuple[StepRun, ...]
@@ -149,7 +149,7 @@ class Stale(Refused):
 
 def start(
     runbook: Runbook,
-    parameters: Mapping[str, str],
+    parameters: Mapping[str, str | None],
     by: str,
     now: datetime,
     incident_id: int | None = None,
@@ -324,9 +324,9 @@ def _current(run: Run, name: str, attempt: int, *states: StepState) -> tuple[int
     if run.cancelled:
         raise Stale(f"the run of {run.runbook.name!r} was cancelled: nothing done")
     if record.attempt != attempt or record.state not in states:
-        who = f" by {record.by}" if record.by else ""
+        now_is = f"already {record.reason}" if record.reason else f"{record.state}"
         raise Stale(
-            f"step {name!r} is {record.state} (attempt {record.attempt}){who}:"
+            f"step {name!r} (attempt {record.attempt}) is {now_is}:"
             f" nothing done (you saw attempt {attempt})"
         )
     if run.current != i:
