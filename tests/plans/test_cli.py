@@ -116,11 +116,9 @@ def test_check_warning_only_exits_0(tmp_path: Path, env: dict[str, str]) -> None
     plans = tmp_path / "plans"
     a = write(plans, "a.yaml", plan_doc("first", "DiskFull"))
     b = write(plans, "b.yaml", plan_doc("second", "DiskFull"))
-    write(plans, "c.yaml", "kind: runbook\nname: later\n")
     result = warroom("--config", config(tmp_path, plans), "check", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
-        f"warning: {plans / 'c.yaml'}:1:1: kind 'runbook' is not supported yet; skipped",
         f"warning: {b}:1:1: plan 'second' overlaps 'first' ({a}:1:1);"
         " 'first' wins for alerts both match",
     ]
@@ -176,6 +174,10 @@ def test_simulate_json_disk_full(tmp_path: Path, env: dict[str, str]) -> None:
     assert result.stderr == ""
     (row,) = json_lines(result.stdout)
     pages = row.pop("pages")
+    # the label the dry run needs is missing: refused before anything could run
+    refusal = (
+        "step 'dry-run', argument 1 ('{params.mountpoint}'): parameter 'mountpoint' has no value"
+    )
     assert row == {
         "alert": "DiskFull",
         "plan": "disk-full",
@@ -183,6 +185,14 @@ def test_simulate_json_disk_full(tmp_path: Path, env: dict[str, str]) -> None:
         "impact": int(Impact.MEDIUM),  # severity critical -> 3 in capacity.yaml
         "dedupe_key": "disk-full/eu-1",
         "outcome": "declares a new incident",
+        "runbook": {
+            "name": "disk-full-cleanup",
+            "start": "manual",
+            "commands": [
+                {"step": "usage", "argv": ["df", "-h"]},
+                {"step": "dry-run", "refused": refusal},
+            ],
+        },
     }
     # who is on call depends on the hour (follow-the-sun); the stages do not
     assert [(p["after"], p["stage"], p["target"]) for p in pages[:3]] == [
@@ -191,6 +201,42 @@ def test_simulate_json_disk_full(tmp_path: Path, env: dict[str, str]) -> None:
         ("10m", 2, "schedule:primary"),
     ]
     assert pages[1]["who"] == ["ops-room"]
+
+
+HOSTILE = "$(touch /tmp/warroom-x); `id`"
+
+
+def test_simulate_shows_each_command_steps_argv_with_hostile_labels_literal(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    hostile = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": HOSTILE}}
+    dashed = {"labels": {**DISK_CRITICAL["labels"], "mountpoint": "--delete"}}
+    result = simulate(tmp_path, env, alerts_file(tmp_path, [hostile, dashed]), "--json")
+    assert result.returncode == 0, result.stderr
+    first, second = (row["runbook"]["commands"][1] for row in json_lines(result.stdout))
+    assert first == {
+        "step": "dry-run",
+        "argv": [
+            "find",
+            HOSTILE,
+            "-xdev",
+            "-type",
+            "f",
+            "-size",
+            "+100M",
+            "-mtime",
+            "+7",
+            "-print",
+        ],
+    }
+    assert second["refused"].endswith(
+        "the value of parameter 'mountpoint' starts with '-', so the program would read it"
+        " as an option"
+    )
+    table = simulate(tmp_path, env, alerts_file(tmp_path, [hostile, dashed])).stdout
+    assert "ARGV" in table
+    assert f"find '{HOSTILE}' -xdev" in table  # shown as one quoted argument
+    assert "DiskFull: refused: step 'dry-run', argument 1" in table
 
 
 def test_simulate_json_list(tmp_path: Path, env: dict[str, str]) -> None:
@@ -216,13 +262,17 @@ def test_simulate_json_list(tmp_path: Path, env: dict[str, str]) -> None:
     assert rows[3]["dedupe_key"] == "target-down/node/‹labels.instance?›"
     assert rows[3]["impact"] == 4
     assert rows[3]["outcome"].startswith("declares a new incident once firing for 2m")
+    # a runbook parameter the alert has no label for refuses the run, saying which
+    assert rows[3]["runbook"]["refused"].startswith(
+        "runbook 'target-down' needs a value for 'instance' (default {labels.instance})"
+    )
 
 
 def test_simulate_table(tmp_path: Path, env: dict[str, str]) -> None:
     payload = [DISK_CRITICAL, NOTHING]
     result = simulate(tmp_path, env, alerts_file(tmp_path, payload))
     assert result.returncode == 0, result.stderr
-    table, paged = result.stdout.split("\n\n")
+    table, paged, *_ = result.stdout.split("\n\n")  # then who is paged, then argv
     header, disk, nothing = table.splitlines()
     assert paged.splitlines()[0].split() == [
         "ALERT", "AFTER", "ENGAGEMENT", "STAGE", "TARGET", "PAGES"

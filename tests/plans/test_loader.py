@@ -42,7 +42,10 @@ def test_shipped_plans_load_without_errors_or_warnings() -> None:
         "cloudwatch.yaml",
         "engagement.yaml",
         "latency.yaml",
+        "runbooks.yaml",
     ]
+    # every plan's runbook is declared (an undeclared one is an error)
+    assert {p.runbook for p in planset.plans} - {None} <= set(planset.runbooks)
     assert names(planset) == [
         "target-down",
         "high-error-rate",
@@ -479,11 +482,18 @@ CASES = [
         id="engagement-not-text",
     ),
     pytest.param(
-        plan_doc("e", extra="runbook: {name: x}\n"),
-        "{name: x}",
+        plan_doc("e", extra="runbook: [x]\n"),
+        "[x]",
         0,
-        "expected text, got a mapping",
+        "expected text, got a list",
         id="runbook-not-text",
+    ),
+    pytest.param(
+        plan_doc("e", extra="runbook: {name: x, start: sometimes}\n"),
+        "sometimes",
+        0,
+        "start 'sometimes': one of manual, auto",
+        id="runbook-start-unknown",
     ),
     pytest.param(
         plan_doc("e", extra="display_name: [x]\n"),
@@ -844,8 +854,13 @@ def test_duplicate_name_points_at_the_name(tmp_path: Path) -> None:
     assert (path, line, column) == (str(second), *locate(text, "dup"))
 
 
-@pytest.mark.parametrize("kind", ["runbook"])  # the others are read since issue 10
-def test_reserved_kind_is_skipped_with_a_warning(tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize("kind", ["later"])  # runbook is read since issue 11
+def test_reserved_kind_is_skipped_with_a_warning(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom.plans import loader
+
+    monkeypatch.setattr(loader, "RESERVED_KINDS", (kind,))
     reserved = f"kind: {kind}\nname: whatever\nanything: [goes, here]\n"
     text = join_docs(BEFORE, reserved, AFTER)
     path = write(tmp_path, "p.yaml", text)
@@ -918,7 +933,7 @@ incident:
   impact: {label: severity, critical: 1, warning: 4, default: 5}
   dedupe: "full/{labels.service}"
 engagements: [a-team, b-team]
-runbook: full-runbook
+runbook: {name: full-runbook, start: auto}
 links:
   - {title: "Dash {labels.service}", url: "https://dash/{labels.service}"}
   - title: Logs
@@ -928,6 +943,9 @@ resolve: manual
 reopen_within: 2h
 """
     write(tmp_path, "full.yaml", text)
+    write(
+        tmp_path, "z.yaml", "kind: runbook\nname: full-runbook\nsteps: [{name: a, kind: approve}]\n"
+    )
     planset = load_plans(tmp_path, {"prom"})
     assert planset.errors == []
     (plan,) = planset.plans
@@ -936,7 +954,7 @@ reopen_within: 2h
     assert plan.source == "prom"
     assert [str(m) for m in plan.matchers] == ['alertname="Full"', 'severity!="info"']
     assert plan.engagements == ("a-team", "b-team")
-    assert plan.runbook == "full-runbook"
+    assert (plan.runbook, plan.runbook_start) == ("full-runbook", "auto")
     assert plan.declare_after == timedelta(seconds=90)
     assert plan.resolve is ResolvePolicy.MANUAL
     assert plan.reopen_within == timedelta(hours=2)

@@ -56,7 +56,8 @@ def test_the_shipped_plans_pass(schemas: dict[str, dict[str, Any]]) -> None:
             if document is not None:
                 assert problems(schemas["plan"], document) == [], (path, document.get("name"))
                 checked += 1
-    assert checked == 19  # 6 response plans, 8 contacts, 2 schedules, 3 escalation plans
+    # 6 response plans, 8 contacts, 2 schedules, 3 escalation plans, 5 runbooks
+    assert checked == 24
 
 
 def test_the_readme_examples_pass(schemas: dict[str, dict[str, Any]]) -> None:
@@ -69,7 +70,8 @@ def test_the_readme_examples_pass(schemas: dict[str, dict[str, Any]]) -> None:
         "cloudwatch",
         "http-json",
     ]
-    assert problems(schemas["plan"], yaml.safe_load(_example("Response plans"))) == []
+    for document in yaml.safe_load_all(_example("Response plans")):  # a plan and its runbook
+        assert problems(schemas["plan"], document) == []
 
 
 def test_every_key_has_one_line_of_doc(schemas: dict[str, dict[str, Any]]) -> None:
@@ -146,14 +148,41 @@ def test_a_bad_plan_is_refused_by_both(
     assert problems(schemas["plan"], yaml.safe_load(text)) != []
 
 
-def test_a_reserved_kind_is_left_open_by_both(
-    schemas: dict[str, dict[str, Any]], tmp_path: Path
-) -> None:
-    text = "kind: runbook\nname: later\nanything: [goes]\n"
-    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+GOOD_RUNBOOK = """\
+kind: runbook
+name: disk-cleanup
+parameters: [{name: path, default: "{labels.mountpoint}"}]
+steps:
+  - {name: usage, kind: command, argv: [du, -sh, "{params.path}"], timeout: 30s}
+  - {name: decide, kind: branch, on_step: usage, choices: [{exit_code: 0, goto: ok}]}
+  - {name: ask, kind: approve, message: "Delete?"}
+  - {name: ok, kind: wait, until: alerts-resolved, timeout: 10m}
+"""
+
+
+def test_a_runbook_passes_both(schemas: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(GOOD_RUNBOOK, encoding="utf-8")
     planset = load_plans(tmp_path)
-    assert (planset.errors, len(planset.warnings)) == ([], 1)
-    assert problems(schemas["plan"], yaml.safe_load(text)) == []
+    assert (planset.errors, planset.warnings, list(planset.runbooks)) == ([], [], ["disk-cleanup"])
+    assert problems(schemas["plan"], yaml.safe_load(GOOD_RUNBOOK)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        pytest.param(GOOD_RUNBOOK.replace("kind: approve", "kind: aprove"), "unknown step kind"),
+        pytest.param(GOOD_RUNBOOK.replace("timeout: 30s", "timeout: soon"), "not a duration"),
+        pytest.param(GOOD_RUNBOOK.replace("message:", "text:"), "unknown key 'text'"),
+        pytest.param(GOOD_RUNBOOK.replace(", kind: approve", ""), "needs 'kind'"),
+    ],
+)
+def test_a_bad_runbook_is_refused_by_both(
+    schemas: dict[str, dict[str, Any]], tmp_path: Path, text: str, said: str
+) -> None:
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    errors = load_plans(tmp_path).errors
+    assert len(errors) == 1 and said in errors[0], errors
+    assert problems(schemas["plan"], yaml.safe_load(text)) != []
 
 
 GOOD_CONFIG = """\

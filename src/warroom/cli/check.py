@@ -54,7 +54,7 @@ def run_check(args: argparse.Namespace) -> int:
         f"{where}: {len(config.sources)} source(s), {len(planset.files)} plan file(s) in"
         f" {config.plans or '-'} with {len(planset.plans)} response plan(s),"
         f" {len(planset.contacts)} contact(s), {len(planset.schedules)} schedule(s),"
-        f" {len(planset.escalation_plans)} escalation plan(s);"
+        f" {len(planset.escalation_plans)} escalation plan(s), {len(planset.runbooks)} runbook(s);"
         f" {len(errors) + len(planset.errors)} error(s), {len(planset.warnings)} warning(s)"
     )
     if planset.plans:

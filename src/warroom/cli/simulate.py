@@ -3,14 +3,17 @@
 The file holds one alert or a list, shaped as Alertmanager sends them (labels,
 annotations, startsAt...). For each: the plan that matches (or none), the
 incident title, impact and dedupe key, and whether it would join an open
-incident in the database or declare a new one.
+incident in the database or declare a new one, who would be paged, and the
+argv each command step of the plan's runbook would run for that alert (or why
+it would be refused), before any of it can run.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -18,11 +21,16 @@ from warroom.cli.check import plans_for
 from warroom.cli.output import print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert, Incident, lifecycle
+from warroom.model.argv import ArgvRefused, render_argv
 from warroom.model.clock import format_duration, utcnow
 from warroom.model.lifecycle import Fate
 from warroom.model.paging import Directory, forecast
+from warroom.model.runbook_steps import Command, Runbook
+from warroom.model.text import safe_text
 from warroom.offload import loads
 from warroom.plans import PlanIndex, propose
+from warroom.plans.plan import ResponsePlan
+from warroom.plans.runbook_params import ParametersRefused, resolve_parameters
 from warroom.sources.alertmanager import normalise_alerts
 from warroom.sources.normalise import ShapeError
 
@@ -62,12 +70,41 @@ def who_is_paged(
     return pages
 
 
+def runbook_commands(
+    plan: ResponsePlan, alert: Alert, runbooks: Mapping[str, Runbook]
+) -> dict[str, object] | None:
+    """The plan's runbook as it would start for this alert: each command step's argv,
+    rendered by the same rules the runner uses, or the reason it would be refused."""
+    if plan.runbook is None or plan.runbook not in runbooks:
+        return None
+    runbook = runbooks[plan.runbook]
+    found: dict[str, object] = {"name": runbook.name, "start": plan.runbook_start}
+    try:
+        values = resolve_parameters(runbook, {}, alert, plan.name)
+    except ParametersRefused as exc:
+        found["refused"] = str(exc)
+        return found
+    commands: list[dict[str, object]] = []
+    for step in runbook.steps:
+        if not isinstance(step.spec, Command):
+            continue
+        try:
+            argv = render_argv(step.name, step.spec.argv, values)
+        except ArgvRefused as exc:
+            commands.append({"step": step.name, "refused": str(exc)})
+        else:
+            commands.append({"step": step.name, "argv": list(argv)})
+    found["commands"] = commands
+    return found
+
+
 def predict(
     index: PlanIndex,
     alert: Alert,
     incidents: Sequence[Incident],
     now: datetime,
     directory: Directory | None = None,
+    runbooks: Mapping[str, Runbook] | None = None,
 ) -> dict[str, object]:
     """What triage would do with this alert, given these incidents: the lifecycle's
     own choice (`lifecycle.fate`), so the prediction and the poll never disagree."""
@@ -90,7 +127,7 @@ def predict(
     pages = []
     if fate is not Fate.JOINS and directory is not None:  # joining pages nobody new
         pages = who_is_paged(plan.engagements, directory, now)
-    return {
+    found: dict[str, object] = {
         "alert": alert.name,
         "plan": plan.name,
         "title": proposal.title,
@@ -99,6 +136,10 @@ def predict(
         "outcome": what,
         "pages": pages,
     }
+    runbook = runbook_commands(plan, alert, runbooks or {})
+    if runbook is not None:
+        found["runbook"] = runbook
+    return found
 
 
 async def run_simulate(config: Config, path: Path, as_json: bool, source: str | None = None) -> int:
@@ -125,8 +166,10 @@ async def run_simulate(config: Config, path: Path, as_json: bool, source: str | 
     directory = Directory(planset.contacts, planset.schedules, planset.escalation_plans)
     rows = []
     paged: list[tuple[str, ...]] = []
+    commands: list[tuple[str, ...]] = []
     for alert in alerts:
-        outcome = predict(index, alert, incidents, now, directory)
+        outcome = predict(index, alert, incidents, now, directory, planset.runbooks)
+        commands += _command_rows(alert.name, outcome.get("runbook"))
         pages = outcome.get("pages")
         for page in pages if isinstance(pages, list) else []:
             who = ", ".join(page["who"]) or "nobody"
@@ -155,4 +198,24 @@ async def run_simulate(config: Config, path: Path, as_json: bool, source: str | 
             print()
             # AFTER counts from the declaration, if nobody acknowledges
             print_table(("ALERT", "AFTER", "ENGAGEMENT", "STAGE", "TARGET", "PAGES"), paged)
+        if commands:  # what the runbook's command steps would run, as argv
+            print()
+            print_table(("ALERT", "RUNBOOK", "STEP", "ARGV"), commands)
+            for alert_name, _, _, said in commands:  # a refusal whole: the table cuts cells
+                if said.startswith("refused"):
+                    print(safe_text(f"{alert_name}: {said}"))
     return 1 if planset.errors else 0
+
+
+def _command_rows(alert: str, runbook: object) -> list[tuple[str, ...]]:
+    if not isinstance(runbook, dict):
+        return []
+    name = str(runbook["name"])
+    if "refused" in runbook:
+        return [(alert, name, "-", f"refused: {runbook['refused']}")]
+    rows: list[tuple[str, ...]] = []
+    for command in runbook["commands"]:
+        argv = command.get("argv")
+        said = shlex.join(argv) if argv is not None else f"refused: {command['refused']}"
+        rows.append((alert, name, str(command["step"]), said))
+    return rows

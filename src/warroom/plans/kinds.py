@@ -13,6 +13,7 @@ from warroom.model import Impact
 from warroom.model.matchers import Matcher, MatcherError, parse_matchers
 from warroom.plans.engagement_kinds import CONTACT, ESCALATION_PLAN, SCHEDULE
 from warroom.plans.plan import ImpactRule, Link, ResolvePolicy
+from warroom.plans.runbook_kind import PLAN_RUNBOOK, RUNBOOK
 from warroom.plans.templates import Template, TemplateError, parse_template
 from warroom.schema.types import (
     Duration,
@@ -28,7 +29,7 @@ from warroom.schema.types import (
     Variant,
 )
 
-RESERVED_KINDS = ("runbook",)
+RESERVED_KINDS: tuple[str, ...] = ()  # kinds recognised but not read yet
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 TEMPLATE_DOC = (
     " (a template: {labels.NAME}, {annotations.NAME}, {name}, {source}, {severity}, {plan})"
@@ -205,7 +206,7 @@ RESPONSE_PLAN = Struct(
             "who is engaged: escalation-plan:NAME, schedule:NAME or contact:NAME",
             default=[],
         ),
-        Field("runbook", Text(), "the runbook responders follow"),
+        PLAN_RUNBOOK,
         Field("links", ListOf(LINK), "links kept with the incident (dashboards, logs)", default=[]),
         Field("declare", DECLARE, "when to declare (default: at once)"),
         Field(
@@ -238,6 +239,7 @@ def _reserved(word: str) -> Struct:
 
 KINDS: dict[str, Struct] = {
     "response-plan": RESPONSE_PLAN,
+    "runbook": RUNBOOK,
     **{word: _reserved(word) for word in RESERVED_KINDS},
     "escalation-plan": ESCALATION_PLAN,
     "contact": CONTACT,

@@ -7,9 +7,9 @@ skipped; the rest still load, so one typo never takes the console down.
 
 What each kind holds is declared in `kinds.py` and decoded by the one schema
 walker; this module only reads files, builds plans and compares them.
-Kinds: `response-plan`, `contact`, `schedule` and `escalation-plan`; `runbook`
-is recognised and reserved for the issue that brings it. Names that refer
-across documents are checked once every file is read (`engagement_check.py`).
+Kinds: `response-plan`, `contact`, `schedule`, `escalation-plan` and `runbook`.
+Names that refer across documents (engagements, a plan's runbook, a runbook's
+notify) are checked once every file is read (`engagement_check.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from warroom.model.clock import utcnow
 from warroom.model.contact import Contact
 from warroom.model.escalation import EscalationPlan
 from warroom.model.oncall import Schedule
+from warroom.model.runbook_steps import Notify, Runbook
 from warroom.plans.engagement_check import (
     Engaged,
     Reference,
@@ -35,6 +36,8 @@ from warroom.plans.engagement_check import (
 from warroom.plans.engagement_kinds import contact, escalation_plan, schedule
 from warroom.plans.kinds import DOCUMENT, RESERVED_KINDS
 from warroom.plans.plan import ResponsePlan
+from warroom.plans.runbook_check import runbook_problems
+from warroom.plans.runbook_kind import runbook
 from warroom.schema.types import Record
 from warroom.schema.walk import Walk
 from warroom.yamlnodes import Where, compose_documents_partial, where
@@ -46,6 +49,7 @@ class PlanSet:
     contacts: dict[str, Contact] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
     escalation_plans: dict[str, EscalationPlan] = field(default_factory=dict)
+    runbooks: dict[str, Runbook] = field(default_factory=dict)
     # where each contact's channel is written, (contact, channel) -> place: the notify
     # layer checks a channel's options and reports its mistakes there
     channel_where: dict[tuple[str, str], Where] = field(default_factory=dict)
@@ -78,7 +82,10 @@ def load_plans(
         if len(result.errors) > before:
             result.rejected.append(path)
     engaged = Engaged(result.contacts, result.schedules, result.escalation_plans)
-    for error in unknown_references(loading.references, engaged):
+    for error in [
+        *unknown_references(loading.references, engaged),
+        *_unknown_runbooks(loading, result.runbooks),
+    ]:
         result.errors.append(error)
         rejected = Path(error.split(":", 1)[0])
         if rejected not in result.rejected:
@@ -95,6 +102,16 @@ def load_plans(
 class _Loading:
     seen: dict[tuple[str, str], Where] = field(default_factory=dict)  # (kind, name)
     references: list[Reference] = field(default_factory=list)
+    runbooks: list[tuple[Where, str, str]] = field(default_factory=list)  # (at, runbook, plan)
+
+
+def _unknown_runbooks(loading: _Loading, runbooks: dict[str, Runbook]) -> list[str]:
+    listed = ", ".join(sorted(runbooks)) or "none declared"
+    return [
+        f"{at}: plan {plan!r}: no runbook named {name!r} (known: {listed})"
+        for at, name, plan in loading.runbooks
+        if name not in runbooks
+    ]
 
 
 def _load_file(path: Path, result: PlanSet, loading: _Loading, sources: set[str] | None) -> None:
@@ -115,6 +132,9 @@ def _load_file(path: Path, result: PlanSet, loading: _Loading, sources: set[str]
         record = walk.decode(document, DOCUMENT)
         if isinstance(record, Record):
             _check_source(walk, record, sources)
+            if record.get("kind") == "runbook" and not walk.findings:
+                for problem in runbook_problems(runbook(record)):
+                    walk.invalid(document, problem.at, None, problem)
         errors = walk.errors()
         if errors or not isinstance(record, Record):
             result.errors += [str(e) for e in errors]
@@ -149,6 +169,17 @@ def _add(walk: Walk, record: Record, result: PlanSet, loading: _Loading) -> None
                 )
             else:
                 references.append(Reference(at, *parsed, f"plan {name!r} engages"))
+        if plan.runbook is not None:
+            at = walk.at.get(("runbook", "name")) or walk.at[("runbook",)]
+            loading.runbooks.append((at, plan.runbook, name))
+    elif kind == "runbook":
+        result.runbooks[name] = book = runbook(record)
+        for i, step in enumerate(book.steps):
+            if isinstance(step.spec, Notify):
+                ref_kind, _, ref_name = step.spec.to.partition(":")
+                at = walk.at[("steps", i, "to")]
+                what = f"runbook {name!r} step {step.name!r} notifies"
+                references.append(Reference(at, ref_kind, ref_name, what))
     elif kind == "contact":
         result.contacts[name] = contact(record)
         for i, channel in enumerate(result.contacts[name].channels):
@@ -214,7 +245,8 @@ def _response_plan(walk: Walk, record: Record) -> ResponsePlan:
         matchers=match.get("alerts", ()),
         summary=incident.get("summary"),
         engagements=tuple(record["engagements"]),
-        runbook=record.get("runbook"),
+        runbook=record["runbook"][0] if "runbook" in record else None,
+        runbook_start=record["runbook"][1] if "runbook" in record else "manual",
         links=tuple(record["links"]),
         declare_after=declare.get("after", timedelta(0)),
         resolve=record["resolve"],

@@ -57,6 +57,7 @@ class ResponsePlan:
     summary: Template | None = None
     engagements: tuple[str, ...] = ()
     runbook: str | None = None
+    runbook_start: str = "manual"  # auto: started when the incident is declared
     links: tuple[Link, ...] = ()
     declare_after: timedelta = timedelta(0)
     resolve: ResolvePolicy = ResolvePolicy.WHEN_ALL_ALERTS_RESOLVE

@@ -51,6 +51,16 @@ class Template:
                 out.append(str(getattr(alert, part.root)))
         return "".join(out)
 
+    def render_strict(self, alert: Alert, plan: str = "") -> str | None:
+        """As `render`, but None when the alert lacks a field: a runbook parameter
+        must have a real value, never the placeholder a title shows."""
+        for part in self.fields:
+            if part.root in MAPS:
+                values = alert.labels if part.root == "labels" else alert.annotations
+                if part.key not in values:
+                    return None
+        return self.render(alert, plan)
+
     @property
     def fields(self) -> list[Field]:
         return [p for p in self.parts if isinstance(p, Field)]
