@@ -87,7 +87,7 @@ def key(fingerprint: str, source: str = SOURCE) -> str:
     return f"{source}/{fingerprint}"
 
 
-def render_screen(app: WarroomApp) -> tuple[str, str]:
+def render_screen(app: WarroomApp, color_system: str = "truecolor") -> tuple[str, str]:
     """(text, raw) of what the app would paint now, screen stack included.
 
     `text` is the visible characters, line by line, as `export_screenshot` records
@@ -105,7 +105,7 @@ def render_screen(app: WarroomApp) -> tuple[str, str]:
         height=height,
         file=io.StringIO(),
         force_terminal=True,
-        color_system="truecolor",
+        color_system=color_system,  # type: ignore[arg-type]
         record=True,
         legacy_windows=False,
         safe_box=False,

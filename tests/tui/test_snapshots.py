@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import io
 import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
 
 import pytest
-from rich.console import Console as RichConsole
 from tests.support.alerts import alert
-from textual._compositor import CompositorUpdate
 
 from warroom.engine import Service
 from warroom.model import Alert, AlertKey, Impact, Severity
 from warroom.tui.app import WarroomApp
 from warroom.tui.tabs import TABS
+
+from .conftest import render_screen
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 NOW = datetime(2026, 11, 26, 3, 14, 0, tzinfo=UTC)
@@ -71,23 +69,7 @@ rotations:
 
 def screen_bytes(app: WarroomApp, color_system: str) -> tuple[str, str]:
     """(plain text, what a terminal of `color_system` would be sent) for the screen."""
-    width, height = app.size
-    update = cast(
-        CompositorUpdate,
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens),
-    )
-    recorder = RichConsole(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system=color_system,  # type: ignore[arg-type]
-        record=True,
-        legacy_windows=False,
-        safe_box=False,
-    )
-    recorder.print(update)
-    return recorder.export_text(styles=False), update.render_segments(recorder)
+    return render_screen(app, color_system)
 
 
 def compare(name: str, text: str, raw: str) -> None:

@@ -180,29 +180,16 @@ def _enter(run: Run, i: int, now: datetime) -> Run:
         return replace(run, current=None, finished_at=now)
     run = replace(run, current=i, finished_at=None)
     step = run.runbook.steps[i]
-    if step.kind is StepKind.MANUAL:
+    waits = {
+        StepKind.MANUAL: StepState.WAITING_CONFIRMATION,
+        StepKind.APPROVE: StepState.WAITING_APPROVAL,
+        StepKind.WAIT: StepState.RUNNING,
+    }
+    if step.kind in waits:  # a step that waits (for a responder, or time) starts now
         return _set(
             run,
             i,
-            state=StepState.WAITING_CONFIRMATION,
-            attempt=run.steps[i].attempt + 1,
-            started_at=now,
-            due_at=_deadline(step, now),
-        )
-    if step.kind is StepKind.APPROVE:
-        return _set(
-            run,
-            i,
-            state=StepState.WAITING_APPROVAL,
-            attempt=run.steps[i].attempt + 1,
-            started_at=now,
-            due_at=_deadline(step, now),
-        )
-    if step.kind is StepKind.WAIT:
-        return _set(
-            run,
-            i,
-            state=StepState.RUNNING,
+            state=waits[step.kind],
             attempt=run.steps[i].attempt + 1,
             started_at=now,
             due_at=_deadline(step, now),
