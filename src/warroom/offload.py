@@ -16,6 +16,7 @@ its turns, but a full collection walking a million objects does not.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
 import json
@@ -98,13 +99,26 @@ def loads(body: bytes) -> Any:
     escape pays for the walk that replaces them.
     """
     payload = loads_yielding(body) if _interactive else json.loads(body)
-    if b"\\ud" in body or b"\\uD" in body:
+    if has_surrogate_escapes(body):
         payload = replace_lone_surrogates(payload)
     return payload
 
 
+def has_surrogate_escapes(body: bytes) -> bool:
+    return b"\\ud" in body or b"\\uD" in body
+
+
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
+WINDOW = 256 * 1024  # bytes decoded to text at a time
+
+
+class NotAnArray(ValueError):
+    """The JSON is valid but its top level is not an array; `value` is what it is."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(f"expected an array, got {type(value).__name__}")
+        self.value = value
 
 
 def loads_yielding(body: bytes | str) -> Any:
@@ -115,27 +129,107 @@ def loads_yielding(body: bytes | str) -> Any:
     by element returns to Python between elements, so the event loop gets its
     turns. Same result and same JSONDecodeError (with position) as json.loads.
     """
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
-    start = _SPACE.match(text).end()  # type: ignore[union-attr]
-    if not text.startswith("[", start):
-        return json.loads(text)
-    items: list[Any] = []
-    index = _SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
-    if text.startswith("]", index):
-        index += 1
-    else:
+    data = body.encode() if isinstance(body, str) else body
+    try:
+        return list(array_items(data))
+    except NotAnArray as exc:
+        return exc.value
+
+
+def array_items(body: bytes, window: int = WINDOW) -> Iterator[Any]:
+    """The elements of a top-level JSON array, decoded one at a time.
+
+    For a source's answer of 50,000 alerts, so that the caller can turn each into
+    an alert and drop it: the decoded tree of the whole answer (about six times
+    the size of its bytes) never exists at once, nor its text, which is decoded a
+    window at a time (a single emoji makes `bytes.decode` of the whole answer four
+    bytes a character). Valid JSON whose top level is not an array raises
+    NotAnArray; invalid JSON raises json.loads's own JSONDecodeError (message and
+    position), found by decoding the whole answer again, once, on that path only.
+    """
+    return _ArrayItems(body, window).items()
+
+
+class _ArrayItems:
+    """A window of text over the answer's bytes: `text[pos:]` is what is left of it."""
+
+    def __init__(self, body: bytes, window: int) -> None:
+        self.body = body
+        self.decoder = codecs.getincrementaldecoder(json.detect_encoding(body))()
+        self.fed = 0  # bytes decoded so far
+        self.window = window
+        self.text = ""
+        self.pos = 0
+
+    @property
+    def eof(self) -> bool:
+        return self.fed >= len(self.body)
+
+    def more(self, at_least: int = 0) -> bool:
+        """Decode the next window (at least `at_least` bytes); False at the end."""
+        if self.eof:
+            return False
+        size = max(self.window, at_least)
+        chunk = self.body[self.fed : self.fed + size]
+        self.fed += len(chunk)
+        self.text = self.text[self.pos :] + self.decoder.decode(chunk, final=self.eof)
+        self.pos = 0
+        return True
+
+    def skip_space(self) -> str:
+        """Past whitespace; the next character, or "" at the end of the answer."""
         while True:
-            item, index = _DECODER.raw_decode(text, index)
-            items.append(item)
-            index = _SPACE.match(text, index).end()  # type: ignore[union-attr]
-            if text.startswith(",", index):
-                index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
-                continue
-            if text.startswith("]", index):
-                index += 1
-                break
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-    end = _SPACE.match(text, index).end()  # type: ignore[union-attr]
-    if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
-    return items
+            self.pos = _SPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos : self.pos + 1]
+
+    def value(self) -> Any:
+        """The next value; a value that ends where the window ends is decoded again
+        with more text (a number cut at the edge decodes as a smaller number)."""
+        wanted = 0
+        while True:
+            try:
+                item, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError:
+                if self.eof:
+                    raise
+            else:
+                if end < len(self.text) or self.eof:
+                    self.pos = end
+                    return item
+            # cut by the window's edge (or wrong: more text tells): grow geometrically,
+            # so one huge element costs a few decodes of itself, not one per window
+            wanted = max(wanted * 2, self.window)
+            self.more(wanted)
+
+    def items(self) -> Iterator[Any]:
+        try:
+            if self.skip_space() != "[":
+                raise _NotArray
+            self.pos += 1
+            if self.skip_space() == "]":
+                self.pos += 1
+            else:
+                while True:
+                    yield self.value()
+                    following = self.skip_space()
+                    self.pos += 1
+                    if following == "]":
+                        break
+                    if following != ",":
+                        raise _Invalid
+                    self.skip_space()
+            if self.skip_space():
+                raise _Invalid
+        except (json.JSONDecodeError, UnicodeDecodeError, _Invalid, _NotArray):
+            # the exact error (or the value that is not an array), from the whole answer
+            value = json.loads(self.body)
+            raise NotAnArray(value) from None
+
+
+class _Invalid(Exception):
+    pass
+
+
+class _NotArray(Exception):
+    pass
