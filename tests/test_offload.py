@@ -25,6 +25,11 @@ CASES = [
     "]",
     '[{"a": 1}] x',
     "\n[\n1\n]\n",
+    '[\n  {"a": 1},\n  {"b": 2} {"c": 3}\n]',
+    '[\n  {"a": 1},\n  {"b": "x\\q"}\n]',
+    '[1,\n2,\n3\n]\n\n  x',
+    '[\n"é", "unterminated\n]',
+    "[1, 2",
 ]
 
 
@@ -77,3 +82,15 @@ def test_numbers_and_characters_cut_at_a_window_edge(window: int) -> None:
 
 def test_a_utf8_byte_order_mark_is_read_as_json_loads_reads_it() -> None:
     assert list(array_items(b"\xef\xbb\xbf[1, 2]")) == [1, 2]
+
+
+def test_pieces_are_released_once_decoded() -> None:
+    items = [{"labels": {"i": str(i)}} for i in range(2000)]
+    body = json.dumps(items).encode()
+    pieces = [body[i : i + 1000] for i in range(0, len(body), 1000)]
+    decoded = array_items(pieces, window=4096)
+    half = [next(decoded) for _ in range(1000)]
+    # dropped once decoded (all but the first window's): never held whole
+    assert not any(pieces[5 : len(pieces) // 3]) and all(pieces[-5:])
+    assert [*half, *decoded] == items
+    assert not any(pieces[5:])

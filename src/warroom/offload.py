@@ -22,7 +22,7 @@ import gc
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from warroom.model.text import replace_lone_surrogates
@@ -76,6 +76,34 @@ _pause_lock = threading.Lock()
 _pauses = 0
 
 
+_MMAP_THRESHOLD = 128 * 1024  # glibc's own default, before it starts moving it
+_tuned = False
+
+
+def tune_allocator() -> None:
+    """Large blocks straight from the OS and back to it, for a process that polls.
+
+    glibc raises its mmap threshold to the size of any mapped block freed (up to
+    32 MiB): after the first 20 MB answer, every later buffer, window and big
+    dict table of a poll came from the heap, and what a poll freed there stayed in
+    the console's RSS (20-30 MB at 50,000 alerts). Fixing the threshold keeps
+    them mapped and returned. Elsewhere than glibc this does nothing.
+    """
+    global _tuned
+    if _tuned:
+        return
+    _tuned = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc: its allocator is its own business
+        return
+    m_mmap_threshold = -3
+    mallopt(ctypes.c_int(m_mmap_threshold), ctypes.c_int(_MMAP_THRESHOLD))
+
+
 def _paused(fn: Callable[..., T], *args: Any) -> T:
     with collector_paused():
         return fn(*args)
@@ -104,8 +132,16 @@ def loads(body: bytes) -> Any:
     return payload
 
 
-def has_surrogate_escapes(body: bytes) -> bool:
-    return b"\\ud" in body or b"\\uD" in body
+def has_surrogate_escapes(body: bytes | Sequence[bytes]) -> bool:
+    """Whether the answer (whole, or in pieces) spells a surrogate as an escape."""
+    if isinstance(body, bytes):
+        return b"\\ud" in body or b"\\uD" in body
+    tail = b""
+    for piece in body:
+        if has_surrogate_escapes(tail + piece[:3]) or has_surrogate_escapes(piece):
+            return True
+        tail = piece[-3:]
+    return False
 
 
 _DECODER = json.JSONDecoder()
@@ -136,43 +172,71 @@ def loads_yielding(body: bytes | str) -> Any:
         return exc.value
 
 
-def array_items(body: bytes, window: int = WINDOW) -> Iterator[Any]:
+def array_items(body: bytes | list[bytes], window: int = WINDOW) -> Iterator[Any]:
     """The elements of a top-level JSON array, decoded one at a time.
 
     For a source's answer of 50,000 alerts, so that the caller can turn each into
     an alert and drop it: the decoded tree of the whole answer (about six times
     the size of its bytes) never exists at once, nor its text, which is decoded a
     window at a time (a single emoji makes `bytes.decode` of the whole answer four
-    bytes a character). Valid JSON whose top level is not an array raises
-    NotAnArray; invalid JSON raises json.loads's own JSONDecodeError (message and
-    position), found by decoding the whole answer again, once, on that path only.
+    bytes a character). Given the answer as a list of pieces, each piece is
+    released from that list once decoded: the caller must hold no other reference.
+
+    Valid JSON whose top level is not an array raises NotAnArray. Invalid JSON
+    raises the JSONDecodeError json.loads raises (message, position, line and
+    column); a UnicodeDecodeError names its position within the window.
     """
-    return _ArrayItems(body, window).items()
+    pieces = [body] if isinstance(body, bytes) else body
+    return _ArrayItems(pieces, window).items()
 
 
 class _ArrayItems:
-    """A window of text over the answer's bytes: `text[pos:]` is what is left of it."""
+    """A window of text over the answer's pieces: `text[pos:]` is what is left of it."""
 
-    def __init__(self, body: bytes, window: int) -> None:
-        self.body = body
-        self.decoder = codecs.getincrementaldecoder(json.detect_encoding(body))()
-        self.fed = 0  # bytes decoded so far
+    def __init__(self, pieces: list[bytes], window: int) -> None:
+        self.pieces = pieces
+        self.piece = 0  # the piece being decoded, and how far into it
+        self.offset = 0
+        head = next((p[:4] for p in pieces if p), b"")
+        self.decoder = codecs.getincrementaldecoder(json.detect_encoding(head))()
         self.window = window
+        self.release = False  # pieces are dropped once the answer is known to be an array
         self.text = ""
         self.pos = 0
+        # what was dropped from the front of the text: its length, its newlines and
+        # where the last one was, so an error names its place in the whole answer
+        self.base = 0
+        self.lines = 0
+        self.last_newline = -1
 
     @property
     def eof(self) -> bool:
-        return self.fed >= len(self.body)
+        return self.piece >= len(self.pieces)
 
     def more(self, at_least: int = 0) -> bool:
         """Decode the next window (at least `at_least` bytes); False at the end."""
         if self.eof:
             return False
         size = max(self.window, at_least)
-        chunk = self.body[self.fed : self.fed + size]
-        self.fed += len(chunk)
-        self.text = self.text[self.pos :] + self.decoder.decode(chunk, final=self.eof)
+        taken: list[bytes] = []
+        while size > 0 and not self.eof:
+            piece = self.pieces[self.piece]
+            chunk = piece[self.offset : self.offset + size]
+            taken.append(chunk)
+            size -= len(chunk)
+            self.offset += len(chunk)
+            if self.offset >= len(piece):
+                if self.release:
+                    self.pieces[self.piece] = b""
+                self.piece += 1
+                self.offset = 0
+        dropped = self.text[: self.pos]
+        newline = dropped.rfind("\n")
+        if newline >= 0:
+            self.lines += dropped.count("\n")
+            self.last_newline = self.base + newline
+        self.base += self.pos
+        self.text = self.text[self.pos :] + self.decoder.decode(b"".join(taken), final=self.eof)
         self.pos = 0
         return True
 
@@ -190,9 +254,9 @@ class _ArrayItems:
         while True:
             try:
                 item, end = _DECODER.raw_decode(self.text, self.pos)
-            except json.JSONDecodeError:
+            except json.JSONDecodeError as exc:
                 if self.eof:
-                    raise
+                    raise self.error(exc.msg, exc.pos) from None
             else:
                 if end < len(self.text) or self.eof:
                     self.pos = end
@@ -202,34 +266,34 @@ class _ArrayItems:
             wanted = max(wanted * 2, self.window)
             self.more(wanted)
 
+    def error(self, msg: str, local: int) -> json.JSONDecodeError:
+        """json.loads's error for a position in the window, placed in the whole answer."""
+        pos = self.base + local
+        newline = self.text.rfind("\n", 0, local)
+        lineno = self.lines + self.text.count("\n", 0, local) + 1
+        colno = pos - (self.base + newline if newline >= 0 else self.last_newline)
+        exc = json.JSONDecodeError(msg, self.text, local)
+        exc.args = (f"{msg}: line {lineno} column {colno} (char {pos})",)
+        exc.pos, exc.lineno, exc.colno = pos, lineno, colno
+        return exc
+
     def items(self) -> Iterator[Any]:
-        try:
-            if self.skip_space() != "[":
-                raise _NotArray
+        if self.skip_space() != "[":  # not an array (or not JSON): decoded whole
+            raise NotAnArray(json.loads(b"".join(self.pieces)))
+        self.release = True
+        self.pos += 1
+        if self.skip_space() == "]":
             self.pos += 1
-            if self.skip_space() == "]":
-                self.pos += 1
-            else:
-                while True:
-                    yield self.value()
-                    following = self.skip_space()
+        else:
+            while True:
+                yield self.value()
+                following = self.skip_space()
+                if following == "]":
                     self.pos += 1
-                    if following == "]":
-                        break
-                    if following != ",":
-                        raise _Invalid
-                    self.skip_space()
-            if self.skip_space():
-                raise _Invalid
-        except (json.JSONDecodeError, UnicodeDecodeError, _Invalid, _NotArray):
-            # the exact error (or the value that is not an array), from the whole answer
-            value = json.loads(self.body)
-            raise NotAnArray(value) from None
-
-
-class _Invalid(Exception):
-    pass
-
-
-class _NotArray(Exception):
-    pass
+                    break
+                if following != ",":
+                    raise self.error("Expecting ',' delimiter", self.pos)
+                self.pos += 1
+                self.skip_space()
+        if self.skip_space():
+            raise self.error("Extra data", self.pos)

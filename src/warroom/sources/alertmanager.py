@@ -174,22 +174,27 @@ class AlertmanagerSource:
         self.http.send_early(ALERTS_PATH, self._params())
 
     async def fetch(self) -> list[Alert]:
-        body = await self.http.request("GET", ALERTS_PATH, params=self._params())
+        pieces = await self.http.request_chunks("GET", ALERTS_PATH, params=self._params())
+        head = b"".join(pieces[:64])[:4096]  # to name an answer that is not JSON
+        size = sum(len(p) for p in pieces)
         try:
-            return await off_loop(len(body), OFFLOAD_BYTES, self._normalise, body)
+            return await off_loop(size, OFFLOAD_BYTES, self._normalise, pieces)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise self.http.json_error(body, exc) from exc
+            raise self.http.json_error(head, exc) from exc
         except ShapeError as exc:
             raise self.http.error(f"unexpected response: {exc}") from exc
 
-    def _normalise(self, body: bytes) -> list[Alert]:
+    def _normalise(self, pieces: list[bytes]) -> list[Alert]:
         """The answer decoded an item at a time, each turned into its Alert (or
-        reused) before the next is decoded: the whole decoded answer, several
-        times the size of the Alerts, never exists at once."""
-        if not body or body.isspace():
+        reused) before the next is decoded, each piece of the body dropped once
+        decoded: neither the body whole nor its decoded tree (six times its size)
+        ever exists at once."""
+        if all(not p or p.isspace() for p in pieces):
             raise ShapeError("expected a list of alerts, got NoneType")
-        items = array_items(body)
-        if has_surrogate_escapes(body):
+        surrogates = has_surrogate_escapes(pieces)
+        items = array_items(pieces)
+        del pieces  # array_items releases each piece; no other reference may hold it
+        if surrogates:
             items = map(replace_lone_surrogates, items)
         try:
             return normalise_alerts(self.name, items, self._reuse, self._shared)
