@@ -16,12 +16,13 @@ its turns, but a full collection walking a million objects does not.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from warroom.model.text import replace_lone_surrogates
@@ -75,6 +76,34 @@ _pause_lock = threading.Lock()
 _pauses = 0
 
 
+_MMAP_THRESHOLD = 128 * 1024  # glibc's own default, before it starts moving it
+_tuned = False
+
+
+def tune_allocator() -> None:
+    """Large blocks straight from the OS and back to it, for a process that polls.
+
+    glibc raises its mmap threshold to the size of any mapped block freed (up to
+    32 MiB): after the first 20 MB answer, every later buffer, window and big
+    dict table of a poll came from the heap, and what a poll freed there stayed in
+    the console's RSS (20-30 MB at 50,000 alerts). Fixing the threshold keeps
+    them mapped and returned. Elsewhere than glibc this does nothing.
+    """
+    global _tuned
+    if _tuned:
+        return
+    _tuned = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc: its allocator is its own business
+        return
+    m_mmap_threshold = -3
+    mallopt(ctypes.c_int(m_mmap_threshold), ctypes.c_int(_MMAP_THRESHOLD))
+
+
 def _paused(fn: Callable[..., T], *args: Any) -> T:
     with collector_paused():
         return fn(*args)
@@ -98,13 +127,34 @@ def loads(body: bytes) -> Any:
     escape pays for the walk that replaces them.
     """
     payload = loads_yielding(body) if _interactive else json.loads(body)
-    if b"\\ud" in body or b"\\uD" in body:
+    if has_surrogate_escapes(body):
         payload = replace_lone_surrogates(payload)
     return payload
 
 
+def has_surrogate_escapes(body: bytes | Sequence[bytes]) -> bool:
+    """Whether the answer (whole, or in pieces) spells a surrogate as an escape."""
+    if isinstance(body, bytes):
+        return b"\\ud" in body or b"\\uD" in body
+    tail = b""
+    for piece in body:
+        if has_surrogate_escapes(tail + piece[:3]) or has_surrogate_escapes(piece):
+            return True
+        tail = piece[-3:]
+    return False
+
+
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
+WINDOW = 256 * 1024  # bytes decoded to text at a time
+
+
+class NotAnArray(ValueError):
+    """The JSON is valid but its top level is not an array; `value` is what it is."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(f"expected an array, got {type(value).__name__}")
+        self.value = value
 
 
 def loads_yielding(body: bytes | str) -> Any:
@@ -115,27 +165,135 @@ def loads_yielding(body: bytes | str) -> Any:
     by element returns to Python between elements, so the event loop gets its
     turns. Same result and same JSONDecodeError (with position) as json.loads.
     """
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
-    start = _SPACE.match(text).end()  # type: ignore[union-attr]
-    if not text.startswith("[", start):
-        return json.loads(text)
-    items: list[Any] = []
-    index = _SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
-    if text.startswith("]", index):
-        index += 1
-    else:
+    data = body.encode() if isinstance(body, str) else body
+    try:
+        return list(array_items(data))
+    except NotAnArray as exc:
+        return exc.value
+
+
+def array_items(body: bytes | list[bytes], window: int = WINDOW) -> Iterator[Any]:
+    """The elements of a top-level JSON array, decoded one at a time.
+
+    For a source's answer of 50,000 alerts, so that the caller can turn each into
+    an alert and drop it: the decoded tree of the whole answer (about six times
+    the size of its bytes) never exists at once, nor its text, which is decoded a
+    window at a time (a single emoji makes `bytes.decode` of the whole answer four
+    bytes a character). Given the answer as a list of pieces, each piece is
+    released from that list once decoded: the caller must hold no other reference.
+
+    Valid JSON whose top level is not an array raises NotAnArray. Invalid JSON
+    raises the JSONDecodeError json.loads raises (message, position, line and
+    column); a UnicodeDecodeError names its position within the window.
+    """
+    pieces = [body] if isinstance(body, bytes) else body
+    return _ArrayItems(pieces, window).items()
+
+
+class _ArrayItems:
+    """A window of text over the answer's pieces: `text[pos:]` is what is left of it."""
+
+    def __init__(self, pieces: list[bytes], window: int) -> None:
+        self.pieces = pieces
+        self.piece = 0  # the piece being decoded, and how far into it
+        self.offset = 0
+        head = next((p[:4] for p in pieces if p), b"")
+        self.decoder = codecs.getincrementaldecoder(json.detect_encoding(head))()
+        self.window = window
+        self.release = False  # pieces are dropped once the answer is known to be an array
+        self.text = ""
+        self.pos = 0
+        # what was dropped from the front of the text: its length, its newlines and
+        # where the last one was, so an error names its place in the whole answer
+        self.base = 0
+        self.lines = 0
+        self.last_newline = -1
+
+    @property
+    def eof(self) -> bool:
+        return self.piece >= len(self.pieces)
+
+    def more(self, at_least: int = 0) -> bool:
+        """Decode the next window (at least `at_least` bytes); False at the end."""
+        if self.eof:
+            return False
+        size = max(self.window, at_least)
+        taken: list[bytes] = []
+        while size > 0 and not self.eof:
+            piece = self.pieces[self.piece]
+            chunk = piece[self.offset : self.offset + size]
+            taken.append(chunk)
+            size -= len(chunk)
+            self.offset += len(chunk)
+            if self.offset >= len(piece):
+                if self.release:
+                    self.pieces[self.piece] = b""
+                self.piece += 1
+                self.offset = 0
+        dropped = self.text[: self.pos]
+        newline = dropped.rfind("\n")
+        if newline >= 0:
+            self.lines += dropped.count("\n")
+            self.last_newline = self.base + newline
+        self.base += self.pos
+        self.text = self.text[self.pos :] + self.decoder.decode(b"".join(taken), final=self.eof)
+        self.pos = 0
+        return True
+
+    def skip_space(self) -> str:
+        """Past whitespace; the next character, or "" at the end of the answer."""
         while True:
-            item, index = _DECODER.raw_decode(text, index)
-            items.append(item)
-            index = _SPACE.match(text, index).end()  # type: ignore[union-attr]
-            if text.startswith(",", index):
-                index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
-                continue
-            if text.startswith("]", index):
-                index += 1
-                break
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-    end = _SPACE.match(text, index).end()  # type: ignore[union-attr]
-    if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
-    return items
+            self.pos = _SPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos : self.pos + 1]
+
+    def value(self) -> Any:
+        """The next value; a value that ends where the window ends is decoded again
+        with more text (a number cut at the edge decodes as a smaller number)."""
+        wanted = 0
+        while True:
+            try:
+                item, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                if self.eof:
+                    raise self.error(exc.msg, exc.pos) from None
+            else:
+                if end < len(self.text) or self.eof:
+                    self.pos = end
+                    return item
+            # cut by the window's edge (or wrong: more text tells): grow geometrically,
+            # so one huge element costs a few decodes of itself, not one per window
+            wanted = max(wanted * 2, self.window)
+            self.more(wanted)
+
+    def error(self, msg: str, local: int) -> json.JSONDecodeError:
+        """json.loads's error for a position in the window, placed in the whole answer."""
+        pos = self.base + local
+        newline = self.text.rfind("\n", 0, local)
+        lineno = self.lines + self.text.count("\n", 0, local) + 1
+        colno = pos - (self.base + newline if newline >= 0 else self.last_newline)
+        exc = json.JSONDecodeError(msg, self.text, local)
+        exc.args = (f"{msg}: line {lineno} column {colno} (char {pos})",)
+        exc.pos, exc.lineno, exc.colno = pos, lineno, colno
+        return exc
+
+    def items(self) -> Iterator[Any]:
+        if self.skip_space() != "[":  # not an array (or not JSON): decoded whole
+            raise NotAnArray(json.loads(b"".join(self.pieces)))
+        self.release = True
+        self.pos += 1
+        if self.skip_space() == "]":
+            self.pos += 1
+        else:
+            while True:
+                yield self.value()
+                following = self.skip_space()
+                if following == "]":
+                    self.pos += 1
+                    break
+                if following != ",":
+                    raise self.error("Expecting ',' delimiter", self.pos)
+                self.pos += 1
+                self.skip_space()
+        if self.skip_space():
+            raise self.error("Extra data", self.pos)

@@ -50,8 +50,8 @@ class _Chunks:
         else:
             self.units = [a for a, _ in diff.pending]
             self.unit_digests = [d for _, d in diff.pending]
+        # taken out as written: each alert written once, and let go of once written
         self.pending = {a.fingerprint: (a, d) for a, d in diff.pending}
-        self.written: set[str] = set()
         self.pos = 0
         self.gone_pos = 0
 
@@ -62,10 +62,8 @@ class _Chunks:
         rows: list[tuple[Alert, str]] = []
         limit = size * TRIAGED_PER_ROW if self.triaging else size
         while self.pos < len(self.units) and len(rows) < size and self.pos - start < limit:
-            fp = self.units[self.pos].fingerprint
-            item = self.pending.get(fp)
-            if item is not None and fp not in self.written:
-                self.written.add(fp)
+            item = self.pending.pop(self.units[self.pos].fingerprint, None)
+            if item is not None:
                 rows.append(item)
             self.pos += 1
         gone: list[str] = []

@@ -25,7 +25,7 @@ from warroom.engine.triage import Triage
 from warroom.model import SourceHealth
 from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
-from warroom.offload import OFFLOAD_ITEMS, off_loop
+from warroom.offload import OFFLOAD_ITEMS, off_loop, tune_allocator
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import DigestCache, LeaseLost, LeaseToken, SnapshotResult, Store
 
@@ -143,6 +143,7 @@ async def poll_forever(
 
     `wake` cuts the wait short: a responder asked for this source now.
     """
+    tune_allocator()  # before the first large answer arrives
     failures = 0
     digests = DigestCache()
     store_log = failures_log or FailureLog(log)

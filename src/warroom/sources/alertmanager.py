@@ -7,18 +7,21 @@ API paths are appended to it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.matchers import Matcher, MatcherError, MatchOp, parse_matchers
 from warroom.model.silence import Silence
-from warroom.offload import OFFLOAD_ITEMS, off_loop
+from warroom.model.text import replace_lone_surrogates
+from warroom.offload import OFFLOAD_BYTES, NotAnArray, array_items, has_surrogate_escapes, off_loop
 from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
 from warroom.sources.normalise import (
     ShapeError,
+    SharedText,
     item_labels,
     optional_string,
     string_map,
@@ -33,52 +36,80 @@ _STATES = {
 }
 
 
-# fingerprint -> (the raw fields an Alert is built from, that Alert)
-Reuse = dict[str, tuple[tuple[Any, ...], Alert]]
+# fingerprint -> (its startsAt as sent, the Alert built from it): all it takes to
+# tell an unchanged item, without keeping any of the item itself
+Reuse = dict[str, tuple[str, Alert]]
 
 
-def normalise_alerts(source: str, payload: Any, reuse: Reuse | None = None) -> list[Alert]:
-    """GettableAlerts to `Alert`s. Volatile fields (endsAt, updatedAt) are left out:
-    Alertmanager moves them on every evaluation, and they would turn every poll
-    into a write of every row."""
-    if not isinstance(payload, list):
+def normalise_alerts(
+    source: str,
+    payload: Any,
+    reuse: Reuse | None = None,
+    shared: SharedText | None = None,
+) -> list[Alert]:
+    """GettableAlerts (a list, or an iterator of items decoded one at a time) to
+    `Alert`s. Volatile fields (endsAt, updatedAt) are left out: Alertmanager moves
+    them on every evaluation, and they would turn every poll into a write of every
+    row."""
+    if not isinstance(payload, list | Iterator):
         raise ShapeError(f"expected a list of alerts, got {type(payload).__name__}")
+    shared = shared if shared is not None else SharedText()
     alerts = []
     seen: Reuse = {}
     for index, raw in enumerate(payload):
-        # An item equal to last poll's (compared as plain dicts, no serialising)
-        # gives back the same Alert: an unchanged alert costs no normalising,
-        # and downstream its digest is reused too.
-        key = None
-        if reuse is not None and type(raw) is dict and type(raw.get("fingerprint")) is str:
-            key = (
-                raw.get("labels"),
-                raw.get("annotations"),
-                raw.get("startsAt"),
-                raw.get("status"),
-                raw.get("generatorURL"),
-            )
-            previous = reuse.get(raw["fingerprint"])
-            if previous is not None and previous[0] == key:
+        # An item that says what last poll's said gives back the same Alert: an
+        # unchanged alert costs no normalising, and downstream its digest is
+        # reused too. Compared with the Alert itself (plain dicts, no serialising).
+        if reuse is not None and type(raw) is dict:
+            fingerprint = raw.get("fingerprint")
+            previous = reuse.get(fingerprint) if type(fingerprint) is str else None
+            if previous is not None and _unchanged(raw, *previous):
                 alerts.append(previous[1])
-                seen[raw["fingerprint"]] = previous
+                seen[previous[1].fingerprint] = previous
                 continue
         try:
-            alert = _alert(source, raw)
+            alert = _alert(source, raw, shared)
         except ShapeError as exc:  # the item's position only when it is needed
             raise ShapeError(f"alert {index}: {exc}") from exc
         alerts.append(alert)
-        if key is not None:
-            seen[alert.fingerprint] = (key, alert)
+        if reuse is not None and _as_sent(raw, alert):
+            seen[alert.fingerprint] = (shared.value("startsAt", raw["startsAt"]), alert)
     if reuse is not None:  # only after the whole payload normalised cleanly
         reuse.clear()
         reuse.update(seen)
     return alerts
 
 
-def _alert(source: str, raw: Any) -> Alert:
-    item, labels = item_labels(raw, "item")
-    annotations = string_map(item.get("annotations"), "annotations")
+def _as_sent(raw: dict[str, Any], alert: Alert) -> bool:
+    """Whether normalising kept the item's labels and annotations as they came (no
+    value cut or converted) and its fingerprint: then an item equal to this
+    Alert's fields normalises to this very Alert, which `_unchanged` relies on."""
+    annotations = raw.get("annotations")
+    return (
+        raw.get("fingerprint") == alert.fingerprint
+        and raw["labels"] == alert.labels
+        and (annotations == alert.annotations or (annotations is None and not alert.annotations))
+    )
+
+
+def _unchanged(raw: dict[str, Any], starts_at: str, alert: Alert) -> bool:
+    """Whether `raw` would normalise to `alert` (built from an item `_as_sent`)."""
+    status = raw.get("status") or {}
+    annotations = raw.get("annotations")
+    url = raw.get("generatorURL")
+    return (
+        raw.get("startsAt") == starts_at
+        and raw.get("labels") == alert.labels
+        and (annotations == alert.annotations or (annotations is None and not alert.annotations))
+        and type(status) is dict
+        and _STATES.get(str(status.get("state", "active"))) is alert.state
+        and (url == alert.url or (url is None and alert.url == ""))
+    )
+
+
+def _alert(source: str, raw: Any, shared: SharedText) -> Alert:
+    item, labels = item_labels(raw, "item", shared)
+    annotations = string_map(item.get("annotations"), "annotations", shared)
     status = item.get("status") or {}
     if not isinstance(status, dict):
         raise ShapeError("status must be an object")
@@ -88,16 +119,17 @@ def _alert(source: str, raw: Any) -> Alert:
     fingerprint = item.get("fingerprint")
     if fingerprint is not None and not isinstance(fingerprint, str):
         raise ShapeError("fingerprint must be a string")
+    url = optional_string(item.get("generatorURL"), "generatorURL")
     return Alert(
         source=source,
         fingerprint=fingerprint or fingerprint_of(labels),
         name=labels.get("alertname", "") or "(no alertname)",
         state=state,
         severity=Severity.parse(labels.get("severity")),
-        starts_at=timestamp(item.get("startsAt"), "startsAt"),
+        starts_at=shared.time(item.get("startsAt"), "startsAt"),
         labels=labels,
         annotations=annotations,
-        url=optional_string(item.get("generatorURL"), "generatorURL"),
+        url=shared.value("generatorURL", url),
     )
 
 
@@ -124,6 +156,7 @@ class AlertmanagerSource:
         self.silence_on_ack = bool(spec.options.get("silence_on_ack", False))
         self.http = HttpClient(spec.name, HttpSettings.from_spec(spec))
         self._reuse: Reuse = {}
+        self._shared = SharedText()
 
     def _params(self) -> list[tuple[str, str]]:
         opts = self.spec.options
@@ -141,14 +174,32 @@ class AlertmanagerSource:
         self.http.send_early(ALERTS_PATH, self._params())
 
     async def fetch(self) -> list[Alert]:
-        payload = await self.http.get_json(ALERTS_PATH, params=self._params())
-        size = len(payload) if isinstance(payload, list) else 0
+        pieces = await self.http.request_chunks("GET", ALERTS_PATH, params=self._params())
+        head = b"".join(pieces[:64])[:4096]  # to name an answer that is not JSON
+        size = sum(len(p) for p in pieces)
         try:
-            return await off_loop(
-                size, OFFLOAD_ITEMS, normalise_alerts, self.name, payload, self._reuse
-            )
+            return await off_loop(size, OFFLOAD_BYTES, self._normalise, pieces)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise self.http.json_error(head, exc) from exc
         except ShapeError as exc:
             raise self.http.error(f"unexpected response: {exc}") from exc
+
+    def _normalise(self, pieces: list[bytes]) -> list[Alert]:
+        """The answer decoded an item at a time, each turned into its Alert (or
+        reused) before the next is decoded, each piece of the body dropped once
+        decoded: neither the body whole nor its decoded tree (six times its size)
+        ever exists at once."""
+        if all(not p or p.isspace() for p in pieces):
+            raise ShapeError("expected a list of alerts, got NoneType")
+        surrogates = has_surrogate_escapes(pieces)
+        items = array_items(pieces)
+        del pieces  # array_items releases each piece; no other reference may hold it
+        if surrogates:
+            items = map(replace_lone_surrogates, items)
+        try:
+            return normalise_alerts(self.name, items, self._reuse, self._shared)
+        except NotAnArray as exc:
+            raise ShapeError(f"expected a list of alerts, got {type(exc.value).__name__}") from None
 
     # -- silences ---------------------------------------------------------------------------
 

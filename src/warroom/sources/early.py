@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 class Answer:
     status: int
     reason: str
-    body: bytes | None  # None: the answer went over the size cap
+    # the body as read, in pieces (never joined here: a 20 MB answer would be held
+    # twice); None: the answer went over the size cap
+    pieces: list[bytes] | None
 
 
 class Timeout(Enum):
@@ -216,7 +218,7 @@ def exchange(get: Get, pending: Pending) -> Outcome:
             chunks.append(chunk)
         if resp.length:  # the server closed before the declared length
             return None
-        return Answer(resp.status, resp.reason, b"".join(chunks))
+        return Answer(resp.status, resp.reason, chunks)
     except TimeoutError:
         return Timeout.BODY if pending.answered else Timeout.READ
     except (OSError, ValueError, http.client.HTTPException):

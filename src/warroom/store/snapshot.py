@@ -55,12 +55,11 @@ class DigestCache:
         out: list[str] = []
         fresh: dict[str, tuple[Alert, str]] = {}
         for alert in alerts:
-            previous = self._last.get(alert.fingerprint)
-            digest = previous[1] if previous is not None and previous[0] is alert else None
-            if digest is None:
-                digest = alert_digest(alert)
-            fresh[alert.fingerprint] = (alert, digest)
-            out.append(digest)
+            entry = self._last.get(alert.fingerprint)
+            if entry is None or entry[0] is not alert:
+                entry = (alert, alert_digest(alert))
+            fresh[alert.fingerprint] = entry  # unchanged: the same pair, nothing new per poll
+            out.append(entry[1])
         self._last = fresh
         return out
 
