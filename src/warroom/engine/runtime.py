@@ -124,13 +124,22 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await renewer
             with contextlib.suppress(Exception):
-                await asyncio.shield(self.store.release_lease(self.holder))
+                await asyncio.shield(self._release_quietly())
         out: dict[str, SnapshotResult | None] = {}
         for source, result in zip(self.sources, results, strict=True):
             if isinstance(result, BaseException):
                 raise result
             out[source.name] = result
         return out
+
+    async def _release_quietly(self) -> None:
+        """Hand the lease on when stopping. Shielded from the cancellation that stops
+        us, it may finish after its caller has gone (or after the store closed): a
+        failure then is logged here, never left as a task exception printed at exit."""
+        try:
+            await self.store.release_lease(self.holder)
+        except Exception as exc:  # the lease then lapses after its TTL instead
+            log.debug("releasing the engine lease on stop: %s", exc)
 
     async def _page_once(self, token: LeaseToken) -> None:
         """One pass of the escalate and deliver duties (`warroom engine --once`)."""
@@ -187,7 +196,7 @@ class Engine:
         finally:
             await self._stop_duties()
             with contextlib.suppress(Exception):
-                await asyncio.shield(self.store.release_lease(self.holder))
+                await asyncio.shield(self._release_quietly())
 
     async def _answer_retries(self) -> None:
         """Wake the pollers of sources a responder asked to poll now (any console)."""
