@@ -38,3 +38,26 @@ async def test_age_moves_on_without_any_change_to_the_incident(console: Harness)
             within=15.0,
             what=f"its age to move on from {first}",
         )
+
+
+async def test_the_incident_tab_says_how_long_it_has_been_going_on(console: Harness) -> None:
+    """Same on the Incident tab: `for 34m` at 15:29:44 for one declared at 14:53:52."""
+    declared = utcnow() - timedelta(seconds=8)
+    async with console.store() as store:
+        incident_id = await Service(store, "bob", clock=lambda: declared).declare_incident(
+            [], "Checkout is down", Impact.HIGH
+        )
+    async with console.start() as ui:
+        ui.app.open_incident(incident_id)
+        await ui.wait_for(lambda: ui.shows("#incident-overview", "Checkout"), what="shown")
+
+        def going_on() -> str:
+            line = ui.static("#incident-overview").splitlines()[1]
+            return line.rsplit(" for ", 1)[1]
+
+        first = going_on()
+        await ui.wait_for(
+            lambda: going_on() != first and going_on() == format_age(utcnow() - declared),
+            within=15.0,
+            what=f"'for {first}' to move on",
+        )
