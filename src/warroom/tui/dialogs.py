@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -309,6 +310,11 @@ class SilenceAnswer:
 
 
 PREVIEW_LINES = 6
+# A dialog's border (top and bottom), and a field with its label (an Input is 3
+# lines tall): what the silence dialog needs besides its scrolling details.
+DIALOG_FRAME = 2
+FIELD_LINES = 4
+MIN_DETAILS = 3
 
 
 class SilenceScreen(ModalScreen[SilenceAnswer | None]):
@@ -350,9 +356,11 @@ class SilenceScreen(ModalScreen[SilenceAnswer | None]):
             if self._editable:
                 yield Label("Matchers (Alertmanager syntax)")
                 yield _input(", ".join(str(m) for m in self._plan[0][1]), id="matchers")
-            else:
-                yield Static(self._silences_text(), id="silence-list")
-            yield Static(id="silence-preview")
+            # what the silences are and mute scrolls; the fields below always show
+            with VerticalScroll(id="silence-details", can_focus=False):
+                if not self._editable:
+                    yield Static(self._silences_text(), id="silence-list")
+                yield Static(id="silence-preview")
             yield Label("For (e.g. 30m, 2h, 1d)")
             yield _input("2h", id="duration", max_length=12)
             yield Label("Comment (why; required)")
@@ -374,7 +382,18 @@ class SilenceScreen(ModalScreen[SilenceAnswer | None]):
         if self._editable:  # show the matchers from their start (alertname first)
             self.query_one("#matchers", Input).cursor_position = 0
         self.query_one("#comment", Input).focus()
+        self._fit(self.app.size.height)
         self._preview()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        """Leave the details what the screen has left once the title, the fields and
+        the key hint are drawn (a storm's silences and preview outgrow 24 lines)."""
+        fixed = DIALOG_FRAME + 1 + FIELD_LINES * (3 if self._editable else 2) + 1
+        details = self.query_one("#silence-details", VerticalScroll)
+        details.styles.max_height = max(MIN_DETAILS, height - fixed)
 
     def _matchers(self) -> list[list[Matcher]]:
         if self._edited is not None:
