@@ -130,6 +130,24 @@ class DeclareScreen(ModalScreen[DeclareAnswer | None]):
         self.dismiss(None)
 
 
+# A dialog's border (top and bottom), and a field with its label (an Input is 3
+# lines tall): what the silence dialog needs besides its scrolling details.
+DIALOG_FRAME = 2
+FIELD_LINES = 4
+MIN_DETAILS = 3
+
+
+def fit_details(screen: ModalScreen[Any], selector: str, fixed: int, height: int) -> None:
+    """Give a dialog's scrolling part what the screen has left once the lines that
+    must always show (`fixed`: title, fields, key hint, border) are drawn."""
+    details = screen.query_one(selector, VerticalScroll)
+    details.styles.max_height = max(MIN_DETAILS, height - fixed)
+
+
+# the held dialog's border, its heading, and its key hint (two lines when it wraps)
+HELD_FIXED = DIALOG_FRAME + 1 + 2
+
+
 class HeldScreen(ModalScreen[str | None]):
     """The alerts to declare from are already in an open incident: open it, or move them.
 
@@ -150,7 +168,6 @@ class HeldScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         text = Text()
-        text.append(f"{self._count} alert(s) chosen; already in an open incident:\n", style="bold")
         for incident, count in self._holders:
             text.append(f"  #{incident.id} ", style="bold")
             text.append(safe_text(incident.title, 120))
@@ -161,15 +178,25 @@ class HeldScreen(ModalScreen[str | None]):
                     f" at {format_local(incident.acknowledged_at)}"
                 )
             text.append("\n")
+        text.rstrip()
         first = self._holders[0][0].id
         with Vertical(classes="dialog"):
-            yield Static(text)
+            yield Static(
+                Text(f"{self._count} alert(s) chosen; already in an open incident:", style="bold")
+            )
+            # the incidents scroll (a storm's alerts are in dozens); the choices always show
+            with VerticalScroll(id="held-list", can_focus=False):
+                yield Static(text)
             yield Static(
                 Text(f"enter open #{first} · m move them to a new incident · escape cancel")
             )
 
     def on_mount(self) -> None:
+        fit_details(self, "#held-list", HELD_FIXED, self.app.size.height)
         release_keys_after_refresh(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit_details(self, "#held-list", HELD_FIXED, event.size.height)
 
     def action_answer(self, answer: str | None) -> None:
         self.dismiss(answer)
@@ -310,11 +337,6 @@ class SilenceAnswer:
 
 
 PREVIEW_LINES = 6
-# A dialog's border (top and bottom), and a field with its label (an Input is 3
-# lines tall): what the silence dialog needs besides its scrolling details.
-DIALOG_FRAME = 2
-FIELD_LINES = 4
-MIN_DETAILS = 3
 
 
 class SilenceScreen(ModalScreen[SilenceAnswer | None]):
@@ -392,8 +414,7 @@ class SilenceScreen(ModalScreen[SilenceAnswer | None]):
         """Leave the details what the screen has left once the title, the fields and
         the key hint are drawn (a storm's silences and preview outgrow 24 lines)."""
         fixed = DIALOG_FRAME + 1 + FIELD_LINES * (3 if self._editable else 2) + 1
-        details = self.query_one("#silence-details", VerticalScroll)
-        details.styles.max_height = max(MIN_DETAILS, height - fixed)
+        fit_details(self, "#silence-details", fixed, height)
 
     def _matchers(self) -> list[list[Matcher]]:
         if self._edited is not None:
