@@ -20,6 +20,7 @@ the whole config.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -56,6 +57,8 @@ class Config:
     locations: dict[str, Where] = field(default_factory=dict, compare=False)
     # the label the Alerts tab shows in a column of its own (which host, which pod)
     label_column: str = "instance"
+    # the mail relay email channels send through, as written (password a Secret)
+    smtp: dict[str, Any] | None = field(default=None, repr=False)
     # `file:line:col: environment variable X is not set`, for each credential whose
     # variable is missing now: its source fails at use; `warroom check` reports these
     unset: tuple[str, ...] = field(default=(), compare=False)
@@ -165,6 +168,7 @@ def _read(path: Path, text: str) -> ConfigRead:
         themes=_relative(path, record["themes"]) if "themes" in record else None,
         path=path,
         label_column=record.get("label_column") or "instance",
+        smtp=dict(record["smtp"]) if isinstance(record.get("smtp"), Mapping) else None,
         locations=_locations(walk, record),
         unset=tuple(str(e) for e in sorted(walk.unset, key=_position)),
         problems=tuple(problems),

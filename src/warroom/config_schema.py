@@ -78,6 +78,16 @@ def _checked(check: Check) -> Callable[[Any], Any]:
     return run
 
 
+def _smtp(value: Any) -> Any:
+    """Checked by the notify layer that sends through it, with the same words."""
+    from warroom.notify.declare import check_smtp
+
+    problems = check_smtp(value) if isinstance(value, Mapping) else []
+    if problems:
+        raise Invalid(f"smtp: {problems[0]}")
+    return value
+
+
 def _source_name(value: str) -> str:
     if not SOURCE_NAME.match(value):
         raise Invalid(f"source name {value!r}: use letters, digits, '.', '_' or '-' (max 63)")
@@ -205,6 +215,13 @@ CONFIG = Struct(
         Field("keymap", MapOf(Text()), "binding id -> keys, e.g. incident.acknowledge: a,k"),
         Field("theme", Text(), "warroom-night, warroom-day or a theme file's name"),
         Field("themes", Text(), "a directory of extra theme files (YAML)"),
+        Field(
+            "smtp",
+            MapOf(SecretIfReference()),
+            "the mail relay email channels send through: host, port, from, security"
+            " (starttls, tls or none on loopback), username, password (${ENV})",
+            check=_smtp,
+        ),
         Field(
             "label_column",
             Text(convert=_label_name, pattern=f"^{LABEL_NAME.pattern}$"),

@@ -53,7 +53,7 @@ def test_every_mistake_of_the_config_in_one_run(tmp_path: Path, env: dict[str, s
     assert code == 1
     assert lines == [
         f"{path}:1:1: unknown key 'databse' (known: database, plans, sources, keymap, theme,"
-        " themes, label_column); did you mean 'database'?",
+        " themes, smtp, label_column); did you mean 'database'?",
         f"{path}:5:5: unknown key 'scenaro' for source type demo (known: name, type, url,"
         " interval, scenario, speed); did you mean 'scenario'?",
         f"{path}:9:15: not a duration: 'soon' (use e.g. 15s, 1m30s, 500ms, 2h)",

@@ -174,16 +174,23 @@ def test_simulate_json_disk_full(tmp_path: Path, env: dict[str, str]) -> None:
     result = simulate(tmp_path, env, alerts_file(tmp_path, DISK_CRITICAL), "--json")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert json_lines(result.stdout) == [
-        {
-            "alert": "DiskFull",
-            "plan": "disk-full",
-            "title": "Disk filling on eu-1",
-            "impact": int(Impact.MEDIUM),  # severity critical -> 3 in capacity.yaml
-            "dedupe_key": "disk-full/eu-1",
-            "outcome": "declares a new incident",
-        }
+    (row,) = json_lines(result.stdout)
+    pages = row.pop("pages")
+    assert row == {
+        "alert": "DiskFull",
+        "plan": "disk-full",
+        "title": "Disk filling on eu-1",
+        "impact": int(Impact.MEDIUM),  # severity critical -> 3 in capacity.yaml
+        "dedupe_key": "disk-full/eu-1",
+        "outcome": "declares a new incident",
+    }
+    # who is on call depends on the hour (follow-the-sun); the stages do not
+    assert [(p["after"], p["stage"], p["target"]) for p in pages[:3]] == [
+        ("0s", 1, "schedule:secondary"),
+        ("0s", 1, "contact:ops-room"),
+        ("10m", 2, "schedule:primary"),
     ]
+    assert pages[1]["who"] == ["ops-room"]
 
 
 def test_simulate_json_list(tmp_path: Path, env: dict[str, str]) -> None:
@@ -215,7 +222,12 @@ def test_simulate_table(tmp_path: Path, env: dict[str, str]) -> None:
     payload = [DISK_CRITICAL, NOTHING]
     result = simulate(tmp_path, env, alerts_file(tmp_path, payload))
     assert result.returncode == 0, result.stderr
-    header, disk, nothing = result.stdout.splitlines()
+    table, paged = result.stdout.split("\n\n")
+    header, disk, nothing = table.splitlines()
+    assert paged.splitlines()[0].split() == [
+        "ALERT", "AFTER", "ENGAGEMENT", "STAGE", "TARGET", "PAGES"
+    ]  # fmt: skip
+    assert "DiskFull  0s     escalation-plan:storage" in paged
     assert header.split() == ["ALERT", "PLAN", "IMPACT", "DEDUPE", "KEY", "OUTCOME", "TITLE"]
     assert re.split(r"\s{2,}", disk) == [
         "DiskFull",

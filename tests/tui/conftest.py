@@ -34,6 +34,7 @@ from warroom.cli.console import open_console
 from warroom.config import Config, demo_config
 from warroom.engine import Service
 from warroom.model import Alert, AlertKey, AlertState, Impact, Severity
+from warroom.model.clock import utcnow
 from warroom.store import Store, open_store
 from warroom.tui.app import WarroomApp
 from warroom.tui.line_log import LineLog
@@ -269,8 +270,11 @@ class Harness:
         size: tuple[int, int] = SIZE,
         run_engine: bool = False,
         actor: str = ACTOR,
+        clock: Callable[[], datetime] = utcnow,
     ) -> AsyncIterator[UI]:
-        async with open_console(self.config, actor=actor, run_engine=run_engine) as app:
+        async with open_console(
+            self.config, actor=actor, run_engine=run_engine, clock=clock
+        ) as app:
             # Tab underlines animate; Pilot waits for animations after every key, which
             # costs half a second per tab switch and tells these tests nothing.
             app.animation_level = "none"

@@ -52,7 +52,7 @@ def _shifts(widget_id: str) -> View:
 class WithShifts(WarroomApp):
     """The whole change a new tab needs in the app: its entry, and its key from it."""
 
-    TAB_REGISTRY = TABS.plus(Tab("shifts", "Shifts", "f7", _shifts, frozenset({"incident"})))
+    TAB_REGISTRY = TABS.plus(Tab("shifts", "Shifts", "f8", _shifts, frozenset({"incident"})))
     BINDINGS: ClassVar[list[BindingType]] = TAB_REGISTRY.bindings()
 
 
@@ -81,7 +81,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
             assert ui_tabs == [*TABS.ids, "shifts"]
             assert shifts_view(app) is None  # lazy: nothing built until shown
 
-            await pilot.press("f7")
+            await pilot.press("f8")
             await pilot.pause()
             view = shifts_view(app)
             assert view is not None and view.reloads == 1
@@ -105,7 +105,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
             assert view.reloads == before
 
             # shown again: drawn once, with what changed meanwhile
-            await pilot.press("f7")
+            await pilot.press("f8")
             await until(lambda: view.reloads == before + 1, what="the tab refreshed when shown")
             await pilot.pause(0.3)
             assert view.reloads == before + 1
@@ -131,7 +131,7 @@ async def test_a_tab_key_is_remapped_by_its_id(console: Any) -> None:
     try:
         app = WithShifts(runtime)
         async with running(app) as pilot:
-            await pilot.press("f7")
+            await pilot.press("f8")
             await pilot.pause()
             assert app.query_one("TabbedContent").active == "alerts"  # type: ignore[attr-defined]
             await pilot.press("f9")
@@ -173,6 +173,7 @@ def test_the_shipped_tabs_in_order_with_their_keys_and_ids() -> None:
         ("timeline", "Timeline", "f4"),
         ("silences", "Silences", "f5"),
         ("sources", "Sources", "f6"),
+        ("oncall", "On-call", "f7"),
     ]
     assert [t.id for t in TABS if not t.lazy] == ["alerts"]  # only it is in the first frame
     ids = {binding_id for scope in binding_scopes() for binding_id in scope.keys}

@@ -192,3 +192,13 @@ def test_states_are_plain_values_the_engine_can_store() -> None:
     assert state == Engagement(
         "payments-critical", Status.ACTIVE, 1, 0, T0 + timedelta(minutes=5), T0
     )
+
+
+def test_escalating_back_to_a_stage_already_paged_is_a_new_round() -> None:
+    """Its pages must be new rows: the same (stage, round) would be written once only,
+    and the responder who asked for stage 1 again would page nobody."""
+    p = plan()
+    state, first = start(p, T0, everyone)
+    state, steps = escalate(p, state, (state.stage, state.loop), T0, everyone, to_stage=0)
+    assert pages(steps) == [(0, 1, "primary"), (0, 1, "ops-room")]
+    assert pages(first) == [(0, 0, "primary"), (0, 0, "ops-room")]

@@ -74,6 +74,51 @@ SAMPLES: list[tuple[ev.Event, str]] = [
         "Alert resolved; expired the silence of its acknowledgement",
     ),
     (ev.SilenceExpired("s2", "am"), "Expired silence s2 on am"),
+    (ev.Engaged("escalation-plan:storage", 2), "Engaged escalation-plan:storage (2 stages)"),
+    (
+        ev.Paged("contact:bob", 0, 1, "contact:bob", ("bob",), 2),
+        "Paged bob (contact:bob, stage 1 (round 2) of contact:bob) on 2 channels",
+    ),
+    (
+        ev.EscalationSaid("p", 2, 0, "nobody to page (schedule:x): skipped"),
+        "p, stage 3: nobody to page (schedule:x): skipped",
+    ),
+    (ev.Escalated("p", 0, to_stage=2), "Escalated p to stage 3 (was at stage 1)"),
+    (ev.PageFailed("bob", "page", "404"), "Page to bob via page failed (trigger): 404"),
+    (
+        ev.PageFailed("bob", "room", "reset", possible_repeat=True),
+        "Page to bob via room may have been sent twice: reset",
+    ),
+    (
+        ev.OverrideAdded(
+            3,
+            "primary",
+            "2026-11-26T15:00:00+00:00",
+            "2026-11-26T17:00:00+00:00",
+            "alice",
+            "bob",
+            "alice is flying",
+        ),
+        "bob takes primary from alice, 2026-11-26 15:00 → 17:00 UTC (override #3): alice is flying",
+    ),
+    (
+        ev.OverrideAdded(
+            4, "primary", "2026-11-26T15:00:00+00:00", "2026-11-27T09:00:00+00:00", "alice"
+        ),
+        "alice off primary, 2026-11-26 15:00 → 2026-11-27 09:00 UTC (override #4)",
+    ),
+    (
+        ev.OverrideAdded(
+            5, "primary", "2026-11-26T15:00:00+00:00", "2026-11-26T16:00:00+00:00", with_="carol"
+        ),
+        "carol joins primary on call, 2026-11-26 15:00 → 16:00 UTC (override #5)",
+    ),
+    (
+        ev.OverrideCancelled(
+            3, "primary", "2026-11-26T15:00:00+00:00", "2026-11-26T17:00:00+00:00", None, "bob"
+        ),
+        "Cancelled override #3 of primary (bob added, 2026-11-26 15:00 → 17:00 UTC)",
+    ),
 ]
 
 

@@ -217,6 +217,7 @@ def _storm(count: int, revision: int = 0, source: str = "prom") -> list[Alert]:
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks of 100 rows whatever the machine's speed, so a test poll spans many."""
     monkeypatch.setattr(ingest, "FIRST_CHUNK", 100)
+    monkeypatch.setattr(ingest, "MIN_CHUNK", 100)  # a slow chunk (a loaded CI) shrank it
     monkeypatch.setattr(ingest, "MAX_CHUNK", 100)
     monkeypatch.setattr(ingest, "PAUSE", 0.0)
 

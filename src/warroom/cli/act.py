@@ -172,7 +172,8 @@ async def run_declare(
     as_json: bool,
 ) -> int:
     from warroom.cli.check import plans_for
-    from warroom.plans import PlanIndex, propose
+    from warroom.plans import PlanIndex
+    from warroom.plans.draft import declaration
 
     keys = list(dict.fromkeys(keys))
     async with acting(config) as service:
@@ -189,17 +190,17 @@ async def run_declare(
                 refusal = f"no plan named {plan_name!r} (`warroom check` lists the plans)"
         if refusal is not None:
             return report([Outcome("declare", False, refusal)], service.actor, as_json)
-        worst = min(tracked, key=lambda t: t.alert.severity.rank).alert if tracked else None
-        proposal = propose(plan, worst) if plan and worst else None
+        chosen = declaration(plan, [t.alert for t in tracked])
         try:
             incident_id = await service.declare_incident(
                 keys,
                 strip_unsafe(title),
                 impact,
-                summary=proposal.summary if proposal else (worst.summary if worst else ""),
-                plan=plan.name if plan else None,
-                dedupe_key=proposal.dedupe_key if proposal else _fixed_dedupe(plan),
+                summary=chosen.summary,
+                plan=chosen.plan,
+                dedupe_key=chosen.dedupe_key or _fixed_dedupe(plan),
                 move=move,
+                links=chosen.links,
             )
         except AlertsInIncident as exc:
             outcome = _held(exc, tracked)

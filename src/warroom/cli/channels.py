@@ -40,6 +40,7 @@ def run_test_channel(config: Config, target: str) -> int:
     """Send a real test message to CONTACT (every channel) or CONTACT/CHANNEL."""
     import asyncio
 
+    from warroom.engine.wiring import smtp_relay
     from warroom.notify.channels import send_test
     from warroom.notify.declare import ChannelConfigError
     from warroom.notify.message import Outcome
@@ -61,7 +62,9 @@ def run_test_channel(config: Config, target: str) -> int:
     failed = False
     for channel in channels:
         try:
-            delivery = asyncio.run(send_test(declaration(channel), contact=name, log_dir=log_dir))
+            delivery = asyncio.run(
+                send_test(declaration(channel), smtp_relay(config), name, log_dir=log_dir)
+            )
         except ChannelConfigError as exc:
             print(f"warroom: contact {name!r} channel {channel.name!r}: {exc}", file=sys.stderr)
             return EXIT_USAGE

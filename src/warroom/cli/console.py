@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from warroom.config import Config, state_dir
 from warroom.engine.wiring import open_runtime
+from warroom.model.clock import utcnow
 
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
@@ -17,7 +19,11 @@ if TYPE_CHECKING:
 
 @asynccontextmanager
 async def open_console(
-    config: Config, *, actor: str | None = None, run_engine: bool = True
+    config: Config,
+    *,
+    actor: str | None = None,
+    run_engine: bool = True,
+    clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[WarroomApp]:
     """The console as `warroom` builds it: its runtime opened first, then handed to the app.
 
@@ -26,7 +32,7 @@ async def open_console(
     The runtime outlives the app and is closed here, after the app has exited.
     Tests build their consoles through this too.
     """
-    runtime = await open_runtime(config, actor=actor, run_engine=run_engine)
+    runtime = await open_runtime(config, actor=actor, run_engine=run_engine, clock=clock)
     try:
         from warroom.tui.app import WarroomApp
 

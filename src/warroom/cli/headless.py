@@ -17,9 +17,10 @@ log = logging.getLogger("warroom")
 
 async def run_engine(config: Config, once: bool) -> int:
     from warroom.cli.check import plans_for
-    from warroom.engine import Engine, process_identity
+    from warroom.engine import process_identity
     from warroom.engine.runtime import LeaseBusy
     from warroom.engine.store_failures import STORE_FAILURES, describe
+    from warroom.engine.wiring import build_engine
     from warroom.model.text import safe_text
     from warroom.store import LeaseLost, open_store
 
@@ -34,7 +35,7 @@ async def run_engine(config: Config, once: bool) -> int:
         log.error("%s", error)
     for problem in config.problems:  # a source the running engine will not poll, and why
         log.error("%s", problem)
-    engine = Engine.from_specs(store, config.sources, process_identity(), planset.plans)
+    engine = build_engine(store, config, planset, process_identity())
     try:
         if once:
             # one cycle is still polling: never beside a running engine

@@ -165,10 +165,72 @@ def build_parser() -> argparse.ArgumentParser:
     shifts.add_argument(
         "--to", dest="end", type=_parsed(_time), help="to this time (default: 7 days on)"
     )
+    pages = command(
+        "pages", "who was paged, how, and what became of each page", "one JSON object per line"
+    )
+    pages.add_argument("id", nargs="?", type=_incident_id, metavar="ID", help="one incident")
     test_channel = command("test-channel", "send a real test message to a contact's channels")
     test_channel.add_argument("target", help="CONTACT (every channel) or CONTACT/CHANNEL")
     _action_commands(command)
+    _override_commands(command)
     return parser
+
+
+def _override_commands(command: Command) -> None:
+    """Take a shift (an on-call override), list them, cancel one: as the On-call tab does."""
+    override = command(
+        "override",
+        "take a shift: put someone on call in a schedule for a while (or --cancel ID)",
+        "one JSON object",
+    )
+    override.add_argument("schedule", nargs="?", help="the schedule")
+    override.add_argument("--with", dest="with_", metavar="NAME", help="who takes the shift")
+    override.add_argument(
+        "--replace", metavar="NAME", help="instead of whom (alone: takes them off)"
+    )
+    override.add_argument(
+        "--from", dest="start", type=_parsed(_time), help="from this time (default: now)"
+    )
+    override.add_argument("--to", dest="end", type=_parsed(_time), help="until this time")
+    override.add_argument(
+        "--for", dest="duration", type=_parsed(_duration), help="for this long, e.g. 2h"
+    )
+    override.add_argument("--reason", help="why: the console log keeps it")
+    override.add_argument("--cancel", type=_override_id, metavar="ID", help="cancel an override")
+    overrides = command(
+        "overrides", "on-call overrides in force or to come", "one JSON object per override"
+    )
+    overrides.add_argument("schedule", nargs="?", help="one schedule (default: all)")
+
+
+def _override_id(text: str) -> int:
+    try:
+        value = int(text.removeprefix("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an override number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not an override number: {text!r}")
+    return value
+
+
+async def _run_override(args: argparse.Namespace, config: Config) -> int:
+    from warroom.cli import overrides
+
+    if args.command == "overrides":
+        return await overrides.run_overrides(config, args.schedule, args.json)
+    if args.cancel is not None:
+        return await overrides.run_cancel(config, args.cancel, args.json)
+    return await overrides.run_override(
+        config,
+        args.schedule,
+        args.with_,
+        args.replace,
+        args.start,
+        args.end,
+        args.duration,
+        args.reason,
+        args.json,
+    )
 
 
 Command = Callable[[str, str, str | None], argparse.ArgumentParser]
@@ -193,6 +255,12 @@ def _action_commands(command: Command) -> None:
     impact = command("impact", "set an incident's impact (1 critical ... 5 no impact)", ONE_LINE)
     impact.add_argument("id", type=_incident_id, metavar="ID")
     impact.add_argument("impact", type=int, choices=range(1, 6), metavar="N")
+    escalate = command("escalate", "page an incident's next escalation stage now", ONE_LINE)
+    escalate.add_argument("id", type=_incident_id, metavar="ID")
+    escalate.add_argument(
+        "--stage", type=int, metavar="N", help="page stage N (from 1) instead of the next"
+    )
+    escalate.add_argument("--plan", metavar="REF", help="which engagement, when it engages several")
     declare = command("declare", "declare an incident, ad hoc or under a plan", ONE_LINE)
     declare.add_argument("--title", required=True)
     declare.add_argument("--impact", type=int, choices=range(1, 6), required=True, metavar="N")
@@ -252,7 +320,18 @@ def resolve_config(args: argparse.Namespace) -> Config:
     return config
 
 
-ACTIONS = {"ack", "resolve", "reopen", "note", "impact", "declare", "show", "silence"}
+ACTIONS = {
+    "ack",
+    "resolve",
+    "reopen",
+    "note",
+    "impact",
+    "declare",
+    "show",
+    "silence",
+    "pages",
+    "escalate",
+}
 
 
 def _check_silence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -271,6 +350,12 @@ async def _run_action(args: argparse.Namespace, config: Config) -> int:
         from warroom.cli.show import run_show
 
         return await run_show(config, args.id, as_json)
+    if command in ("pages", "escalate"):
+        from warroom.cli.pages import run_escalate, run_pages
+
+        if command == "pages":
+            return await run_pages(config, args.id, as_json)
+        return await run_escalate(config, args.id, args.stage, args.plan, as_json)
     if command == "silence":
         from warroom.cli import silence
 
@@ -309,6 +394,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "console"
     if command == "silence":
         _check_silence(parser, args)
+    if command == "override":
+        from warroom.cli.overrides import check_arguments
+
+        check_arguments(parser, args)
     try:
         if command == "check":
             from warroom.cli.check import run_check
@@ -355,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_coverage(config, as_json=args.json))
         if command in ACTIONS:
             return asyncio.run(_run_action(args, config))
+        if command in ("override", "overrides"):
+            return asyncio.run(_run_override(args, config))
         if command == "incidents":
             from warroom.cli.headless import run_incidents
 

@@ -1,9 +1,11 @@
-"""`warroom oncall` and `warroom shifts`: who is on call, from the plans alone.
+"""`warroom oncall` and `warroom shifts`: who is on call, from the plans and overrides.
 
-Both read only `plans/` (no database, no sources), so they answer on a bastion
-whose store is locked or whose sources are down: the moment someone most needs
-to know whom to call. Times are printed in the responder's zone (TZ= works) and
-as UTC in `--json`.
+Both read `plans/` and then the overrides taken from the console or the CLI
+(read-only: never creating a database, never waiting for a writer). A store
+that cannot be read costs only those overrides, said in one line on stderr
+(exit 1: the answer may be incomplete), so they still answer on a bastion whose
+store is broken: the moment someone most needs to know whom to call. Times are
+printed in the responder's zone (TZ= works) and as UTC in `--json`.
 """
 
 from __future__ import annotations
@@ -59,12 +61,40 @@ def _schedules(
     return planset, [(name, planset.schedules[name])]
 
 
+def with_overrides(
+    config: Config, schedules: list[tuple[str, Schedule]], start: datetime, end: datetime
+) -> tuple[list[tuple[str, Schedule]], bool]:
+    """The schedules with the stored overrides of [start, end) merged in, and whether
+    they could be read. No database yet means no overrides: nothing to say."""
+    import asyncio
+
+    from warroom.engine.overrides import effective_schedules
+    from warroom.store import StoreError, StoreMissing, open_store
+
+    async def merged() -> dict[str, Schedule]:
+        store = await open_store(config.database, read_only=True)
+        try:
+            return await effective_schedules(store, dict(schedules), start, end)
+        finally:
+            await store.close()
+
+    try:
+        found = asyncio.run(merged())
+    except StoreMissing:
+        return schedules, True
+    except StoreError as exc:
+        print(f"warroom: overrides not applied (from plans/ alone): {exc}", file=sys.stderr)
+        return schedules, False
+    return [(name, found[name]) for name, _ in schedules], True
+
+
 def run_oncall(config: Config, name: str | None, at: datetime | None, as_json: bool) -> int:
     found = _schedules(config, name)
     if found is None:
         return EXIT_UNKNOWN
     planset, schedules = found
     moment = at or utcnow()
+    schedules, complete = with_overrides(config, schedules, moment, moment + timedelta(seconds=1))
     for schedule_name, schedule in schedules:
         people = on_call(schedule, moment)
         if as_json:
@@ -74,7 +104,7 @@ def run_oncall(config: Config, name: str | None, at: datetime | None, as_json: b
             continue
         shown = ", ".join(_person(planset, p) for p in people) or "nobody"
         print(f"{safe_text(schedule_name):24} {safe_text(shown)}")
-    return 1 if planset.errors else 0
+    return 1 if planset.errors or not complete else 0
 
 
 def run_shifts(
@@ -83,12 +113,13 @@ def run_shifts(
     found = _schedules(config, name)
     if found is None:
         return EXIT_UNKNOWN
-    planset, [(_, schedule)] = found
+    planset, schedules = found
     start = start or utcnow()
     end = end or start + DEFAULT_SPAN
     if end <= start:
         print("warroom: --to must be after --from", file=sys.stderr)
         return EXIT_UNKNOWN
+    [(_, schedule)], complete = with_overrides(config, schedules, start, end)
     # who is on call when: rotations, their cover and overrides together, cut where
     # the people change (the shift a responder means), not each rotation's turns
     for span_start, span_end, people in timeline(schedule, start, end):
@@ -104,7 +135,7 @@ def run_shifts(
         shown = ", ".join(_person(planset, p) for p in people) or "nobody (a gap)"
         since, until = format_local(span_start, True), format_local(span_end, True)
         print(f"{since}  {until}  {safe_text(shown)}")
-    return 1 if planset.errors else 0
+    return 1 if planset.errors or not complete else 0
 
 
 def _person(planset: PlanSet, name: str) -> str:

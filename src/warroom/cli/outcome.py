@@ -94,12 +94,16 @@ async def existing_store(config: Config, read_only: bool = False) -> AsyncIterat
 
 @contextlib.asynccontextmanager
 async def acting(config: Config, sources: Sequence[Source] = ()) -> AsyncIterator[Service]:
-    """A service acting as the console would for this user ($SUDO_USER under sudo)."""
+    """A service acting as the console would for this user ($SUDO_USER under sudo),
+    with the plans' engagements: `warroom ack` cancels pending pages as `a` does."""
     from warroom.engine import Service, current_actor
+    from warroom.engine.wiring import paging_of
+    from warroom.plans import load_plans
 
+    paging = paging_of(load_plans(config.plans, {s.name for s in config.sources}))
     try:
         async with existing_store(config) as store:
-            yield Service(store, current_actor(), sources)
+            yield Service(store, current_actor(), sources, paging=paging)
     finally:
         for source in sources:
             with contextlib.suppress(Exception):

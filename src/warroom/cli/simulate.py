@@ -20,6 +20,7 @@ from warroom.config import Config
 from warroom.model import Alert, Incident, lifecycle
 from warroom.model.clock import format_duration, utcnow
 from warroom.model.lifecycle import Fate
+from warroom.model.paging import Directory, forecast
 from warroom.offload import loads
 from warroom.plans import PlanIndex, propose
 from warroom.sources.alertmanager import normalise_alerts
@@ -41,8 +42,32 @@ def read_alerts(path: Path, source: str = "simulate") -> list[Alert]:
         raise SystemExit(f"warroom: {path}: {exc}") from exc
 
 
+def who_is_paged(
+    references: Sequence[str], directory: Directory, now: datetime
+) -> list[dict[str, object]]:
+    """Each page the plan's engagements would send if nobody acknowledged."""
+    pages: list[dict[str, object]] = []
+    for reference in references:
+        for page in forecast(reference, directory, now):
+            pages.append(
+                {
+                    "after": format_duration(page.after) if page.after else "0s",
+                    "engagement": reference,
+                    "stage": page.stage + 1,
+                    "round": page.loop + 1,
+                    "target": page.target,
+                    "who": list(page.people),
+                }
+            )
+    return pages
+
+
 def predict(
-    index: PlanIndex, alert: Alert, incidents: Sequence[Incident], now: datetime
+    index: PlanIndex,
+    alert: Alert,
+    incidents: Sequence[Incident],
+    now: datetime,
+    directory: Directory | None = None,
 ) -> dict[str, object]:
     """What triage would do with this alert, given these incidents: the lifecycle's
     own choice (`lifecycle.fate`), so the prediction and the poll never disagree."""
@@ -62,6 +87,9 @@ def predict(
         what = "declares a new incident"
         if plan.declare_after:
             what += f" once firing for {format_duration(plan.declare_after)}"
+    pages = []
+    if fate is not Fate.JOINS and directory is not None:  # joining pages nobody new
+        pages = who_is_paged(plan.engagements, directory, now)
     return {
         "alert": alert.name,
         "plan": plan.name,
@@ -69,6 +97,7 @@ def predict(
         "impact": int(proposal.impact),
         "dedupe_key": proposal.dedupe_key,
         "outcome": what,
+        "pages": pages,
     }
 
 
@@ -93,9 +122,24 @@ async def run_simulate(config: Config, path: Path, as_json: bool, source: str | 
         finally:
             await store.close()
     now = utcnow()
+    directory = Directory(planset.contacts, planset.schedules, planset.escalation_plans)
     rows = []
+    paged: list[tuple[str, ...]] = []
     for alert in alerts:
-        outcome = predict(index, alert, incidents, now)
+        outcome = predict(index, alert, incidents, now, directory)
+        pages = outcome.get("pages")
+        for page in pages if isinstance(pages, list) else []:
+            who = ", ".join(page["who"]) or "nobody"
+            paged.append(
+                (
+                    alert.name,
+                    page["after"],
+                    page["engagement"],
+                    str(page["stage"]),
+                    page["target"],
+                    who,
+                )
+            )
         if as_json:
             print_json_line(outcome)
         else:
@@ -107,4 +151,8 @@ async def run_simulate(config: Config, path: Path, as_json: bool, source: str | 
             )
     if not as_json:
         print_table(("ALERT", "PLAN", "IMPACT", "DEDUPE KEY", "OUTCOME", "TITLE"), rows)
+        if paged:  # who is woken when, if nobody acknowledges
+            print()
+            # AFTER counts from the declaration, if nobody acknowledges
+            print_table(("ALERT", "AFTER", "ENGAGEMENT", "STAGE", "TARGET", "PAGES"), paged)
     return 1 if planset.errors else 0

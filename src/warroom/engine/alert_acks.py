@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from warroom.engine.context import Context
-from warroom.engine.silences import keys_by_source, silence_acknowledged
+from warroom.engine.silence_outbox import queue_ack_silences
+from warroom.engine.silences import keys_by_source
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, events
 
@@ -24,6 +25,23 @@ class AckResult:
     failures: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class AckRoute:
+    """Where an acknowledgement of chosen alerts goes: an alert in an incident is
+    acknowledged through its incident (the incident is what someone owns); an alert
+    in none is acknowledged on its own."""
+
+    alerts: list[AlertKey]
+    incidents: list[int]
+
+
+def route_acknowledgement(chosen: Sequence[tuple[AlertKey, int | None]]) -> AckRoute:
+    """The rule the Alerts tab and a script follow alike."""
+    loose = [key for key, incident in chosen if incident is None]
+    incidents = sorted({incident for _, incident in chosen if incident is not None})
+    return AckRoute(loose, incidents)
+
+
 class AlertAcknowledgements:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -32,20 +50,22 @@ class AlertAcknowledgements:
         if not keys:
             return AckResult(0)
         context = self.context
+        silenced = 0
         async with context.transaction() as tx:
             fresh = await tx.acknowledge_alerts(keys, context.actor)
             if fresh:
                 acked = events.AlertsAcknowledged(events.keys(fresh))
                 await append(tx, None, context.actor, acked)
-        silenced, failures = 0, []
-        for source, group in keys_by_source(fresh).items():
-            silencer = context.silencers.get(source)
-            if silencer is None or not silencer.silence_on_ack:
-                continue
-            tracked = await context.store.alerts_by_key(group)
-            done, failed = await silence_acknowledged(
-                context.store, silencer, tracked, context.actor
-            )
-            silenced += done
-            failures += failed
-        return AckResult(len(fresh), silenced, tuple(failures))
+            # the silences are queued with the acknowledgement: made by the lease
+            # holder even if this process dies the moment it commits
+            for source, group in keys_by_source(fresh).items():
+                silencer = context.silencers.get(source)
+                if silencer is None or not silencer.silence_on_ack:
+                    continue
+                tracked = await context.store.alerts_by_key(group)
+                incidents = {t.incident_id for t in tracked}
+                incident = incidents.pop() if len(incidents) == 1 else None
+                silenced += await queue_ack_silences(
+                    tx, context.store, source, tracked, context.actor, incident
+                )
+        return AckResult(len(fresh), silenced)

@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from warroom.engine.paging import Paging
 from warroom.model.clock import utcnow
 from warroom.sources.base import Silencer
 from warroom.store import Store, Tx
@@ -26,6 +27,8 @@ class Context:
     # None: each transaction's time is read once its write lock is held, so an
     # action queued behind a poll is stamped when it happened, not when it was asked
     clock: Callable[[], datetime] | None = None
+    # who gets paged: the moves that start or stop paging write to the outbox with it
+    paging: Paging = field(default_factory=Paging)
 
     def now(self) -> datetime:
         return self.clock() if self.clock is not None else utcnow()

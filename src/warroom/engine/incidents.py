@@ -13,8 +13,11 @@ from collections.abc import Mapping, Sequence
 
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
+from warroom.engine.overrides import refresh_paging
+from warroom.engine.silence_outbox import queue_ack_silences
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, Impact, events, lifecycle
+from warroom.model.escalation import StaleEscalation
 from warroom.model.incident import Incident
 from warroom.model.lifecycle import Move, Transition
 from warroom.store import Tx
@@ -59,6 +62,8 @@ class Incidents:
         fresh, unacknowledged duplicate.
         """
         title = clean_title(title)
+        if plan is not None:
+            await refresh_paging(self.context.store, self.context.paging, self.context.now())
         async with self.context.transaction() as tx:
             if not move:
                 await self._refuse_taken(tx, alerts)
@@ -79,6 +84,8 @@ class Incidents:
                     await append(
                         tx, previous, self.actor, events.AlertsMoved(events.keys(keys), incident_id)
                     )
+            if plan is not None:
+                await self.context.paging.declared(tx, await self._incident(tx, incident_id))
         return incident_id
 
     async def acknowledge(self, incident_id: int) -> bool:
@@ -88,7 +95,22 @@ class Incidents:
             if await self._move(tx, incident, Move.ACKNOWLEDGE) is None:
                 return False
             await append(tx, incident_id, self.actor, events.Acknowledged())
+            await self.context.paging.acknowledged(tx, incident, self.actor)
+            await self._silence_on_ack(tx, incident_id)
         return True
+
+    async def _silence_on_ack(self, tx: Tx, incident_id: int) -> None:
+        """Where a source silences on acknowledgement, the incident's firing alerts
+        there are silenced until they resolve, queued in the acknowledgement."""
+        silencers = self.context.silencers
+        alerts = await tx.incident_alerts(incident_id)
+        for source in sorted({t.key.source for t in alerts}):
+            silencer = silencers.get(source)
+            if silencer is not None and silencer.silence_on_ack:
+                mine = [t for t in alerts if t.key.source == source]
+                await queue_ack_silences(
+                    tx, self.context.store, source, mine, self.actor, incident_id
+                )
 
     async def resolve(self, incident_id: int, reason: str = "", force: bool = False) -> bool:
         """Refused (StillFiring) while its alerts fire, unless `force`: the next poll
@@ -112,10 +134,12 @@ class Incidents:
                 tuple(sorted({t.alert.name for t in firing})),
             )
             await append(tx, incident_id, self.actor, resolved)
+            await self.context.paging.resolved(tx, incident, self.actor)
         return True
 
     async def reopen(self, incident_id: int) -> bool:
         """Back to open and unowned (see `model.lifecycle`); False when not resolved."""
+        await refresh_paging(self.context.store, self.context.paging, self.context.now())
         async with self.context.transaction() as tx:
             incident = await self._incident(tx, incident_id)
             transition = await self._move(tx, incident, Move.REOPEN)
@@ -123,6 +147,7 @@ class Incidents:
                 return False
             reopened = events.Reopened(acknowledged_by=transition.acknowledged_by)
             await append(tx, incident_id, self.actor, reopened)
+            await self.context.paging.reopened(tx, incident)
         return True
 
     async def set_impact(self, incident_id: int, impact: Impact) -> bool:
@@ -174,7 +199,47 @@ class Incidents:
             await append(tx, incident_id, self.actor, merged)
             took = events.Merged(moved, merged_from=incident_id, title=child.title)
             await append(tx, into, self.actor, took)
+            await self.context.paging.resolved(tx, child, self.actor)
         return len(keys)
+
+    async def escalate(
+        self,
+        incident_id: int,
+        seen: tuple[int, int] | None = None,
+        to_stage: int | None = None,
+        plan: str | None = None,
+    ) -> str:
+        """Page the next stage now (or stage `to_stage`, from 0) of the incident's
+        engagement `plan` (its only one when None), as seen at (stage, loop) `seen`
+        (None: as it stands now: a script's escalate). Refused (ActionError) when
+        it moved since, with where it is now; the plan escalated."""
+        await refresh_paging(self.context.store, self.context.paging, self.context.now(), True)
+        async with self.context.transaction() as tx:
+            incident = await self._incident(tx, incident_id)
+            if not lifecycle.state_of(incident).is_active:
+                raise ActionError(
+                    f"incident #{incident_id} is {incident.status}: nothing to escalate"
+                )
+            engaged = await tx.engagements_of(incident_id)
+            if plan is None and len(engaged) > 1:
+                names = ", ".join(e.plan for e in engaged)
+                raise ActionError(f"incident #{incident_id} engages {names}: say which")
+            current = next((e for e in engaged if plan in (None, e.plan)), None)
+            if current is None:
+                raise ActionError(
+                    f"incident #{incident_id} engages "
+                    + (f"no {plan}" if plan else "nobody: its plan names no escalation")
+                )
+            where = seen if seen is not None else (current.stage, current.loop)
+            try:
+                await self.context.paging.escalate(
+                    tx, incident, current.plan, where, self.actor, to_stage
+                )
+            except StaleEscalation as exc:
+                raise ActionError(f"{current.plan}: {exc}") from exc
+            except ValueError as exc:
+                raise ActionError(str(exc)) from exc
+        return current.plan
 
     async def add_note(self, incident_id: int | None, text: str) -> int:
         """A note on an incident, or on the console log when `incident_id` is None."""

@@ -1,7 +1,10 @@
-"""The engine: hold the lease, and while holding it, poll every source.
+"""The engine: hold the lease, and while holding it, run the holder's duties.
 
-Runs inside each console and in `warroom engine`; whichever process holds the
-lease does the polling, the others only act on user input and watch the feed.
+The duties (poll each source, escalate due engagements, deliver the outbox,
+prune) start as tasks when the lease is won and are cancelled when it is lost
+(`_start_duties`, `_stop_duties`). Runs inside each console and in `warroom
+engine`; whichever process holds the lease does them, the others only act on
+user input and watch the feed.
 
 Whoever holds the lease renews it while it works -- `run` from its contention
 loop, `run_once` from a task beside its one cycle -- and every holder-only
@@ -14,12 +17,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
+from warroom.engine.delivery import DeliverDuty, Deliverer
+from warroom.engine.escalate_duty import EscalateDuty
+from warroom.engine.paging import Paging
 from warroom.engine.poller import keep_in_memory, poll_forever, poll_once
 from warroom.engine.store_failures import STORE_FAILURES, FailureLog, describe
 from warroom.engine.triage import Triage
+from warroom.model.clock import utcnow
 from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
 from warroom.sources.registry import build_source
@@ -33,8 +40,9 @@ LEASE_TTL = timedelta(seconds=10)
 RENEW_SECONDS = 1.0
 # While the store fails, renewals back off up to this (well inside the TTL).
 MAX_RENEW_BACKOFF = 3.0
-PRUNE_EVERY_RENEWALS = 300
+PRUNE_SECONDS = 300.0  # the prune duty's period
 KEEP_RESOLVED = timedelta(days=7)
+KEEP_PAGES = timedelta(days=30)  # `warroom pages` answers "who was paged" this far back
 
 
 class LeaseBusy(Exception):
@@ -54,16 +62,23 @@ class Engine:
         lease_ttl: timedelta = LEASE_TTL,
         renew_seconds: float = RENEW_SECONDS,
         plans: Sequence[ResponsePlan] = (),
+        paging: Paging | None = None,
+        deliverer: Deliverer | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
         self.sources = list(sources)
-        self.triage = Triage(plans)
+        self.paging = paging or Paging()
+        self.triage = Triage(plans, self.paging)
+        # None: nobody is paged from this process (tests of polling alone)
+        self.deliverer = deliverer
+        self.clock = clock
         self.holder = holder
         self.lease_ttl = lease_ttl
         self.renew_seconds = renew_seconds
         self.token: LeaseToken | None = None
         self.store_log = FailureLog(log)
-        self._pollers: list[asyncio.Task[None]] = []
+        self._pollers: list[asyncio.Task[None]] = []  # every duty's task, pollers first
         # a responder's "poll now", per source, and the request each last answered
         self._wakes: dict[str, asyncio.Event] = {s.name: asyncio.Event() for s in self.sources}
         self._answered: dict[str, float] = {}
@@ -79,9 +94,12 @@ class Engine:
         specs: Sequence[SourceSpec],
         holder: str,
         plans: Sequence[ResponsePlan] = (),
+        paging: Paging | None = None,
+        deliverer: Deliverer | None = None,
     ) -> Engine:
         """Build the configured sources; only their types' modules get imported."""
-        return cls(store, [build_source(spec) for spec in specs], holder, plans=plans)
+        sources = [build_source(spec) for spec in specs]
+        return cls(store, sources, holder, plans=plans, paging=paging, deliverer=deliverer)
 
     async def run_once(self) -> dict[str, SnapshotResult | None]:
         """One cycle of every source under the lease, as `warroom engine --once` does.
@@ -100,6 +118,7 @@ class Engine:
                 *(poll_once(self.store, s, self.triage, lease=token) for s in self.sources),
                 return_exceptions=True,
             )
+            await self._page_once(token)
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -112,6 +131,15 @@ class Engine:
                 raise result
             out[source.name] = result
         return out
+
+    async def _page_once(self, token: LeaseToken) -> None:
+        """One pass of the escalate and deliver duties (`warroom engine --once`)."""
+        await EscalateDuty(self.store, self.paging, token, self.clock).run_once()
+        if self.deliverer is not None:
+            deliver = DeliverDuty(self.store, self.deliverer, token, self.clock)
+            await deliver.start()
+            await deliver.run_once()
+            await deliver.drain()
 
     async def _keep_renewing(self, token: LeaseToken) -> None:
         """Renew this tenure while the work runs; stop once it has changed hands
@@ -129,7 +157,6 @@ class Engine:
 
     async def run(self) -> None:
         """Contend for the lease forever; poll while holding it. Cancel to stop."""
-        renewals = 0
         failures = 0
         try:
             while True:
@@ -150,18 +177,15 @@ class Engine:
                     token = None
                     failures += 1
                 if token != self.token:
-                    await self._stop_polling()
+                    await self._stop_duties()
                     if token is not None:
-                        self._start_polling(token)
+                        self._start_duties(token)
                 if token is not None:
                     await self._answer_retries()
-                    renewals += 1
-                    if renewals % PRUNE_EVERY_RENEWALS == 0:
-                        await self._prune(token)
                 delay = min(self.renew_seconds * 2 ** min(failures, 5), MAX_RENEW_BACKOFF)
                 await asyncio.sleep(max(self.renew_seconds, delay))
         finally:
-            await self._stop_polling()
+            await self._stop_duties()
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.store.release_lease(self.holder))
 
@@ -182,6 +206,7 @@ class Engine:
                 await tx.check_lease(token)
                 await tx.prune_changes()
                 await tx.prune_resolved_alerts(tx.now - KEEP_RESOLVED)
+                await tx.prune_outbox(tx.now - KEEP_PAGES)
         except LeaseLost as exc:
             log.warning("pruning skipped: %s", exc)
         except STORE_FAILURES as exc:
@@ -189,7 +214,14 @@ class Engine:
         except Exception:
             log.exception("pruning the change feed failed")
 
-    def _start_polling(self, token: LeaseToken) -> None:
+    async def _prune_forever(self, token: LeaseToken) -> None:
+        while True:
+            await asyncio.sleep(PRUNE_SECONDS)
+            await self._prune(token)
+
+    def _start_duties(self, token: LeaseToken) -> None:
+        """The lease was won: every duty of the holder starts under its token (poll each
+        source, escalate, deliver, prune); each write of theirs checks it."""
         self.token = token
         self._pollers = [
             asyncio.create_task(
@@ -200,8 +232,15 @@ class Engine:
             )
             for s in self.sources
         ]
+        if self.paging.active:
+            escalate = EscalateDuty(self.store, self.paging, token, self.clock, self.store_log)
+            self._pollers.append(asyncio.create_task(escalate.forever(), name="escalate"))
+        if self.deliverer is not None:
+            deliver = DeliverDuty(self.store, self.deliverer, token, self.clock, self.store_log)
+            self._pollers.append(asyncio.create_task(deliver.forever(), name="deliver"))
+        self._pollers.append(asyncio.create_task(self._prune_forever(token), name="prune"))
 
-    async def _stop_polling(self) -> None:
+    async def _stop_duties(self) -> None:
         self.token = None
         for task in self._pollers:
             task.cancel()
@@ -211,6 +250,8 @@ class Engine:
         self._pollers = []
 
     async def close(self) -> None:
+        if self.deliverer is not None:
+            await self.deliverer.close()
         for source in self.sources:
             with contextlib.suppress(Exception):
                 await source.close()

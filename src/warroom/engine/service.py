@@ -16,13 +16,15 @@ from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
 from warroom.engine.incidents import Incidents
+from warroom.engine.overrides import OverrideActions, OverrideResult, Roster
+from warroom.engine.paging import Paging
 from warroom.engine.poller import request_retries
 from warroom.engine.silence_actions import SilenceActions
 from warroom.model import AlertKey, Impact
 from warroom.model.matchers import Matcher
 from warroom.model.silence import Silence
 from warroom.sources.base import Silencer, Source
-from warroom.store import Store
+from warroom.store import OverrideRecord, Store
 
 # what callers import from here, whichever module holds it now
 __all__ = [
@@ -43,12 +45,14 @@ class Service:
         actor: str,
         sources: Sequence[Source] = (),
         clock: Callable[[], datetime] | None = None,
+        paging: Paging | None = None,
     ) -> None:
         silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
-        self.context = Context(store, actor, silencers, clock)
+        self.context = Context(store, actor, silencers, clock, paging or Paging())
         self.incidents = Incidents(self.context)
         self.alert_acks = AlertAcknowledgements(self.context)
         self.silencing = SilenceActions(self.context)
+        self.overrides = OverrideActions(self.context)
 
     @property
     def store(self) -> Store:
@@ -102,6 +106,15 @@ class Service:
     async def add_note(self, incident_id: int | None, text: str) -> int:
         return await self.incidents.add_note(incident_id, text)
 
+    async def escalate(
+        self,
+        incident_id: int,
+        seen: tuple[int, int] | None = None,
+        to_stage: int | None = None,
+        plan: str | None = None,
+    ) -> str:
+        return await self.incidents.escalate(incident_id, seen, to_stage, plan)
+
     # -- alerts outside incidents ---------------------------------------------------------------
 
     async def acknowledge_alerts(self, keys: Sequence[AlertKey]) -> AckResult:
@@ -138,3 +151,23 @@ class Service:
 
     async def retry_sources(self, names: Sequence[str]) -> list[str]:
         return await request_retries(self.context.store, names)
+
+    # -- on-call overrides ----------------------------------------------------------------------
+
+    async def add_override(
+        self,
+        roster: Roster,
+        schedule: str,
+        start: datetime,
+        end: datetime,
+        *,
+        with_: str | None = None,
+        replace: str | None = None,
+        reason: str = "",
+    ) -> OverrideResult:
+        return await self.overrides.add(
+            roster, schedule, start, end, with_=with_, replace_=replace, reason=reason
+        )
+
+    async def cancel_override(self, override_id: int) -> OverrideRecord:
+        return await self.overrides.cancel(override_id)

@@ -12,18 +12,17 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from warroom.engine.silence_outbox import expire_row
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, AlertState, TrackedAlert, events
 from warroom.model.alert import RETURN_GRACE
 from warroom.model.clock import utcnow
 from warroom.model.matchers import Matcher
-from warroom.model.silencing import exact_silences
 from warroom.sources.base import Silencer, SourceError
 from warroom.store import LeaseToken, Store
 
 log = logging.getLogger(__name__)
 
-ACK_SILENCE_FOR = timedelta(days=7)
 SYSTEM_ACTOR = "warroom"
 
 
@@ -108,68 +107,18 @@ async def record_silence(
         await append(tx, incident, actor, event)
 
 
-async def silence_acknowledged(
-    store: Store, silencer: Silencer, alerts: Sequence[TrackedAlert], actor: str
-) -> tuple[int, list[str]]:
-    """Silence acknowledged alerts until they resolve: (alerts silenced, failures).
-
-    Exact silences, grouped (`exact_silences`): acknowledging a 200-alert storm
-    makes a few silences, each expired once all of its alerts have resolved.
-    """
-    failures: list[str] = []
-    silenced = 0
-    now = utcnow()
-    # already silenced at the source (by hand, or an earlier acknowledgement):
-    # a second silence would only be one more to expire
-    alerts = [t for t in alerts if t.alert.state is not AlertState.SUPPRESSED]
-    others = [t.alert.labels for t in await store.active_alerts() if t.key.source == silencer.name]
-    for matchers, members in exact_silences([t.alert.labels for t in alerts], others):
-        group = [alerts[i] for i in members]
-        names = sorted({t.alert.name for t in group})
-        try:
-            silence_id = await create_silence_once(
-                silencer,
-                matchers,
-                now,
-                now + ACK_SILENCE_FOR,
-                actor,
-                f"Acknowledged in warroom by {actor}; expires when the alert resolves",
-            )
-        except SourceError as exc:
-            failures.append(f"{', '.join(names)}: {exc.reason}")
-            continue
-        silenced_event = events.Silenced(
-            silence_id,
-            silencer.name,
-            events.keys(t.key for t in group),
-            ", ".join(str(m) for m in matchers),
-            until_resolved=True,
-            alert_name=group[0].alert.name if len(group) == 1 else "",
-        )
-        await record_silence(
-            store,
-            silencer.name,
-            silence_id,
-            "ack",
-            actor,
-            now + ACK_SILENCE_FOR,
-            group,
-            silenced_event,
-        )
-        silenced += len(group)
-    return silenced, failures
-
-
 async def expire_resolved_ack_silences(
     store: Store, silencer: Silencer, lease: LeaseToken | None = None
 ) -> int:
-    """Run by the lease holder after each good poll; returns how many it expired.
+    """Run by the lease holder after each good poll: queue the expiry of every
+    acknowledgement's silence whose alerts have all resolved (the deliver duty
+    expires it at the source and records it); how many were queued now.
 
-    Each record is written fenced by `lease`: LeaseLost once it changed hands.
+    Written fenced by `lease`: LeaseLost once it changed hands.
     """
-    expired = 0
     # gone only a moment (an Alertmanager restart): it may be back, acknowledged
     recent = utcnow() - RETURN_GRACE
+    due = []
     for record in await store.open_ack_silences(silencer.name):
         alerts = await store.alerts_by_key(record.alerts)
         if any(
@@ -177,22 +126,13 @@ async def expire_resolved_ack_silences(
             for a in alerts
         ):
             continue
-        try:
-            await silencer.expire_silence(record.silence_id)
-        except SourceError as exc:
-            if "404" not in exc.reason and "already expired" not in exc.reason:
-                log.warning("could not expire silence %s: %s", record.silence_id, exc.reason)
-                continue
-        async with store.transaction() as tx:
-            if lease is not None:
-                await tx.check_lease(lease)
-            await tx.mark_silence_expired(record.source, record.silence_id)
-            expired_event = events.SilenceExpired(
-                record.silence_id, record.source, events.keys(record.alerts), alert_resolved=True
-            )
-            await append(tx, record.incident_id, SYSTEM_ACTOR, expired_event)
-        expired += 1
-    return expired
+        due.append(record)
+    if not due:
+        return 0
+    async with store.transaction() as tx:
+        if lease is not None:
+            await tx.check_lease(lease)
+        return await tx.enqueue([expire_row(record, tx.now) for record in due])
 
 
 def keys_by_source(keys: Sequence[AlertKey]) -> dict[str, list[AlertKey]]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from warroom.engine.paging import Paging
 from warroom.engine.timeline import append
 from warroom.model import Alert, AlertState, Incident, events, lifecycle
 from warroom.model.lifecycle import Fate
@@ -37,8 +38,9 @@ class TriageResult:
 
 
 class Triage:
-    def __init__(self, plans: Sequence[ResponsePlan]) -> None:
+    def __init__(self, plans: Sequence[ResponsePlan], paging: Paging | None = None) -> None:
         self.index = PlanIndex(list(plans))
+        self.paging = paging or Paging()
         # (source, fingerprint) -> (digest, plan name or None): an unchanged alert
         # is matched once, not on every poll
         self._matched: dict[tuple[str, str], tuple[str, str | None]] = {}
@@ -136,6 +138,9 @@ class Triage:
             )
             await append(tx, incident.id, ACTOR, reopened)
             result.reopened.append(incident.id)
+            fresh = await tx.incident(incident.id)
+            if fresh is not None:
+                await self.paging.reopened(tx, fresh)
         if incident_id is None:
             # the worst impact of the group, the first alert's title
             first = members[0][1]
@@ -159,6 +164,10 @@ class Triage:
             await append(tx, incident_id, ACTOR, joined)
             result.joined[incident_id] = result.joined.get(incident_id, 0) + len(keys)
         await tx.attach_alerts(incident_id, keys)
+        if incident is None:  # declared now: engage its plan's people
+            declared_incident = await tx.incident(incident_id)
+            if declared_incident is not None:
+                await self.paging.declared(tx, declared_incident)
 
     @staticmethod
     async def _incident(tx: Tx, incident_id: int | None) -> Incident | None:
@@ -185,6 +194,8 @@ class Triage:
             await tx.update_incident(incident_id, **transition.changes)
             await append(tx, incident_id, ACTOR, events.Resolved(plan=plan.name))
             result.resolved.append(incident_id)
+            assert incident is not None
+            await self.paging.resolved(tx, incident, ACTOR)
 
     def _forget_gone(self, source: str, alerts: Sequence[Alert]) -> None:
         """Keep the match cache to what the source still reports."""

@@ -14,12 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warroom.config import Config
+from warroom.config import Config, state_dir
 from warroom.engine.actor import current_actor, process_identity
+from warroom.engine.delivery import Deliverer
+from warroom.engine.paging import Paging
 from warroom.engine.runtime import Engine
 from warroom.engine.service import Service
 from warroom.model.clock import utcnow
+from warroom.model.paging import Directory
+from warroom.notify.declare import ChannelConfigError, SmtpRelay, declare_smtp
 from warroom.plans import PlanIndex, PlanSet, load_plans
+from warroom.sources.base import Silencer
 from warroom.store import Store, open_store
 
 Clock = Callable[[], datetime]
@@ -67,6 +72,35 @@ class Runtime:
             await self.store.close()
 
 
+def paging_of(planset: PlanSet) -> Paging:
+    """Who the plans page: their contacts, schedules and escalation plans, and which
+    response plan engages which."""
+    directory = Directory(planset.contacts, planset.schedules, planset.escalation_plans)
+    engaged = {p.name: p.engagements for p in planset.plans if p.engagements}
+    return Paging(directory, engaged)
+
+
+def smtp_relay(config: Config) -> SmtpRelay | None:
+    """The config's relay; None when there is none or it cannot work (`warroom check`
+    says why, and each email page then fails saying it needs one)."""
+    if not config.smtp:
+        return None
+    try:
+        return declare_smtp(config.smtp)
+    except ChannelConfigError:
+        return None
+
+
+def build_engine(store: Store, config: Config, planset: PlanSet, identity: str) -> Engine:
+    """The engine of this process: its sources, its plans, and who it pages how
+    (a `log` channel without a path writes into the state directory)."""
+    paging = paging_of(planset)
+    deliverer = Deliverer(planset.contacts, smtp_relay(config), log_dir=state_dir())
+    engine = Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
+    deliverer.silencers = {s.name: s for s in engine.sources if isinstance(s, Silencer)}
+    return engine
+
+
 async def open_runtime(
     config: Config,
     *,
@@ -85,7 +119,9 @@ async def open_runtime(
     try:
         planset = load_plans(config.plans, {s.name for s in config.sources})
         identity = process_identity()
-        engine = Engine.from_specs(store, config.sources, identity, planset.plans)
+        engine = build_engine(store, config, planset, identity)
+        engine.clock = clock
+        paging = engine.paging
     except BaseException:
         await store.close()
         raise
@@ -95,7 +131,7 @@ async def open_runtime(
         store=store,
         planset=planset,
         engine=engine,
-        service=Service(store, actor, engine.sources),
+        service=Service(store, actor, engine.sources, paging=paging),
         actor=actor,
         identity=identity,
         clock=clock,

@@ -214,7 +214,10 @@ def escalate(
         else:  # the next stage, or the next loop's first (advance wraps)
             moved = replace(state, status=Status.ACTIVE)
     elif 0 <= to_stage < len(plan.stages):
-        moved = replace(state, status=Status.ACTIVE, stage=to_stage)
+        # back to a stage already paged in this round: a new round, so its pages are
+        # new (a page is keyed on its stage and round, and would not be sent twice)
+        loop = state.loop + 1 if to_stage < state.stage else state.loop
+        moved = replace(state, status=Status.ACTIVE, stage=to_stage, loop=loop)
     else:
         raise ValueError(f"stage {to_stage + 1}: the plan has stages 1..{len(plan.stages)}")
     return advance(plan, replace(moved, next_at=now), now, reach)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
 from warroom.model.clock import format_duration
@@ -376,6 +376,174 @@ class SilenceExpired(Event):
         return f"Expired silence {self.silence_id} on {self.source}"
 
 
+def _stage(stage: int, loop: int) -> str:
+    return f"stage {stage + 1}" + (f" (round {loop + 1})" if loop else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Engaged(Event):
+    """An incident started working through an escalation plan (`escalation-plan:x`,
+    or a contact or schedule engaged directly, as a one-stage plan of that name)."""
+
+    KIND = EventKind.ENGAGED
+
+    plan: str
+    stages: int = 1
+
+    @property
+    def text(self) -> str:
+        return f"Engaged {self.plan} ({self.stages} stage{'s' if self.stages != 1 else ''})"
+
+
+@dataclass(frozen=True, slots=True)
+class Paged(Event):
+    """A stage paged a target: the people it reached then, and on how many channels."""
+
+    KIND = EventKind.PAGED
+
+    plan: str
+    stage: int
+    loop: int
+    target: str
+    people: tuple[str, ...] = ()
+    channels: int = 0
+
+    @property
+    def text(self) -> str:
+        who = names_text(self.people) or "nobody"
+        return (
+            f"Paged {who} ({self.target}, {_stage(self.stage, self.loop)} of {self.plan}) "
+            f"on {self.channels} channel{'s' if self.channels != 1 else ''}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationSaid(Event):
+    """What a stage could not do, said loudly: nobody to page, a plan exhausted, an
+    acknowledgement that timed out, someone on call who is not a contact."""
+
+    KIND = EventKind.ESCALATION
+
+    plan: str
+    stage: int
+    loop: int
+    said: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.plan}, {_stage(self.stage, self.loop)}: {self.said}"
+
+
+@dataclass(frozen=True, slots=True)
+class Escalated(Event):
+    """A responder escalated by hand, having seen `seen_stage` (counted from 0)."""
+
+    KIND = EventKind.ESCALATED
+
+    plan: str
+    seen_stage: int
+    seen_loop: int = 0
+    to_stage: int | None = None
+
+    @property
+    def text(self) -> str:
+        to = "the next stage" if self.to_stage is None else f"stage {self.to_stage + 1}"
+        return f"Escalated {self.plan} to {to} (was at {_stage(self.seen_stage, self.seen_loop)})"
+
+
+@dataclass(frozen=True, slots=True)
+class PageFailed(Event):
+    """A page that will not arrive as configured (or may have arrived twice): loud, so
+    nobody believes a person was reached who was not."""
+
+    KIND = EventKind.PAGE_FAILED
+
+    contact: str
+    channel: str
+    detail: str
+    action: str = "trigger"
+    possible_repeat: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.possible_repeat:
+            return (
+                f"Page to {self.contact} via {self.channel} may have been sent twice: "
+                + self.detail
+            )
+        return f"Page to {self.contact} via {self.channel} failed ({self.action}): {self.detail}"
+
+
+def _span(start: str, end: str) -> str:
+    """`2026-11-26 15:00 → 17:00 UTC`: the shift in the zone every responder shares."""
+    try:
+        since = datetime.fromisoformat(start).astimezone(UTC)
+        until = datetime.fromisoformat(end).astimezone(UTC)
+    except ValueError:
+        return f"{start} → {end}"
+    shown = until.strftime("%H:%M" if until.date() == since.date() else "%Y-%m-%d %H:%M")
+    return f"{since.strftime('%Y-%m-%d %H:%M')} → {shown} UTC"
+
+
+def _who(replace: str | None, with_: str | None) -> str:
+    if replace and with_:
+        return f"{with_} for {replace}"
+    if with_:
+        return f"{with_} added"
+    return f"{replace} off"
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideAdded(Event):
+    """Someone took a shift (or put someone on or off one) from the console or the
+    CLI. In the console log (no incident): who took which shift, and why. Times are
+    ISO 8601 in UTC."""
+
+    KIND = EventKind.OVERRIDE_ADDED
+    KEYS: ClassVar[Mapping[str, str]] = {"with_": "with"}
+
+    override_id: int
+    schedule: str
+    start: str
+    end: str
+    replace: str | None = None
+    with_: str | None = None
+    reason: str = ""
+
+    @property
+    def text(self) -> str:
+        span = _span(self.start, self.end)
+        if self.replace and self.with_:
+            text = f"{self.with_} takes {self.schedule} from {self.replace}, {span}"
+        elif self.with_:
+            text = f"{self.with_} joins {self.schedule} on call, {span}"
+        else:
+            text = f"{self.replace} off {self.schedule}, {span}"
+        text += f" (override #{self.override_id})"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideCancelled(Event):
+    KIND = EventKind.OVERRIDE_CANCELLED
+    KEYS: ClassVar[Mapping[str, str]] = {"with_": "with"}
+
+    override_id: int
+    schedule: str
+    start: str
+    end: str
+    replace: str | None = None
+    with_: str | None = None
+
+    @property
+    def text(self) -> str:
+        who = _who(self.replace, self.with_)
+        return (
+            f"Cancelled override #{self.override_id} of {self.schedule}"
+            f" ({who}, {_span(self.start, self.end)})"
+        )
+
+
 KINDS: dict[EventKind, type[Event]] = {
     cls.KIND: cls
     for cls in (
@@ -392,6 +560,13 @@ KINDS: dict[EventKind, type[Event]] = {
         AlertsAcknowledged,
         Silenced,
         SilenceExpired,
+        Engaged,
+        Paged,
+        EscalationSaid,
+        Escalated,
+        PageFailed,
+        OverrideAdded,
+        OverrideCancelled,
     )
 }
 

@@ -23,6 +23,15 @@ class EventKind(StrEnum):
     ALERT_ACKNOWLEDGED = "alert-acknowledged"
     SILENCED = "silenced"
     SILENCE_EXPIRED = "silence-expired"
+    # engagement (#10): a plan started, a stage paged, what a stage could not do,
+    # a responder's escalate, a page that could not be delivered
+    ENGAGED = "engaged"
+    PAGED = "paged"
+    ESCALATION = "escalation"
+    ESCALATED = "escalated"
+    PAGE_FAILED = "page-failed"
+    OVERRIDE_ADDED = "override-added"
+    OVERRIDE_CANCELLED = "override-cancelled"
 
 
 @dataclass(frozen=True, slots=True)

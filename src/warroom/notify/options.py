@@ -21,10 +21,10 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from warroom.model.clock import parse_duration
 from warroom.model.secret import Secret, SecretUnset
+from warroom.model.urls import Fault, UrlFault, check_http_url
 
 
 class ChannelOptionError(ValueError):
@@ -80,16 +80,16 @@ def check_url(value: Any) -> None:
         return
     shown = _shown(value, text)
     try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018  (raises ValueError for a port out of range or not a number)
-    except ValueError as exc:
-        raise ChannelOptionError(f"{shown} is not a URL ({exc})") from exc
-    if parts.scheme not in ("http", "https"):
-        raise ChannelOptionError(f"{shown} must start with https:// (or http://)")
-    if not parts.hostname:
-        raise ChannelOptionError(f"{shown} names no host")
-    if any(c.isspace() or ord(c) < 32 for c in text):
-        raise ChannelOptionError(f"{shown} holds spaces or control characters")
+        check_http_url(text)
+    except UrlFault as exc:
+        raise ChannelOptionError(
+            {
+                Fault.UNPARSABLE: f"{shown} is not a URL ({exc.detail})",
+                Fault.SCHEME: f"{shown} must start with https:// (or http://)",
+                Fault.HOST: f"{shown} names no host",
+                Fault.SPACES: f"{shown} holds spaces or control characters",
+            }[exc.fault]
+        ) from exc
 
 
 def check_teams_url(value: Any) -> None:

@@ -16,12 +16,12 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from warroom.model.alert import _SEVERITY_ALIASES
 from warroom.model.clock import parse_duration
 from warroom.model.matchers import MatcherError, parse_matchers
 from warroom.model.secret import Secret, SecretUnset
+from warroom.model.urls import Fault, UrlFault, check_http_url
 
 
 class OptionError(ValueError):
@@ -51,18 +51,17 @@ def check_url(value: Any, allow_query: bool = False) -> None:
     # user:password may come from the environment: never in a message
     text = _USERINFO.sub("//***@", raw)
     try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018  (raises ValueError for a port out of range or not a number)
-    except ValueError as exc:
-        raise OptionError(f"not a URL: {text!r} ({exc})") from exc
-    if parts.scheme not in ("http", "https"):
-        raise OptionError(f"URL {text!r} must start with http:// or https://")
-    if not parts.hostname:
-        raise OptionError(f"URL {text!r} names no host")
-    if parts.fragment or (parts.query and not allow_query):
-        raise OptionError(f"URL {text!r}: no ?query or #fragment (API paths are appended to it)")
-    if any(c.isspace() or ord(c) < 32 for c in raw):
-        raise OptionError(f"URL {text!r} holds spaces or control characters")
+        check_http_url(raw, allow_query)
+    except UrlFault as exc:
+        raise OptionError(
+            {
+                Fault.UNPARSABLE: f"not a URL: {text!r} ({exc.detail})",
+                Fault.SCHEME: f"URL {text!r} must start with http:// or https://",
+                Fault.HOST: f"URL {text!r} names no host",
+                Fault.QUERY: f"URL {text!r}: no ?query or #fragment (API paths are appended to it)",
+                Fault.SPACES: f"URL {text!r} holds spaces or control characters",
+            }[exc.fault]
+        ) from exc
 
 
 def check_duration(minimum: timedelta, maximum: timedelta | None = None) -> Check:

@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     )
     from warroom.store.opener import open_store
     from warroom.store.snapshot import DigestCache, SnapshotDiff, diff_snapshot, snapshot_digests
-    from warroom.store.values import Change, LeaseLost, LeaseToken, SilenceRecord, SnapshotResult
+    from warroom.store.values import (
+        Change,
+        LeaseLost,
+        LeaseToken,
+        OverrideRecord,
+        SilenceRecord,
+        SnapshotResult,
+    )
 
 _WHERE = {
     "Store": "warroom.store.contract",
@@ -49,6 +56,7 @@ _WHERE = {
     "Change": "warroom.store.values",
     "LeaseLost": "warroom.store.values",
     "LeaseToken": "warroom.store.values",
+    "OverrideRecord": "warroom.store.values",
     "SilenceRecord": "warroom.store.values",
     "SnapshotResult": "warroom.store.values",
 }
@@ -58,6 +66,7 @@ __all__ = [
     "DigestCache",
     "LeaseLost",
     "LeaseToken",
+    "OverrideRecord",
     "SilenceRecord",
     "SnapshotDiff",
     "SnapshotResult",

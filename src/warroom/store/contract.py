@@ -75,10 +75,14 @@ from warroom.model import (
     TimelineEvent,
     TrackedAlert,
 )
+from warroom.model.escalation import Engagement
+from warroom.model.oncall import Override
+from warroom.model.paging import OutboxItem, OutboxRow, RowState
 from warroom.store.values import (
     ENGINE_LEASE,
     Change,
     LeaseToken,
+    OverrideRecord,
     ShownAlert,
     SilenceRecord,
     SnapshotResult,
@@ -242,6 +246,84 @@ class Tx(Protocol):
         """The silence was expired at its source; the first expiry's time stays."""
         ...
 
+    # -- engagements and the outbox (#10) ----------------------------------------------------
+
+    async def engagements_of(self, incident_id: int) -> list[Engagement]:
+        """Where the incident stands in each plan it engages, as held for this write."""
+        ...
+
+    async def save_engagement(self, incident_id: int, state: Engagement) -> None:
+        """Insert or replace the incident's engagement of `state.plan`."""
+        ...
+
+    async def due_engagements(
+        self, now: datetime, limit: int = 100
+    ) -> list[tuple[int, Engagement]]:
+        """(incident, engagement) pairs whose next step is due by `now`, oldest first."""
+        ...
+
+    async def enqueue(self, items: Iterable[OutboxItem]) -> int:
+        """Write outbox rows whose keys are new (others are left as they are); how many."""
+        ...
+
+    async def cancel_open(
+        self, incident_id: int, actions: Collection[str], detail: str
+    ) -> list[OutboxRow]:
+        """Cancel the incident's pending rows of `actions`: none of them is claimed after
+        this commits. A claimed row (its send may be under way) is left to its claimer."""
+        ...
+
+    async def paged_channels(self, incident_id: int) -> list[tuple[str, str]]:
+        """(contact, channel) pairs a trigger of the incident reached or may have."""
+        ...
+
+    async def count_rows(self, incident_id: int, action: str) -> int: ...
+
+    async def reclaim_claimed(self) -> list[OutboxRow]:
+        """A new deliverer's first step: rows left claimed go back to pending, marked as
+        possible repeats (their send may have happened before a crash)."""
+        ...
+
+    async def claim_due(self, now: datetime, epoch: int, limit: int = 20) -> list[OutboxRow]:
+        """Claim due pending rows for the holder of `epoch` (check the lease in the same
+        transaction); committed before any send."""
+        ...
+
+    async def record(
+        self,
+        row_id: int,
+        epoch: int,
+        state: RowState,
+        detail: str,
+        reference: str = "",
+        due_at: datetime | None = None,
+        possible_repeat: bool = False,
+    ) -> bool:
+        """The outcome of a claimed row, only while it is still claimed under `epoch`;
+        PENDING with `due_at`: try again then (`possible_repeat`: the last try may
+        have arrived, so the next says it may repeat)."""
+        ...
+
+    async def prune_outbox(self, older_than: datetime) -> int:
+        """Forget outbox rows done before `older_than`; open ones are kept."""
+
+    # -- on-call overrides (console and CLI; the plan files hold the others) ----------------
+
+    async def add_override(self, schedule: str, override: Override) -> int:
+        """Record an override of `schedule`; its id, which grows with every override
+        (overrides apply in that order). Announced as feed entity `oncall`."""
+        ...
+
+    async def override(self, override_id: int) -> OverrideRecord | None:
+        """The override, cancelled or not, held against other writers until the
+        transaction ends: check it here, then cancel it."""
+        ...
+
+    async def cancel_override(self, override_id: int, actor: str) -> bool:
+        """Mark it cancelled by `actor` now, never deleting it; False, nothing
+        written, when there is no such override or someone cancelled it first."""
+        ...
+
     # -- housekeeping (the lease holder's) --------------------------------------------------
 
     async def prune_changes(self, keep: int = 10_000) -> None:
@@ -348,6 +430,25 @@ class Store(Protocol):
         """The source's acknowledgement silences not yet expired."""
         ...
 
+    # -- on-call overrides -------------------------------------------------------------------
+
+    async def overrides(
+        self,
+        schedule: str | None = None,
+        *,
+        ending_after: datetime | None = None,
+        starting_before: datetime | None = None,
+        cancelled: bool = False,
+    ) -> list[OverrideRecord]:
+        """Overrides of `schedule` (None: every schedule) that end after
+        `ending_after` and start before `starting_before`, in the order they were
+        made (the order they apply in); cancelled ones only with `cancelled`."""
+        ...
+
+    async def override(self, override_id: int) -> OverrideRecord | None:
+        """One override, cancelled or not."""
+        ...
+
     # -- the change feed ---------------------------------------------------------------------
 
     async def last_change(self) -> int:
@@ -391,4 +492,22 @@ class Store(Protocol):
 
     async def lease(self, name: str = ENGINE_LEASE) -> LeaseInfo | None:
         """Who holds it and until when (an expired holder still shows); None when released."""
+        ...
+
+    # -- engagements and pages, for showing ----------------------------------------------------
+
+    async def engagements(self, incident_id: int | None = None) -> list[tuple[int, Engagement]]:
+        """(incident, engagement) pairs: the incident's, or every one."""
+        ...
+
+    async def outbox_due_at(self) -> datetime | None:
+        """When the first pending outbox row is due (None: none is pending)."""
+        ...
+
+    async def engagement_due_at(self) -> datetime | None:
+        """When the first engagement's next step is due (None: none is waiting)."""
+        ...
+
+    async def outbox(self, incident_id: int | None = None, limit: int = 1000) -> list[OutboxRow]:
+        """The incident's outbox rows (or the latest `limit` of all), oldest first."""
         ...

@@ -26,6 +26,8 @@ from warroom.store.errors import StoreError, StoreFull, StoreLocked, StoreMissin
 from warroom.store.errors import translate as _translate
 from warroom.store.feed import FeedMixin
 from warroom.store.lease import LeaseMixin
+from warroom.store.outbox import OutboxReads
+from warroom.store.overrides import OverrideReads
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.timeline_pages import TimelinePages
@@ -33,7 +35,15 @@ from warroom.store.tx import SqliteTx
 
 
 class SqliteStore(
-    ReadsMixin, AlertListing, TimelinePages, SilenceReads, CoverageReads, FeedMixin, LeaseMixin
+    ReadsMixin,
+    AlertListing,
+    TimelinePages,
+    SilenceReads,
+    CoverageReads,
+    FeedMixin,
+    LeaseMixin,
+    OutboxReads,
+    OverrideReads,
 ):
     """The SQLite `contract.Store`; open it with `store.open_store`."""
 

@@ -27,6 +27,8 @@ from warroom.model.alert import RETURN_GRACE
 from warroom.model.clock import to_epoch
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store.lease import LeaseChecks
+from warroom.store.outbox import OutboxWrites
+from warroom.store.overrides import OverrideWrites
 from warroom.store.rows import (
     INCIDENT_ALERTS,
     INCIDENT_COLUMNS,
@@ -190,7 +192,7 @@ class TriageQueries:
             return [(int(r[0]), str(r[1])) for r in await cursor.fetchall()]
 
 
-class SqliteTx(SilenceRecords, TriageQueries, LeaseChecks):
+class SqliteTx(SilenceRecords, TriageQueries, LeaseChecks, OutboxWrites, OverrideWrites):
     """The SQLite `contract.Tx`: one `BEGIN IMMEDIATE` transaction on the writer."""
 
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:

@@ -8,8 +8,10 @@ them without loading aiosqlite.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from warroom.model import AlertKey
+from warroom.model.oncall import Override
 
 ENGINE_LEASE = "engine"
 
@@ -83,3 +85,23 @@ class SnapshotResult:
 # An alert as the Alerts tab lists it: its key ("source/fingerprint") and its
 # incident; the whole alert is read only for the rows on screen.
 ShownAlert = tuple[str, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRecord:
+    """An on-call override made from the console or the CLI, as the store keeps it.
+
+    Never deleted: a cancelled one keeps who cancelled it and when, so the story
+    of who was on call (and why) can be told afterwards.
+    """
+
+    id: int
+    schedule: str
+    override: Override
+    created_at: datetime
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None

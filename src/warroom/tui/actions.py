@@ -7,17 +7,21 @@ the action itself always goes through the service API.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from warroom.engine.paging import Paging
 from warroom.engine.service import STILL_FIRING
 from warroom.model import Impact
+from warroom.model.escalation import Engagement
 from warroom.model.text import safe_text
 from warroom.tui.context import console
 from warroom.tui.dialogs import ConfirmScreen, PromptScreen
+from warroom.tui.escalate_dialog import NEXT, EscalateScreen
 
 INCIDENT_BINDINGS: list[BindingType] = [
     Binding(
@@ -34,6 +38,13 @@ INCIDENT_BINDINGS: list[BindingType] = [
         "Note",
         tooltip="add a note to the incident's timeline (or the console log)",
         id="incident.note",
+    ),
+    Binding(
+        "e",
+        "escalate",
+        "Escalate",
+        tooltip="page the incident's next escalation stage now (shows who first)",
+        id="incident.escalate",
     ),
     Binding(
         "o",
@@ -76,6 +87,26 @@ class View(Widget):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys are shown dimmed, and do nothing, until the console has started."""
         return True if console(self).ready.is_set() else None
+
+
+def next_stage_text(paging: Paging, state: Engagement, now: datetime) -> str:
+    """`escalation-plan:x, stage 2 of 3: pages bob (schedule:secondary)`: what `e`
+    would do, read from the same directory the engine pages with."""
+    plan = paging.plan(state.plan)
+    if plan is None:
+        return f"{state.plan}: no longer declared in the plans"
+    stage = state.stage if state.stage < len(plan.stages) else 0
+    again = " (next round)" if state.stage >= len(plan.stages) else ""
+    who = []
+    for target in plan.stages[stage].targets:
+        people = paging.directory.reach(target, now)
+        who.append(f"{', '.join(people) or 'nobody'} ({target.ref})")
+    return f"{state.plan}, stage {stage + 1} of {len(plan.stages)}{again}: pages " + "; ".join(who)
+
+
+def _stages(paging: Paging, state: Engagement) -> int:
+    plan = paging.plan(state.plan)
+    return 0 if plan is None else len(plan.stages)
 
 
 def numbers(ids: list[int]) -> str:
@@ -202,6 +233,64 @@ class IncidentActions(View):
             "Resolved {n} incident(s)",
             "Already resolved",
         )
+
+    def action_escalate(self) -> None:
+        targets = self.target_incidents()
+        if len(targets) != 1:
+            console(self).drop_keys()
+            if targets:
+                self.notify("Escalate one incident at a time.", severity="warning")
+            else:
+                self._no_target()
+            return
+        console(self).open_dialog(self._escalate_asking(targets[0]))
+
+    async def _escalate_asking(self, incident_id: int) -> None:
+        """Say who the next stage pages, and page only on `y`: an enter typed ahead
+        must not wake someone up."""
+        app = console(self)
+        engaged = await app.store.engagements(incident_id)
+        paging = app.service.context.paging
+        live = [e for _, e in engaged if e.status.value != "resolved"]
+        # a plan with a stage still to come is what escalating means; only when none
+        # has one does `e` go round again (a contact engaged directly is one stage)
+        ahead = [e for e in live if e.stage < _stages(paging, e)]
+        live = ahead or live
+        if not live:
+            await app.release_keys()
+            self.notify(
+                f"#{incident_id} engages nobody: its plan names no escalation.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        lines = [f"Escalate #{incident_id} now?"]
+        for state in live:
+            lines.append(next_stage_text(paging, state, console(self).now()))
+        stages = max(_stages(paging, e) for e in live)
+
+        def answer(stage: int | None) -> None:
+            if stage is None:
+                self.notify("Not escalated.")
+                return
+            service = app.service
+            to_stage = None if stage == NEXT else stage - 1
+
+            async def work() -> None:
+                for state in live:
+                    if to_stage is not None and to_stage >= _stages(paging, state):
+                        continue  # a stage this plan does not have
+                    seen = (state.stage, state.loop)
+                    done = await app.perform(
+                        service.escalate(incident_id, seen, to_stage, plan=state.plan)
+                    )
+                    if done is not None:
+                        where = "" if to_stage is None else f" stage {to_stage + 1}"
+                        self.notify(f"Escalated #{incident_id} ({done}){where}", markup=False)
+
+            app.enqueue(f"Escalating #{incident_id}", work())
+
+        self.app.push_screen(EscalateScreen(lines, stages), answer)
 
     def action_reopen(self) -> None:
         self.on_incidents(

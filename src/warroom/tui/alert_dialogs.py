@@ -7,25 +7,16 @@ keys typed behind it wait for the dialog.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Iterable
 
-from warroom.model import AlertKey, Impact, Incident, IncidentStatus, Severity, TrackedAlert
+from warroom.model import AlertKey, Impact, Incident, IncidentStatus, TrackedAlert
 from warroom.model.silencing import exact_silences
 from warroom.model.text import safe_text
-from warroom.plans import propose, render_links
+from warroom.plans.draft import declaration, draft
 from warroom.store.values import ShownAlert
 from warroom.tui.actions import IncidentActions
 from warroom.tui.context import console
 from warroom.tui.dialogs import DeclareScreen, HeldScreen, SilenceAnswer, SilenceScreen
-
-_DEFAULT_IMPACT = {
-    Severity.CRITICAL: Impact.HIGH,
-    Severity.ERROR: Impact.MEDIUM,
-    Severity.WARNING: Impact.LOW,
-    Severity.INFO: Impact.NO_IMPACT,
-    Severity.NONE: Impact.NO_IMPACT,
-}
 
 
 def key_text(tracked: TrackedAlert) -> str:
@@ -149,19 +140,9 @@ class AlertDialogs(IncidentActions):
         self.app.push_screen(HeldScreen(holders, len(targets)), chosen)
 
     def _declare_dialog(self, targets: list[TrackedAlert], move: bool) -> None:
-        worst = min(targets, key=lambda t: t.alert.severity.rank).alert
-        names = Counter(t.alert.name for t in targets)
+        alerts = [t.alert for t in targets]
         index = console(self).plan_index
-        matched = index.match(worst)
-        impact = _DEFAULT_IMPACT[worst.severity]
-        if matched is not None:
-            proposal = propose(matched, worst)
-            title, impact = proposal.title, proposal.impact
-        elif len(targets) == 1:
-            title = worst.summary or worst.name
-        else:
-            name, _ = names.most_common(1)[0]
-            title = f"{name} ({len(targets)} alerts)"
+        start = draft(alerts, index)
         keys: list[AlertKey] = [t.key for t in targets]
 
         def check(answer: tuple[str, Impact, str]) -> str | None:
@@ -175,28 +156,27 @@ class AlertDialogs(IncidentActions):
             if answer is None:
                 return
             title, impact, plan_name = answer
-            plan = index.by_name(plan_name) if plan_name else None
-            proposal = propose(plan, worst) if plan else None
+            chosen = declaration(index.by_name(plan_name) if plan_name else None, alerts)
             self.selected.clear()
             self.redraw()
             work = console(self).service.declare_incident(
                 keys,
                 title,
                 impact,
-                summary=proposal.summary if proposal else worst.summary,
-                plan=plan.name if plan else None,
-                dedupe_key=proposal.dedupe_key if proposal else None,
+                summary=chosen.summary,
+                plan=chosen.plan,
+                dedupe_key=chosen.dedupe_key,
                 move=move,
-                links=render_links(plan, worst) if plan else (),
+                links=chosen.links,
             )
             console(self).enqueue(f"Declaring {title!r}", self._declared(work))
 
         self.app.push_screen(
             DeclareScreen(
-                safe_text(title, 200),
-                impact,
+                safe_text(start.title, 200),
+                start.impact,
                 len(keys),
-                matched.name if matched else "",
+                start.plan,
                 check=check,
                 moving=move,
             ),

@@ -13,12 +13,13 @@ from textual.binding import Binding, BindingType
 from textual.events import Key
 from textual.widgets import Input
 
+from warroom.engine.alert_acks import route_acknowledgement
 from warroom.model import (
     AlertKey,
     Impact,
     TrackedAlert,
 )
-from warroom.model.clock import format_age, utcnow
+from warroom.model.clock import format_age
 from warroom.model.filter import AlertFilter
 from warroom.model.text import safe_text
 from warroom.offload import OFFLOAD_ITEMS
@@ -106,7 +107,7 @@ class AlertsView(AlertDialogs):
         # the alerts of the rows on screen and a margin around them, paged in by key;
         # with cells built once per alert version (an age tick rebuilds only ages)
         self.loaded: dict[str, _Loaded] = {}
-        self._now = utcnow()
+        self._now = console(self).now()
         self._reloads = 0
         self._theme = ""  # the theme the loaded cells were built in
         self.label = "instance"
@@ -180,7 +181,7 @@ class AlertsView(AlertDialogs):
         self.total = total
         if self.selected and not needle:  # an alert the filter hides stays selected
             self.selected &= {key for key, _ in shown}
-        self._now = utcnow()
+        self._now = console(self).now()
         # where the cursor's alert is now (if the table has not moved meanwhile)
         table.set_rows(shown, cursor=at if table.cursor_key == keep else None)
         self._show_matches(len(shown))
@@ -247,7 +248,7 @@ class AlertsView(AlertDialogs):
 
     def _redraw_if_visible(self) -> None:
         if self.is_on_screen and self.table.row_count:
-            self._now = utcnow()
+            self._now = console(self).now()
             self.redraw()
 
     def redraw(self) -> None:
@@ -324,8 +325,8 @@ class AlertsView(AlertDialogs):
     def _acknowledge(self, targets: list[ShownAlert]) -> None:
         if not targets:
             return
-        loose = [AlertKey.parse(key) for key, inc in targets if inc is None]
-        incidents = incidents_of(targets)
+        route = route_acknowledgement([(AlertKey.parse(key), inc) for key, inc in targets])
+        loose, incidents = route.alerts, route.incidents
         self.selected.clear()
         self.redraw()
         if loose:
@@ -345,7 +346,9 @@ class AlertsView(AlertDialogs):
             else "Already acknowledged"
         )
         if result.silenced:
-            message += f", silenced {result.silenced} until resolved"
+            # queued with the acknowledgement; the engine makes it within a second and
+            # the console log says so (or why not)
+            message += f", silencing {result.silenced} until resolved"
         self.notify(message)
         for failure in result.failures:
             self.notify(f"Silence failed: {failure}", severity="warning", markup=False)

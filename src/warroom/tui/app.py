@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Coroutine, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,7 +35,7 @@ from warroom import offload
 from warroom.engine import ActionError, Engine, Service
 from warroom.engine.wiring import Runtime
 from warroom.model.text import safe_text
-from warroom.plans import PlanIndex
+from warroom.plans import PlanIndex, PlanSet
 from warroom.store import Store, StoreError
 from warroom.tui.actions import View
 from warroom.tui.dialogs import HelpScreen
@@ -122,6 +123,10 @@ class WarroomApp(App[None]):
     @property
     def plan_index(self) -> PlanIndex:
         return self.runtime.plan_index
+
+    @property
+    def planset(self) -> PlanSet:
+        return self.runtime.planset
 
     @property
     def alert_label(self) -> str:
@@ -250,6 +255,9 @@ class WarroomApp(App[None]):
 
     async def _dispatch_held(self, key: events.Key) -> None:
         await super().on_event(key)
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
 
     def open_incident(self, incident_id: int, tab: str = "incident") -> None:
         self.current_incident = incident_id
@@ -450,7 +458,7 @@ class WarroomApp(App[None]):
         lease = await self.store.lease()
         if not self.is_running:  # closed while the store answered
             return
-        self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor)
+        self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor, self.now())
         now = self.runtime.clock()
         stale = {h.name for h in health if h.is_stale(now)}
         if stale != self.stale_sources:

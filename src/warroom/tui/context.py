@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Coroutine
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 from textual.dom import DOMNode
 
 from warroom.engine import Service
-from warroom.plans import PlanIndex
+from warroom.plans import PlanIndex, PlanSet
 from warroom.store import Store
 
 
@@ -21,6 +22,8 @@ class Console(Protocol):
     source_names: list[str]
     stale_sources: set[str]
     plan_index: PlanIndex
+    planset: PlanSet  # the plan files: contacts and schedules (the On-call tab)
+    actor: str  # who this console acts as
     alert_label: str  # the label the Alerts tab shows in a column of its own
 
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
@@ -45,6 +48,11 @@ class Console(Protocol):
 
     async def release_keys(self) -> None:
         """A dialog with nothing to focus is showing: the held keys go to it now."""
+        ...
+
+    def now(self) -> datetime:
+        """The runtime's clock: what every age and countdown on screen counts from
+        (a fixed one in tests, so screens can be compared cell for cell)."""
         ...
 
     def open_incident(self, incident_id: int, tab: str = "incident") -> None: ...

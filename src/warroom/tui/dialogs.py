@@ -313,8 +313,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         hint = "enter/y yes · escape/n no" if self._enter_answers else "y yes · enter/escape/n no"
         with Vertical(classes="dialog"):
-            # questions quote alert names and titles: never raw to the terminal
-            yield Static(Text(safe_text(self._question, 2000), style="bold"))
+            # questions quote alert names and titles: never raw to the terminal (each
+            # line made safe on its own, so the question's own line breaks stay)
+            lines = [safe_text(line, 500) for line in self._question.splitlines()[:20]]
+            yield Static(Text("\n".join(lines), style="bold"))
             yield Label(Text(hint, style="dim"))
 
     def on_mount(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,12 +12,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from warroom.model import EventKind, Incident, TimelineEvent, TrackedAlert, events
-from warroom.model.clock import format_age, format_local, utcnow
+from warroom.model.clock import format_age, format_local
 from warroom.model.text import safe_text
 from warroom.plans import ResponsePlan, render_links
 from warroom.tui import cells
 from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
+from warroom.tui.engagement_panel import engagement_text
 from warroom.tui.table import KeyedTable
 
 LATEST_EVENTS = 6
@@ -25,8 +27,7 @@ LATEST_EVENTS = 6
 AGE_REFRESH_SECONDS = 5.0
 
 
-def overview(incident: Incident) -> Text:
-    now = utcnow()
+def overview(incident: Incident, now: datetime) -> Text:
     text = Text()
     text.append(f"#{incident.id} ", style="bold")
     text.append(safe_text(incident.title), style="bold")
@@ -133,11 +134,11 @@ class IncidentView(EditActions):
         """The overview and the alerts table; `force` rewrites the overview even when
         its text is the same (a reload: its styles may have changed)."""
         self._incident, self._alerts = incident, alerts
-        text = overview(incident)
+        now = console(self).now()
+        text = overview(incident, now)
         if force or text.plain != self._overview:
             self._overview = text.plain
             self.query_one("#incident-overview", Static).update(text)
-        now = utcnow()
         self.query_one("#incident-alerts", KeyedTable).sync(
             [
                 (
@@ -167,6 +168,10 @@ class IncidentView(EditActions):
                 ),
                 id="incident-overview",
             )
+            # who was paged comes before the events: "was anyone reached?" first
+            engaged = Static(id="incident-engagement")
+            engaged.display = False
+            yield engaged
             yield Static(Text("Latest events (newest first)", style="bold underline"))
             yield Static(id="incident-events")
             plan_box = Static(id="incident-plan", classes="section")
@@ -204,9 +209,27 @@ class IncidentView(EditActions):
                 links = render_links(plan, alerts[0].alert) if plan is not None and alerts else []
             box.update(plan_text(plan, incident.plan, links))
         self._show(incident, alerts, force=True)
+        await self._show_engagement(incident_id)
         latest = events[::-1][:LATEST_EVENTS]
         lines = Text("\n").join(event_line(e) for e in latest) if latest else Text("none")
         self.query_one("#incident-events", Static).update(lines)
+
+    async def _show_engagement(self, incident_id: int) -> None:
+        store = console(self).store
+        engaged = [e for _, e in await store.engagements(incident_id)]
+        box = self.query_one("#incident-engagement", Static)
+        box.display = bool(engaged)
+        if not engaged:
+            return
+        rows = await store.outbox(incident_id)
+        paging = console(self).service.context.paging
+        stages = {}
+        for state in engaged:
+            plan = paging.plan(state.plan)
+            if plan is not None:
+                stages[state.plan] = len(plan.stages)
+        heading = Text("Engaged (e escalates)\n", style="bold underline")
+        box.update(heading + engagement_text(engaged, rows, stages, console(self).now()))
 
     def target_incidents(self) -> list[int]:
         current = console(self).current_incident

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from warroom.model import Incident
-from warroom.model.clock import format_age, utcnow
+from warroom.model.clock import format_age
 from warroom.tui import cells
 from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
@@ -77,7 +77,7 @@ class IncidentsView(EditActions):
             self._sync()
 
     def _sync(self) -> None:
-        now = utcnow()
+        now = console(self).now()
         self.table.sync(
             [
                 (

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from warroom.model.clock import format_age, utcnow
+from warroom.model.clock import format_age
 from warroom.model.silence import Silence
 from warroom.model.text import safe_text
 from warroom.tui import cells
@@ -63,7 +63,7 @@ class SilencesView(View):
 
     async def reload(self) -> None:
         silences, errors = await console(self).service.silences()
-        now = utcnow()
+        now = console(self).now()
         shown = [s for s in silences if self.show_expired or s.state != "expired"]
         shown.sort(key=lambda s: (s.state != "active", s.ends_at))
         self.silences = {f"{s.source}/{s.id}": s for s in shown}

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
-from warroom.model.clock import format_age, format_duration, format_local, utcnow
+from warroom.model.clock import format_age, format_duration, format_local
 from warroom.tui import cells
 from warroom.tui.actions import View
 from warroom.tui.context import console
@@ -40,7 +40,7 @@ class SourcesView(View):
 
     async def reload(self) -> None:
         health = {h.name: h for h in await console(self).store.source_health()}
-        now = utcnow()
+        now = console(self).now()
         rows = []
         for name in sorted(set(health) | set(console(self).source_names)):
             h = health.get(name)

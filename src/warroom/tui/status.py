@@ -14,9 +14,10 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from warroom.model import LeaseInfo, SourceHealth
-from warroom.model.clock import format_age, utcnow
+from warroom.model.clock import format_age
 from warroom.model.text import safe_text
 from warroom.tui.cells import accent
+from warroom.tui.context import console
 
 
 class Clock(Static):
@@ -25,7 +26,7 @@ class Clock(Static):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        now = datetime.now(UTC)
+        now = console(self).now().astimezone(UTC)
         local = now.astimezone()
         text = now.strftime("%H:%M:%SZ")
         if local.utcoffset():
@@ -82,9 +83,13 @@ class StatusBar(Horizontal):
         yield Clock(id="status-clock")
 
     def show(
-        self, health: list[SourceHealth], lease: LeaseInfo | None, me: str, actor: str
+        self,
+        health: list[SourceHealth],
+        lease: LeaseInfo | None,
+        me: str,
+        actor: str,
+        now: datetime,
     ) -> None:
-        now = utcnow()
         self._set("#status-sources", sources_text(health, now))
         self._set("#status-lease", lease_text(lease, me, now))
         self._set("#status-user", Text(safe_text(actor, 16), style="bold"))

@@ -142,6 +142,12 @@ def _sources(widget_id: str) -> View:
     return SourcesView(id=widget_id)
 
 
+def _oncall(widget_id: str) -> View:
+    from warroom.tui.oncall_view import OncallView
+
+    return OncallView(id=widget_id)
+
+
 def _watch(*entities: str) -> frozenset[str]:
     return frozenset(entities)
 
@@ -170,7 +176,7 @@ TABS = TabRegistry(
             "Incident",
             "f3",
             _incident,
-            _watch("alerts", "incident", "timeline", CURRENT_INCIDENT),
+            _watch("alerts", "incident", "timeline", "engagement", "outbox", CURRENT_INCIDENT),
         ),
         Tab(
             "timeline",
@@ -183,5 +189,7 @@ TABS = TabRegistry(
         # (SilencesView.RELOAD_WHEN_SHOWN)
         Tab("silences", "Silences", "f5", _silences, _watch("silence")),
         Tab("sources", "Sources", "f6", _sources, _watch("source", "lease")),
+        # overrides from any console or `warroom override`; hand-offs redraw on a timer
+        Tab("oncall", "On-call", "f7", _oncall, _watch("oncall")),
     ]
 )

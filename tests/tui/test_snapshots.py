@@ -1,0 +1,193 @@
+"""Every tab at 80x24, in 256 colours and under NO_COLOR, compared cell for cell with
+the screen as it was last looked at and accepted.
+
+A test that reads a widget can pass while the screen is blank or unreadable;
+these compare what a terminal would be sent. The clock is frozen, the data
+fixed, the zone UTC, so a screen only differs when the code drew it otherwise.
+
+When a change is meant, look at the new screens (the failure prints the
+difference) and accept them: `WARROOM_SNAPSHOT_UPDATE=1 pytest tests/tui/test_snapshots.py`,
+then read the diff of tests/tui/snapshots/ before committing it.
+
+(pytest-textual-snapshot would need syrupy 4.8, which refuses pytest 9; these
+few lines do what we need of it.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import io
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import cast
+
+import pytest
+from rich.console import Console as RichConsole
+from tests.support.alerts import alert
+from textual._compositor import CompositorUpdate
+
+from warroom.engine import Service
+from warroom.model import Alert, AlertKey, Impact, Severity
+from warroom.tui.app import WarroomApp
+from warroom.tui.tabs import TABS
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+NOW = datetime(2026, 11, 26, 3, 14, 0, tzinfo=UTC)
+UPDATE = os.environ.get("WARROOM_SNAPSHOT_UPDATE") == "1"
+
+# what each tab shows once it has loaded (a screen taken before that is not the tab)
+LOADED = {
+    "alerts": "DiskFull",
+    "incidents": "Checkout is down",
+    "incident": "Checkout is down",
+    "timeline": "rolled back",
+    "silences": "silence",
+    "sources": "demo",
+    "oncall": "primary",
+}
+
+PEOPLE = """\
+kind: contact
+name: alice
+channels: [{name: log, type: log}]
+---
+kind: contact
+name: bob
+channels: [{name: log, type: log}]
+---
+kind: schedule
+name: primary
+timezone: UTC
+rotations:
+  - name: days
+    members: [alice, bob]
+    anchor: {date: "2026-11-01", handoff: "09:00"}
+    every: {unit: day}
+"""
+
+
+def screen_bytes(app: WarroomApp, color_system: str) -> tuple[str, str]:
+    """(plain text, what a terminal of `color_system` would be sent) for the screen."""
+    width, height = app.size
+    update = cast(
+        CompositorUpdate,
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens),
+    )
+    recorder = RichConsole(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=color_system,  # type: ignore[arg-type]
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    recorder.print(update)
+    return recorder.export_text(styles=False), update.render_segments(recorder)
+
+
+def compare(name: str, text: str, raw: str) -> None:
+    plain_file, raw_file = SNAPSHOTS / f"{name}.txt", SNAPSHOTS / f"{name}.ansi"
+    if UPDATE:
+        SNAPSHOTS.mkdir(exist_ok=True)
+        plain_file.write_text(text, encoding="utf-8")
+        raw_file.write_text(raw, encoding="utf-8")
+        return
+    if not plain_file.exists():
+        pytest.fail(
+            f"no snapshot {plain_file.name}: look at the screen, then accept it with"
+            " WARROOM_SNAPSHOT_UPDATE=1"
+        )
+    expected = plain_file.read_text(encoding="utf-8")
+    if text != expected:
+        diff = "\n".join(
+            difflib.unified_diff(
+                expected.splitlines(), text.splitlines(), "accepted", "now", lineterm=""
+            )
+        )
+        pytest.fail(f"{name}: the screen's text changed\n{diff}")
+    if raw != raw_file.read_text(encoding="utf-8"):
+        old = raw_file.read_text(encoding="utf-8").split("\n")
+        new = raw.split("\n")
+        line = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), 0)
+        pytest.fail(
+            f"{name}: same text, other colours or styles, from screen line {line + 1}:\n"
+            f"accepted {old[line]!r}\nnow      {new[line]!r}"
+        )
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+def _alert(fingerprint: str, name: str, severity: Severity, minutes_ago: int) -> Alert:
+    return alert(
+        name,
+        source="demo",
+        fingerprint=fingerprint,
+        severity=severity,
+        starts_at=NOW - timedelta(minutes=minutes_ago),
+        labels={"instance": f"{fingerprint}-1"},
+        annotations={"summary": f"{name} on {fingerprint}-1"},
+    )
+
+
+async def _seed(console, tmp_path: Path) -> int:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "people.yaml").write_text(PEOPLE)
+    console.config = dataclasses.replace(console.config, plans=plans)
+    alerts = [
+        _alert("disk", "DiskFull", Severity.CRITICAL, 42),
+        _alert("api", "HighErrorRate", Severity.ERROR, 17),
+        _alert("lag", "ReplicationLag", Severity.WARNING, 5),
+        _alert("cert", "CertExpiringSoon", Severity.INFO, 300),
+    ]
+    await console.seed(alerts)
+    async with console.store() as store:
+        service = Service(store, "bob", clock=lambda: NOW - timedelta(minutes=9))
+        incident = await service.declare_incident(
+            [AlertKey("demo", "api")], "Checkout is down", Impact.HIGH
+        )
+        await service.add_note(incident, "rolled back the 03:00 deploy")
+    return incident
+
+
+@pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
+@pytest.mark.parametrize("tab", [t.id for t in TABS])
+async def test_every_tab_at_80x24(
+    console, utc, monkeypatch, tmp_path: Path, tab: str, mode: str
+) -> None:
+    if mode == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    incident = await _seed(console, tmp_path)
+    async with console.start(size=(80, 24), clock=lambda: NOW) as ui:
+        if tab in ("incident", "timeline"):
+            ui.app.open_incident(incident, tab=tab)
+        else:
+            ui.app.show_tab(tab)
+        want = LOADED.get(tab, "")
+        await ui.wait_for(
+            lambda: ui.active_tab == tab and want in ui.screen() and "palette" in ui.screen(),
+            5,
+            f"{tab} loaded, its footer drawn",
+        )
+        system = "standard" if mode == "NO_COLOR" else "256"
+        # the same screen twice, a quarter second apart: nothing is still being drawn
+        shot = screen_bytes(ui.app, system)
+        for _ in range(20):
+            await ui.pilot.pause(0.25)
+            again = screen_bytes(ui.app, system)
+            if again == shot:
+                break
+            shot = again
+        text, raw = shot
+    compare(f"{tab}-{mode.lower()}", text, raw)
