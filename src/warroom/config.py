@@ -120,7 +120,11 @@ def read_config(path: Path | None, *, required: bool = False) -> ConfigRead:
     nothing is usable: no such file, unreadable, not UTF-8, not YAML, not a mapping."""
     explicit = path is not None or "WARROOM_CONFIG" in os.environ
     path = path or default_config_path()
-    if not path.exists():
+    try:
+        present = path.exists()
+    except OSError as exc:  # a directory on the way that we may not search
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    if not present:
         if explicit or required:
             raise ConfigError(f"{path}: no such config file")
         return ConfigRead(Config(database=state_dir() / "warroom.db"), [], [])

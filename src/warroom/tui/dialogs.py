@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -129,6 +130,24 @@ class DeclareScreen(ModalScreen[DeclareAnswer | None]):
         self.dismiss(None)
 
 
+# A dialog's border (top and bottom), and a field with its label (an Input is 3
+# lines tall): what the silence dialog needs besides its scrolling details.
+DIALOG_FRAME = 2
+FIELD_LINES = 4
+MIN_DETAILS = 3
+
+
+def fit_details(screen: ModalScreen[Any], selector: str, fixed: int, height: int) -> None:
+    """Give a dialog's scrolling part what the screen has left once the lines that
+    must always show (`fixed`: title, fields, key hint, border) are drawn."""
+    details = screen.query_one(selector, VerticalScroll)
+    details.styles.max_height = max(MIN_DETAILS, height - fixed)
+
+
+# the held dialog's border, its heading, and its key hint (two lines when it wraps)
+HELD_FIXED = DIALOG_FRAME + 1 + 2
+
+
 class HeldScreen(ModalScreen[str | None]):
     """The alerts to declare from are already in an open incident: open it, or move them.
 
@@ -149,7 +168,6 @@ class HeldScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         text = Text()
-        text.append(f"{self._count} alert(s) chosen; already in an open incident:\n", style="bold")
         for incident, count in self._holders:
             text.append(f"  #{incident.id} ", style="bold")
             text.append(safe_text(incident.title, 120))
@@ -160,15 +178,25 @@ class HeldScreen(ModalScreen[str | None]):
                     f" at {format_local(incident.acknowledged_at)}"
                 )
             text.append("\n")
+        text.rstrip()
         first = self._holders[0][0].id
         with Vertical(classes="dialog"):
-            yield Static(text)
+            yield Static(
+                Text(f"{self._count} alert(s) chosen; already in an open incident:", style="bold")
+            )
+            # the incidents scroll (a storm's alerts are in dozens); the choices always show
+            with VerticalScroll(id="held-list", can_focus=False):
+                yield Static(text)
             yield Static(
                 Text(f"enter open #{first} · m move them to a new incident · escape cancel")
             )
 
     def on_mount(self) -> None:
+        fit_details(self, "#held-list", HELD_FIXED, self.app.size.height)
         release_keys_after_refresh(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit_details(self, "#held-list", HELD_FIXED, event.size.height)
 
     def action_answer(self, answer: str | None) -> None:
         self.dismiss(answer)
@@ -352,9 +380,11 @@ class SilenceScreen(ModalScreen[SilenceAnswer | None]):
             if self._editable:
                 yield Label("Matchers (Alertmanager syntax)")
                 yield _input(", ".join(str(m) for m in self._plan[0][1]), id="matchers")
-            else:
-                yield Static(self._silences_text(), id="silence-list")
-            yield Static(id="silence-preview")
+            # what the silences are and mute scrolls; the fields below always show
+            with VerticalScroll(id="silence-details", can_focus=False):
+                if not self._editable:
+                    yield Static(self._silences_text(), id="silence-list")
+                yield Static(id="silence-preview")
             yield Label("For (e.g. 30m, 2h, 1d)")
             yield _input("2h", id="duration", max_length=12)
             yield Label("Comment (why; required)")
@@ -376,7 +406,17 @@ class SilenceScreen(ModalScreen[SilenceAnswer | None]):
         if self._editable:  # show the matchers from their start (alertname first)
             self.query_one("#matchers", Input).cursor_position = 0
         self.query_one("#comment", Input).focus()
+        self._fit(self.app.size.height)
         self._preview()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        """Leave the details what the screen has left once the title, the fields and
+        the key hint are drawn (a storm's silences and preview outgrow 24 lines)."""
+        fixed = DIALOG_FRAME + 1 + FIELD_LINES * (3 if self._editable else 2) + 1
+        fit_details(self, "#silence-details", fixed, height)
 
     def _matchers(self) -> list[list[Matcher]]:
         if self._edited is not None:

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from warroom.model import EventKind, Incident, TimelineEvent, events
+from warroom.model import EventKind, Incident, TimelineEvent, TrackedAlert, events
 from warroom.model.clock import format_age, format_local
 from warroom.model.text import safe_text
 from warroom.plans import ResponsePlan, render_links
@@ -22,6 +22,9 @@ from warroom.tui.engagement_panel import engagement_text
 from warroom.tui.table import KeyedTable
 
 LATEST_EVENTS = 6
+# How long the incident has been going on, and its alerts' ages, keep time between
+# changes; the overview is rewritten only when its text moved.
+AGE_REFRESH_SECONDS = 5.0
 
 
 def overview(incident: Incident, now: datetime) -> Text:
@@ -114,6 +117,45 @@ class IncidentView(EditActions):
         ),
     ]
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._incident: Incident | None = None
+        self._alerts: list[TrackedAlert] = []
+        self._overview = ""
+
+    def on_mount(self) -> None:
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def _refresh_ages(self) -> None:
+        if self.is_on_screen and self._incident is not None:
+            self._show(self._incident, self._alerts, force=False)
+
+    def _show(self, incident: Incident, alerts: list[TrackedAlert], force: bool) -> None:
+        """The overview and the alerts table; `force` rewrites the overview even when
+        its text is the same (a reload: its styles may have changed)."""
+        self._incident, self._alerts = incident, alerts
+        now = console(self).now()
+        text = overview(incident, now)
+        if force or text.plain != self._overview:
+            self._overview = text.plain
+            self.query_one("#incident-overview", Static).update(text)
+        self.query_one("#incident-alerts", KeyedTable).sync(
+            [
+                (
+                    str(t.key),
+                    (
+                        cells.RowMark(" "),
+                        cells.severity(t.alert.severity),
+                        cells.plain(t.alert.name, 20),
+                        cells.alert_state(t),
+                        Text(format_age(now - t.alert.starts_at), no_wrap=True),
+                        cells.plain(t.alert.summary, 200),
+                    ),
+                )
+                for t in alerts
+            ]
+        )
+
     def compose(self) -> ComposeResult:
         # Newest events come right after the overview: at 80x24 what happened last
         # is what a responder joining the incident reads first.
@@ -158,7 +200,6 @@ class IncidentView(EditActions):
         alerts = await store.incident_alerts(incident_id)
         alerts.sort(key=lambda t: (t.alert.severity.rank, t.alert.starts_at, str(t.key)))
         events = await store.timeline(incident_id)
-        self.query_one("#incident-overview", Static).update(overview(incident, console(self).now()))
         plan = console(self).plan_index.by_name(incident.plan) if incident.plan else None
         box = self.query_one("#incident-plan", Static)
         box.display = incident.plan is not None
@@ -167,23 +208,7 @@ class IncidentView(EditActions):
             if links is None:  # declared before links were kept: render from an alert
                 links = render_links(plan, alerts[0].alert) if plan is not None and alerts else []
             box.update(plan_text(plan, incident.plan, links))
-        now = console(self).now()
-        self.query_one("#incident-alerts", KeyedTable).sync(
-            [
-                (
-                    str(t.key),
-                    (
-                        cells.RowMark(" "),
-                        cells.severity(t.alert.severity),
-                        cells.plain(t.alert.name, 20),
-                        cells.alert_state(t),
-                        Text(format_age(now - t.alert.starts_at), no_wrap=True),
-                        cells.plain(t.alert.summary, 200),
-                    ),
-                )
-                for t in alerts
-            ]
-        )
+        self._show(incident, alerts, force=True)
         await self._show_engagement(incident_id)
         latest = events[::-1][:LATEST_EVENTS]
         lines = Text("\n").join(event_line(e) for e in latest) if latest else Text("none")

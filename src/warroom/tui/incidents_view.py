@@ -16,6 +16,10 @@ from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
 from warroom.tui.table import KeyedTable
 
+# As on the Alerts tab: AGE keeps time between changes (only the cells whose
+# text moved are repainted, so an idle console stays quiet over SSH).
+AGE_REFRESH_SECONDS = 5.0
+
 
 class IncidentsView(EditActions):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,7 +44,11 @@ class IncidentsView(EditActions):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.incidents: dict[str, Incident] = {}
+        self._shown: list[Incident] = []
         self.show_resolved = False
+
+    def on_mount(self) -> None:
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
 
     def compose(self) -> ComposeResult:
         table = KeyedTable(id="incidents-table")
@@ -61,6 +69,14 @@ class IncidentsView(EditActions):
     async def reload(self) -> None:
         found = await console(self).store.incidents(include_resolved=self.show_resolved)
         self.incidents = {str(i.id): i for i in found}
+        self._shown = found
+        self._sync()
+
+    def _refresh_ages(self) -> None:
+        if self.is_on_screen and self._shown:
+            self._sync()
+
+    def _sync(self) -> None:
         now = console(self).now()
         self.table.sync(
             [
@@ -77,7 +93,7 @@ class IncidentsView(EditActions):
                         cells.plain(i.title, 200),
                     ),
                 )
-                for i in found
+                for i in self._shown
             ]
         )
 

@@ -30,6 +30,7 @@ class SourcesView(View):
         table = KeyedTable(id="sources-table")
         table.add_column(" ", key="mark", width=2)
         table.add_column("SOURCE", key="name", width=10)
+        # the widest word ("⚠ failing", "… waiting") and a space before LAST OK
         table.add_column("HEALTH", key="health", width=10)
         table.add_column("LAST OK", key="ok", width=9)
         table.add_column("ALERTS", key="alerts", width=7)
