@@ -9,7 +9,9 @@ or the CLI. The original error stays attached as `__cause__`.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +30,38 @@ class StoreConnection(aiosqlite.Connection):
     path: Path
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        produced: list[Any] = []
+
+        def call() -> Any:
+            result = fn(*args, **kwargs)
+            produced.append(result)
+            return result
+
         try:
-            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+            return await super()._execute(call)  # type: ignore[no-untyped-call]
+        except asyncio.CancelledError:
+            # The call runs (or ran) on the connection's thread all the same. A cursor
+            # it returns is nobody's, yet the caller's traceback may keep it alive, and
+            # an un-exhausted one is an open read transaction: this connection would
+            # see the database as it was, for good. Close it there, after the call
+            # (the thread's queue is first in, first out).
+            closing = asyncio.ensure_future(super()._execute(partial(_close_cursors, produced)))  # type: ignore[no-untyped-call]
+            _CLOSING.add(closing)
+            closing.add_done_callback(_CLOSING.discard)
+            raise
         except sqlite3.Error as exc:
             raise _store_error(exc, self.path) from exc
+
+
+# the closes under way, held so that none is collected before it ran
+_CLOSING: set[asyncio.Future[Any]] = set()
+
+
+def _close_cursors(produced: list[Any]) -> None:
+    for result in produced:
+        if isinstance(result, sqlite3.Cursor):
+            result.close()
+    produced.clear()
 
 
 def _store_error(exc: sqlite3.Error, path: Path) -> Exception:
