@@ -90,6 +90,7 @@ class WarroomApp(App[None]):
         self.ready = asyncio.Event()
         self._heap = HeapKeeper()
         self._hold = KeyHold(self, self._dispatch_held)
+        self._switching = False  # a tab key was pressed: its tab releases the keys held
         # responder actions, in the order their keys came: (what, the work)
         self._actions: asyncio.Queue[tuple[str, Coroutine[Any, Any, Any]]] = asyncio.Queue()
         self._pending: deque[str] = deque()
@@ -446,6 +447,9 @@ class WarroomApp(App[None]):
             # the view may be going away under us (the console is closing)
             with contextlib.suppress(NoMatches):
                 view.focus_content()
+            if self._switching:  # focus moves a message later: release after it
+                self._switching = False
+                self.call_after_refresh(self._release_after_switch)
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
@@ -471,7 +475,15 @@ class WarroomApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    async def _release_after_switch(self) -> None:
+        await self._hold.release()
+
     def action_show_tab(self, tab: str) -> None:
+        # `F1/abc` in one burst: until the Alerts tab's content has focus, `/abc`
+        # would reach the old tab's table, where `a` acknowledges (found in the #8
+        # trial). The keys wait for the new tab, which releases them once focused.
+        self._hold.start_switch()
+        self._switching = True
         self.show_tab(tab)
 
     def _active_view(self) -> Widget | None:

@@ -62,6 +62,9 @@ class KeyHold:
         self._opening = False  # waiting for the field that the holding key opens
         self._was_focused: Widget | None = None
         self._timer: Timer | None = None
+        # a tab switch: only the new tab, once its content has focus, lets go (the
+        # focus events on the way there are the old tab losing it, not the new one)
+        self._explicit = False
 
     @property
     def active(self) -> bool:
@@ -72,6 +75,15 @@ class KeyHold:
         if self._held is None:
             self._held = []
         self._opening = True
+        self._wait_for_focus(wait)
+
+    def start_switch(self, wait: float = OPEN_WAIT) -> None:
+        """A key that shows another tab: the keys after it are that tab's, so they are
+        held until `release` (after its content took focus) or `wait` seconds, then
+        replayed (never dropped: they were typed for the tab, which did open)."""
+        if self._held is None:
+            self._held = []
+        self._explicit = True
         self._wait_for_focus(wait)
 
     def take(self, event: events.Event) -> bool:
@@ -87,7 +99,7 @@ class KeyHold:
         return True
 
     async def focus_moved(self) -> None:
-        if not self._wait_focus:
+        if not self._wait_focus or self._explicit:
             return
         if self._closing():
             return
@@ -114,7 +126,7 @@ class KeyHold:
         """Forget the held keys now; how many there were."""
         held, self._held = self._held or [], None
         self._in_flight = self._target = None
-        self._wait_focus = self._opening = False
+        self._wait_focus = self._opening = self._explicit = False
         self._stop_timer()
         return len(held)
 
@@ -124,8 +136,9 @@ class KeyHold:
             await self._next()
 
     async def release(self) -> None:
-        """Go on now: a dialog with nothing to focus is showing."""
-        self._wait_focus = self._opening = False
+        """Go on now: a dialog with nothing to focus is showing, or a tab's content
+        has taken focus."""
+        self._wait_focus = self._opening = self._explicit = False
         self._in_flight = self._target = None
         await self._next()
 
