@@ -9,6 +9,7 @@ import pytest
 from tests.support.alerts import alert as make
 from tests.support.sources import Scripted
 
+from warroom.engine import Service, triage
 from warroom.engine.poller import poll_once
 from warroom.engine.triage import Triage
 from warroom.model import (
@@ -211,3 +212,26 @@ async def test_pending_and_silenced_alerts_do_not_declare(setup) -> None:
     source.alerts = [replace(base, state=AlertState.SUPPRESSED)]
     await poll_once(store, source, triage)
     assert await store.incidents() == []
+
+
+async def test_an_alertmanager_restart_leaves_an_acknowledged_incident_alone(
+    setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in the #8 trial: a restart made every alert leave for a poll; the
+    incident resolved (PagerDuty told so) and came back open and unowned, paging
+    from stage 1 again. Gone for less than RETURN_GRACE, nothing happens to it."""
+    monkeypatch.setattr(triage, "RETURN_GRACE", timedelta(minutes=5))
+    store, source, triage_ = setup
+    disk = alert("DiskFull", instance="db-1", cluster="c1")
+    source.alerts = [disk]
+    await poll_once(store, source, triage_)
+    (incident,) = await store.incidents()
+    await Service(store, "alice").acknowledge(incident.id)
+    source.alerts = []  # Alertmanager restarting: nothing for one poll
+    await poll_once(store, source, triage_)
+    source.alerts = [disk]
+    await poll_once(store, source, triage_)
+    (after,) = await store.incidents(include_resolved=True)
+    assert after.status is IncidentStatus.ACKNOWLEDGED and after.acknowledged_by == "alice"
+    kinds = [e.kind for e in await store.timeline(incident.id)]
+    assert EventKind.RESOLVED not in kinds and EventKind.REOPENED not in kinds

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from warroom.engine import Engine, Service, ingest
+from warroom.engine import triage as triage_module
 from warroom.engine.poller import next_delay, poll_forever, poll_once
 from warroom.engine.triage import Triage
 from warroom.model import Alert, AlertState, Severity
@@ -287,8 +288,9 @@ async def test_a_poll_cut_short_resolves_nothing_and_leaves_no_half_row(
 
 
 async def test_a_storm_split_over_chunks_makes_one_incident(
-    tmp_path: Path, store: Store, small_chunks: None
+    tmp_path: Path, store: Store, small_chunks: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(triage_module, "RETURN_GRACE", timedelta(0))  # resolves at once
     plans = tmp_path / "plans"
     plans.mkdir()
     (plans / "p.yaml").write_text(

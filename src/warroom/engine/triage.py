@@ -21,6 +21,7 @@ from datetime import datetime
 from warroom.engine.paging import Paging
 from warroom.engine.timeline import append
 from warroom.model import Alert, AlertState, Incident, events, lifecycle
+from warroom.model.alert import RETURN_GRACE
 from warroom.model.lifecycle import Fate
 from warroom.plans import PlanIndex, Proposal, ResolvePolicy, ResponsePlan, propose, render_links
 from warroom.store import Tx
@@ -186,6 +187,14 @@ class Triage:
         for incident_id, plan_name in await tx.open_plan_incidents_without_firing_alerts():
             plan = self.index.by_name(plan_name)
             if plan is None or plan.resolve is not ResolvePolicy.WHEN_ALL_ALERTS_RESOLVE:
+                continue
+            # an alert gone only a moment (an Alertmanager restart) may be back: the
+            # incident waits out the same grace before it resolves, or a restart
+            # resolved every incident, told PagerDuty so, and reopened them unowned,
+            # paging from stage 1 again (found in the #8 trial)
+            recent = tx.now - RETURN_GRACE
+            alerts = await tx.incident_alerts(incident_id)
+            if any((t.alert.ends_at or tx.now) > recent for t in alerts):
                 continue
             incident = await tx.incident(incident_id)
             transition = None if incident is None else lifecycle.resolve(incident, ACTOR, tx.now)
