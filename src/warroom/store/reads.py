@@ -109,7 +109,18 @@ class ReadsMixin:
 
     async def source_health(self) -> list[SourceHealth]:
         stored = {h.name: h for h in await self._stored_health()}
-        stored.update(self._unsaved())
+        for name, kept in list(self._unsaved().items()):
+            newer = stored.get(name)
+            if (
+                newer
+                and newer.last_attempt
+                and (kept.last_attempt is None or newer.last_attempt > kept.last_attempt)
+            ):
+                # another process polled since (it took the lease while this one could
+                # not write): the database is right again, and this memory is stale
+                self.forget_unsaved_health(name)
+                continue
+            stored[name] = kept
         return [stored[name] for name in sorted(stored)]
 
     async def _stored_health(self) -> list[SourceHealth]:
