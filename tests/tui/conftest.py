@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from rich.color import ColorSystem
 from rich.console import Console as RichConsole
 from rich.text import Text
 from tests.support.alerts import alert
@@ -87,13 +88,7 @@ def key(fingerprint: str, source: str = SOURCE) -> str:
     return f"{source}/{fingerprint}"
 
 
-def render_screen(app: WarroomApp, color_system: str = "truecolor") -> tuple[str, str]:
-    """(text, raw) of what the app would paint now, screen stack included.
-
-    `text` is the visible characters, line by line, as `export_screenshot` records
-    them; `raw` is the byte stream a terminal would receive (escape sequences of
-    our own styling included), for checking that no *content* smuggles a sequence.
-    """
+def _recorded(app: WarroomApp, color_system: str) -> tuple[RichConsole, CompositorUpdate]:
     width, height = app.size
     # Typed `RenderableType | None`, but a full update is always a CompositorUpdate.
     update = cast(
@@ -111,7 +106,37 @@ def render_screen(app: WarroomApp, color_system: str = "truecolor") -> tuple[str
         safe_box=False,
     )
     recorder.print(update)
+    return recorder, update
+
+
+def render_screen(app: WarroomApp) -> tuple[str, str]:
+    """(text, raw) of what the app would paint now, screen stack included.
+
+    `text` is the visible characters, line by line, as `export_screenshot` records
+    them; `raw` is the byte stream a terminal would receive (escape sequences of
+    our own styling included), for checking that no *content* smuggles a sequence.
+    """
+    recorder, update = _recorded(app, "truecolor")
     return recorder.export_text(styles=False), update.render_segments(recorder)
+
+
+def render_styled(app: WarroomApp, color_system: str) -> tuple[str, str]:
+    """(text, text with its styles as `color_system` escapes): the screen as a terminal
+    of that many colours shows it. Styles are rendered from the segments each time:
+    Textual caches each strip's escapes for whichever colour system rendered it
+    first, and Rich's `export_text` renders styles in truecolor whatever its
+    console's system, so neither would make a snapshot depend on this alone."""
+    recorder, update = _recorded(app, color_system)
+    system = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT}.get(
+        color_system, ColorSystem.TRUECOLOR
+    )
+    styled = "".join(
+        segment.text
+        if segment.control or segment.style is None
+        else segment.style.render(segment.text, color_system=system)
+        for segment in recorder.render(cast(Any, update))
+    )
+    return recorder.export_text(styles=False), styled
 
 
 def static_text(widget: Static) -> str:

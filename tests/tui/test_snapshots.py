@@ -30,7 +30,7 @@ from warroom.model import Alert, AlertKey, Impact, Severity
 from warroom.tui.app import WarroomApp
 from warroom.tui.tabs import TABS
 
-from .conftest import render_screen
+from .conftest import render_styled
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 NOW = datetime(2026, 11, 26, 3, 14, 0, tzinfo=UTC)
@@ -69,7 +69,7 @@ rotations:
 
 def screen_bytes(app: WarroomApp, color_system: str) -> tuple[str, str]:
     """(plain text, what a terminal of `color_system` would be sent) for the screen."""
-    return render_screen(app, color_system)
+    return render_styled(app, color_system)
 
 
 def compare(name: str, text: str, raw: str) -> None:
@@ -157,12 +157,13 @@ async def test_every_tab_at_80x24(
         else:
             ui.app.show_tab(tab)
         want = LOADED.get(tab, "")
-        await ui.wait_for(
-            lambda: ui.active_tab == tab and want in ui.screen() and "palette" in ui.screen(),
-            5,
-            f"{tab} loaded, its footer drawn",
-        )
         system = "standard" if mode == "NO_COLOR" else "256"
+
+        def loaded() -> bool:
+            text = screen_bytes(ui.app, system)[0]
+            return ui.active_tab == tab and want in text and "palette" in text
+
+        await ui.wait_for(loaded, 5, f"{tab} loaded, its footer drawn")
         # the same screen twice, a quarter second apart: nothing is still being drawn
         shot = screen_bytes(ui.app, system)
         for _ in range(20):

@@ -144,6 +144,16 @@ async def test_merge_and_edit_from_the_incident_tab(tmp_path: Path) -> None:
         await pilot.press("m")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*f"#{first}", "enter")
+        # what merging does is said first, and enter (out of habit) does not merge
+        await until(lambda: isinstance(app.screen, ConfirmScreen))
+        question = str(app.screen.query_one("Static").render())
+        assert f"Merge #{second} 'second' into #{first} 'first'?" in question
+        assert "its 1 alert(s) move" in question
+        await pilot.press("enter")
+        await until(lambda: not isinstance(app.screen, ConfirmScreen))
+        unmerged = await app.store.incident(second)
+        assert unmerged is not None and unmerged.parent_id is None
+        await pilot.press("m", *f"#{first}", "enter", "y")  # one burst, y to confirm
         await until(lambda: app.current_incident == first)
         merged = await app.store.incident(second)
         parent = await app.store.incident(first)

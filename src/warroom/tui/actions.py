@@ -384,6 +384,33 @@ class EditActions(IncidentActions):
                     self.notify("An incident number, e.g. 12", severity="warning")
                 return
             into = int(answer.strip().lstrip("#"))
+            console(self).open_dialog(self._merge_asking(incident_id, into))
+
+        self.app.push_screen(
+            PromptScreen(f"Merge #{incident_id} into incident number", "e.g. 12"), merge
+        )
+
+    async def _merge_asking(self, incident_id: int, into: int) -> None:
+        """Say what merging does before it happens, and merge only on `y`: the
+        incident resolves, its alerts move, and its pages stop (a typo'd number
+        must not fold an incident into the wrong one)."""
+        store = console(self).store
+        child, parent = await store.incident(incident_id), await store.incident(into)
+        if child is None or parent is None or incident_id == into:
+            await console(self).release_keys()
+            why = "itself" if incident_id == into else f"#{into}: no such incident"
+            self.notify(f"Cannot merge #{incident_id} into {why}.", severity="warning")
+            return
+        question = (
+            f"Merge #{incident_id} {child.title!r} into #{into} {parent.title!r}?\n"
+            f"#{incident_id} resolves, its {child.alert_count} alert(s) move to #{into},"
+            " and its pages stop."
+        )
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                self.notify("Not merged.")
+                return
 
             async def work() -> None:
                 moved = await console(self).perform(console(self).service.merge(incident_id, into))
@@ -393,9 +420,7 @@ class EditActions(IncidentActions):
 
             console(self).enqueue(f"Merging #{incident_id} into #{into}", work())
 
-        self.app.push_screen(
-            PromptScreen(f"Merge #{incident_id} into incident number", "e.g. 12"), merge
-        )
+        self.app.push_screen(ConfirmScreen(question, enter_answers=False), answer)
 
     def action_edit_title(self) -> None:
         self._edit("title")

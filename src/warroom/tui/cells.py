@@ -114,7 +114,10 @@ def impact(value: Impact) -> Text:
     return _level(value.label, f"impact-{value.value}", value.value - 1)
 
 
-def status(value: IncidentStatus) -> Text:
+def status(value: IncidentStatus, merged_into: int | None = None) -> Text:
+    """A merged incident is stored resolved with a parent: say where it went."""
+    if merged_into is not None:
+        return Text(f"⤳ #{merged_into}", style="dim", no_wrap=True)
     label, style = STATUS_CELL[value]
     return Text(label, style=style, no_wrap=True)
 

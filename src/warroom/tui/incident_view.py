@@ -34,7 +34,7 @@ def overview(incident: Incident, now: datetime) -> Text:
     text.append("\n")
     text.append_text(cells.impact(incident.impact))
     text.append("  ")
-    text.append_text(cells.status(incident.status))
+    text.append_text(cells.status(incident.status, incident.parent_id))
     end = incident.resolved_at or now
     text.append(f"  for {format_age(end - incident.created_at)}\n")
     text.append(f"{incident.impact.meaning}\n", style="dim")

@@ -86,7 +86,7 @@ class IncidentsView(EditActions):
                         cells.RowMark("●" if i.id == console(self).current_incident else " "),
                         Text(f"#{i.id}", no_wrap=True),
                         cells.impact(i.impact),
-                        cells.status(i.status),
+                        cells.status(i.status, i.parent_id),
                         Text(format_age(now - i.created_at), no_wrap=True),
                         Text(str(i.alert_count), no_wrap=True),
                         cells.plain(i.acknowledged_by or "", 10),
