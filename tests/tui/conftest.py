@@ -124,19 +124,24 @@ def render_styled(app: WarroomApp, color_system: str) -> tuple[str, str]:
     """(text, text with its styles as `color_system` escapes): the screen as a terminal
     of that many colours shows it. Styles are rendered from the segments each time:
     Textual caches each strip's escapes for whichever colour system rendered it
-    first, and Rich's `export_text` renders styles in truecolor whatever its
-    console's system, so neither would make a snapshot depend on this alone."""
+    first, Rich's `export_text` renders styles in truecolor whatever its console's
+    system, and a Style keeps the escapes it was first rendered with: each would
+    make a snapshot depend on what rendered the screen before."""
     recorder, update = _recorded(app, color_system)
     system = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT}.get(
         color_system, ColorSystem.TRUECOLOR
     )
-    styled = "".join(
-        segment.text
-        if segment.control or segment.style is None
-        else segment.style.render(segment.text, color_system=system)
-        for segment in recorder.render(cast(Any, update))
-    )
-    return recorder.export_text(styles=False), styled
+    parts = []
+    for segment in recorder.render(cast(Any, update)):
+        if segment.control or segment.style is None:
+            parts.append(segment.text)
+            continue
+        # not Style.render: a Style keeps the escapes of the first system it was
+        # rendered for (`_ansi`), and Textual shares Style objects across apps, so
+        # what an earlier test rendered in truecolor came back here (CI saw it)
+        codes = segment.style._make_ansi_codes(system)
+        parts.append(f"\x1b[{codes}m{segment.text}\x1b[0m" if codes else segment.text)
+    return recorder.export_text(styles=False), "".join(parts)
 
 
 def static_text(widget: Static) -> str:

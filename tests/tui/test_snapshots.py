@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,11 +143,35 @@ async def _seed(console, tmp_path: Path) -> int:
     return incident
 
 
+@pytest.fixture
+def fresh_process(request: pytest.FixtureRequest) -> bool:
+    """Run the test again in a fresh interpreter, and pass or fail with it: Rich and
+    Textual cache rendered colours on objects shared across apps, so in the full
+    suite a screen came out in colours an earlier test rendered (CI saw 256-colour
+    snapshots hold truecolor cells). True in that fresh interpreter."""
+    if os.environ.get("WARROOM_SNAPSHOT_CHILD") == "1":
+        return True
+    env = {**os.environ, "WARROOM_SNAPSHOT_CHILD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", request.node.nodeid],
+        cwd=Path(__file__).parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"in a fresh interpreter:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
+    return False
+
+
 @pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
 @pytest.mark.parametrize("tab", [t.id for t in TABS])
 async def test_every_tab_at_80x24(
-    console, utc, monkeypatch, tmp_path: Path, tab: str, mode: str
+    fresh_process: bool, console, utc, monkeypatch, tmp_path: Path, tab: str, mode: str
 ) -> None:
+    if not fresh_process:
+        return  # the fresh interpreter compared the screen
     if mode == "NO_COLOR":
         monkeypatch.setenv("NO_COLOR", "1")
     else:
