@@ -439,16 +439,7 @@ def recover(run: Run, now: datetime) -> Run:
 def confirm(run: Run, name: str, attempt: int, by: str, now: datetime) -> Run:
     """Any responder says a manual step is done."""
     i, _, _ = _current(run, name, attempt, StepState.WAITING_CONFIRMATION)
-    run = _set(
-        run,
-        i,
-        state=StepState.SUCCEEDED,
-        finished_at=now,
-        due_at=None,
-        by=by,
-        reason=f"confirmed by {by}",
-    )
-    return _next(run, i, now)
+    return _answered(run, i, by, f"confirmed by {by}", now)
 
 
 def approve(run: Run, name: str, attempt: int, by: str, now: datetime) -> Run:
@@ -459,14 +450,14 @@ def approve(run: Run, name: str, attempt: int, by: str, now: datetime) -> Run:
             f"{by} started this run and cannot approve its step {name!r}:"
             " another responder must approve"
         )
+    return _answered(run, i, by, f"approved by {by}", now)
+
+
+def _answered(run: Run, i: int, by: str, reason: str, now: datetime) -> Run:
+    """A responder's yes ends a waiting step: it succeeded, said by whom, and the run
+    goes on."""
     run = _set(
-        run,
-        i,
-        state=StepState.SUCCEEDED,
-        finished_at=now,
-        due_at=None,
-        by=by,
-        reason=f"approved by {by}",
+        run, i, state=StepState.SUCCEEDED, finished_at=now, due_at=None, by=by, reason=reason
     )
     return _next(run, i, now)
 
