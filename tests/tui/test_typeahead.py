@@ -7,6 +7,8 @@ read) and only then let it run, instead of Pilot's key-then-wait.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
@@ -89,6 +91,34 @@ async def test_keys_after_enter_go_back_to_the_table(console):
         await ui.wait_for(acknowledged, what="the incident acknowledged by the a after enter")
         assert ui.app.query_one("#alerts-filter", Input).value == "DiskFull"
         assert ui.rows() == [console.key("disk")]
+
+
+async def test_keys_after_enter_wait_for_the_rows_the_filter_shows(console, monkeypatch):
+    """`/CpuHigh⏎a` while the store is slow to filter: the a waits for the filtered
+    rows, and acknowledges CpuHigh, never the incident's DiskFull that was under the
+    cursor before the filter (CI caught `a` running on the unfiltered table)."""
+    incident_id = await seed(console)
+    async with console.start() as ui:
+        await ui.cursor_to(console.key("disk"))
+        store = ui.app.store
+        shown_alerts = store.shown_alerts
+
+        async def slow_shown(needle: str):
+            if needle:
+                await asyncio.sleep(0.6)
+            return await shown_alerts(needle)
+
+        monkeypatch.setattr(store, "shown_alerts", slow_shown)
+        burst(ui.app, "/CpuHigh\ra")
+
+        async def cpu_acked():
+            tracked = await store.alerts_by_key([AlertKey("demo", "cpu")])
+            return tracked[0].acknowledged_by == console.ACTOR
+
+        await ui.wait_for(cpu_acked, what="CpuHigh acknowledged by the a after enter")
+        assert ui.rows() == [console.key("cpu")]
+        found = await incident(ui, incident_id)
+        assert found.status is IncidentStatus.OPEN and found.acknowledged_by is None
 
 
 async def test_bulk_confirm_takes_the_enter_typed_with_it(console):

@@ -109,6 +109,11 @@ class AlertsView(AlertDialogs):
         self.loaded: dict[str, _Loaded] = {}
         self._now = console(self).now()
         self._reloads = 0
+        # set while the rows on screen are what `filter_text` matches: enter in the
+        # filter field holds the keys after it until then (`/disk⏎a` must act on a
+        # row the filter shows, not on one of the rows shown before it)
+        self._filtered = asyncio.Event()
+        self._filtered.set()
         self._theme = ""  # the theme the loaded cells were built in
         self.label = "instance"
         self.show_source = False
@@ -185,6 +190,8 @@ class AlertsView(AlertDialogs):
         # where the cursor's alert is now (if the table has not moved meanwhile)
         table.set_rows(shown, cursor=at if table.cursor_key == keep else None)
         self._show_matches(len(shown))
+        if needle == self.filter_text:
+            self._filtered.set()
 
     async def _load(self, keys: list[str], fresh: bool = False) -> None:
         """Read these alerts from the store into `loaded` (all of them when `fresh`:
@@ -407,6 +414,7 @@ class AlertsView(AlertDialogs):
         if text == self.filter_text:
             return
         self.filter_text = text
+        self._filtered.clear()
         # the newest keystroke wins: a reload for an older filter is dropped
         self.run_worker(self._reload_filtered(), group="filter", exclusive=True)
 
@@ -440,6 +448,9 @@ class AlertsView(AlertDialogs):
         event.stop()
         if not event.value.strip():
             event.input.display = False
+        if not self._filtered.is_set():
+            # the keys typed after enter are for the rows this filter shows
+            console(self).hold_keys_for(self._filtered.wait())
         self.table.focus()
 
     def on_key(self, event: Key) -> None:

@@ -40,7 +40,7 @@ from warroom.store import Store, StoreError
 from warroom.tui.actions import View
 from warroom.tui.dialogs import HelpScreen
 from warroom.tui.heap import TIDY_SECONDS, HeapKeeper
-from warroom.tui.keyhold import KeyDone, KeyHold
+from warroom.tui.keyhold import OPEN_WAIT, KeyDone, KeyHold
 from warroom.tui.status import StatusBar
 from warroom.tui.tabs import ACTED_ON, CURRENT_INCIDENT, STALE_SOURCES, TABS, TabRegistry
 from warroom.tui.themes import DEFAULT_THEME, discover_themes
@@ -225,6 +225,22 @@ class WarroomApp(App[None]):
     def hold_keys(self) -> None:
         """The key being handled opens a field or a dialog: the keys after it go there."""
         self._hold.start()
+
+    def hold_keys_for(self, work: Awaitable[object]) -> None:
+        """The keys typed from now on wait for `work` (the rows a filter shows), then
+        go on in order; never dropped, since what they were typed for is coming."""
+        self._hold.start_switch()
+
+        async def then_release() -> None:
+            try:
+                # past the hold's own wait the keys go on anyway: never wait forever
+                await asyncio.wait_for(work, OPEN_WAIT)
+            except (TimeoutError, StoreError):
+                pass
+            finally:
+                await self._hold.release()
+
+        self.run_worker(then_release(), group="hold", exit_on_error=False)
 
     async def release_keys(self) -> None:
         await self._hold.release()
