@@ -38,6 +38,10 @@ class Console(Protocol):
         """Call from a key that opens a field or dialog: the keys after it go there."""
         ...
 
+    def hold_keys_for(self, work: Awaitable[object]) -> None:
+        """The keys typed from now on wait for `work`, then go on in order."""
+        ...
+
     def drop_keys(self) -> None:
         """The key that held keys was refused: drop them, and say so."""
         ...
