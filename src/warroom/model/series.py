@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -70,3 +72,38 @@ class Chart:
     @property
     def points(self) -> int:
         return sum(len(s.points) for s in self.series)
+
+
+# Prometheus refuses a range query of more than 11,000 points per series.
+MAX_POINTS = 11_000
+
+
+def step_for(start: datetime, end: datetime, dots: int, floor: float = 1.0) -> float:
+    """Seconds between samples: one per braille dot across the chart, no finer than
+    `floor` (a scrape or evaluation interval) and within Prometheus' point cap."""
+    span = max((end - start).total_seconds(), 0.0)
+    step = max(span / max(dots, 1), floor, span / MAX_POINTS, 1.0)
+    return float(math.ceil(step))
+
+
+def rule_for(name: str, labels: Mapping[str, str], rules: Sequence[AlertRule]) -> AlertRule | None:
+    """The rule that made an alert: same name, and the rule's own labels on the alert.
+
+    Prometheus 2.42 ignores `rule_name[]` in /api/v1/rules, so the match is ours.
+    """
+    for rule in rules:
+        if rule.name == name and all(labels.get(k) == v for k, v in rule.labels.items()):
+            return rule
+    return None
+
+
+def scoped(series: Sequence[Series], labels: Mapping[str, str]) -> list[Series]:
+    """The series of the alert's own target: those agreeing with its labels on every
+    label they share. All of them when none does (the rule aggregated the labels away)."""
+    mine = [
+        s
+        for s in series
+        if all(labels.get(k, v) == v for k, v in s.labels.items() if k != "__name__")
+        and any(k in labels for k in s.labels if k != "__name__")
+    ]
+    return mine or list(series)

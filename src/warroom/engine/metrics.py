@@ -1,0 +1,243 @@
+"""The series of an incident, for the Metrics tab: which queries, fetched from where.
+
+For each alert of the incident that a Prometheus rule made, the rule's
+expression -- from the alert's generatorURL (`g0.expr=`), else from
+`/api/v1/rules` matched by name and labels -- split on its comparison: the left
+side is drawn over the window from before the first alert to now, the right side
+is the threshold line. Queries a responder adds by hand join them; they live in
+this process's memory (not the store) until the console exits.
+
+A source that fails keeps the chart's last points and marks it stale with the
+reason, so a Prometheus that is down never looks like a calm graph.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from warroom.model.alert import TrackedAlert
+from warroom.model.clock import utcnow
+from warroom.model.promql import expr_from_url, split_comparison
+from warroom.model.series import (
+    MARKS,
+    AlertRule,
+    Chart,
+    Mark,
+    Series,
+    rule_for,
+    scoped,
+    step_for,
+)
+from warroom.model.text import safe_text
+from warroom.sources.base import SourceError
+from warroom.store import Store
+
+LOOKBACK = timedelta(minutes=60)  # drawn before the first alert
+AFTER_RESOLVED = timedelta(minutes=15)
+RULES_FOR = 300.0  # seconds a source's rule list is reused
+MAX_SERIES = 8  # per chart: more is noise at 80 columns
+MAX_QUERY = 2000  # characters of a query typed by hand
+
+
+@runtime_checkable
+class RangeSource(Protocol):
+    """A source that answers range queries and lists its alerting rules (Prometheus)."""
+
+    name: str
+    url: str
+
+    async def query_range(
+        self, query: str, start: datetime, end: datetime, step: timedelta
+    ) -> list[Series]: ...
+
+    async def alert_rules(self) -> list[AlertRule]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One chart to draw: the expression, where, its threshold and whose labels scope it."""
+
+    key: str
+    title: str
+    expr: str
+    source: str
+    threshold: float | None = None
+    operator: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+def query_of(expr: str, title: str, source: str, labels: Mapping[str, str]) -> Query:
+    """The chart of an alerting expression: its left side against its threshold."""
+    split = split_comparison(expr)
+    if split is not None and split.threshold is not None:
+        return Query(
+            f"{source}\0{split.left}",
+            title,
+            split.left,
+            source,
+            split.threshold,
+            split.operator,
+            tuple(sorted(labels.items())),
+        )
+    return Query(f"{source}\0{expr}", title, expr, source, labels=tuple(sorted(labels.items())))
+
+
+class IncidentMetrics:
+    def __init__(
+        self,
+        store: Store,
+        sources: Sequence[object],
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.sources = {s.name: s for s in sources if isinstance(s, RangeSource)}
+        self.clock = clock or utcnow
+        self.by_hand: dict[int, list[str]] = {}  # incident → queries, in memory only
+        self._last: dict[tuple[int, str], Chart] = {}
+        self._rules: dict[str, tuple[float, list[AlertRule]]] = {}
+
+    @property
+    def available(self) -> bool:
+        return bool(self.sources)
+
+    def add_query(self, incident_id: int, expr: str) -> str:
+        """Keep a query a responder typed for this incident; ValueError when unusable."""
+        expr = expr.strip()
+        if not expr:
+            raise ValueError("an empty query")
+        if len(expr) > MAX_QUERY:
+            raise ValueError(f"a query of at most {MAX_QUERY} characters")
+        if not self.sources:
+            raise ValueError("no Prometheus source is configured to ask")
+        queries = self.by_hand.setdefault(incident_id, [])
+        if expr not in queries:
+            queries.append(expr)
+        return expr
+
+    def _source_for(self, alert: TrackedAlert) -> object | None:
+        """The Prometheus to ask: the alert's own source, else the one its
+        generatorURL points at, else the first configured."""
+        if alert.alert.source in self.sources:
+            return self.sources[alert.alert.source]
+        host = _host(alert.alert.url)
+        for source in self.sources.values():
+            if host and _host(source.url) == host:
+                return source
+        return next(iter(self.sources.values()), None)
+
+    async def _rules_of(self, source: RangeSource) -> list[AlertRule]:
+        cached = self._rules.get(source.name)
+        if cached and time.monotonic() - cached[0] < RULES_FOR:
+            return cached[1]
+        rules = await source.alert_rules()
+        self._rules[source.name] = (time.monotonic(), rules)
+        return rules
+
+    async def queries(self, incident_id: int) -> list[Query]:
+        """What to draw for this incident: its alerts' rules, then queries by hand."""
+        found: dict[str, Query] = {}
+        for tracked in await self.store.incident_alerts(incident_id):
+            source = self._source_for(tracked)
+            if not isinstance(source, RangeSource):
+                continue
+            alert = tracked.alert
+            expr = expr_from_url(alert.url)
+            if not expr:
+                try:
+                    rule = rule_for(alert.name, alert.labels, await self._rules_of(source))
+                except SourceError:
+                    rule = None  # its chart says stale below, once it is asked
+                expr = rule.query if rule else ""
+            if not expr:
+                expr = f'ALERTS{{alertname="{_quoted(alert.name)}"}}'
+            query = query_of(expr, alert.name, source.name, alert.labels)
+            found.setdefault(query.key, query)
+        first = next(iter(self.sources.values()), None)
+        for expr in self.by_hand.get(incident_id, []):
+            if isinstance(first, RangeSource):
+                query = query_of(expr, "by hand", first.name, {})
+                found.setdefault(query.key, query)
+        return list(found.values())
+
+    async def window(self, incident_id: int) -> tuple[datetime, datetime] | None:
+        incident = await self.store.incident(incident_id)
+        if incident is None:
+            return None
+        alerts = await self.store.incident_alerts(incident_id)
+        first = min([a.alert.starts_at for a in alerts] + [incident.created_at])
+        now = self.clock()
+        end = now
+        if incident.resolved_at is not None:
+            end = min(now, incident.resolved_at + AFTER_RESOLVED)
+        return first - LOOKBACK, end
+
+    async def marks(self, incident_id: int) -> tuple[Mark, ...]:
+        events = await self.store.timeline(incident_id)
+        return tuple(Mark(e.at, str(e.kind)) for e in events if str(e.kind) in MARKS)
+
+    async def charts(self, incident_id: int, dots: int = 150) -> list[Chart]:
+        """Every chart of the incident, fetched at once; a failed fetch is a stale chart."""
+        window = await self.window(incident_id)
+        if window is None:
+            return []
+        start, end = window
+        queries, marks = await self.queries(incident_id), await self.marks(incident_id)
+        step = timedelta(seconds=step_for(start, end, dots))
+        return list(
+            await asyncio.gather(
+                *(self._chart(incident_id, q, start, end, step, marks) for q in queries)
+            )
+        )
+
+    async def _chart(
+        self,
+        incident_id: int,
+        query: Query,
+        start: datetime,
+        end: datetime,
+        step: timedelta,
+        marks: tuple[Mark, ...],
+    ) -> Chart:
+        source = self.sources[query.source]
+        assert isinstance(source, RangeSource)
+        title = f"{query.title} · {query.expr}"
+        base = Chart(
+            query.key,
+            title,
+            query.expr,
+            query.source,
+            start,
+            end,
+            threshold=query.threshold,
+            operator=query.operator,
+            marks=marks,
+        )
+        now = self.clock()
+        try:
+            series = await source.query_range(query.expr, start, end, step)
+        except SourceError as exc:
+            last = self._last.get((incident_id, query.key))
+            kept = last.series if last is not None else ()
+            return replace(base, series=kept, stale=safe_text(str(exc), 200), stale_at=now)
+        shown = scoped(series, dict(query.labels))[:MAX_SERIES]
+        chart = replace(base, series=tuple(shown), fetched_at=now)
+        self._last[(incident_id, query.key)] = chart
+        return chart
+
+
+def _host(url: str) -> tuple[str, int | None] | None:
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname, parts.port) if parts.hostname else None
+    except ValueError:
+        return None
+
+
+def _quoted(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
