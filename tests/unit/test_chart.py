@@ -200,3 +200,10 @@ def test_untrusted_titles_and_labels_carry_no_escapes() -> None:
     )
     text = "".join(_text(render(chart, 80, 10, UTC)))
     assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+
+
+def test_events_at_the_right_edge_both_show() -> None:
+    """Declared and acknowledged in the same minute, at the window's end (now)."""
+    marks = (Mark(END, "declared"), Mark(END, "acknowledged"))
+    axis = _text(render(_chart(Series({}, _points([1.0, 2.0])), marks=marks), 60, 10, UTC))[-3]
+    assert axis.endswith("DA")

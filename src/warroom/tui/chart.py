@@ -188,6 +188,19 @@ def _ticks(start: datetime, end: datetime, width: int, tz: tzinfo) -> list[tuple
     return ticks
 
 
+def _spread(cols: list[int], width: int) -> list[int]:
+    """Columns for events in time order, each in a column of its own: two a minute
+    apart stand side by side, in order, pushed left at the window's right edge."""
+    out: list[int] = []
+    for col in cols:
+        out.append(max(col, out[-1] + 1) if out else col)
+    limit = width - 1
+    for index in range(len(out) - 1, -1, -1):
+        out[index] = max(min(out[index], limit), 0)
+        limit = out[index] - 1
+    return out
+
+
 def zone_name(tz: tzinfo, at: datetime) -> str:
     local = at.astimezone(tz)
     name = local.strftime("%Z")
@@ -272,10 +285,9 @@ def render(chart: Chart, width: int, height: int, tz: tzinfo) -> list[Row]:
     ticks = _ticks(chart.start, chart.end, plot_width, tz)
     for col, _ in ticks:
         axis[col] = ("┴", AXIS)
-    for col, kind in mark_cols:
-        while col < plot_width - 1 and axis[col][1] == MARK:
-            col += 1  # two events in one column: the later one steps right
-        axis[col] = (MARKS[kind][0], MARK)
+    spread = _spread([c for c, _ in mark_cols], plot_width)
+    for col, (_, event) in zip(spread, mark_cols, strict=True):
+        axis[col] = (MARKS[event][0], MARK)
     line = _Line()
     line.add(" " * gutter + "└", AXIS)
     for text, role in axis:
