@@ -10,7 +10,9 @@ T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def test_the_step_gives_one_sample_per_dot() -> None:
-    assert step_for(T0, T0 + timedelta(minutes=90), 150) == 36.0
+    assert step_for(T0, T0 + timedelta(minutes=90), 150) == 60.0  # 36 s, made round
+    # the step holds while the window grows by a few minutes: the same samples come back
+    assert step_for(T0, T0 + timedelta(minutes=100), 150) == 60.0
     assert step_for(T0, T0 + timedelta(seconds=30), 150) == 1.0  # never below a second
     assert step_for(T0, T0 + timedelta(minutes=10), 150, floor=15) == 15.0
     # a week at 100,000 dots would pass Prometheus' 11,000-point cap

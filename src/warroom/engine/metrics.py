@@ -165,13 +165,15 @@ class IncidentMetrics:
                 found.setdefault(query.key, query)
         return list(found.values())
 
-    async def window(self, incident_id: int) -> tuple[datetime, datetime] | None:
+    async def window(
+        self, incident_id: int, now: datetime | None = None
+    ) -> tuple[datetime, datetime] | None:
         incident = await self.store.incident(incident_id)
         if incident is None:
             return None
         alerts = await self.store.incident_alerts(incident_id)
         first = min([a.alert.starts_at for a in alerts] + [incident.created_at])
-        now = self.clock()
+        now = now or self.clock()
         end = now
         if incident.resolved_at is not None:
             end = min(now, incident.resolved_at + AFTER_RESOLVED)
@@ -181,9 +183,13 @@ class IncidentMetrics:
         events = await self.store.timeline(incident_id)
         return tuple(Mark(e.at, str(e.kind)) for e in events if str(e.kind) in MARKS)
 
-    async def charts(self, incident_id: int, dots: int = 150) -> list[Chart]:
-        """Every chart of the incident, fetched at once; a failed fetch is a stale chart."""
-        window = await self.window(incident_id)
+    async def charts(
+        self, incident_id: int, dots: int = 150, now: datetime | None = None
+    ) -> list[Chart]:
+        """Every chart of the incident, fetched at once; a failed fetch is a stale chart.
+        `now` is the caller's clock (the console's), which ends the window."""
+        now = now or self.clock()
+        window = await self.window(incident_id, now)
         if window is None:
             return []
         start, end = window
@@ -191,7 +197,7 @@ class IncidentMetrics:
         step = timedelta(seconds=step_for(start, end, dots))
         return list(
             await asyncio.gather(
-                *(self._chart(incident_id, q, start, end, step, marks) for q in queries)
+                *(self._chart(incident_id, q, start, end, step, marks, now) for q in queries)
             )
         )
 
@@ -203,6 +209,7 @@ class IncidentMetrics:
         end: datetime,
         step: timedelta,
         marks: tuple[Mark, ...],
+        now: datetime,
     ) -> Chart:
         source = self.sources[query.source]
         assert isinstance(source, RangeSource)
@@ -218,7 +225,6 @@ class IncidentMetrics:
             operator=query.operator,
             marks=marks,
         )
-        now = self.clock()
         try:
             series = await source.query_range(query.expr, start, end, step)
         except SourceError as exc:

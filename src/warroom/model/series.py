@@ -76,6 +76,7 @@ class Chart:
 
 # Prometheus refuses a range query of more than 11,000 points per series.
 MAX_POINTS = 11_000
+NICE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
 
 
 def step_for(start: datetime, end: datetime, dots: int, floor: float = 1.0) -> float:
@@ -83,7 +84,9 @@ def step_for(start: datetime, end: datetime, dots: int, floor: float = 1.0) -> f
     `floor` (a scrape or evaluation interval) and within Prometheus' point cap."""
     span = max((end - start).total_seconds(), 0.0)
     step = max(span / max(dots, 1), floor, span / MAX_POINTS, 1.0)
-    return float(math.ceil(step))
+    # a round step holds still while the window grows: the same samples come back,
+    # and a chart repaints only when a new one does
+    return float(next((nice for nice in NICE_STEPS if nice >= step), math.ceil(step)))
 
 
 def rule_for(name: str, labels: Mapping[str, str], rules: Sequence[AlertRule]) -> AlertRule | None:

@@ -157,12 +157,13 @@ class MetricsView(View):
         self.run_worker(self._load(self.incident), group="metrics", exclusive=True)
 
     def _dots(self) -> int:
-        return max(2 * (self.size.width - GUTTER), 60)
+        # the screen's width: the tab spans it, and is not laid out yet at its first fetch
+        return max(2 * (self.app.size.width - GUTTER), 60)
 
     async def _load(self, incident: int) -> None:
         metrics = console(self).service.metrics
         try:
-            charts = await metrics.charts(incident, dots=self._dots())
+            charts = await metrics.charts(incident, dots=self._dots(), now=console(self).now())
         except Exception as exc:  # the tab says so; the console goes on
             log.exception("fetching the metrics of #%s failed", incident)
             self._status(f"could not fetch: {exc}")
@@ -200,7 +201,8 @@ class MetricsView(View):
         if self.charts:
             height = max(holder.size.height // len(self.charts), CHART_MIN)
             for view in self.charts.values():
-                view.styles.height = height
+                if view.styles.height is None or view.styles.height.value != height:
+                    view.styles.height = height  # a style set, even unchanged, repaints
 
     def on_resize(self) -> None:
         self._fit(self.query_one("#metrics-charts", VerticalScroll))
