@@ -275,7 +275,7 @@ def render(chart: Chart, width: int, height: int, tz: tzinfo) -> list[Row]:
             elif r == threshold_row:
                 line.add("╌", THRESHOLD)
             elif c in event_cols:
-                line.add("┆", MARK)
+                line.add("┆", EMPTY)  # unstyled: it joins the blank run around it
             else:
                 line.add(" ", EMPTY)
         rows.append(line.fit(width))
