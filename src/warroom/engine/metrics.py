@@ -14,6 +14,7 @@ reason, so a Prometheus that is down never looks like a calm graph.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +27,7 @@ from warroom.model.clock import utcnow
 from warroom.model.promql import expr_from_url, split_comparison
 from warroom.model.series import (
     MARKS,
+    AlarmMetric,
     AlertRule,
     Chart,
     Mark,
@@ -59,6 +61,26 @@ class RangeSource(Protocol):
     async def alert_rules(self) -> list[AlertRule]: ...
 
 
+@runtime_checkable
+class AlarmSource(Protocol):
+    """A source whose alarms watch one metric each, readable back (CloudWatch)."""
+
+    name: str
+
+    async def alarm_metric(self, name: str) -> AlarmMetric | None: ...
+
+    async def metric_data(
+        self,
+        namespace: str,
+        metric: str,
+        dimensions: dict[str, str],
+        start: datetime,
+        end: datetime,
+        period: timedelta = ...,
+        stat: str = ...,
+    ) -> Series: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     """One chart to draw: the expression, where, its threshold and whose labels scope it."""
@@ -70,6 +92,23 @@ class Query:
     threshold: float | None = None
     operator: str = ""
     labels: tuple[tuple[str, str], ...] = ()
+    alarm: AlarmMetric | None = None  # a CloudWatch alarm's metric, instead of `expr`
+
+
+def alarm_query(source: str, name: str, alarm: AlarmMetric) -> Query:
+    dims = ",".join(f"{k}={v}" for k, v in alarm.dimensions)
+    expr = f"{alarm.namespace} {alarm.metric}{{{dims}}} {alarm.stat} {alarm.period}s"
+    return Query(
+        f"{source}\0{expr}", name, expr, source, alarm.threshold, alarm.operator, alarm=alarm
+    )
+
+
+def alarm_of_labels(labels: Mapping[str, str]) -> AlarmMetric | None:
+    """What the CloudWatch source put in an alarm's labels, when DescribeAlarms fails."""
+    if labels.get("alarm_type") != "metric" or not labels.get("metric"):
+        return None
+    dims = tuple(sorted((k[4:], v) for k, v in labels.items() if k.startswith("dim_")))
+    return AlarmMetric(labels.get("namespace", ""), labels["metric"], dims)
 
 
 def query_of(expr: str, title: str, source: str, labels: Mapping[str, str]) -> Query:
@@ -97,14 +136,16 @@ class IncidentMetrics:
     ) -> None:
         self.store = store
         self.sources = {s.name: s for s in sources if isinstance(s, RangeSource)}
+        self.alarm_sources = {s.name: s for s in sources if isinstance(s, AlarmSource)}
         self.clock = clock or utcnow
         self.by_hand: dict[int, list[str]] = {}  # incident → queries, in memory only
         self._last: dict[tuple[int, str], Chart] = {}
         self._rules: dict[str, tuple[float, list[AlertRule]]] = {}
+        self._alarms: dict[tuple[str, str], tuple[float, AlarmMetric | None]] = {}
 
     @property
     def available(self) -> bool:
-        return bool(self.sources)
+        return bool(self.sources or self.alarm_sources)
 
     def add_query(self, incident_id: int, expr: str) -> str:
         """Keep a query a responder typed for this incident; ValueError when unusable."""
@@ -143,6 +184,11 @@ class IncidentMetrics:
         """What to draw for this incident: its alerts' rules, then queries by hand."""
         found: dict[str, Query] = {}
         for tracked in await self.store.incident_alerts(incident_id):
+            if tracked.alert.source in self.alarm_sources:
+                query = await self._alarm_query(tracked)
+                if query is not None:
+                    found.setdefault(query.key, query)
+                continue
             source = self._source_for(tracked)
             if not isinstance(source, RangeSource):
                 continue
@@ -164,6 +210,41 @@ class IncidentMetrics:
                 query = query_of(expr, "by hand", first.name, {})
                 found.setdefault(query.key, query)
         return list(found.values())
+
+    async def _alarm_query(self, tracked: TrackedAlert) -> Query | None:
+        """A CloudWatch alarm's metric and threshold, read back with DescribeAlarms."""
+        alert = tracked.alert
+        source = self.alarm_sources[alert.source]
+        key = (source.name, alert.name)
+        cached = self._alarms.get(key)
+        if cached and time.monotonic() - cached[0] < RULES_FOR:
+            alarm = cached[1]
+        else:
+            try:
+                alarm = await source.alarm_metric(alert.name)
+                self._alarms[key] = (time.monotonic(), alarm)
+            except SourceError:
+                alarm = alarm_of_labels(alert.labels)  # drawn without a threshold, stale
+        return alarm_query(source.name, alert.name, alarm) if alarm else None
+
+    async def _fetch(
+        self, query: Query, start: datetime, end: datetime, step: timedelta
+    ) -> list[Series]:
+        if query.alarm is not None:
+            alarm = query.alarm
+            # CloudWatch periods are whole minutes; never finer than the alarm's own
+            minutes = max(alarm.period, math.ceil(step.total_seconds() / 60) * 60)
+            got = await self.alarm_sources[query.source].metric_data(
+                alarm.namespace,
+                alarm.metric,
+                dict(alarm.dimensions),
+                start,
+                end,
+                timedelta(seconds=minutes),
+                alarm.stat,
+            )
+            return [Series({"__name__": alarm.metric, **dict(alarm.dimensions)}, got.points)]
+        return await self.sources[query.source].query_range(query.expr, start, end, step)
 
     async def window(
         self, incident_id: int, now: datetime | None = None
@@ -211,8 +292,6 @@ class IncidentMetrics:
         marks: tuple[Mark, ...],
         now: datetime,
     ) -> Chart:
-        source = self.sources[query.source]
-        assert isinstance(source, RangeSource)
         title = f"{query.title} · {query.expr}"
         base = Chart(
             query.key,
@@ -226,7 +305,7 @@ class IncidentMetrics:
             marks=marks,
         )
         try:
-            series = await source.query_range(query.expr, start, end, step)
+            series = await self._fetch(query, start, end, step)
         except SourceError as exc:
             last = self._last.get((incident_id, query.key))
             kept = last.series if last is not None else ()

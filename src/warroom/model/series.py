@@ -110,3 +110,25 @@ def scoped(series: Sequence[Series], labels: Mapping[str, str]) -> list[Series]:
         and any(k in labels for k in s.labels if k != "__name__")
     ]
     return mine or list(series)
+
+
+# CloudWatch's ComparisonOperator, as the chart's legend writes it (anomaly bands: none)
+CLOUDWATCH_OPERATORS = {
+    "GreaterThanThreshold": ">",
+    "GreaterThanOrEqualToThreshold": ">=",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmMetric:
+    """The one metric a CloudWatch metric alarm watches, and what it compares it to."""
+
+    namespace: str
+    metric: str
+    dimensions: tuple[tuple[str, str], ...]
+    stat: str = "Average"
+    period: int = 60  # seconds
+    threshold: float | None = None
+    operator: str = ""
