@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from tests.e2e.servers import alertmanager, prometheus
+from tests.e2e.servers import alertmanager, post_alerts, prometheus
 from tests.support.waiting import until_awaited
 
 from warroom.engine import Service
@@ -133,3 +133,28 @@ async def test_prometheus_down_keeps_the_points_and_says_why(tmp_path: Path, sto
     assert after.stale_at is not None
     assert after.series == before.series  # the last points, not a calm empty chart
     assert after.threshold == 1.0
+
+
+async def test_an_alert_no_rule_made_draws_nothing(
+    stack: tuple[str, str, Path], store: Store
+) -> None:
+    """Posted to Alertmanager by something else (no generatorURL, no such rule): no
+    chart of `ALERTS{...}` that could only ever be empty."""
+    prom_url, am_url, _ = stack
+    post_alerts(am_url, [{"labels": {"alertname": "BackupLate", "severity": "warning"}}])
+    prom = PrometheusSource(SourceSpec("prom", "prometheus", url=prom_url))
+    am = AlertmanagerSource(SourceSpec("am", "alertmanager", url=am_url))
+    service = Service(store, "tester", [am, prom])
+    try:
+
+        async def stored() -> bool:
+            await poll_once(store, am)
+            return any(a.alert.name == "BackupLate" for a in await store.active_alerts())
+
+        await until_awaited(stored, 30, lambda: "BackupLate to reach the store", interval=0.5)
+        keys = [a.key for a in await store.active_alerts() if a.alert.name == "BackupLate"]
+        incident = await service.declare_incident(keys, "backup", Impact.LOW)
+        assert await service.metrics.charts(incident) == []
+    finally:
+        await am.close()
+        await prom.close()

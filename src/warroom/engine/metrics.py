@@ -200,7 +200,9 @@ class IncidentMetrics:
                 except SourceError:
                     rule = None  # its chart says stale below, once it is asked
                 expr = rule.query if rule else ""
-            if not expr:
+            if not expr and alert.source != source.name:
+                continue  # not made by a Prometheus rule we know: nothing of it to draw
+            if not expr:  # Prometheus' own alert whose rule is gone: when it fired
                 expr = f'ALERTS{{alertname="{_quoted(alert.name)}"}}'
             query = query_of(expr, alert.name, source.name, alert.labels)
             found.setdefault(query.key, query)
