@@ -151,12 +151,14 @@ groups:
 
 
 @contextlib.contextmanager
-def prometheus(tmp: Path, alertmanager_url: str | None = None) -> Iterator[str]:
-    """A real Prometheus scraping itself, evaluating PROMETHEUS_RULES every second."""
+def prometheus(
+    tmp: Path, alertmanager_url: str | None = None, rules: str = PROMETHEUS_RULES
+) -> Iterator[str]:
+    """A real Prometheus scraping itself, evaluating `rules` every second."""
     binary = require_binary("prometheus", "prometheus")
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    (tmp / "rules.yml").write_text(PROMETHEUS_RULES)
+    (tmp / "rules.yml").write_text(rules)
     alerting = ""
     if alertmanager_url:
         target = alertmanager_url.removeprefix("http://").split("/", 1)[0]

@@ -47,6 +47,7 @@ LOADED = {
     "silences": "silence",
     "sources": "demo",
     "oncall": "primary",
+    "metrics": "No incident open",
 }
 
 PEOPLE = """\

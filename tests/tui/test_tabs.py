@@ -174,6 +174,7 @@ def test_the_shipped_tabs_in_order_with_their_keys_and_ids() -> None:
         ("silences", "Silences", "f5"),
         ("sources", "Sources", "f6"),
         ("oncall", "On-call", "f7"),
+        ("metrics", "Metrics", "f9"),
     ]
     assert [t.id for t in TABS if not t.lazy] == ["alerts"]  # only it is in the first frame
     ids = {binding_id for scope in binding_scopes() for binding_id in scope.keys}
@@ -182,12 +183,12 @@ def test_the_shipped_tabs_in_order_with_their_keys_and_ids() -> None:
 
 def test_what_each_change_makes_stale() -> None:
     assert TABS.watching({"alerts"}) == {"alerts", "incidents", "incident", "timeline"}
-    assert TABS.watching({"timeline"}) == {"incident", "timeline"}
+    assert TABS.watching({"timeline"}) == {"incident", "timeline", "metrics"}
     assert TABS.watching({"silence"}) == {"silences"}
     assert TABS.watching({"lease"}) == {"sources"}
-    assert TABS.watching({CURRENT_INCIDENT}) == {"incidents", "incident", "timeline"}
+    assert TABS.watching({CURRENT_INCIDENT}) == {"incidents", "incident", "timeline", "metrics"}
     assert TABS.watching({STALE_SOURCES}) == {"alerts"}
-    assert TABS.watching(ACTED_ON) == {"alerts", "incidents", "incident", "timeline"}
+    assert TABS.watching(ACTED_ON) == {"alerts", "incidents", "incident", "timeline", "metrics"}
     assert TABS.watching(set()) == set()
 
 

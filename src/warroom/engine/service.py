@@ -16,6 +16,7 @@ from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
 from warroom.engine.incidents import Incidents
+from warroom.engine.metrics import IncidentMetrics
 from warroom.engine.overrides import OverrideActions, OverrideResult, Roster
 from warroom.engine.paging import Paging
 from warroom.engine.poller import request_retries
@@ -53,6 +54,7 @@ class Service:
         self.alert_acks = AlertAcknowledgements(self.context)
         self.silencing = SilenceActions(self.context)
         self.overrides = OverrideActions(self.context)
+        self.metrics = IncidentMetrics(store, sources, clock)  # the Metrics tab's series
 
     @property
     def store(self) -> Store:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
-from warroom.model.series import AlertRule, Series
+from warroom.model.series import CLOUDWATCH_OPERATORS, AlarmMetric, AlertRule, Series
 from warroom.model.text import safe_text
 from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
@@ -199,6 +199,31 @@ class CloudWatchSource:
             if not token:
                 break
         return rules
+
+    async def alarm_metric(self, name: str) -> AlarmMetric | None:
+        """The metric alarm `name` watches (None for a composite or metric-math alarm,
+        which has no single metric to draw)."""
+        root = await self.call("DescribeAlarms", {"AlarmNames.member.1": name})
+        alarm = root.find("DescribeAlarmsResult/MetricAlarms/member")
+        if alarm is None or not _text(alarm, "MetricName"):
+            return None
+        dims = tuple(
+            (_text(d, "Name"), _text(d, "Value")) for d in alarm.findall("Dimensions/member")
+        )
+        try:
+            threshold: float | None = float(_text(alarm, "Threshold"))
+        except ValueError:
+            threshold = None
+        period = _text(alarm, "Period")
+        return AlarmMetric(
+            namespace=_text(alarm, "Namespace"),
+            metric=_text(alarm, "MetricName"),
+            dimensions=dims,
+            stat=_text(alarm, "Statistic") or _text(alarm, "ExtendedStatistic") or "Average",
+            period=int(period) if period.isdigit() else 60,
+            threshold=threshold,
+            operator=CLOUDWATCH_OPERATORS.get(_text(alarm, "ComparisonOperator"), ""),
+        )
 
     async def metric_data(
         self,

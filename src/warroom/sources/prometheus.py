@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
+from warroom.model.secret import redact_url
 from warroom.model.series import AlertRule, Series
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.sources.base import SourceSpec
@@ -67,6 +68,7 @@ class PrometheusSource:
     def __init__(self, spec: SourceSpec) -> None:
         self.name = spec.name
         self.interval = spec.interval
+        self.url = redact_url(spec.url)  # where its alerts' generatorURLs point
         self.http = HttpClient(spec.name, HttpSettings.from_spec(spec))
 
     def send_early(self) -> None:

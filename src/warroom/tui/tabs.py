@@ -148,6 +148,12 @@ def _oncall(widget_id: str) -> View:
     return OncallView(id=widget_id)
 
 
+def _metrics(widget_id: str) -> View:
+    from warroom.tui.metrics_view import MetricsView
+
+    return MetricsView(id=widget_id)
+
+
 def _watch(*entities: str) -> frozenset[str]:
     return frozenset(entities)
 
@@ -191,5 +197,7 @@ TABS = TabRegistry(
         Tab("sources", "Sources", "f6", _sources, _watch("source", "lease")),
         # overrides from any console or `warroom override`; hand-offs redraw on a timer
         Tab("oncall", "On-call", "f7", _oncall, _watch("oncall")),
+        # fetched from Prometheus in a worker, and again on a timer while shown
+        Tab("metrics", "Metrics", "f9", _metrics, _watch("timeline", CURRENT_INCIDENT)),
     ]
 )

@@ -1,0 +1,65 @@
+"""The Metrics tab at 80x24 with a chart, in 256 colours and NO_COLOR, fresh and stale.
+
+Prometheus is a loopback stand-in answering a fixed wave (a real one's samples
+would differ run to run); the clock is frozen, so the screen is the same each time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from tests.tui.test_metrics_tab import FakePrometheus, _with_incident
+from tests.tui.test_snapshots import NOW, compare, fresh_process, screen_bytes, utc
+
+from warroom.engine import Service
+from warroom.tui.metrics_view import MetricsView
+
+__all__ = ["fresh_process", "utc"]  # fixtures, used by name
+
+
+@pytest.mark.parametrize("state", ["fresh", "stale"])
+@pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
+async def test_the_metrics_tab_at_80x24(
+    fresh_process: bool, console, utc, monkeypatch, state: str, mode: str
+) -> None:
+    if not fresh_process:
+        return  # the fresh interpreter compared the screen
+    from tests.e2e.loopback import loopback
+
+    if mode == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    handler = FakePrometheus()
+    with loopback(handler) as server:
+        incident = await _with_incident(
+            console, server.url, NOW - timedelta(minutes=20), NOW - timedelta(minutes=18)
+        )
+        async with console.store() as store:
+            await Service(store, "bob", clock=lambda: NOW - timedelta(minutes=12)).acknowledge(
+                incident
+            )
+        async with console.start(size=(80, 24), clock=lambda: NOW) as ui:
+            ui.app.open_incident(incident, tab="metrics")
+            await ui.wait_for(
+                lambda: bool(ui.app.query(MetricsView)) and ui.app.query_one(MetricsView).fetched,
+                10,
+                "the chart fetched",
+            )
+            view = ui.app.query_one(MetricsView)
+            if state == "stale":
+                handler.down = True
+                view.action_refresh()
+                await ui.wait_for(lambda: view.fetched >= 2, 10, "the failed fetch")
+            system = "standard" if mode == "NO_COLOR" else "256"
+            shot = screen_bytes(ui.app, system)
+            for _ in range(20):
+                await ui.pilot.pause(0.25)
+                again = screen_bytes(ui.app, system)
+                if again == shot:
+                    break
+                shot = again
+    text, raw = shot
+    assert "ErrorsHig" in text and ("STALE" in text) == (state == "stale"), text
+    compare(f"metrics-chart-{state}-{mode.lower()}", text, raw)
