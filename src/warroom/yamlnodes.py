@@ -67,6 +67,9 @@ def compose_documents_partial(
             line = before.count(b"\n") + 1
             column = exc.start - (before.rfind(b"\n") + 1) + 1
             return [], LocatedError(Where(name, line, column), f"not UTF-8 text ({exc.reason})")
+    fast = _compose_with_libyaml(text)
+    if fast is not None:
+        return fast, None
     documents: list[yaml.Node] = []
     try:
         for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
@@ -80,6 +83,58 @@ def compose_documents_partial(
     except yaml.MarkedYAMLError as exc:
         return documents, _syntax_error(name, exc)
     return documents, None
+
+
+def _compose_with_libyaml(text: str) -> list[yaml.Node] | None:
+    """The documents as the pure-Python parser would compose them, ten times faster,
+    or None when libyaml is missing or finds anything amiss.
+
+    Plans are read before the console's first frame; the pure-Python parser was
+    a tenth of a second of it. Any error (or lone surrogate) goes back to the
+    pure-Python path, so what is reported, and where, stays exactly as before.
+    Marks are rebuilt with the source text (which `inside` reads) and plain
+    scalars get the pure-Python style, so every node is the same as before.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None or "\ufeff" in text:  # libyaml does not count a BOM in its marks
+        return None
+    try:
+        composed = list(yaml.compose_all(text, Loader=loader))
+    except (yaml.YAMLError, UnicodeError):
+        return None
+    documents: list[yaml.Node] = []
+    for document in composed:
+        if document is None or _is_empty(document):
+            continue
+        if _lone_surrogate(document) is not None:
+            return None
+        documents.append(document)
+    buffer = text + "\0"  # what the pure-Python reader holds, so pointers mean the same
+    for document in documents:
+        _with_buffer(document, buffer)
+    return documents
+
+
+def _with_buffer(node: yaml.Node, buffer: str) -> None:
+    stack, seen = [node], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:  # an alias is its anchor's node
+            continue
+        seen.add(id(current))
+        for attr in ("start_mark", "end_mark"):
+            mark = getattr(current, attr)
+            setattr(
+                current,
+                attr,
+                yaml.Mark(mark.name, mark.index, mark.line, mark.column, buffer, mark.index),
+            )
+        if isinstance(current, yaml.ScalarNode) and not current.style:
+            current.style = None  # libyaml says '' for plain; the pure-Python parser None
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(n for pair in current.value for n in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
 
 
 _SURROGATE = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")

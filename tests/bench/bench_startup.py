@@ -15,11 +15,17 @@ both markers in its first frame. warroom runs on a fresh temporary --db each
 time. Runs alternate between the two programs after one unmeasured warm-up of
 each, so page cache and CPU frequency affect both alike. The issue's target is
 warroom within 2x of the bare app.
+
+On a shared machine the wall times stretch with the load (and the ratio with
+them: the longer program is preempted more), so each marker also gets the CPU
+seconds the program had used when it showed (user + system, all threads, from
+/proc): a figure the other processes on the machine hardly move.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -42,6 +48,7 @@ class Subject:
     argv_for_run: tuple[str, ...]
     needs_db: bool
     times: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     first_byte: list[float] = field(default_factory=list)
     failures: int = 0
 
@@ -50,8 +57,20 @@ class Subject:
         return [*self.argv_for_run, *extra]
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a running process, all its threads (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
 def run_once(subject: Subject, timeout: float) -> dict[str, float] | None:
-    """Seconds from spawn to each marker (and to the first byte), or None on timeout."""
+    """Seconds from spawn to each marker (and to the first byte), or None on timeout;
+    `cpu <marker>` entries: the CPU seconds the program had used by then."""
     with (
         tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp,
         PtyProcess(subject.argv(Path(tmp))) as proc,
@@ -64,6 +83,9 @@ def run_once(subject: Subject, timeout: float) -> dict[str, float] | None:
                 print(f"  {subject.name}: no {marker!r} within {timeout}s; last bytes {tail!r}")
                 return None
             found[label] = elapsed
+            used = cpu_seconds(proc.proc.pid)
+            if used is not None:
+                found[f"cpu {label}"] = used
         found["first byte"] = proc.transcript.chunks[0].at - proc.started
     return found
 
@@ -75,7 +97,10 @@ def record(subject: Subject, timeout: float) -> None:
         return
     subject.first_byte.append(result.pop("first byte"))
     for label, seconds in result.items():
-        subject.times.setdefault(label, []).append(seconds)
+        if label.startswith("cpu "):
+            subject.cpu.setdefault(label.removeprefix("cpu "), []).append(seconds)
+        else:
+            subject.times.setdefault(label, []).append(seconds)
 
 
 def summary(values: Sequence[float]) -> str:
@@ -110,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'first byte':<13} {summary(subject.first_byte)}")
         for label, marker in MARKERS.items():
             print(f"  {label:<13} {summary(subject.times.get(label, []))}   [{marker!r}]")
+        for label in MARKERS:
+            print(f"  {'cpu, ' + label.split()[-1]:<13} {summary(subject.cpu.get(label, []))}")
         if subject.failures:
             print(f"  {subject.failures} run(s) timed out")
 
@@ -127,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
             f"  {label:<13} median {median_ratio:.2f}x   min {min_ratio:.2f}x   {verdict}"
             f"   (+{statistics.median(ours) - statistics.median(base):.3f} s)"
         )
+    print("ratio of CPU seconds used by then (load-independent)")
+    for label in MARKERS:
+        ours, base = warroom.cpu.get(label, []), bare.cpu.get(label, [])
+        if ours and base:
+            ratio = statistics.median(ours) / statistics.median(base)
+            print(f"  {label:<13} median {ratio:.2f}x")
     return 0
 
 

@@ -28,7 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from warroom import offload
@@ -39,6 +39,7 @@ from warroom.plans import PlanIndex, PlanSet
 from warroom.store import Store, StoreError
 from warroom.tui.actions import View
 from warroom.tui.dialogs import HelpScreen
+from warroom.tui.footer import KeyFooter
 from warroom.tui.heap import TIDY_SECONDS, HeapKeeper
 from warroom.tui.keyhold import OPEN_WAIT, KeyDone, KeyHold
 from warroom.tui.status import StatusBar
@@ -305,7 +306,7 @@ class WarroomApp(App[None]):
         pending.display = False
         yield pending
         yield StatusBar()
-        yield Footer()
+        yield KeyFooter()
 
     def _main(self) -> Screen[Any]:
         """The screen with the tabs: queries must not look into a dialog on top of it."""
