@@ -141,8 +141,12 @@ async def test_i_on_an_alert_of_an_open_incident_offers_it_and_keeps_the_alert(c
         await ui.cursor_to(console.key("disk"))
         burst(ui.app, "i")
         await ui.wait_for(lambda: isinstance(ui.app.screen, HeldScreen), what="the held dialog")
-        text = ui.screen()
-        assert f"#{incident_id}" in text and "Disk trouble" in text and "open" in text
+
+        def offered() -> bool:  # the dialog is pushed a frame before it is painted
+            text = ui.screen()
+            return f"#{incident_id}" in text and "Disk trouble" in text and "open" in text
+
+        await ui.wait_for(offered, what="the dialog naming the incident that holds the alert")
         burst(ui.app, "\r")  # enter: open the incident that holds it
         await ui.wait_for(lambda: ui.active_tab == "incident", what="the incident opened")
         await ui.wait_for(lambda: ui.shows("#incident-overview", "Disk trouble"), what="shown")
