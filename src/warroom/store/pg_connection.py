@@ -34,6 +34,9 @@ _REWRITES = (
     ("INSERT OR IGNORE INTO", "INSERT INTO"),
     # the caller deletes the row first (PgTx.record_silence)
     ("INSERT OR REPLACE INTO", "INSERT INTO"),
+    # integers are no booleans in PostgreSQL; a subquery in FROM needs a name
+    ("CASE WHEN possible_repeat THEN", "CASE WHEN possible_repeat != 0 THEN"),
+    ("LIMIT ?) ORDER BY id", "LIMIT ?) AS recent ORDER BY id"),
 )
 # tables whose inserts report the new row's id (SQLite's lastrowid)
 _WITH_ID = re.compile(r"^\s*INSERT INTO (incidents|timeline|overrides|outbox)\b", re.I)

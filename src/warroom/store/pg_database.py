@@ -27,11 +27,12 @@ import asyncpg
 
 from warroom.model import Incident, LeaseInfo, TrackedAlert
 from warroom.model.clock import from_epoch, to_epoch, utcnow
+from warroom.model.paging import OutboxRow
 from warroom.store import rows
 from warroom.store.alert_listing import AlertListing
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
 from warroom.store.lease import _TAKE, NOBODY
-from warroom.store.outbox import OutboxReads
+from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
 from warroom.store.overrides import OverrideReads
 from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
@@ -90,6 +91,24 @@ class PgTx(SqliteTx):
             "DELETE FROM silences WHERE source = ? AND silence_id = ?", (source, silence_id)
         )
         await super().record_silence(source, silence_id, *args)
+
+    async def claim_due(self, now: datetime, epoch: int, limit: int = 20) -> list[OutboxRow]:
+        """Claim with `FOR UPDATE SKIP LOCKED`: of claimers at once each row goes to
+        one (a subquery alone would hand the same pending row to both)."""
+        async with self._db.execute(
+            "UPDATE outbox SET state = 'claimed', claimed_epoch = ?, claimed_at = ?,"
+            " attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox"
+            " WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?"
+            " FOR UPDATE SKIP LOCKED) AND state = 'pending'"
+            f" RETURNING {OUTBOX_COLUMNS}",
+            (epoch, self._now_epoch, to_epoch(now), limit),
+        ) as cursor:
+            claimed = sorted(
+                (outbox_row(r) for r in await cursor.fetchall()), key=lambda r: (r.due_at, r.id)
+            )
+        for row in claimed:
+            self.touch("outbox", row.incident_id)
+        return claimed
 
     async def write_changes(self) -> None:
         """Number the feed rows last, from the counter row locked until COMMIT."""
