@@ -177,7 +177,12 @@ def translate_error(exc: BaseException, location: str) -> BaseException:
             asyncpg.AdminShutdownError,
             asyncpg.ConnectionFailureError,
         ),
-    ) or (isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc).lower()):
+    ) or (
+        # a connection the server cut (a restart, pg_terminate_backend) fails its next
+        # statement as a client state error before asyncpg has noticed it closed
+        isinstance(exc, (asyncpg.InterfaceError, asyncpg.InternalClientError))
+        and ("connection" in str(exc).lower() or "another operation" in str(exc))
+    ):
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return StoreUnreachable(
             f"{location}: database unreachable ({detail}); check that PostgreSQL runs"
