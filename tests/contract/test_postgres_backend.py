@@ -7,6 +7,7 @@ point is how PostgreSQL keeps it (the NOTIFY, a killed server connection).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from tests.support.postgres import PostgresServer
@@ -17,9 +18,9 @@ from .conftest import PostgresBackend, new_incident, note
 
 
 @pytest.fixture
-async def pg(postgres_server: PostgresServer) -> PostgresBackend:
+async def pg(postgres_server: PostgresServer) -> AsyncIterator[PostgresBackend]:
     backend = PostgresBackend(postgres_server)
-    yield backend  # type: ignore[misc]
+    yield backend
     await backend.close_all()
 
 
