@@ -27,9 +27,11 @@ import asyncpg
 
 from warroom.model import Incident, LeaseInfo, TrackedAlert
 from warroom.model.clock import from_epoch, to_epoch, utcnow
+from warroom.model.filter import AlertFilter
 from warroom.model.paging import OutboxRow
+from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
-from warroom.store.alert_listing import AlertListing
+from warroom.store.alert_listing import ALERT_ORDER, AlertListing
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
 from warroom.store.lease import _TAKE, NOBODY
 from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
@@ -39,7 +41,7 @@ from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHE
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
-from warroom.store.values import ENGINE_LEASE, Change, LeaseLost, LeaseToken
+from warroom.store.values import ENGINE_LEASE, Change, LeaseLost, LeaseToken, ShownAlert
 
 CHANNEL = "warroom_changes"
 # A watcher re-reads at least this often, notification or not.
@@ -214,6 +216,21 @@ class PgStore(
         for event in self._wakers:
             event.set()
 
+    async def shown_alerts(self, filter_text: str = "") -> list[ShownAlert]:
+        """Unfiltered, the shared query; filtered, the model's own `AlertFilter` on
+        the rows in Python (SQLite runs it inside the query as a function; a
+        PostgreSQL version of that is still to come, so a filtered storm loads
+        its alerts once per read)."""
+        wanted = AlertFilter.parse(filter_text)
+        if wanted.empty:
+            return await AlertListing.shown_alerts(self, filter_text)
+        async with self._reader.execute(
+            f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE state != 'resolved'"
+            f" ORDER BY {ALERT_ORDER}"
+        ) as cursor:
+            found = list(await cursor.fetchall())
+        return await off_loop(len(found), OFFLOAD_ITEMS, _shown, found, wanted)
+
     # -- the change feed --------------------------------------------------------------------
 
     async def last_change(self) -> int:
@@ -326,6 +343,11 @@ async def _identity(con: asyncpg.Connection) -> tuple[int, str | None, int]:
     if row is None:
         return 0, None, tables
     return int(row["version"]), str(row["application"]), tables
+
+
+def _shown(found: list[tuple[Any, ...]], wanted: AlertFilter) -> list[ShownAlert]:
+    tracked = (rows.tracked_alert(r) for r in found)
+    return [(str(t.key), t.incident_id) for t in tracked if wanted.matches(t)]
 
 
 def _check_identity(location: str, version: int, application: str | None, tables: int) -> None:
