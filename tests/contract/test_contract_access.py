@@ -142,3 +142,10 @@ async def test_an_unreachable_postgresql_is_one_line_naming_it_without_the_passw
         assert f"127.0.0.1:{port}/warroom" in message and "unreachable" in message
         assert "\n" not in message and "s3cret" not in message
     assert await asyncio.to_thread(os.listdir, tmp_path) == []
+
+
+async def test_processes_creating_the_store_at_once_create_it_once(backend: Backend) -> None:
+    stores = await asyncio.gather(*(backend.open() for _ in range(3)))
+    ids = [await new_incident(s, f"from {n}") for n, s in enumerate(stores)]
+    for store in stores:
+        assert sorted(i.id for i in await store.incidents()) == sorted(ids)
