@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from tests.support import postgres
 from tests.support.postgres import PostgresServer
 
 from warroom.store import StoreMissing, StoreUnreachable, open_store, pg_database
@@ -69,3 +70,22 @@ async def test_a_connection_cut_mid_transaction_commits_nothing_and_says_unreach
     async with store.transaction() as tx:
         await note(tx, incident_id, "after")
     assert [e.text for e in await store.timeline(incident_id)] == ["after"]
+
+
+def test_without_the_server_binaries_skip_and_under_require_real_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(postgres, "find_bindir", lambda: None)
+    monkeypatch.delenv("WARROOM_REQUIRE_REAL", raising=False)
+    skipped = pytest.raises(pytest.skip.Exception, match=r"install postgresql \(Debian package")
+    with skipped, postgres.running_postgres():
+        pass
+    monkeypatch.setenv("WARROOM_REQUIRE_REAL", "1")
+    failed = pytest.raises(pytest.fail.Exception, match=r"REAL=1\): install postgresql")
+    with failed, postgres.running_postgres():
+        pass
+
+
+def test_the_binaries_are_found_where_debian_puts_them() -> None:
+    found = postgres.find_bindir()
+    assert found is not None and (found / "initdb").is_file()
