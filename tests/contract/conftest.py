@@ -3,23 +3,27 @@
 A backend is a place a fresh store can be opened, several times over (each
 `open` is another process's view: its own connections), plus the ways to make
 the bad places the error tests need. Tests use `Store` and `Tx` only, never a
-backend's class, so a new backend (PostgreSQL, issue 13) joins by adding one
-entry to `BACKENDS` and a `Backend` subclass.
+backend's class, so a new backend joins by adding one entry to `BACKENDS` and
+a `Backend` subclass. PostgreSQL runs one real server per session
+(`tests.support.postgres`) and one fresh database per test; without the
+server binaries its cases skip, or fail under WARROOM_REQUIRE_REAL=1.
 """
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.postgres import PostgresServer, running_postgres
 
 from warroom.model import EventKind, Impact
 from warroom.store import Store, Tx, open_store
 from warroom.store.schema import SCHEMA_VERSION
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 class Backend:
@@ -79,10 +83,44 @@ class SqliteBackend(Backend):
         con.close()
 
 
+_DATABASES = itertools.count(1)
+
+
+class PostgresBackend(Backend):
+    name = "postgresql"
+
+    def __init__(self, server: PostgresServer) -> None:
+        super().__init__()
+        self.server = server
+        self.database = f"contract_{next(_DATABASES)}"
+        server.psql(f"CREATE DATABASE {self.database}")
+        self.url = server.url(self.database)
+        self.missing = server.url(f"{self.database}_nowhere")
+
+    def foreign(self) -> str:
+        other = f"{self.database}_other"
+        self.server.psql(f"CREATE DATABASE {other}")
+        self.server.psql("CREATE TABLE notes (body TEXT)", database=other)
+        return self.server.url(other)
+
+    def make_newer(self) -> None:
+        self.server.psql(
+            f"UPDATE warroom_schema SET version = {SCHEMA_VERSION + 1}", database=self.database
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
+
+
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
         chosen: Backend = SqliteBackend(tmp_path)
+    elif request.param == "postgresql":
+        chosen = PostgresBackend(request.getfixturevalue("postgres_server"))
     else:  # pragma: no cover - a backend listed without a fixture
         raise AssertionError(f"no fixture for backend {request.param!r}")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from warroom.store import (
     StoreError,
     StoreMissing,
     StoreReadOnly,
+    StoreUnreachable,
     open_store,
 )
 
@@ -86,11 +88,7 @@ async def test_the_location_is_named_without_a_password(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    [
-        "postgresql://alice:s3cret@db.internal/warroom",
-        "postgres://db.internal/warroom",
-        "mysql://db/warroom",
-    ],
+    ["mysql://alice:s3cret@db/warroom", "mysql://db/warroom", "oracle://alice:s3cret@db/w"],
 )
 async def test_an_unsupported_scheme_is_one_line_and_keeps_the_password_out(
     url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -122,3 +120,32 @@ async def test_a_sqlite_url_and_a_plain_path_open_the_same_store(tmp_path: Path)
             await by_path.close()
     with pytest.raises(StoreError, match="absolute path"):
         await open_store("sqlite://host/w.db")
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+async def test_an_unreachable_postgresql_is_one_line_naming_it_without_the_password(
+    scheme: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    port = _closed_port()
+    url = f"{scheme}://alice:s3cret@127.0.0.1:{port}/warroom"
+    for given in (url, Path(url)):  # as --db and the config hand it over too
+        with pytest.raises(StoreUnreachable) as refused:
+            await open_store(given)
+        message = str(refused.value)
+        assert f"127.0.0.1:{port}/warroom" in message and "unreachable" in message
+        assert "\n" not in message and "s3cret" not in message
+    assert await asyncio.to_thread(os.listdir, tmp_path) == []
+
+
+async def test_processes_creating_the_store_at_once_create_it_once(backend: Backend) -> None:
+    stores = await asyncio.gather(*(backend.open() for _ in range(3)))
+    ids = [await new_incident(s, f"from {n}") for n, s in enumerate(stores)]
+    for store in stores:
+        assert sorted(i.id for i in await store.incidents()) == sorted(ids)

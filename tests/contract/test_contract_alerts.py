@@ -7,6 +7,7 @@ from datetime import timedelta
 from tests.unit.helpers import T0, make_alert
 
 from warroom.model import AlertKey, AlertState, Severity
+from warroom.model.filter import AlertFilter
 from warroom.store import Store, snapshot_digests
 
 from .conftest import Backend
@@ -88,3 +89,25 @@ async def test_a_snapshot_of_several_sources_keeps_them_apart(backend: Backend) 
         result = await tx.apply_snapshot("am", [])
     assert result.resolved == 1
     assert [t.key.source for t in await store.active_alerts()] == ["prom"]
+
+
+async def test_the_filter_shows_what_the_model_filter_picks_most_urgent_first(
+    store: Store,
+) -> None:
+    alerts = [
+        make_alert("DiskFull", severity=Severity.CRITICAL, team="db", instance="a"),
+        make_alert("DiskFull", team="db", instance="b", summary="Größe überschritten"),
+        make_alert("CpuHigh", team="web", instance="c"),
+        make_alert("Latency", severity=Severity.CRITICAL, team="dbx", instance="d"),
+    ]
+    async with store.transaction(T0) as tx:
+        await tx.apply_snapshot("prom", alerts)
+    everything = await store.active_alerts()
+    for text in ("team=db", "team!=db", "team=~db.*", "disk", "GRÖSSE", "team=db full", ""):
+        wanted = AlertFilter.parse(text)
+        shown = [key for key, _ in await store.shown_alerts(text)]
+        assert sorted(shown) == sorted(str(t.key) for t in everything if wanted.matches(t)), text
+    # critical before warning (ties go by key, which is a hash: either order)
+    ordered = [key for key, _ in await store.shown_alerts("team=~db.*")]
+    assert set(ordered[:2]) == {str(alerts[0].key), str(alerts[3].key)}
+    assert ordered[2:] == [str(alerts[1].key)]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         StoreMissing,
         StorePermission,
         StoreReadOnly,
+        StoreUnreachable,
     )
     from warroom.store.opener import open_store
     from warroom.store.snapshot import DigestCache, SnapshotDiff, diff_snapshot, snapshot_digests
@@ -47,6 +48,7 @@ _WHERE = {
     "snapshot_digests": "warroom.store.snapshot",
     "StoreError": "warroom.store.errors",
     "StoreCorrupt": "warroom.store.errors",
+    "StoreUnreachable": "warroom.store.errors",
     "StoreFull": "warroom.store.errors",
     "StoreIOError": "warroom.store.errors",
     "StoreLocked": "warroom.store.errors",
@@ -80,6 +82,7 @@ __all__ = [
     "StoreMissing",
     "StorePermission",
     "StoreReadOnly",
+    "StoreUnreachable",
     "Tx",
     "diff_snapshot",
     "open_store",

@@ -108,3 +108,9 @@ def translate(exc: sqlite3.Error, path: Path, busy_seconds: float) -> StoreError
     if primary == SQLITE_CANTOPEN:
         return StoreIOError(f"{path}: cannot open the database or its WAL ({text})")
     return None
+
+
+class StoreUnreachable(StoreError):
+    """A database server could not be reached, or the connection to it broke."""
+
+    kind: ClassVar[str] = "unreachable"

@@ -1,8 +1,10 @@
 """`open_store`: the one way in, from what the config or `--db` says to a `contract.Store`.
 
 A plain filesystem path, as the config and the CLI give today, and
-`sqlite:///abs/path` are SQLite. Any other scheme is refused in one line
-before anything is opened or created; PostgreSQL comes with issue 13. The
+`sqlite:///abs/path` are SQLite; `postgresql://` (or `postgres://`) URLs are
+PostgreSQL (issue 13), with libpq's usual password sources (PGPASSWORD,
+~/.pgpass). Any other scheme is refused in one line before anything is
+opened or created. The
 backend's module is imported here, on open, so a command that never opens
 the database never loads a driver.
 """
@@ -34,6 +36,28 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + host))
 
 
+def server_location(url: str) -> str:
+    """A PostgreSQL URL as messages name it: no password, and no user either (the
+    server's own errors name the user where it matters)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def postgres_url(target: str | os.PathLike[str]) -> str | None:
+    """The PostgreSQL URL a location names (unfolding pathlib's `postgresql:/h/db`),
+    or None when it names no PostgreSQL database."""
+    text = os.fspath(target)
+    match = _URL.match(text)
+    if match is None or match["scheme"].lower() not in ("postgresql", "postgres"):
+        return None
+    if not text.startswith("//", match.end() - 1):
+        text = f"{match['scheme']}://{text[match.end() :]}"
+    return text
+
+
 def sqlite_path(target: str | os.PathLike[str]) -> Path:
     """The file a location names; StoreError, in one line, for one it cannot be."""
     text = os.fspath(target)
@@ -47,10 +71,9 @@ def sqlite_path(target: str | os.PathLike[str]) -> Path:
         rest = text[match.end() - 1 :]
         text = f"{match['scheme']}:{'//' if scheme == 'sqlite' else '/'}{rest}"
     if scheme != "sqlite":
-        name = "PostgreSQL" if scheme in ("postgresql", "postgres") else f"{scheme!r}"
         raise StoreError(
-            f"{redacted(text)}: {name} stores are not supported yet;"
-            " give a file path or sqlite:///ABSOLUTE/PATH"
+            f"{redacted(text)}: {scheme!r} stores are not supported yet;"
+            " give a file path, sqlite:///ABSOLUTE/PATH or postgresql://USER@HOST/DATABASE"
         )
     parts = urlsplit(text)
     if parts.netloc or not parts.path.startswith("/"):
@@ -71,6 +94,11 @@ async def open_store(
     `create=False` is for actions: a typo in `--db` is StoreMissing, not a new,
     empty store to act on.
     """
+    url = postgres_url(target)
+    if url is not None:
+        from warroom.store.pg_database import PgStore
+
+        return await PgStore.open(url, server_location(url), read_only=read_only, create=create)
     path = sqlite_path(target)
     from warroom.store.database import SqliteStore
 

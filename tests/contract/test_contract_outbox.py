@@ -1,0 +1,83 @@
+"""The outbox through the contract: each page written once, claimed once, recorded by its claimer.
+
+Where writers run at once (PostgreSQL), two claimers must never take the same
+row: a row claimed twice is a page sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from tests.unit.helpers import T0
+
+from warroom.model.paging import OutboxItem, OutboxKind, RowState
+
+from .conftest import Backend, new_incident
+
+
+def page(key: str, incident_id: int, due: timedelta = timedelta(0)) -> OutboxItem:
+    return OutboxItem(key, incident_id, OutboxKind.PAGE, "trigger", "alice", "sms", T0 + due)
+
+
+async def test_a_row_is_written_once_claimed_once_and_recorded_by_its_claimer(
+    backend: Backend,
+) -> None:
+    store = await backend.open()
+    incident_id = await new_incident(store)
+    async with store.transaction(T0) as tx:
+        assert await tx.enqueue([page("p1", incident_id), page("p2", incident_id)]) == 2
+        assert await tx.enqueue([page("p1", incident_id)]) == 0  # a replay writes nothing
+    async with store.transaction(T0) as tx:
+        claimed = await tx.claim_due(T0, epoch=7)
+        assert [r.key for r in claimed] == ["p1", "p2"]
+        assert {r.state for r in claimed} == {RowState.CLAIMED}
+        assert await tx.claim_due(T0, epoch=7) == []
+    async with store.transaction(T0) as tx:
+        assert not await tx.record(claimed[0].id, 6, RowState.SENT, "stale epoch")
+        assert await tx.record(claimed[0].id, 7, RowState.SENT, "ok", reference="r1")
+        assert await tx.record(claimed[1].id, 7, RowState.PENDING, "retry", possible_repeat=True)
+    rows = {r.key: r for r in await store.outbox(incident_id)}
+    assert rows["p1"].state is RowState.SENT and rows["p1"].reference == "r1"
+    assert rows["p2"].state is RowState.PENDING and rows["p2"].possible_repeat
+    assert await store.outbox_due_at() == T0
+    assert [r.key for r in await store.outbox(limit=1)] == ["p2"]
+
+
+async def test_cancel_and_reclaim(backend: Backend) -> None:
+    store = await backend.open()
+    incident_id = await new_incident(store)
+    async with store.transaction(T0) as tx:
+        await tx.enqueue([page("now", incident_id), page("later", incident_id, timedelta(1))])
+        [claimed] = await tx.claim_due(T0, epoch=1)
+        assert claimed.key == "now"
+    async with store.transaction(T0) as tx:
+        cancelled = await tx.cancel_open(incident_id, ["trigger"], "acknowledged")
+        assert [r.key for r in cancelled] == ["later"]  # the claimed one is its claimer's
+    async with store.transaction(T0) as tx:
+        back = await tx.reclaim_claimed()
+        assert [(r.key, r.possible_repeat) for r in back] == [("now", True)]
+        assert await tx.paged_channels(incident_id) == []
+        assert await tx.count_rows(incident_id, "trigger") == 2
+
+
+async def test_of_claimers_at_once_each_row_is_claimed_once(backend: Backend) -> None:
+    writer = await backend.open()
+    incident_id = await new_incident(writer)
+    async with writer.transaction(T0) as tx:
+        await tx.enqueue([page(f"p{n}", incident_id) for n in range(30)])
+    claimers = [await backend.open() for _ in range(3)]
+
+    async def claim(store_index: int) -> list[str]:
+        keys: list[str] = []
+        while True:
+            async with claimers[store_index].transaction(T0) as tx:
+                rows = await tx.claim_due(T0, epoch=1, limit=4)
+            if not rows:
+                return keys
+            keys += [r.key for r in rows]
+            await asyncio.sleep(0)
+
+    claimed = await asyncio.gather(*(claim(i) for i in range(3)))
+    everything = [k for keys in claimed for k in keys]
+    assert sorted(everything) == sorted(f"p{n}" for n in range(30))
