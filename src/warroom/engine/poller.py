@@ -25,7 +25,7 @@ from warroom.engine.triage import Triage
 from warroom.model import SourceHealth
 from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
-from warroom.offload import OFFLOAD_ITEMS, off_loop, tune_allocator
+from warroom.offload import OFFLOAD_ITEMS, off_loop, return_freed, tune_allocator
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import DigestCache, LeaseLost, LeaseToken, SnapshotResult, Store
 
@@ -84,6 +84,9 @@ async def poll_once(
             reason = f"internal error storing alerts: {type(exc).__name__}: {exc}"
         else:
             store.forget_unsaved_health(source.name)
+            if len(alerts) >= OFFLOAD_ITEMS:
+                del alerts, hashes
+                await off_loop(OFFLOAD_ITEMS + 1, OFFLOAD_ITEMS, return_freed)
             return result
     reason = safe_text(reason, 500)
     try:

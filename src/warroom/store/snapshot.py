@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,8 @@ def _split(
     """A snapshot against the stored (fingerprint, digest) rows: (new alerts, their
     digests, changed alerts with theirs, stored fingerprints gone, how many are
     unchanged)."""
-    stored: dict[str, str] = dict(stored_rows)
+    # the store's dict as it is (a copy would hold every stored digest twice)
+    stored = stored_rows if isinstance(stored_rows, dict) else dict(stored_rows)
     stored_seen: set[str] = set()
     fresh: dict[str, Alert] = {}
     changed: list[tuple[Alert, str]] = []
@@ -109,7 +110,7 @@ async def diff_snapshot(
     source: str,
     alerts: Sequence[Alert],
     digests: Sequence[str],
-    stored_rows: Iterable[tuple[str, str]],
+    stored_rows: Mapping[str, str] | Iterable[tuple[str, str]],
 ) -> SnapshotDiff:
     # 50,000 comparisons: off the console's event loop like the rest of a poll
     fresh, digest_of, changed, gone, unchanged = await off_loop(
