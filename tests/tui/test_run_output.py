@@ -22,7 +22,7 @@ class _OutputApp(App[None]):
 
 
 def _segments_text(out: RunOutput) -> str:
-    texts = []
+    texts: list[str] = []
     for y in range(out.size.height):
         strip = out.render_line(y)
         texts.extend(segment.text for segment in strip if isinstance(segment, Segment))

@@ -29,7 +29,7 @@ from textual.strip import Strip
 from warroom.model.terminal import OutputLines
 
 HEAD_LINES = 200
-TAIL_LINES = 5000
+TAIL_LINES = 2000
 FLUSH_SECONDS = 0.1
 
 
@@ -44,6 +44,28 @@ def wrap(line: str, width: int) -> list[str]:
     if cell_len(line) <= width:
         return [line]
     return chop_cells(line, width)
+
+
+def _after_newlines(text: str, count: int) -> int:
+    """Where the line after the first `count` newlines starts (0 for none)."""
+    at = 0
+    for _ in range(count):
+        found = text.find("\n", at)
+        if found < 0:
+            return len(text)
+        at = found + 1
+    return at
+
+
+def _before_newlines(text: str, count: int) -> int:
+    """Where the last `count` complete lines (and the unfinished one) start."""
+    at = len(text)
+    for _ in range(count + 1):
+        found = text.rfind("\n", 0, at)
+        if found < 0:
+            return 0
+        at = found
+    return at + 1
 
 
 class RunOutput(ScrollView, can_focus=True):
@@ -62,7 +84,7 @@ class RunOutput(ScrollView, can_focus=True):
         self._tail: deque[str] = deque(maxlen=tail)
         self.dropped = 0  # lines between head and tail that were not kept
         self.total = 0  # lines flushed: kept, or counted in `dropped`
-        self._reader = OutputLines()
+        self._lines_in = OutputLines()
         self._queued: list[str] = []
         self._flush_armed = False
         self._width = 0
@@ -85,7 +107,7 @@ class RunOutput(ScrollView, can_focus=True):
         if marker:
             rows.append(marker)
         rows.extend(row for _, row in self._tail_rows)
-        partial = self._reader.partial
+        partial = self._lines_in.partial
         if partial:
             rows.extend(wrap(partial, self._width))
         if not rows and self._placeholder:
@@ -103,7 +125,7 @@ class RunOutput(ScrollView, can_focus=True):
         self._head_rows.clear()
         self._tail_rows.clear()
         self._queued.clear()
-        self._reader = OutputLines()
+        self._lines_in = OutputLines()
         self.dropped = self.total = 0
         self._placeholder = placeholder
         self._strips.clear()
@@ -112,19 +134,41 @@ class RunOutput(ScrollView, can_focus=True):
         self.refresh()
 
     def write(self, chunk: str) -> None:
-        """Raw output as read (any size, any bytes decoded); drawn at the next flush."""
-        self._queued.extend(self._reader.feed(chunk))
+        """Raw output as read (any size, any bytes decoded); drawn at the next flush.
+
+        A chunk holding more lines than the head has room for and the tail keeps
+        is not read whole: the lines between are counted (at C speed) and
+        passed over, so a command's burst of megabytes costs what its last
+        screenful does, and the keys stay live.
+        """
+        maxlen = self._tail.maxlen or 0
+        room = max(0, self.head_limit - len(self._head) - len(self._queued))
+        newlines = chunk.count("\n")
+        if newlines > room + maxlen + 1:
+            head_end = _after_newlines(chunk, room)
+            tail_start = _before_newlines(chunk, maxlen)
+            queued, self._queued = self._queued, []
+            self._ingest([*queued, *self._lines_in.feed(chunk[:head_end])])
+            # the unfinished line before the middle ends in it: one of the lines passed over
+            self._lines_in = OutputLines(self._lines_in.max_chars)
+            passed = chunk.count("\n", head_end, tail_start) + len(self._tail)
+            self.dropped += passed
+            self.total += passed - len(self._tail)
+            self._tail.clear()
+            self._tail_rows.clear()
+            chunk = chunk[tail_start:]
+        self._queued.extend(self._lines_in.feed(chunk))
         self._arm()
 
     def write_lines(self, lines: Iterable[str]) -> None:
         """Whole lines (no newline in them), cleaned like output."""
         for line in lines:
-            self._queued.extend(self._reader.feed(line + "\n"))
+            self._queued.extend(self._lines_in.feed(line + "\n"))
         self._arm()
 
     def end(self) -> None:
         """The output is complete: its unfinished last line is a line."""
-        self._queued.extend(self._reader.close())
+        self._queued.extend(self._lines_in.close())
         self._arm()
 
     def _arm(self) -> None:
@@ -141,6 +185,14 @@ class RunOutput(ScrollView, can_focus=True):
         self._flush_armed = False
         lines, self._queued = self._queued, []
         at_end = self.scroll_y >= self.max_scroll_y
+        self._ingest(lines)
+        self._resize_virtual()
+        if at_end:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def _ingest(self, lines: list[str]) -> None:
+        """Lines into the head, then the tail (its oldest making way)."""
         room = self.head_limit - len(self._head)
         if room > 0:
             self._head.extend(lines[:room])
@@ -165,10 +217,6 @@ class RunOutput(ScrollView, can_focus=True):
             if self._width:
                 self._tail_rows.extend((self.total, row) for row in wrap(line, self._width))
             self.total += 1
-        self._resize_virtual()
-        if at_end:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
-        self.refresh()
 
     def _marker(self) -> str:
         if not self.dropped:
@@ -198,7 +246,7 @@ class RunOutput(ScrollView, can_focus=True):
         self.refresh()
 
     def _row_count(self) -> int:
-        partial = self._reader.partial
+        partial = self._lines_in.partial
         return (
             len(self._head_rows)
             + (1 if self.dropped else 0)
@@ -221,7 +269,7 @@ class RunOutput(ScrollView, can_focus=True):
         if index < len(self._tail_rows):
             return self._tail_rows[index][1], False
         index -= len(self._tail_rows)
-        partial = self._reader.partial
+        partial = self._lines_in.partial
         rows = wrap(partial, self._width) if partial else []
         return (rows[index], False) if index < len(rows) else ("", False)
 
@@ -229,7 +277,7 @@ class RunOutput(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         index = int(self.scroll_y) + y
-        if not self.total and not self._reader.partial:
+        if not self.total and not self._lines_in.partial:
             text = self._placeholder if index == 0 else ""
             return self._make(text, width, base + Style(dim=True))
         text, marker = self._row(index)

@@ -148,6 +148,12 @@ def _oncall(widget_id: str) -> View:
     return OncallView(id=widget_id)
 
 
+def _runbook(widget_id: str) -> View:
+    from warroom.tui.runbook_view import RunbookView
+
+    return RunbookView(id=widget_id)
+
+
 def _watch(*entities: str) -> frozenset[str]:
     return frozenset(entities)
 
@@ -191,5 +197,7 @@ TABS = TabRegistry(
         Tab("sources", "Sources", "f6", _sources, _watch("source", "lease")),
         # overrides from any console or `warroom override`; hand-offs redraw on a timer
         Tab("oncall", "On-call", "f7", _oncall, _watch("oncall")),
+        # runs of the current incident; elapsed times and output tick while it is shown
+        Tab("runbook", "Runbook", "f8", _runbook, _watch("runbook", CURRENT_INCIDENT)),
     ]
 )
