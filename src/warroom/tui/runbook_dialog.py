@@ -50,6 +50,12 @@ class RunbookChoiceScreen(ModalScreen[str | None]):
     with nothing to type into, so keys typed ahead replay onto the screen.
     """
 
+    DEFAULT_CSS = """
+    #runbook-choice {
+        height: auto;
+        max-height: 14;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("up", "move(-1)", "Up", show=False, id="runbook_choice.up"),
@@ -106,6 +112,12 @@ class RunbookChoiceScreen(ModalScreen[str | None]):
 class RunbookParamsScreen(ModalScreen[dict[str, str] | None]):
     """The parameters of the chosen runbook, prefilled; enter starts it."""
 
+    DEFAULT_CSS = """
+    #runbook-params {
+        height: auto;
+        max-height: 16;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel")
     ]

@@ -178,7 +178,7 @@ class RunbookView(View):
                 Text(f"No runbook run for {where}. S starts one.", style="dim", no_wrap=True)
             )
             table.sync([])
-            table.styles.height = 1
+            table.display = False
             self.query_one("#runbook-heading", Static).update("")
             self.query_one("#runbook-note", Static).update("")
             self._output_of = None
@@ -187,6 +187,7 @@ class RunbookView(View):
         run = self.shown.run
         self._position = next(i for i, r in enumerate(self._runs) if r.id == self.shown.id)
         title.update(run_title(run, self.shown.id, (self._position + 1, len(self._runs)), now))
+        table.display = True
         table.styles.height = min(STEPS_MAX_HEIGHT, len(run.steps) + 1)
         table.sync([self._row(run, i, now) for i in range(len(run.steps))])
         self._follow(run, table)
