@@ -259,3 +259,17 @@ async def test_the_output_pane_is_bounded(console, memory) -> None:
         await ui.wait_for(lambda: "row 49999" in ui.screen(), what="the last line")
         assert out.line_count <= out.head_limit + (out._tail.maxlen or 0)
         assert out.dropped == 50_000 - out.line_count
+
+
+async def test_x_with_no_run_to_cancel_drops_the_keys_typed_after_it(console, memory) -> None:
+    """`xy` where nothing runs: the y was meant for the question, never for the tab."""
+    incident = await _incident(console)
+    run_id = memory.new_run("disk-check", {"instance": "web-1"}, "bob", incident)
+    await memory.for_actor("bob").signal(run_id, "", 0, "cancel")
+    async with console.start() as ui:
+        await _open(ui, incident)
+        burst(ui.app, "xc")
+        await ui.wait_for(
+            lambda: any("were not used" in n for n in ui.notifications()), what="keys dropped"
+        )
+        assert not any("nothing to confirm" in n for n in ui.notifications())

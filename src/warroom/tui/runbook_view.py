@@ -402,7 +402,9 @@ class RunbookView(View):
 
     def action_cancel_run(self) -> None:
         app = console(self)
+        app.hold_keys()  # what follows x answers the question, even if x is refused
         if self.shown is None or self.shown.run.current is None:
+            app.drop_keys()
             self.notify("No run in progress here to cancel.", severity="warning")
             return
         run_id, run = self.shown.id, self.shown.run
@@ -420,7 +422,6 @@ class RunbookView(View):
 
             app.enqueue(f"Cancelling run {run_id}", work())
 
-        app.hold_keys()
         question = (
             f"Cancel run {run_id} of {run.runbook.name!r}? A step running is stopped;"
             " the steps after it never run."
