@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.tui.test_typeahead import burst
@@ -273,3 +274,33 @@ async def test_x_with_no_run_to_cancel_drops_the_keys_typed_after_it(console, me
             lambda: any("were not used" in n for n in ui.notifications()), what="keys dropped"
         )
         assert not any("nothing to confirm" in n for n in ui.notifications())
+
+
+async def test_the_clock_ticking_lays_nothing_out_again(console, memory, monkeypatch) -> None:
+    """A layout repaints every scrollbar on screen: with the Runbook tab's output
+    scrolled, the clock's tick each second cost ~600 bytes over SSH for nothing."""
+    from textual._compositor import Compositor
+
+    from warroom.tui.status import Clock
+
+    incident = await _incident(console)
+    run_id = memory.new_run("disk-check", {"instance": "web-1"}, "bob", incident)
+    memory.begin(run_id, "usage")
+    memory.print(run_id, "usage", "".join(f"row {i}\n" for i in range(100)))
+    async with console.start() as ui:
+        await _open(ui, incident)
+        await ui.wait_for(lambda: "row 99" in ui.screen(), what="the output")
+        await ui.pilot.pause(0.3)
+        reflows: list[object] = []
+        original = Compositor.reflow
+
+        def counted(self: Compositor, parent: Any, size: Any) -> Any:
+            reflows.append(size)
+            return original(self, parent, size)
+
+        monkeypatch.setattr(Compositor, "reflow", counted)
+        clock = ui.app.query_one(Clock)
+        for _ in range(3):
+            clock._tick()
+            await ui.pilot.pause(0.05)
+        assert reflows == []

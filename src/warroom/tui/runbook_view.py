@@ -78,6 +78,11 @@ def _binding(key: str, action: str, label: str, tooltip: str, show: bool = True)
 
 
 class RunbookView(View):
+    DEFAULT_CSS = """
+    #runbook-title, #runbook-heading, #runbook-note {
+        height: 1;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         _binding("c", "confirm", "Confirm", "confirm the manual step shown: it is done"),
         _binding("A", "approve", "Approve", "approve the step shown (not the run's starter)"),
@@ -304,8 +309,9 @@ class RunbookView(View):
             table = self.query_one("#runbook-steps", KeyedTable)
             table.sync([self._row(run, i, now) for i in range(len(run.steps))])
             index = self._shown_index()
-            if index is not None:
-                self.query_one("#runbook-heading", Static).update(step_heading(run, index, now))
+            if index is not None:  # one line, always: no layout (it repaints scrollbars)
+                heading = self.query_one("#runbook-heading", Static)
+                heading.update(step_heading(run, index, now), layout=False)
 
     async def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
