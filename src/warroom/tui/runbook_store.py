@@ -10,7 +10,15 @@ from warroom.tui.runbook_data import OutputRead, ShownRun
 
 
 class StoreRunbooks:
-    """Until the store keeps runs (issue #11 item 4), there are none to show."""
+    """Until the store keeps runs (issue #11 item 4), there are none to show.
+
+    Once it does, each method is one call: `runs` the store's runs of an
+    incident (or the active ones) as (id, Run); `output` the step attempt's
+    output chunks after a sequence number, joined, with the last number as the
+    position; `start` and `signal` the service's `start_runbook` and
+    `signal_runbook` (the service knows the actor; a Stale refusal arrives as an
+    ActionError whose message says who moved the step).
+    """
 
     def __init__(self, store: Store, service: Service) -> None:
         self.store = store

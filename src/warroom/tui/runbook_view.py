@@ -114,6 +114,8 @@ class RunbookView(View):
         self._pinned: int | None = None  # a run the responder chose with [ ]
         self._followed: str | None = None  # the current step the cursor was left on
         self._output_of: tuple[int, str, int] | None = None  # run, step, attempt shown
+        self._output_at = 0  # where its output was read to
+        self._output_ended = False  # all of it is on screen (or it has none)
         self._position = 0
         self._reading = asyncio.Lock()
 
