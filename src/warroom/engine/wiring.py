@@ -131,7 +131,7 @@ async def open_runtime(
         store=store,
         planset=planset,
         engine=engine,
-        service=Service(store, actor, engine.sources, paging=paging),
+        service=Service(store, actor, engine.sources, paging=paging, runbooks=planset.runbooks),
         actor=actor,
         identity=identity,
         clock=clock,
