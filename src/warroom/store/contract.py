@@ -353,12 +353,19 @@ class Tx(Protocol):
         ...
 
     async def append_runbook_output(
-        self, run_id: int, step: str, attempt: int, text: str, output_offset: int | None = None
+        self,
+        run_id: int,
+        step: str,
+        attempt: int,
+        text: str,
+        output_offset: int | None = None,
+        dropped: int = 0,
     ) -> None:
         """Add what an attempt wrote (already stripped of escapes). Kept per attempt:
         the first 256 Ki characters and the last 256 Ki, the middle dropped and
         counted. `output_offset`: how far into the process's output file the store
         now holds, so a runner that re-attaches after a restart resumes there.
+        `dropped`: characters the runner itself dropped from the middle, counted too.
         Announced as feed entity `runbook-output` (id: the run)."""
         ...
 

@@ -144,11 +144,18 @@ class RunbookWrites:
         return int(row[0]), int(row[1]), int(row[2])
 
     async def append_runbook_output(
-        self, run_id: int, step: str, attempt: int, text: str, output_offset: int | None = None
+        self,
+        run_id: int,
+        step: str,
+        attempt: int,
+        text: str,
+        output_offset: int | None = None,
+        dropped: int = 0,
     ) -> None:
-        if not text and output_offset is None:
+        if not text and output_offset is None and not dropped:
             return
-        head, tail, dropped = await self._attempt_sizes(run_id, step, attempt)
+        head, tail, kept_dropped = await self._attempt_sizes(run_id, step, attempt)
+        dropped += kept_dropped
         async with self._db.execute(
             "SELECT coalesce(max(seq), 0) FROM runbook_output WHERE run_id = ?", (run_id,)
         ) as cursor:
