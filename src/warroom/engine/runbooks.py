@@ -17,7 +17,7 @@ from enum import StrEnum
 from warroom.engine.context import Context
 from warroom.engine.errors import ActionError
 from warroom.engine.timeline import append
-from warroom.model import Alert, TrackedAlert, events
+from warroom.model import Alert, events
 from warroom.model import runbook as rb
 from warroom.model.runbook import Run, StepRun
 from warroom.model.runbook_steps import Runbook
@@ -70,13 +70,13 @@ def _move(run: Run, verb: Verb, step: str, attempt: int, actor: str, reason: str
 
 
 def first_alert_parameters(
-    runbook: Runbook, given: Mapping[str, str], alerts: Sequence[TrackedAlert], plan: str
+    runbook: Runbook, given: Mapping[str, str], alerts: Sequence[Alert], plan: str
 ) -> dict[str, str | None]:
     """Parameters from what was given, else from the first of the incident's alerts
     that gives every required one a value (the first alert when none does, so the
     refusal names what is missing)."""
     refusal: ParametersRefused | None = None
-    candidates: list[Alert | None] = [t.alert for t in alerts] or [None]
+    candidates: list[Alert | None] = [*alerts] or [None]
     for candidate in candidates:
         try:
             return resolve_parameters(runbook, given, candidate, plan)
@@ -84,6 +84,19 @@ def first_alert_parameters(
             refusal = refusal or exc
     assert refusal is not None
     raise RunbookInputError(str(refusal))
+
+
+async def start_in(
+    tx: Tx,
+    runbook: Runbook,
+    parameters: Mapping[str, str | None],
+    actor: str,
+    incident_id: int | None,
+) -> int:
+    """Start a run in the caller's transaction (a responder's start, or triage's on
+    declaring an incident whose plan says `runbook_start: auto`); its id."""
+    run = rb.start(runbook, parameters, actor, tx.now, incident_id=incident_id)
+    return await tx.start_runbook_run(run, actor)
 
 
 class RunbookActions:
@@ -105,18 +118,17 @@ class RunbookActions:
             raise RunbookInputError(f"no runbook named {name!r} (known: {known})")
         store = self.context.store
         plan = ""
-        alerts: list[TrackedAlert] = []
+        alerts: list[Alert] = []
         if incident_id is not None:
             incident = await store.incident(incident_id)
             if incident is None:
                 raise RunbookInputError(f"no incident #{incident_id}")
             plan = incident.plan or ""
-            alerts = list(await store.incident_alerts(incident_id))
+            alerts = [t.alert for t in await store.incident_alerts(incident_id)]
         parameters = first_alert_parameters(runbook, params, alerts, plan)
         actor = self.context.actor
         async with self.context.transaction() as tx:
-            run = rb.start(runbook, parameters, actor, tx.now, incident_id=incident_id)
-            run_id = await tx.start_runbook_run(run, actor)
+            run_id = await start_in(tx, runbook, parameters, actor, incident_id)
             record = await tx.runbook_run(run_id)
         assert record is not None
         return record
