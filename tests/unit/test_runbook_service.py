@@ -110,10 +110,11 @@ async def test_reject_and_cancel_are_recorded_with_their_reason(store: Store) ->
     alice, bob = _service(store, "alice"), _service(store, "bob")
     started = await alice.start_runbook(incident_id, "disk")
     await alice.signal_runbook(started.id, "look", 1, "confirm")
-    rejected = await bob.signal_runbook(started.id, "ok", 1, "reject", "  not   now ")
+    rejected = await bob.signal_runbook(started.id, "ok", 1, "reject", " not \x1b[2J  now\n")
     assert rejected.run.status is RunStatus.FAILED
     texts = [e.text for e in await store.timeline(incident_id)]
-    assert "Runbook disk: step ok rejected: not now" in texts
+    assert "Runbook disk: step ok rejected: not [2J now" in texts  # typed: no escape kept
+    assert rejected.run.steps[1].reason == "rejected by bob: not [2J now"
     with pytest.raises(RunStale):  # a failed run stopped at its step is still cancellable
         await bob.signal_runbook(started.id, "ok", 1, "approve")
     cancelled = await bob.signal_runbook(started.id, "ok", 1, "cancel", "wrong host")

@@ -21,6 +21,7 @@ from warroom.model import Alert, events
 from warroom.model import runbook as rb
 from warroom.model.runbook import Run, StepRun
 from warroom.model.runbook_steps import Runbook
+from warroom.model.text import strip_unsafe
 from warroom.plans.runbook_params import ParametersRefused, resolve_parameters
 from warroom.store import RunRecord, Tx
 
@@ -145,7 +146,7 @@ class RunbookActions:
             raise RunbookInputError(
                 f"no such signal {verb!r} (one of: {', '.join(v.value for v in Verb)})"
             ) from None
-        reason = " ".join(reason.split())
+        reason = strip_unsafe(" ".join(reason.split()))  # typed: no escapes kept
         if len(reason) > REASON_LIMIT:
             raise RunbookInputError(
                 f"the reason is {len(reason)} characters; at most {REASON_LIMIT}"
