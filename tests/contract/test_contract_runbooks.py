@@ -13,7 +13,8 @@ from warroom.model.events import RunbookStarted, read
 from warroom.model.runbook import RunStatus
 from warroom.model.runbook_steps import Command, Manual, Runbook, Step, StepKind
 from warroom.store import Store
-from warroom.store.runbooks import HEAD_CHARS, TAIL_CHARS
+from warroom.store.values import OUTPUT_HEAD_CHARS as HEAD_CHARS
+from warroom.store.values import OUTPUT_TAIL_CHARS as TAIL_CHARS
 from warroom.store.values import StepProcess
 
 from .conftest import Backend, new_incident

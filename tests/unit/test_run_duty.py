@@ -11,14 +11,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.e2e.loopback import Reply, loopback
 
 from warroom.engine.run_duty import RunDuty
 from warroom.engine.step_process import clean_output
 from warroom.model import runbook as rb
 from warroom.model.runbook import RunStatus, StepState
-from warroom.model.runbook_steps import Command, Runbook, Step, StepKind
+from warroom.model.runbook_steps import Command, Http, Runbook, Step, StepKind
 from warroom.store import StepProcess, Store
-from warroom.store.runbooks import HEAD_CHARS, TAIL_CHARS
+from warroom.store.values import OUTPUT_HEAD_CHARS as HEAD_CHARS
+from warroom.store.values import OUTPUT_TAIL_CHARS as TAIL_CHARS
 
 NOW = datetime.now(UTC)
 
@@ -203,3 +205,46 @@ async def test_a_step_past_its_timeout_has_its_process_group_killed(
     assert outcome is not None and outcome.timed_out
     await asyncio.sleep(3.5)
     assert not marker.exists()
+
+
+def http_book(url: str, expect: tuple[int, ...] = ()) -> Runbook:
+    step = Step("check", StepKind.HTTP, Http(url, "POST", expect), timeout=timedelta(seconds=5))
+    return Runbook("rb", (step,))
+
+
+async def test_an_http_step_checks_its_status_and_encodes_values(
+    store: Store, tmp_path: Path
+) -> None:
+    with loopback(lambda r: Reply(204 if r.method == "POST" else 405, b"")) as server:
+        run_id = await started(
+            store, http_book(server.url + "/restart/{params.x}", (204,)), {"x": "a/../b?c=1#d"}
+        )
+        await until_done(store, await duty(store, tmp_path), run_id)
+        paths = [r.path for r in server.server.requests]
+    record = await store.runbook_run(run_id)
+    assert record is not None and record.status is RunStatus.SUCCEEDED
+    assert paths == ["/restart/a%2F..%2Fb%3Fc%3D1%23d"]
+    outcome = record.run.steps[0].outcome
+    assert outcome is not None and outcome.status == 204
+
+
+async def test_an_http_step_answering_otherwise_fails_with_a_clean_excerpt(
+    store: Store, tmp_path: Path
+) -> None:
+    with loopback(lambda r: Reply(500, b"\x1b[31mdown\x1b[0m " + b"y" * 200_000)) as server:
+        run_id = await started(store, http_book(server.url + "/x"), {})
+        await until_done(store, await duty(store, tmp_path), run_id)
+    record = await store.runbook_run(run_id)
+    assert record is not None and record.status is RunStatus.FAILED
+    outcome = record.run.steps[0].outcome
+    assert outcome is not None and outcome.status == 500
+    assert outcome.output.startswith("down y") and len(outcome.output) <= 65536
+
+
+async def test_an_http_step_to_a_non_http_url_is_refused(store: Store, tmp_path: Path) -> None:
+    run_id = await started(store, http_book("file:///etc/{params.x}"), {"x": "passwd"})
+    await until_done(store, await duty(store, tmp_path), run_id)
+    record = await store.runbook_run(run_id)
+    assert record is not None and record.status is RunStatus.FAILED
+    outcome = record.run.steps[0].outcome
+    assert outcome is not None and outcome.refused and "not a usable URL" in outcome.error

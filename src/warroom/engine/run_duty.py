@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from warroom.engine.run_http import request
 from warroom.engine.step_process import (
     OutputTail,
     alive,
@@ -38,9 +39,10 @@ from warroom.model.alert import AlertState
 from warroom.model.argv import ArgvRefused, render_argv
 from warroom.model.clock import utcnow
 from warroom.model.runbook import Outcome, Run, StepState
-from warroom.model.runbook_steps import Command, StepKind
+from warroom.model.runbook_steps import DEFAULT_TIMEOUTS, Command, Http, StepKind
 from warroom.store import LeaseLost, LeaseToken, RunRecord, StepProcess, Store, Tx
-from warroom.store.runbooks import HEAD_CHARS, TAIL_CHARS
+from warroom.store.values import OUTPUT_HEAD_CHARS as HEAD_CHARS
+from warroom.store.values import OUTPUT_TAIL_CHARS as TAIL_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +179,17 @@ class RunDuty:
         key = (record.id, step.name, attempt)
         if isinstance(step.spec, Command):
             self.tasks[key] = asyncio.create_task(self._command(moved, key))
-        else:  # http and notify are delivered by later work; say so rather than hang
+        elif isinstance(step.spec, Http):
+            self.tasks[key] = asyncio.create_task(self._http(moved, key))
+        else:  # notify is delivered by later work; say so rather than hang
             outcome = Outcome(error=f"{step.kind} steps are not run by this warroom yet")
             await self._result(key, outcome)
+
+    async def _http(self, run: Run, key: Key) -> None:
+        _, step, _ = run.step(key[1])
+        assert isinstance(step.spec, Http)
+        limit = step.deadline or DEFAULT_TIMEOUTS[StepKind.HTTP]
+        await self._result(key, await request(key[1], step.spec, run.parameters, limit))
 
     async def _result(self, key: Key, outcome: Outcome) -> None:
         run_id, name, attempt = key

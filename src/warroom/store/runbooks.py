@@ -22,12 +22,18 @@ from warroom.model.events import RunbookStarted
 from warroom.model.runbook import Run, RunStatus
 from warroom.model.runbook_json import run_from_json, run_to_json
 from warroom.model.timeline import EventKind
-from warroom.store.values import OutputChunk, RunRecord, StepProcess
+from warroom.store.values import (
+    OUTPUT_HEAD_CHARS,
+    OUTPUT_TAIL_CHARS,
+    OutputChunk,
+    RunRecord,
+    StepProcess,
+)
 
 FEED_ENTITY = "runbook"
 OUTPUT_ENTITY = "runbook-output"
-HEAD_CHARS = 256 * 1024
-TAIL_CHARS = 256 * 1024
+HEAD_CHARS = OUTPUT_HEAD_CHARS
+TAIL_CHARS = OUTPUT_TAIL_CHARS
 CHUNK_CHARS = 64 * 1024  # rows this size, so trimming the tail drops whole rows mostly
 ACTIVE = (RunStatus.RUNNING.value, RunStatus.WAITING.value)
 

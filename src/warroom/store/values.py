@@ -15,6 +15,9 @@ from warroom.model.oncall import Override
 from warroom.model.runbook import Run, RunStatus
 
 ENGINE_LEASE = "engine"
+# how much of each runbook step attempt's output is kept: its first and its last characters
+OUTPUT_HEAD_CHARS = 256 * 1024
+OUTPUT_TAIL_CHARS = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
