@@ -248,3 +248,21 @@ async def test_an_http_step_to_a_non_http_url_is_refused(store: Store, tmp_path:
     assert record is not None and record.status is RunStatus.FAILED
     outcome = record.run.steps[0].outcome
     assert outcome is not None and outcome.refused and "not a usable URL" in outcome.error
+
+
+async def test_cancelling_a_run_kills_its_running_step(store: Store, tmp_path: Path) -> None:
+    marker = tmp_path / "late"
+    script = f"import time, pathlib; time.sleep(3); pathlib.Path({str(marker)!r}).touch()"
+    run_id = await started(store, book((sys.executable, "-c", script)), {})
+    runner = await duty(store, tmp_path)
+    await runner.run_once()
+    (task,) = runner.tasks.values()
+    async with store.transaction() as tx:
+        held = await tx.runbook_run(run_id)
+        assert held is not None
+        assert await tx.update_runbook_run(run_id, held.version, rb.cancel(held.run, "bob", tx.now))
+    await asyncio.wait_for(task, 2)
+    await asyncio.sleep(3.5)
+    assert not marker.exists()
+    record = await store.runbook_run(run_id)
+    assert record is not None and record.status is RunStatus.CANCELLED
