@@ -31,9 +31,12 @@ if TYPE_CHECKING:
         Change,
         LeaseLost,
         LeaseToken,
+        OutputChunk,
         OverrideRecord,
+        RunRecord,
         SilenceRecord,
         SnapshotResult,
+        StepProcess,
     )
 
 _WHERE = {
@@ -57,6 +60,9 @@ _WHERE = {
     "LeaseLost": "warroom.store.values",
     "LeaseToken": "warroom.store.values",
     "OverrideRecord": "warroom.store.values",
+    "OutputChunk": "warroom.store.values",
+    "RunRecord": "warroom.store.values",
+    "StepProcess": "warroom.store.values",
     "SilenceRecord": "warroom.store.values",
     "SnapshotResult": "warroom.store.values",
 }
@@ -66,11 +72,14 @@ __all__ = [
     "DigestCache",
     "LeaseLost",
     "LeaseToken",
+    "OutputChunk",
     "OverrideRecord",
+    "RunRecord",
     "SilenceRecord",
     "SnapshotDiff",
     "SnapshotResult",
     "SqliteStore",
+    "StepProcess",
     "Store",
     "StoreCorrupt",
     "StoreError",
