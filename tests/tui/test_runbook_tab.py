@@ -304,3 +304,36 @@ async def test_the_clock_ticking_lays_nothing_out_again(console, memory, monkeyp
             clock._tick()
             await ui.pilot.pause(0.05)
         assert reflows == []
+
+
+@pytest.fixture
+def stored(console, tmp_path: Path) -> Path:
+    """Plans with the runbooks, and no stand-in: the console reads the real store."""
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "runbooks.yaml").write_text(RUNBOOKS)
+    console.config = demo_config(tmp_path / "w.db", plans=folder)
+    return folder
+
+
+async def test_through_the_store_a_confirmation_and_a_late_one_told_who(console, stored) -> None:
+    from warroom.engine import Service
+
+    incident = await _incident(console)
+    async with console.start() as ui:
+        record = await ui.app.service.start_runbook(incident, "another")
+        view = await _open(ui, incident)
+        await ui.wait_for(lambda: "? confirm" in ui.screen(), what="the manual step")
+        await ui.wait_for(lambda: "just this" in ui.screen(), what="its instructions")
+        # bob confirms from another process while alice's screen shows it waiting
+        other = Service(ui.app.store, "bob", runbooks=ui.app.planset.runbooks)
+        await other.signal_runbook(record.id, "only", 1, "confirm")
+        view._data = None  # (the stand-in of the tests above is not used here)
+        await ui.press("c")
+        await ui.wait_for(
+            lambda: any("bob" in n and "confirm" in n for n in ui.notifications()),
+            what="told bob confirmed it",
+        )
+        await ui.wait_for(lambda: "✓ succeeded" in ui.screen(), what="the run done")
+        stored_run = await ui.app.store.runbook_run(record.id)
+        assert stored_run is not None and stored_run.run.steps[0].by == "bob"
