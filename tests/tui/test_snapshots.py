@@ -47,6 +47,7 @@ LOADED = {
     "silences": "silence",
     "sources": "demo",
     "oncall": "primary",
+    "runbook": "S starts one",
     "metrics": "No incident open",
 }
 
@@ -201,3 +202,86 @@ async def test_every_tab_at_80x24(
             shot = again
         text, raw = shot
     compare(f"{tab}-{mode.lower()}", text, raw)
+
+
+RUNBOOK = """\
+kind: runbook
+name: disk-full-cleanup
+description: Find what fills the disk, have a second responder approve, then clean up.
+parameters:
+  - name: mountpoint
+    default: "{labels.mountpoint}"
+steps:
+  - name: usage
+    kind: command
+    argv: [df, -h]
+    timeout: 30s
+  - name: dry-run
+    kind: command
+    argv: [find, "{params.mountpoint}", -xdev, -type, f, -size, +100M, -print]
+    timeout: 2m
+  - name: go-ahead
+    kind: approve
+    message: "Delete the files the dry run listed under {params.mountpoint}?"
+  - name: cleanup
+    kind: manual
+    instructions: "Delete the files the dry run listed, then confirm."
+  - name: settle
+    kind: wait
+    until: alerts-resolved
+    timeout: 15m
+"""
+
+
+@pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
+async def test_a_run_on_the_runbook_tab_at_80x24(
+    fresh_process: bool, console, utc, monkeypatch, tmp_path: Path, mode: str
+) -> None:
+    """A run in progress: a step done, one running with its bar and its output, three to come."""
+    if not fresh_process:
+        return
+    from warroom.plans import load_plans
+    from warroom.tui.context import console as console_of
+    from warroom.tui.runbook_view import RunbookView
+
+    from .runbook_support import MemoryRunbooks
+
+    if mode == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    incident = await _seed(console, tmp_path)
+    (tmp_path / "plans" / "runbooks.yaml").write_text(RUNBOOK)
+    runbooks = load_plans(tmp_path / "plans").runbooks
+    at = [NOW - timedelta(minutes=2)]
+    memory = MemoryRunbooks(runbooks, lambda: at[0])
+    run = memory.new_run("disk-full-cleanup", {"mountpoint": "/var"}, "bob", incident)
+    memory.begin(run, "usage")
+    memory.print(run, "usage", "Filesystem  Size  Used Avail Use% Mounted on\n")
+    at[0] = NOW - timedelta(seconds=95)
+    memory.result(run, "usage", 0)
+    memory.begin(run, "dry-run")
+    listing = "".join(f"/var/log/app/huge-{i:03d}.log\n" for i in range(40))
+    memory.print(run, "dry-run", listing + "/var/log/app/\x1b]0;pwned\x07huge-040.log\n")
+    monkeypatch.setattr(
+        RunbookView, "data", property(lambda view: memory.for_actor(console_of(view).actor))
+    )
+    async with console.start(size=(80, 24), clock=lambda: NOW) as ui:
+        ui.app.open_incident(incident, tab="runbook")
+        system = "standard" if mode == "NO_COLOR" else "256"
+
+        def loaded() -> bool:
+            text = screen_bytes(ui.app, system)[0]
+            return "huge-040.log" in text and "palette" in text
+
+        await ui.wait_for(loaded, 5, "the run and its output drawn")
+        shot = screen_bytes(ui.app, system)
+        for _ in range(20):
+            await ui.pilot.pause(0.25)
+            again = screen_bytes(ui.app, system)
+            if again == shot:
+                break
+            shot = again
+        text, raw = shot
+    assert "pwned" not in raw
+    compare(f"runbook-run-{mode.lower()}", text, raw)

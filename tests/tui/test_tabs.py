@@ -52,7 +52,7 @@ def _shifts(widget_id: str) -> View:
 class WithShifts(WarroomApp):
     """The whole change a new tab needs in the app: its entry, and its key from it."""
 
-    TAB_REGISTRY = TABS.plus(Tab("shifts", "Shifts", "f8", _shifts, frozenset({"incident"})))
+    TAB_REGISTRY = TABS.plus(Tab("shifts", "Shifts", "f10", _shifts, frozenset({"incident"})))
     BINDINGS: ClassVar[list[BindingType]] = TAB_REGISTRY.bindings()
 
 
@@ -81,7 +81,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
             assert ui_tabs == [*TABS.ids, "shifts"]
             assert shifts_view(app) is None  # lazy: nothing built until shown
 
-            await pilot.press("f8")
+            await pilot.press("f10")
             await pilot.pause()
             view = shifts_view(app)
             assert view is not None and view.reloads == 1
@@ -105,7 +105,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
             assert view.reloads == before
 
             # shown again: drawn once, with what changed meanwhile
-            await pilot.press("f8")
+            await pilot.press("f10")
             await until(lambda: view.reloads == before + 1, what="the tab refreshed when shown")
             await pilot.pause(0.3)
             assert view.reloads == before + 1
@@ -126,15 +126,15 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
 async def test_a_tab_key_is_remapped_by_its_id(console: Any) -> None:
     from dataclasses import replace
 
-    config = replace(console.config, keymap={"app.tab.shifts": "f9"})
+    config = replace(console.config, keymap={"app.tab.shifts": "f11"})
     runtime = await open_runtime(config, actor="alice", run_engine=False)
     try:
         app = WithShifts(runtime)
         async with running(app) as pilot:
-            await pilot.press("f8")
+            await pilot.press("f10")
             await pilot.pause()
             assert app.query_one("TabbedContent").active == "alerts"  # type: ignore[attr-defined]
-            await pilot.press("f9")
+            await pilot.press("f11")
             await until(lambda: shifts_view(app) is not None, what="the remapped key to show it")
     finally:
         await runtime.close()
@@ -174,6 +174,7 @@ def test_the_shipped_tabs_in_order_with_their_keys_and_ids() -> None:
         ("silences", "Silences", "f5"),
         ("sources", "Sources", "f6"),
         ("oncall", "On-call", "f7"),
+        ("runbook", "Runbook", "f8"),
         ("metrics", "Metrics", "f9"),
     ]
     assert [t.id for t in TABS if not t.lazy] == ["alerts"]  # only it is in the first frame
@@ -186,7 +187,14 @@ def test_what_each_change_makes_stale() -> None:
     assert TABS.watching({"timeline"}) == {"incident", "timeline", "metrics"}
     assert TABS.watching({"silence"}) == {"silences"}
     assert TABS.watching({"lease"}) == {"sources"}
-    assert TABS.watching({CURRENT_INCIDENT}) == {"incidents", "incident", "timeline", "metrics"}
+    assert TABS.watching({CURRENT_INCIDENT}) == {
+        "incidents",
+        "incident",
+        "timeline",
+        "runbook",
+        "metrics",
+    }
+    assert TABS.watching({"runbook"}) == {"runbook"}
     assert TABS.watching({STALE_SOURCES}) == {"alerts"}
     assert TABS.watching(ACTED_ON) == {"alerts", "incidents", "incident", "timeline", "metrics"}
     assert TABS.watching(set()) == set()

@@ -119,6 +119,40 @@ SAMPLES: list[tuple[ev.Event, str]] = [
         ),
         "Cancelled override #3 of primary (bob added, 2026-11-26 15:00 → 17:00 UTC)",
     ),
+    (
+        ev.RunbookStarted(4, "restart-api", 3, ("unit=api", "host=db1")),
+        "Started runbook restart-api (run #4, 3 steps) with unit=api, host=db1",
+    ),
+    (
+        ev.RunbookStepStarted(4, "restart-api", "restart", 2),
+        "Runbook restart-api: step restart started (attempt 2)",
+    ),
+    (
+        ev.RunbookStepResult(4, "restart-api", "restart", 1, "failed", exit_code=3, excerpt="boom"),
+        "Runbook restart-api: step restart failed: exited 3",
+    ),
+    (
+        ev.RunbookStepResult(4, "restart-api", "check", 1, "succeeded", status=204),
+        "Runbook restart-api: step check succeeded: answered 204",
+    ),
+    (
+        ev.RunbookConfirmed(4, "restart-api", "look", 1),
+        "Runbook restart-api: step look confirmed done",
+    ),
+    (ev.RunbookApproved(4, "restart-api", "ok", 1), "Runbook restart-api: step ok approved"),
+    (
+        ev.RunbookRejected(4, "restart-api", "ok", 1, "not now"),
+        "Runbook restart-api: step ok rejected: not now",
+    ),
+    (ev.RunbookSkipped(4, "restart-api", "look", 2), "Runbook restart-api: step look skipped"),
+    (
+        ev.RunbookRetried(4, "restart-api", "restart", 1),
+        "Runbook restart-api: step restart retried",
+    ),
+    (
+        ev.RunbookCancelled(4, "restart-api", "wrong host"),
+        "Cancelled runbook restart-api (run #4): wrong host",
+    ),
 ]
 
 

@@ -173,7 +173,51 @@ def build_parser() -> argparse.ArgumentParser:
     test_channel.add_argument("target", help="CONTACT (every channel) or CONTACT/CHANNEL")
     _action_commands(command)
     _override_commands(command)
+    _runbook_commands(command)
     return parser
+
+
+def _runbook_commands(command: Command) -> None:
+    """Start a runbook on an incident, show a run, signal a step: as the Runbook tab does."""
+    runbook = command("runbook", "start a runbook, show a run, confirm or approve its steps", None)
+    verbs = runbook.add_subparsers(dest="runbook_command", metavar="start|show|signal")
+    verbs.required = True
+    start = verbs.add_parser("start", help="start a runbook of the plans on an incident")
+    start.add_argument("id", type=_incident_id, metavar="ID", help="the incident")
+    start.add_argument("name", help="the runbook")
+    start.add_argument(
+        "--param", action="append", default=[], metavar="K=V",
+        help="a parameter's value (default: from the incident's alert labels)",
+    )  # fmt: skip
+    show = verbs.add_parser("show", help="a run: its steps, their states and output")
+    show.add_argument("id", type=_run_id, metavar="RUN", help="the run")
+    signal = verbs.add_parser("signal", help="confirm, approve, reject, retry, skip, cancel")
+    signal.add_argument("id", type=_run_id, metavar="RUN", help="the run")
+    signal.add_argument("step", help="the step (for cancel: any step of the run)")
+    signal.add_argument("verb", choices=("confirm", "approve", "reject", "retry", "skip", "cancel"))
+    signal.add_argument("--reason", default="", help="why (reject, cancel): the timeline keeps it")
+    for parser in (start, show, signal):
+        parser.add_argument("--json", action="store_true", help="one JSON object")
+
+
+def _run_id(text: str) -> int:
+    try:
+        value = int(text.removeprefix("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a run number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a run number: {text!r}")
+    return value
+
+
+async def _run_runbook(args: argparse.Namespace, config: Config) -> int:
+    from warroom.cli import runbooks
+
+    if args.runbook_command == "start":
+        return await runbooks.run_start(config, args.id, args.name, args.param, args.json)
+    if args.runbook_command == "show":
+        return await runbooks.run_show(config, args.id, args.json)
+    return await runbooks.run_signal(config, args.id, args.step, args.verb, args.reason, args.json)
 
 
 def _override_commands(command: Command) -> None:
@@ -446,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_run_action(args, config))
         if command in ("override", "overrides"):
             return asyncio.run(_run_override(args, config))
+        if command == "runbook":
+            return asyncio.run(_run_runbook(args, config))
         if command == "incidents":
             from warroom.cli.headless import run_incidents
 

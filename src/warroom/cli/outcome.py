@@ -100,10 +100,11 @@ async def acting(config: Config, sources: Sequence[Source] = ()) -> AsyncIterato
     from warroom.engine.wiring import paging_of
     from warroom.plans import load_plans
 
-    paging = paging_of(load_plans(config.plans, {s.name for s in config.sources}))
+    planset = load_plans(config.plans, {s.name for s in config.sources})
+    paging = paging_of(planset)
     try:
         async with existing_store(config) as store:
-            yield Service(store, current_actor(), sources, paging=paging)
+            yield Service(store, current_actor(), sources, paging=paging, runbooks=planset.runbooks)
     finally:
         for source in sources:
             with contextlib.suppress(Exception):

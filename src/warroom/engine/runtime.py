@@ -19,11 +19,13 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from warroom.engine.delivery import DeliverDuty, Deliverer
 from warroom.engine.escalate_duty import EscalateDuty
 from warroom.engine.paging import Paging
 from warroom.engine.poller import keep_in_memory, poll_forever, poll_once
+from warroom.engine.run_duty import RunDuty
 from warroom.engine.store_failures import STORE_FAILURES, FailureLog, describe
 from warroom.engine.triage import Triage
 from warroom.model.clock import utcnow
@@ -65,8 +67,11 @@ class Engine:
         paging: Paging | None = None,
         deliverer: Deliverer | None = None,
         clock: Callable[[], datetime] = utcnow,
+        runbook_dir: Path | None = None,
     ) -> None:
         self.store = store
+        # where command steps' output and result files live; None: runbooks are not run here
+        self.runbook_dir = runbook_dir
         self.sources = list(sources)
         self.paging = paging or Paging()
         self.triage = Triage(plans, self.paging)
@@ -247,6 +252,9 @@ class Engine:
         if self.deliverer is not None:
             deliver = DeliverDuty(self.store, self.deliverer, token, self.clock, self.store_log)
             self._pollers.append(asyncio.create_task(deliver.forever(), name="deliver"))
+        if self.runbook_dir is not None:
+            runner = RunDuty(self.store, token, self.runbook_dir, self.clock, self.store_log)
+            self._pollers.append(asyncio.create_task(runner.forever(), name="runbooks"))
         self._pollers.append(asyncio.create_task(self._prune_forever(token), name="prune"))
 
     async def _stop_duties(self) -> None:

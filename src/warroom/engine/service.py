@@ -20,12 +20,14 @@ from warroom.engine.metrics import IncidentMetrics
 from warroom.engine.overrides import OverrideActions, OverrideResult, Roster
 from warroom.engine.paging import Paging
 from warroom.engine.poller import request_retries
+from warroom.engine.runbooks import RunbookActions, Verb
 from warroom.engine.silence_actions import SilenceActions
 from warroom.model import AlertKey, Impact
 from warroom.model.matchers import Matcher
+from warroom.model.runbook_steps import Runbook
 from warroom.model.silence import Silence
 from warroom.sources.base import Silencer, Source
-from warroom.store import OverrideRecord, Store
+from warroom.store import OverrideRecord, RunRecord, Store
 
 # what callers import from here, whichever module holds it now
 __all__ = [
@@ -47,6 +49,7 @@ class Service:
         sources: Sequence[Source] = (),
         clock: Callable[[], datetime] | None = None,
         paging: Paging | None = None,
+        runbooks: Mapping[str, Runbook] | None = None,
     ) -> None:
         silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
         self.context = Context(store, actor, silencers, clock, paging or Paging())
@@ -55,6 +58,7 @@ class Service:
         self.silencing = SilenceActions(self.context)
         self.overrides = OverrideActions(self.context)
         self.metrics = IncidentMetrics(store, sources, clock)  # the Metrics tab's series
+        self.runbooks = RunbookActions(self.context, runbooks)
 
     @property
     def store(self) -> Store:
@@ -173,3 +177,20 @@ class Service:
 
     async def cancel_override(self, override_id: int) -> OverrideRecord:
         return await self.overrides.cancel(override_id)
+
+    # -- runbooks -------------------------------------------------------------------------------
+
+    async def start_runbook(
+        self, incident_id: int | None, name: str, params: Mapping[str, str] | None = None
+    ) -> RunRecord:
+        """Start a runbook of the loaded plans (parameters defaulted from the
+        incident's alert labels) as this service's actor; RunbookInputError when it
+        cannot mean anything."""
+        return await self.runbooks.start(incident_id, name, params or {})
+
+    async def signal_runbook(
+        self, run_id: int, step: str, attempt: int, verb: Verb | str, reason: str = ""
+    ) -> RunRecord:
+        """confirm, approve, reject, retry, skip or cancel, naming the step and the
+        attempt the responder saw: RunStale if another console acted first."""
+        return await self.runbooks.signal(run_id, step, attempt, verb, reason)

@@ -98,6 +98,7 @@ def build_engine(store: Store, config: Config, planset: PlanSet, identity: str) 
     deliverer = Deliverer(planset.contacts, smtp_relay(config), log_dir=state_dir())
     engine = Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
     deliverer.silencers = {s.name: s for s in engine.sources if isinstance(s, Silencer)}
+    engine.triage.runbooks = planset.runbooks
     return engine
 
 
@@ -131,7 +132,7 @@ async def open_runtime(
         store=store,
         planset=planset,
         engine=engine,
-        service=Service(store, actor, engine.sources, paging=paging),
+        service=Service(store, actor, engine.sources, paging=paging, runbooks=planset.runbooks),
         actor=actor,
         identity=identity,
         clock=clock,

@@ -544,6 +544,138 @@ class OverrideCancelled(Event):
         )
 
 
+EXCERPT_CHARS = 500
+
+
+def excerpt(text: str, most: int = EXCERPT_CHARS) -> str:
+    """The end of a step's output, as much as a timeline line holds: the last lines
+    are where a command says what went wrong."""
+    return text if len(text) <= most else "…" + text[-(most - 1) :]
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookStarted(Event):
+    """A runbook run began on the incident; parameters as `name=value`."""
+
+    KIND = EventKind.RUNBOOK_STARTED
+
+    run_id: int
+    runbook: str
+    steps: int = 0
+    parameters: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        given = f" with {names_text(self.parameters, 3)}" if self.parameters else ""
+        return f"Started runbook {self.runbook} (run #{self.run_id}, {self.steps} steps){given}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookStepStarted(Event):
+    """The engine began an automated step (written before its process started)."""
+
+    KIND = EventKind.RUNBOOK_STEP_STARTED
+
+    run_id: int
+    runbook: str
+    step: str
+    attempt: int = 1
+
+    @property
+    def text(self) -> str:
+        again = f" (attempt {self.attempt})" if self.attempt > 1 else ""
+        return f"Runbook {self.runbook}: step {self.step} started{again}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookStepResult(Event):
+    """An attempt of an automated step ended, with the end of its output (stripped of
+    escapes, bounded) so the timeline tells what happened without the output pane."""
+
+    KIND = EventKind.RUNBOOK_STEP_RESULT
+
+    run_id: int
+    runbook: str
+    step: str
+    attempt: int
+    state: str
+    exit_code: int | None = None
+    status: int | None = None
+    error: str = ""
+    excerpt: str = ""
+
+    @property
+    def text(self) -> str:
+        said = ""
+        if self.error:
+            said = f": {self.error}"
+        elif self.status is not None:
+            said = f": answered {self.status}"
+        elif self.exit_code is not None:
+            said = f": exited {self.exit_code}"
+        return f"Runbook {self.runbook}: step {self.step} {self.state}{said}"
+
+
+@dataclass(frozen=True, slots=True)
+class _RunbookSignal(Event):
+    run_id: int
+    runbook: str
+    step: str
+    attempt: int
+    reason: str = ""
+
+    VERB: ClassVar[str] = ""
+
+    @property
+    def text(self) -> str:
+        why = f": {self.reason}" if self.reason else ""
+        return f"Runbook {self.runbook}: step {self.step} {self.VERB}{why}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookConfirmed(_RunbookSignal):
+    KIND = EventKind.RUNBOOK_CONFIRMED
+    VERB = "confirmed done"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookApproved(_RunbookSignal):
+    KIND = EventKind.RUNBOOK_APPROVED
+    VERB = "approved"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookRejected(_RunbookSignal):
+    KIND = EventKind.RUNBOOK_REJECTED
+    VERB = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookSkipped(_RunbookSignal):
+    KIND = EventKind.RUNBOOK_SKIPPED
+    VERB = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookRetried(_RunbookSignal):
+    KIND = EventKind.RUNBOOK_RETRIED
+    VERB = "retried"
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookCancelled(Event):
+    KIND = EventKind.RUNBOOK_CANCELLED
+
+    run_id: int
+    runbook: str
+    reason: str = ""
+
+    @property
+    def text(self) -> str:
+        why = f": {self.reason}" if self.reason else ""
+        return f"Cancelled runbook {self.runbook} (run #{self.run_id}){why}"
+
+
 KINDS: dict[EventKind, type[Event]] = {
     cls.KIND: cls
     for cls in (
@@ -567,6 +699,15 @@ KINDS: dict[EventKind, type[Event]] = {
         PageFailed,
         OverrideAdded,
         OverrideCancelled,
+        RunbookStarted,
+        RunbookStepStarted,
+        RunbookStepResult,
+        RunbookConfirmed,
+        RunbookApproved,
+        RunbookRejected,
+        RunbookSkipped,
+        RunbookRetried,
+        RunbookCancelled,
     )
 }
 

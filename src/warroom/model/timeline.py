@@ -32,6 +32,17 @@ class EventKind(StrEnum):
     PAGE_FAILED = "page-failed"
     OVERRIDE_ADDED = "override-added"
     OVERRIDE_CANCELLED = "override-cancelled"
+    # runbooks (#11): a run started, a step began or came to a result, a responder's
+    # confirm, approve, reject, skip or retry, a run cancelled
+    RUNBOOK_STARTED = "runbook-started"
+    RUNBOOK_STEP_STARTED = "runbook-step-started"
+    RUNBOOK_STEP_RESULT = "runbook-step-result"
+    RUNBOOK_CONFIRMED = "runbook-confirmed"
+    RUNBOOK_APPROVED = "runbook-approved"
+    RUNBOOK_REJECTED = "runbook-rejected"
+    RUNBOOK_SKIPPED = "runbook-skipped"
+    RUNBOOK_RETRIED = "runbook-retried"
+    RUNBOOK_CANCELLED = "runbook-cancelled"
 
 
 @dataclass(frozen=True, slots=True)

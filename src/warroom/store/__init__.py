@@ -32,9 +32,12 @@ if TYPE_CHECKING:
         Change,
         LeaseLost,
         LeaseToken,
+        OutputChunk,
         OverrideRecord,
+        RunRecord,
         SilenceRecord,
         SnapshotResult,
+        StepProcess,
     )
 
 _WHERE = {
@@ -59,6 +62,9 @@ _WHERE = {
     "LeaseLost": "warroom.store.values",
     "LeaseToken": "warroom.store.values",
     "OverrideRecord": "warroom.store.values",
+    "OutputChunk": "warroom.store.values",
+    "RunRecord": "warroom.store.values",
+    "StepProcess": "warroom.store.values",
     "SilenceRecord": "warroom.store.values",
     "SnapshotResult": "warroom.store.values",
 }
@@ -68,11 +74,14 @@ __all__ = [
     "DigestCache",
     "LeaseLost",
     "LeaseToken",
+    "OutputChunk",
     "OverrideRecord",
+    "RunRecord",
     "SilenceRecord",
     "SnapshotDiff",
     "SnapshotResult",
     "SqliteStore",
+    "StepProcess",
     "Store",
     "StoreCorrupt",
     "StoreError",

@@ -78,14 +78,18 @@ from warroom.model import (
 from warroom.model.escalation import Engagement
 from warroom.model.oncall import Override
 from warroom.model.paging import OutboxItem, OutboxRow, RowState
+from warroom.model.runbook import Run
 from warroom.store.values import (
     ENGINE_LEASE,
     Change,
     LeaseToken,
+    OutputChunk,
     OverrideRecord,
+    RunRecord,
     ShownAlert,
     SilenceRecord,
     SnapshotResult,
+    StepProcess,
 )
 
 
@@ -324,6 +328,56 @@ class Tx(Protocol):
         written, when there is no such override or someone cancelled it first."""
         ...
 
+    # -- runbook runs (#11) --------------------------------------------------------------
+
+    async def start_runbook_run(self, run: Run, actor: str) -> int:
+        """Store a run just started (`model.runbook.start`) at version 1, with its
+        `runbook-started` event on the run's incident's timeline; its id. Announced
+        as feed entity `runbook` (id: the run)."""
+        ...
+
+    async def runbook_run(self, run_id: int) -> RunRecord | None:
+        """The run and its version, held against other writers until the transaction
+        ends: read it, move it (`model.runbook`), then `update_runbook_run`."""
+        ...
+
+    async def active_runbook_runs(self) -> list[RunRecord]:
+        """Runs running or waiting, oldest first, held like `runbook_run`: the lease
+        holder's runner moves them."""
+        ...
+
+    async def update_runbook_run(self, run_id: int, version: int, run: Run) -> bool:
+        """Write the moved run only if it is still at `version` (bumping it); False,
+        nothing written, when another writer moved it first (re-read and say so).
+        Announced as feed entity `runbook`."""
+        ...
+
+    async def append_runbook_output(
+        self,
+        run_id: int,
+        step: str,
+        attempt: int,
+        text: str,
+        output_offset: int | None = None,
+        dropped: int = 0,
+    ) -> None:
+        """Add what an attempt wrote (already stripped of escapes). Kept per attempt:
+        the first 256 Ki characters and the last 256 Ki, the middle dropped and
+        counted. `output_offset`: how far into the process's output file the store
+        now holds, so a runner that re-attaches after a restart resumes there.
+        `dropped`: characters the runner itself dropped from the middle, counted too.
+        Announced as feed entity `runbook-output` (id: the run)."""
+        ...
+
+    async def record_step_process(self, process: StepProcess) -> None:
+        """Remember the process an attempt started (pid, its start time, its output
+        and result files), so an engine restarted after a crash can find it again."""
+        ...
+
+    async def step_process(self, run_id: int, step: str, attempt: int) -> StepProcess | None:
+        """The process recorded for the attempt, if one was started."""
+        ...
+
     # -- housekeeping (the lease holder's) --------------------------------------------------
 
     async def prune_changes(self, keep: int = 10_000) -> None:
@@ -450,6 +504,29 @@ class Store(Protocol):
         ...
 
     # -- the change feed ---------------------------------------------------------------------
+
+    async def runbook_run(self, run_id: int) -> RunRecord | None:
+        """A run, for showing (decide moves on the `Tx`'s)."""
+        ...
+
+    async def runbook_runs(self, incident_id: int | None) -> list[RunRecord]:
+        """The incident's runs (None: runs on no incident), oldest first."""
+        ...
+
+    async def active_runbook_runs(self) -> list[RunRecord]:
+        """Runs running or waiting, oldest first."""
+        ...
+
+    async def runbook_output(
+        self, run_id: int, after: int = 0, limit: int = 1000
+    ) -> list[OutputChunk]:
+        """The run's kept output with `seq` above `after`, in order: a reader keeps
+        the last `seq` it showed and asks for what follows."""
+        ...
+
+    async def dropped_output(self, run_id: int, step: str, attempt: int) -> int:
+        """How many characters of the attempt's output were dropped from its middle."""
+        ...
 
     async def last_change(self) -> int:
         """The newest visible feed `seq` (0 for none): a cursor to start from."""

@@ -37,9 +37,11 @@ _REWRITES = (
     # integers are no booleans in PostgreSQL; a subquery in FROM needs a name
     ("CASE WHEN possible_repeat THEN", "CASE WHEN possible_repeat != 0 THEN"),
     ("LIMIT ?) ORDER BY id", "LIMIT ?) AS recent ORDER BY id"),
+    # SQLite's `IS ?` compares with NULL too; PostgreSQL spells it out
+    (" IS ? ", " IS NOT DISTINCT FROM ? "),
 )
 # tables whose inserts report the new row's id (SQLite's lastrowid)
-_WITH_ID = re.compile(r"^\s*INSERT INTO (incidents|timeline|overrides|outbox)\b", re.I)
+_WITH_ID = re.compile(r"^\s*INSERT INTO (incidents|timeline|overrides|outbox|runbook_runs)\b", re.I)
 _RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.I)
 _translated: dict[str, tuple[str, bool, bool]] = {}
 
@@ -85,6 +87,11 @@ class PgCursor:
 
     async def fetchone(self) -> tuple[Any, ...] | None:
         return tuple(self._rows[0]) if self._rows else None
+
+    async def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
+        """The next `size` rows (all were read already: asyncpg fetches whole)."""
+        taken, self._rows = self._rows[:size], self._rows[size:]
+        return [tuple(r) for r in taken]
 
 
 class _Pending:

@@ -39,6 +39,7 @@ from warroom.store.overrides import OverrideReads
 from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
+from warroom.store.runbooks import RunbookReads
 from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
 from warroom.store.values import ENGINE_LEASE, Change, LeaseLost, LeaseToken, ShownAlert
@@ -138,6 +139,7 @@ class PgStore(
     CoverageReads,
     OutboxReads,
     OverrideReads,
+    RunbookReads,
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 

@@ -211,6 +211,55 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX overrides_schedule ON overrides (schedule, end_at) WHERE cancelled_at IS NULL;
     """,
+    # 9: runbooks (#11). `runbook_runs`: each run whole as JSON (with the runbook
+    # copy frozen when it started), and `version`, bumped by every write, which a
+    # move must name to be written (two consoles confirming one step: one wins).
+    # `runbook_attempts`: per attempt of an automated step, how much output is kept
+    # (head and tail, bounded) and how its process is found again after a restart.
+    # `runbook_output`: the kept output, in chunks numbered across the run.
+    """
+    CREATE TABLE runbook_runs (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER REFERENCES incidents (id),
+        name TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('running', 'waiting', 'succeeded', 'failed', 'cancelled')),
+        version INTEGER NOT NULL,
+        run TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX runbook_runs_incident ON runbook_runs (incident_id, id);
+    CREATE INDEX runbook_runs_active ON runbook_runs (id) WHERE status IN ('running', 'waiting');
+
+    CREATE TABLE runbook_attempts (
+        run_id INTEGER NOT NULL REFERENCES runbook_runs (id),
+        step TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        head_chars INTEGER NOT NULL DEFAULT 0,
+        tail_chars INTEGER NOT NULL DEFAULT 0,
+        dropped_chars INTEGER NOT NULL DEFAULT 0,
+        pid INTEGER,
+        process_start TEXT,
+        output_path TEXT,
+        result_path TEXT,
+        epoch INTEGER,
+        output_offset INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, step, attempt)
+    );
+
+    CREATE TABLE runbook_output (
+        run_id INTEGER NOT NULL REFERENCES runbook_runs (id),
+        seq INTEGER NOT NULL,
+        step TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        part TEXT NOT NULL CHECK (part IN ('head', 'tail')),
+        text TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    );
+    CREATE INDEX runbook_output_attempt ON runbook_output (run_id, step, attempt, part, seq);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

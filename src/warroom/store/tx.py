@@ -38,6 +38,7 @@ from warroom.store.rows import (
     tracked_alert,
 )
 from warroom.store.rows import incident as incident_from_row
+from warroom.store.runbooks import RunbookWrites
 from warroom.store.snapshot import DigestCache as DigestCache  # its old home, for tests
 from warroom.store.snapshot import diff_snapshot, snapshot_digests
 from warroom.store.values import SnapshotResult
@@ -192,7 +193,9 @@ class TriageQueries:
             return [(int(r[0]), str(r[1])) for r in await cursor.fetchall()]
 
 
-class SqliteTx(SilenceRecords, TriageQueries, LeaseChecks, OutboxWrites, OverrideWrites):
+class SqliteTx(
+    SilenceRecords, TriageQueries, LeaseChecks, OutboxWrites, OverrideWrites, RunbookWrites
+):
     """The SQLite `contract.Tx`: one `BEGIN IMMEDIATE` transaction on the writer."""
 
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:

@@ -12,8 +12,12 @@ from datetime import datetime
 
 from warroom.model import AlertKey
 from warroom.model.oncall import Override
+from warroom.model.runbook import Run, RunStatus
 
 ENGINE_LEASE = "engine"
+# how much of each runbook step attempt's output is kept: its first and its last characters
+OUTPUT_HEAD_CHARS = 256 * 1024
+OUTPUT_TAIL_CHARS = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +109,52 @@ class OverrideRecord:
     @property
     def cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A runbook run as the store keeps it: the run itself (with its frozen runbook)
+    and `version`, which every write bumps; a move is written only if the version
+    is still the one read, so of two consoles acting on one step, one wins."""
+
+    id: int
+    incident_id: int | None
+    name: str
+    version: int
+    run: Run
+    started_by: str
+    started_at: datetime
+    updated_at: datetime
+
+    @property
+    def status(self) -> RunStatus:
+        return self.run.status
+
+
+@dataclass(frozen=True, slots=True)
+class OutputChunk:
+    """Part of what a step's attempt wrote (stdout and stderr interleaved, already
+    stripped of escapes). `seq` grows across a run; a gap in it means output was
+    dropped from the middle of an attempt to keep it bounded (its head and tail stay)."""
+
+    seq: int
+    step: str
+    attempt: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepProcess:
+    """How a step's process can be found again after the engine restarts: its pid,
+    the start time the OS gave it (so a reused pid is not mistaken for it), the file
+    its output goes to and the file its exit status will be written to."""
+
+    run_id: int
+    step: str
+    attempt: int
+    pid: int
+    process_start: str
+    output_path: str
+    result_path: str
+    epoch: int
+    output_offset: int = 0  # how much of the output file the store already holds

@@ -21,6 +21,8 @@ from warroom.tui.context import console
 
 
 class Clock(Static):
+    _shown_text = ""
+
     def on_mount(self) -> None:
         self._tick()
         self.set_interval(1.0, self._tick)
@@ -31,7 +33,12 @@ class Clock(Static):
         text = now.strftime("%H:%M:%SZ")
         if local.utcoffset():
             text += local.strftime(" %H:%M %Z")
-        self.update(text)
+        # Same width, no layout: a layout repaints every scrollbar on screen (the
+        # Runbook tab's output, a long timeline), ~600 bytes a second over SSH
+        # for a clock whose size never changed.
+        width_changed = len(text) != len(self._shown_text)
+        self._shown_text = text
+        self.update(text, layout=width_changed)
 
 
 def sources_text(health: list[SourceHealth], now: datetime) -> Text:

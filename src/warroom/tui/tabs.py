@@ -148,6 +148,12 @@ def _oncall(widget_id: str) -> View:
     return OncallView(id=widget_id)
 
 
+def _runbook(widget_id: str) -> View:
+    from warroom.tui.runbook_view import RunbookView
+
+    return RunbookView(id=widget_id)
+
+
 def _metrics(widget_id: str) -> View:
     from warroom.tui.metrics_view import MetricsView
 
@@ -197,6 +203,8 @@ TABS = TabRegistry(
         Tab("sources", "Sources", "f6", _sources, _watch("source", "lease")),
         # overrides from any console or `warroom override`; hand-offs redraw on a timer
         Tab("oncall", "On-call", "f7", _oncall, _watch("oncall")),
+        # runs of the current incident; elapsed times and output tick while it is shown
+        Tab("runbook", "Runbook", "f8", _runbook, _watch("runbook", CURRENT_INCIDENT)),
         # fetched from Prometheus in a worker, and again on a timer while shown
         Tab("metrics", "Metrics", "f9", _metrics, _watch("timeline", CURRENT_INCIDENT)),
     ]
