@@ -82,7 +82,21 @@ def compose_documents_partial(
             documents.append(document)
     except yaml.MarkedYAMLError as exc:
         return documents, _syntax_error(name, exc)
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (ESC, say): no mark
+        return documents, _reader_error(name, text, exc)
     return documents, None
+
+
+def _reader_error(name: str, text: str, exc: yaml.reader.ReaderError) -> LocatedError:
+    """Where the character is, counted in the text, since PyYAML gives only an offset."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return LocatedError(
+        Where(name, line, column),
+        f"YAML syntax: the control character U+{exc.character:04X} is not allowed;"
+        ' remove it, or write it as an escape inside double quotes ("\\x1b")',
+    )
 
 
 def _compose_with_libyaml(text: str) -> list[yaml.Node] | None:

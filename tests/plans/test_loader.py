@@ -1029,3 +1029,17 @@ def test_a_surrogate_pair_escape_names_the_yaml_spelling(tmp_path: Path) -> None
     planset = load_plans(tmp_path)
     assert planset.errors == []
     assert planset.plans[0].title.text == "fire \U0001f525"
+
+
+def test_a_control_character_is_one_located_error_and_others_load(tmp_path: Path) -> None:
+    """ESC in a plan made PyYAML raise a ReaderError (no mark) that escaped as a
+    traceback from `warroom check` and the console's start."""
+    write(tmp_path, "a.yaml", plan_doc("good"))
+    bad = tmp_path / "b.yaml"
+    bad.write_text(plan_doc("escaped") + '  summary: "disk \x1b[2J full"\n', encoding="utf-8")
+    planset = load_plans(tmp_path)
+    assert names(planset) == ["good"]
+    [error] = planset.errors
+    line = plan_doc("escaped").count("\n") + 1
+    assert error.startswith(f"{bad}:{line}:")
+    assert "control character U+001B" in error and "\x1b" not in error
