@@ -99,6 +99,9 @@ def build_engine(store: Store, config: Config, planset: PlanSet, identity: str) 
     engine = Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
     deliverer.silencers = {s.name: s for s in engine.sources if isinstance(s, Silencer)}
     engine.triage.runbooks = planset.runbooks
+    # the lease holder runs automated runbook steps; their output and exit status
+    # go to files here first, so a restarted engine can adopt what finished
+    engine.runbook_dir = state_dir() / "runbooks"
     return engine
 
 
