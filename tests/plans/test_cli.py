@@ -187,7 +187,7 @@ def test_simulate_json_disk_full(tmp_path: Path, env: dict[str, str]) -> None:
         "outcome": "declares a new incident",
         "runbook": {
             "name": "disk-full-cleanup",
-            "start": "manual",
+            "start": "auto",  # capacity.yaml starts it on declaring
             "commands": [
                 {"step": "usage", "argv": ["df", "-h"]},
                 {"step": "dry-run", "refused": refusal},
