@@ -25,7 +25,7 @@ from warroom.engine.triage import Triage
 from warroom.model import SourceHealth
 from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
-from warroom.offload import OFFLOAD_ITEMS, off_loop, tune_allocator
+from warroom.offload import OFFLOAD_ITEMS, off_loop, release_freed, tune_allocator
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import DigestCache, LeaseLost, LeaseToken, SnapshotResult, Store
 
@@ -165,6 +165,11 @@ async def poll_forever(
             store_log.failed(f"storing the poll of {source.name}", exc, store.location)
             result = None
         failures = 0 if result is not None else failures + 1
+        if (
+            result is not None
+            and result.inserted + result.updated + result.unchanged >= OFFLOAD_ITEMS
+        ):
+            release_freed()  # a large poll's garbage, not the console's memory until the next
         elapsed = asyncio.get_running_loop().time() - started
         delay = max(0.0, next_delay(source.interval, failures) - elapsed)
         if wake is None:

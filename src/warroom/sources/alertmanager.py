@@ -55,7 +55,6 @@ def normalise_alerts(
         raise ShapeError(f"expected a list of alerts, got {type(payload).__name__}")
     shared = shared if shared is not None else SharedText()
     alerts = []
-    seen: Reuse = {}
     for index, raw in enumerate(payload):
         # An item that says what last poll's said gives back the same Alert: an
         # unchanged alert costs no normalising, and downstream its digest is
@@ -65,7 +64,6 @@ def normalise_alerts(
             previous = reuse.get(fingerprint) if type(fingerprint) is str else None
             if previous is not None and _unchanged(raw, *previous):
                 alerts.append(previous[1])
-                seen[previous[1].fingerprint] = previous
                 continue
         try:
             alert = _alert(source, raw, shared)
@@ -73,10 +71,19 @@ def normalise_alerts(
             raise ShapeError(f"alert {index}: {exc}") from exc
         alerts.append(alert)
         if reuse is not None and _as_sent(raw, alert):
-            seen[alert.fingerprint] = (shared.value("startsAt", raw["startsAt"]), alert)
-    if reuse is not None:  # only after the whole payload normalised cleanly
+            # Updated in place, not rebuilt beside the old map (a few MB of a 50,000-
+            # alert poll's peak). An entry is a fact (this item gives this Alert),
+            # true whichever poll made it: a payload that fails half-way leaves the
+            # map as good as it was.
+            reuse[alert.fingerprint] = (shared.value("startsAt", raw["startsAt"]), alert)
+    if reuse is not None and len(reuse) > len(alerts):  # alerts left: let go of them
+        kept: Reuse = {}
+        for alert in alerts:
+            entry = reuse.get(alert.fingerprint)
+            if entry is not None and entry[1] is alert:
+                kept[alert.fingerprint] = entry
         reuse.clear()
-        reuse.update(seen)
+        reuse.update(kept)
     return alerts
 
 
