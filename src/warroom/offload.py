@@ -145,6 +145,19 @@ async def off_loop(size: int, threshold: int, fn: Callable[..., T], *args: Any) 
     return await asyncio.to_thread(_paused, fn, *args)
 
 
+def interactive() -> bool:
+    """Whether a screen is drawing: bulk work then runs in a worker thread."""
+    return _interactive
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a worker thread with the collector paused, whatever its size:
+    for work that waits on the loop (a `PieceFeed`), which must never run inline."""
+    import asyncio
+
+    return await asyncio.to_thread(_paused, fn, *args)
+
+
 def loads(body: bytes) -> Any:
     """JSON for a source's answer: yielding in the console, plain json.loads elsewhere.
 
@@ -198,7 +211,59 @@ def loads_yielding(body: bytes | str) -> Any:
         return exc.value
 
 
-def array_items(body: bytes | list[bytes], window: int = WINDOW) -> Iterator[Any]:
+class FeedAborted(Exception):
+    """The answer stopped arriving (the request failed): its reader stops too."""
+
+
+class PieceFeed:
+    """An answer's pieces as they arrive on the event loop, read by a worker thread.
+
+    The reader decodes (and drops) each piece while the next is on its way, so
+    a 20 MB answer is never held whole: held whole, it was the largest part of a
+    50,000-alert poll's peak. `pieces` only grows, and only the loop appends.
+    """
+
+    HEAD = 4096  # bytes kept to name an answer that is not JSON
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.head = b""
+        self._ready = threading.Condition()
+        self._closed = False
+        self._aborted = False
+
+    def put(self, piece: bytes) -> None:
+        if len(self.head) < self.HEAD:
+            self.head += piece[: self.HEAD - len(self.head)]
+        with self._ready:
+            self.pieces.append(piece)
+            self._ready.notify_all()
+
+    def close(self) -> None:
+        """The whole answer has arrived."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    def abort(self) -> None:
+        """The answer will not arrive: the reader raises FeedAborted."""
+        with self._ready:
+            self._aborted = self._closed = True
+            self._ready.notify_all()
+
+    def has(self, index: int) -> bool:
+        """Whether piece `index` exists, waiting for it while the answer arrives."""
+        with self._ready:
+            while index >= len(self.pieces) and not self._closed:
+                self._ready.wait()
+            if self._aborted:
+                raise FeedAborted
+            return index < len(self.pieces)
+
+
+def array_items(
+    body: bytes | list[bytes] | PieceFeed, window: int = WINDOW, fix_surrogates: bool = False
+) -> Iterator[Any]:
     """The elements of a top-level JSON array, decoded one at a time.
 
     For a source's answer of 50,000 alerts, so that the caller can turn each into
@@ -208,23 +273,44 @@ def array_items(body: bytes | list[bytes], window: int = WINDOW) -> Iterator[Any
     bytes a character). Given the answer as a list of pieces, each piece is
     released from that list once decoded: the caller must hold no other reference.
 
+    Given a `PieceFeed`, pieces are read as they arrive (waiting for them): call
+    from a worker thread, never the loop that feeds it.
+
+    `fix_surrogates`: an element decoded after the answer spelled a surrogate as
+    an escape (`\\uD8xx`) has its lone surrogates replaced (`replace_lone_surrogates`);
+    other answers pay nothing for the walk.
+
     Valid JSON whose top level is not an array raises NotAnArray. Invalid JSON
     raises the JSONDecodeError json.loads raises (message, position, line and
     column); a UnicodeDecodeError names its position within the window.
     """
+    if isinstance(body, PieceFeed):
+        return _ArrayItems(body.pieces, window, body.has, fix_surrogates).items()
     pieces = [body] if isinstance(body, bytes) else body
-    return _ArrayItems(pieces, window).items()
+    return _ArrayItems(pieces, window, None, fix_surrogates).items()
 
 
 class _ArrayItems:
     """A window of text over the answer's pieces: `text[pos:]` is what is left of it."""
 
-    def __init__(self, pieces: list[bytes], window: int) -> None:
+    def __init__(
+        self,
+        pieces: list[bytes],
+        window: int,
+        has: Callable[[int], bool] | None,
+        fix_surrogates: bool,
+    ) -> None:
         self.pieces = pieces
+        self.has = has if has is not None else (lambda index: index < len(pieces))
         self.piece = 0  # the piece being decoded, and how far into it
         self.offset = 0
-        head = next((p[:4] for p in pieces if p), b"")
+        head, index = b"", 0
+        while len(head) < 4 and self.has(index):  # as json.detect_encoding would see it
+            head += pieces[index][: 4 - len(head)]
+            index += 1
         self.decoder = codecs.getincrementaldecoder(json.detect_encoding(head))()
+        self.fix_surrogates = fix_surrogates
+        self.escapes = False  # the text decoded so far spelled a surrogate as an escape
         self.window = window
         self.release = False  # pieces are dropped once the answer is known to be an array
         self.text = ""
@@ -237,7 +323,7 @@ class _ArrayItems:
 
     @property
     def eof(self) -> bool:
-        return self.piece >= len(self.pieces)
+        return not self.has(self.piece)
 
     def more(self, at_least: int = 0) -> bool:
         """Decode the next window (at least `at_least` bytes); False at the end."""
@@ -264,6 +350,8 @@ class _ArrayItems:
         self.base += self.pos
         self.text = self.text[self.pos :] + self.decoder.decode(b"".join(taken), final=self.eof)
         self.pos = 0
+        if self.fix_surrogates and not self.escapes:
+            self.escapes = "\\ud" in self.text or "\\uD" in self.text
         return True
 
     def skip_space(self) -> str:
@@ -305,6 +393,8 @@ class _ArrayItems:
 
     def items(self) -> Iterator[Any]:
         if self.skip_space() != "[":  # not an array (or not JSON): decoded whole
+            while self.has(len(self.pieces)):  # the whole answer, as it arrives
+                pass
             raise NotAnArray(json.loads(b"".join(self.pieces)))
         self.release = True
         self.pos += 1
@@ -312,7 +402,8 @@ class _ArrayItems:
             self.pos += 1
         else:
             while True:
-                yield self.value()
+                item = self.value()
+                yield replace_lone_surrogates(item) if self.escapes else item
                 following = self.skip_space()
                 if following == "]":
                     self.pos += 1
