@@ -221,9 +221,12 @@ class PieceFeed:
     The reader decodes (and drops) each piece while the next is on its way, so
     a 20 MB answer is never held whole: held whole, it was the largest part of a
     50,000-alert poll's peak. `pieces` only grows, and only the loop appends.
+    A loopback answer arrives faster than it decodes, so the loop waits (`room`)
+    while more than `AHEAD` bytes wait for the reader.
     """
 
     HEAD = 4096  # bytes kept to name an answer that is not JSON
+    AHEAD = 2 * 1024 * 1024
 
     def __init__(self) -> None:
         self.pieces: list[bytes] = []
@@ -231,13 +234,49 @@ class PieceFeed:
         self._ready = threading.Condition()
         self._closed = False
         self._aborted = False
+        self._waiting = 0  # bytes arrived and not yet decoded
+        self._bounded = True
+        self._room: Any = None  # the loop's future while it waits for room
+        self._loop: Any = None
 
     def put(self, piece: bytes) -> None:
         if len(self.head) < self.HEAD:
             self.head += piece[: self.HEAD - len(self.head)]
         with self._ready:
             self.pieces.append(piece)
+            self._waiting += len(piece)
             self._ready.notify_all()
+
+    async def room(self) -> float:
+        """Wait (on the loop) until the reader has caught up; the seconds waited."""
+        import asyncio
+
+        with self._ready:
+            if not self._bounded or self._waiting <= self.AHEAD:
+                return 0.0
+            self._loop = asyncio.get_running_loop()
+            self._room = waiter = self._loop.create_future()
+        started = self._loop.time()
+        await waiter
+        return float(self._loop.time() - started)
+
+    def decoded(self, size: int) -> None:
+        """The reader is done with a piece of this size."""
+        with self._ready:
+            self._waiting -= size
+            if self._waiting <= self.AHEAD // 2:
+                self._wake()
+
+    def unbound(self) -> None:
+        """The reader stopped, or reads the answer whole: the loop waits no more."""
+        with self._ready:
+            self._bounded = False
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._room = self._room, None
+        if waiter is not None:
+            self._loop.call_soon_threadsafe(_resolve, waiter)
 
     def close(self) -> None:
         """The whole answer has arrived."""
@@ -249,6 +288,8 @@ class PieceFeed:
         """The answer will not arrive: the reader raises FeedAborted."""
         with self._ready:
             self._aborted = self._closed = True
+            self._bounded = False
+            self._wake()
             self._ready.notify_all()
 
     def has(self, index: int) -> bool:
@@ -259,6 +300,11 @@ class PieceFeed:
             if self._aborted:
                 raise FeedAborted
             return index < len(self.pieces)
+
+
+def _resolve(waiter: Any) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def array_items(
@@ -285,9 +331,9 @@ def array_items(
     column); a UnicodeDecodeError names its position within the window.
     """
     if isinstance(body, PieceFeed):
-        return _ArrayItems(body.pieces, window, body.has, fix_surrogates).items()
+        return _ArrayItems(body.pieces, window, fix_surrogates, body).items()
     pieces = [body] if isinstance(body, bytes) else body
-    return _ArrayItems(pieces, window, None, fix_surrogates).items()
+    return _ArrayItems(pieces, window, fix_surrogates).items()
 
 
 class _ArrayItems:
@@ -297,11 +343,12 @@ class _ArrayItems:
         self,
         pieces: list[bytes],
         window: int,
-        has: Callable[[int], bool] | None,
         fix_surrogates: bool,
+        feed: PieceFeed | None = None,
     ) -> None:
         self.pieces = pieces
-        self.has = has if has is not None else (lambda index: index < len(pieces))
+        self.feed = feed
+        self.has = feed.has if feed is not None else (lambda index: index < len(pieces))
         self.piece = 0  # the piece being decoded, and how far into it
         self.offset = 0
         head, index = b"", 0
@@ -340,6 +387,8 @@ class _ArrayItems:
             if self.offset >= len(piece):
                 if self.release:
                     self.pieces[self.piece] = b""
+                if self.feed is not None:
+                    self.feed.decoded(len(piece))
                 self.piece += 1
                 self.offset = 0
         dropped = self.text[: self.pos]
@@ -393,6 +442,8 @@ class _ArrayItems:
 
     def items(self) -> Iterator[Any]:
         if self.skip_space() != "[":  # not an array (or not JSON): decoded whole
+            if self.feed is not None:
+                self.feed.unbound()
             while self.has(len(self.pieces)):  # the whole answer, as it arrives
                 pass
             raise NotAnArray(json.loads(b"".join(self.pieces)))

@@ -208,6 +208,7 @@ class AlertmanagerSource:
         read as those of `fetch` without a screen, in the same words."""
         feed = PieceFeed()
         work = asyncio.ensure_future(in_thread(self._normalise, feed))
+        work.add_done_callback(lambda _: feed.unbound())  # the loop never waits on it then
         try:
             await self.http.request_chunks("GET", ALERTS_PATH, params=self._params(), feed=feed)
         except BaseException:

@@ -331,7 +331,7 @@ class HttpClient:
             async with (
                 asyncio.timeout(
                     self.settings.timeout.total_seconds() if budget is None else budget
-                ),
+                ) as deadline,
                 client.stream(
                     method, url, params=params, json=json_body, content=content, headers=headers
                 ) as resp,
@@ -348,6 +348,9 @@ class HttpClient:
                         raise self.too_large()
                     if fed is not None:
                         fed.put(chunk)
+                        waited = await fed.room()
+                        if waited:  # our own reader's time, not the server's
+                            deadline.reschedule((deadline.when() or 0.0) + waited)
                     else:
                         chunks.append(chunk)
                 if resp.status_code >= 400:
