@@ -40,7 +40,6 @@ def drawing(request: pytest.FixtureRequest) -> Iterator[None]:
         offload.set_interactive(False)
 
 
-
 def am_json(*alerts: dict[str, object]) -> bytes:
     return json.dumps(list(alerts)).encode()
 
