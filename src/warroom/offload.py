@@ -104,20 +104,30 @@ def tune_allocator() -> None:
     mallopt(ctypes.c_int(m_mmap_threshold), ctypes.c_int(_MMAP_THRESHOLD))
 
 
-def return_freed() -> None:
-    """What a large poll freed in the heap, back to the OS (glibc's malloc_trim).
+_malloc_trim: Callable[[int], object] | None = None
 
-    A poll of 50,000 alerts frees tens of MB of small blocks; glibc keeps them in
-    its heap, counted in the console's RSS until reused. Elsewhere than glibc
-    this does nothing. Without the GIL (ctypes releases it) and off the loop.
+
+def release_freed() -> None:
+    """Give the OS back what a large poll freed inside glibc's heap.
+
+    Objects of up to 128 KiB (the answer's pieces as they arrive, rows, small
+    tables) come from the heap, and what they free there stays in RSS, spread
+    between blocks still in use where the heap's top cannot shrink: 20 MB a
+    poll at 50,000 alerts, held until the next. `malloc_trim` hands those pages
+    back (a few ms, GIL released). Elsewhere than glibc this does nothing.
     """
-    try:
-        import ctypes
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
 
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(ctypes.c_size_t(0))
+            trim = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = lambda _pad: None  # noqa: E731
+        else:
+            trim.argtypes = [ctypes.c_size_t]
+            _malloc_trim = trim
+    _malloc_trim(0)
 
 
 def _paused(fn: Callable[..., T], *args: Any) -> T:
@@ -131,6 +141,19 @@ async def off_loop(size: int, threshold: int, fn: Callable[..., T], *args: Any) 
     if not _interactive or size <= threshold:
         return _paused(fn, *args)
     import asyncio  # only a screen gets here; `warroom alerts` sends before importing it
+
+    return await asyncio.to_thread(_paused, fn, *args)
+
+
+def interactive() -> bool:
+    """Whether a screen is drawing: bulk work then runs in a worker thread."""
+    return _interactive
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a worker thread with the collector paused, whatever its size:
+    for work that waits on the loop (a `PieceFeed`), which must never run inline."""
+    import asyncio
 
     return await asyncio.to_thread(_paused, fn, *args)
 
@@ -188,7 +211,105 @@ def loads_yielding(body: bytes | str) -> Any:
         return exc.value
 
 
-def array_items(body: bytes | list[bytes], window: int = WINDOW) -> Iterator[Any]:
+class FeedAborted(Exception):
+    """The answer stopped arriving (the request failed): its reader stops too."""
+
+
+class PieceFeed:
+    """An answer's pieces as they arrive on the event loop, read by a worker thread.
+
+    The reader decodes (and drops) each piece while the next is on its way, so
+    a 20 MB answer is never held whole: held whole, it was the largest part of a
+    50,000-alert poll's peak. `pieces` only grows, and only the loop appends.
+    A loopback answer arrives faster than it decodes, so the loop waits (`room`)
+    while more than `AHEAD` bytes wait for the reader.
+    """
+
+    HEAD = 4096  # bytes kept to name an answer that is not JSON
+    AHEAD = 2 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.head = b""
+        self._ready = threading.Condition()
+        self._closed = False
+        self._aborted = False
+        self._waiting = 0  # bytes arrived and not yet decoded
+        self._bounded = True
+        self._room: Any = None  # the loop's future while it waits for room
+        self._loop: Any = None
+
+    def put(self, piece: bytes) -> None:
+        if len(self.head) < self.HEAD:
+            self.head += piece[: self.HEAD - len(self.head)]
+        with self._ready:
+            self.pieces.append(piece)
+            self._waiting += len(piece)
+            self._ready.notify_all()
+
+    async def room(self) -> float:
+        """Wait (on the loop) until the reader has caught up; the seconds waited."""
+        import asyncio
+
+        with self._ready:
+            if not self._bounded or self._waiting <= self.AHEAD:
+                return 0.0
+            self._loop = asyncio.get_running_loop()
+            self._room = waiter = self._loop.create_future()
+        started = self._loop.time()
+        await waiter
+        return float(self._loop.time() - started)
+
+    def decoded(self, size: int) -> None:
+        """The reader is done with a piece of this size."""
+        with self._ready:
+            self._waiting -= size
+            if self._waiting <= self.AHEAD // 2:
+                self._wake()
+
+    def unbound(self) -> None:
+        """The reader stopped, or reads the answer whole: the loop waits no more."""
+        with self._ready:
+            self._bounded = False
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._room = self._room, None
+        if waiter is not None:
+            self._loop.call_soon_threadsafe(_resolve, waiter)
+
+    def close(self) -> None:
+        """The whole answer has arrived."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    def abort(self) -> None:
+        """The answer will not arrive: the reader raises FeedAborted."""
+        with self._ready:
+            self._aborted = self._closed = True
+            self._bounded = False
+            self._wake()
+            self._ready.notify_all()
+
+    def has(self, index: int) -> bool:
+        """Whether piece `index` exists, waiting for it while the answer arrives."""
+        with self._ready:
+            while index >= len(self.pieces) and not self._closed:
+                self._ready.wait()
+            if self._aborted:
+                raise FeedAborted
+            return index < len(self.pieces)
+
+
+def _resolve(waiter: Any) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def array_items(
+    body: bytes | list[bytes] | PieceFeed, window: int = WINDOW, fix_surrogates: bool = False
+) -> Iterator[Any]:
     """The elements of a top-level JSON array, decoded one at a time.
 
     For a source's answer of 50,000 alerts, so that the caller can turn each into
@@ -198,23 +319,45 @@ def array_items(body: bytes | list[bytes], window: int = WINDOW) -> Iterator[Any
     bytes a character). Given the answer as a list of pieces, each piece is
     released from that list once decoded: the caller must hold no other reference.
 
+    Given a `PieceFeed`, pieces are read as they arrive (waiting for them): call
+    from a worker thread, never the loop that feeds it.
+
+    `fix_surrogates`: an element decoded after the answer spelled a surrogate as
+    an escape (`\\uD8xx`) has its lone surrogates replaced (`replace_lone_surrogates`);
+    other answers pay nothing for the walk.
+
     Valid JSON whose top level is not an array raises NotAnArray. Invalid JSON
     raises the JSONDecodeError json.loads raises (message, position, line and
     column); a UnicodeDecodeError names its position within the window.
     """
+    if isinstance(body, PieceFeed):
+        return _ArrayItems(body.pieces, window, fix_surrogates, body).items()
     pieces = [body] if isinstance(body, bytes) else body
-    return _ArrayItems(pieces, window).items()
+    return _ArrayItems(pieces, window, fix_surrogates).items()
 
 
 class _ArrayItems:
     """A window of text over the answer's pieces: `text[pos:]` is what is left of it."""
 
-    def __init__(self, pieces: list[bytes], window: int) -> None:
+    def __init__(
+        self,
+        pieces: list[bytes],
+        window: int,
+        fix_surrogates: bool,
+        feed: PieceFeed | None = None,
+    ) -> None:
         self.pieces = pieces
+        self.feed = feed
+        self.has = feed.has if feed is not None else (lambda index: index < len(pieces))
         self.piece = 0  # the piece being decoded, and how far into it
         self.offset = 0
-        head = next((p[:4] for p in pieces if p), b"")
+        head, index = b"", 0
+        while len(head) < 4 and self.has(index):  # as json.detect_encoding would see it
+            head += pieces[index][: 4 - len(head)]
+            index += 1
         self.decoder = codecs.getincrementaldecoder(json.detect_encoding(head))()
+        self.fix_surrogates = fix_surrogates
+        self.escapes = False  # the text decoded so far spelled a surrogate as an escape
         self.window = window
         self.release = False  # pieces are dropped once the answer is known to be an array
         self.text = ""
@@ -227,7 +370,7 @@ class _ArrayItems:
 
     @property
     def eof(self) -> bool:
-        return self.piece >= len(self.pieces)
+        return not self.has(self.piece)
 
     def more(self, at_least: int = 0) -> bool:
         """Decode the next window (at least `at_least` bytes); False at the end."""
@@ -244,6 +387,8 @@ class _ArrayItems:
             if self.offset >= len(piece):
                 if self.release:
                     self.pieces[self.piece] = b""
+                if self.feed is not None:
+                    self.feed.decoded(len(piece))
                 self.piece += 1
                 self.offset = 0
         dropped = self.text[: self.pos]
@@ -254,6 +399,8 @@ class _ArrayItems:
         self.base += self.pos
         self.text = self.text[self.pos :] + self.decoder.decode(b"".join(taken), final=self.eof)
         self.pos = 0
+        if self.fix_surrogates and not self.escapes:
+            self.escapes = "\\ud" in self.text or "\\uD" in self.text
         return True
 
     def skip_space(self) -> str:
@@ -295,6 +442,10 @@ class _ArrayItems:
 
     def items(self) -> Iterator[Any]:
         if self.skip_space() != "[":  # not an array (or not JSON): decoded whole
+            if self.feed is not None:
+                self.feed.unbound()
+            while self.has(len(self.pieces)):  # the whole answer, as it arrives
+                pass
             raise NotAnArray(json.loads(b"".join(self.pieces)))
         self.release = True
         self.pos += 1
@@ -302,7 +453,8 @@ class _ArrayItems:
             self.pos += 1
         else:
             while True:
-                yield self.value()
+                item = self.value()
+                yield replace_lone_surrogates(item) if self.escapes else item
                 following = self.skip_space()
                 if following == "]":
                     self.pos += 1

@@ -33,8 +33,8 @@ async def test_a_snapshot_writes_its_difference_and_resolves_what_is_gone(store:
     assert [(t.alert.name, t.alert.severity) for t in active] == [("DiskFull", Severity.CRITICAL)]
     gone = await store.alerts_by_key([cpu.key])
     assert gone[0].alert.state is AlertState.RESOLVED
-    # a mapping the diff uses as it is: fingerprint -> the digest stored with it
-    assert await store.alert_digests("prom") == {disk.fingerprint: snapshot_digests([hotter])[0]}
+    # each active alert once, with the digest stored with it
+    assert await store.alert_digests("prom") == [(disk.fingerprint, snapshot_digests([hotter])[0])]
 
 
 async def test_the_primitives_a_chunked_poll_uses(store: Store) -> None:

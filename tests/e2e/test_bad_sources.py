@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.loopback import Reply, Request, loopback
 from tests.e2e.servers import free_port
 
+from warroom import offload
 from warroom.engine.poller import poll_once
 from warroom.model import AlertState
 from warroom.sources.alertmanager import AlertmanagerSource
@@ -26,6 +27,17 @@ from warroom.sources.normalise import MAX_VALUE_CHARS
 from warroom.store import Store, open_store
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True, params=["inline", "screen"])
+def drawing(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each case twice: as `warroom engine` polls (the answer read whole, then
+    decoded) and as the console does (decoded in a thread while it arrives)."""
+    offload.set_interactive(request.param == "screen")
+    try:
+        yield
+    finally:
+        offload.set_interactive(False)
 
 
 def am_json(*alerts: dict[str, object]) -> bytes:
@@ -63,6 +75,9 @@ CASES: dict[str, tuple[Callable[[Request], Reply], str]] = {
         "labels must be an object",
     ),
     "not-a-list": (lambda r: Reply(200, b'{"alerts": []}'), "expected a list"),
+    "empty": (lambda r: Reply(200, b""), "expected a list of alerts, got NoneType"),
+    "blank": (lambda r: Reply(200, b" \n\t "), "expected a list of alerts, got NoneType"),
+    "garbage": (lambda r: Reply(200, b"[{]"), "invalid JSON: Expecting property name"),
     "bad-time": (
         lambda r: Reply(200, am_json({**good_alert(), "startsAt": "yesterday"})),
         "startsAt",

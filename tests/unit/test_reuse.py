@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -87,3 +88,57 @@ def test_digests_are_computed_once_per_alert_object(monkeypatch: pytest.MonkeyPa
     second = cache.digests(normalise_alerts("am", items, reuse))
     assert calls == ["fp0", "fp1", "fp2", "fp0"]  # only the changed one again
     assert second[1:] == first[1:] and second[0] != first[0]
+
+
+def many(count: int, prefix: str = "fp") -> list[dict[str, Any]]:
+    return [
+        {
+            "labels": {"alertname": "Storm", "instance": f"host-{i}"},
+            "startsAt": "2026-01-01T00:00:00Z",
+            "fingerprint": f"{prefix}{i}",
+            "status": {"state": "active"},
+        }
+        for i in range(count)
+    ]
+
+
+def test_a_steady_poll_builds_no_second_map_of_its_alerts() -> None:
+    """An unchanged poll of N alerts allocates its list of them, not a new map of N
+    entries beside each cache (a few MB each at 50,000 alerts)."""
+    count = 20_000
+    reuse: Reuse = {}
+    cache = DigestCache()
+    cache.digests(normalise_alerts("am", many(count), reuse))
+    items = many(count)
+    tracemalloc.start()
+    try:
+        alerts = normalise_alerts("am", items, reuse)
+        digests = cache.digests(alerts)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(digests) == count
+    assert peak < count * 30, peak  # two lists of pointers; a map would be ~100 B an entry
+
+
+def test_alerts_that_left_are_let_go_of() -> None:
+    reuse: Reuse = {}
+    cache = DigestCache()
+    cache.digests(normalise_alerts("am", many(10), reuse))
+    later = normalise_alerts("am", many(4, "other"), reuse)
+    cache.digests(later)
+    assert set(reuse) == {a.fingerprint for a in later}
+    assert set(cache._last) == {a.fingerprint for a in later}
+
+
+async def test_the_stored_rows_are_read_into_the_diff_not_beside_it() -> None:
+    alerts = normalise_alerts("am", many(5))
+    digests = snapshot_module.snapshot_digests(alerts)
+    stored = [(a.fingerprint, d) for a, d in zip(alerts[:3], digests[:3], strict=True)]
+    stored += [("gone1", "x"), ("gone2", "y")]
+    diff = await snapshot_module.diff_snapshot(
+        "am", alerts + alerts[:1], digests + digests[:1], stored
+    )
+    assert stored == []  # consumed
+    assert diff.unchanged == 3 and diff.gone == ["gone1", "gone2"]
+    assert sorted(a.fingerprint for a, _ in diff.pending) == ["fp3", "fp4"]

@@ -25,7 +25,7 @@ from warroom.engine.triage import Triage
 from warroom.model import SourceHealth
 from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
-from warroom.offload import OFFLOAD_ITEMS, off_loop, return_freed, tune_allocator
+from warroom.offload import OFFLOAD_ITEMS, off_loop, release_freed, tune_allocator
 from warroom.sources.base import Silencer, Source, SourceError
 from warroom.store import DigestCache, LeaseLost, LeaseToken, SnapshotResult, Store
 
@@ -84,9 +84,6 @@ async def poll_once(
             reason = f"internal error storing alerts: {type(exc).__name__}: {exc}"
         else:
             store.forget_unsaved_health(source.name)
-            if len(alerts) >= OFFLOAD_ITEMS:
-                del alerts, hashes
-                await off_loop(OFFLOAD_ITEMS + 1, OFFLOAD_ITEMS, return_freed)
             return result
     reason = safe_text(reason, 500)
     try:
@@ -168,6 +165,11 @@ async def poll_forever(
             store_log.failed(f"storing the poll of {source.name}", exc, store.location)
             result = None
         failures = 0 if result is not None else failures + 1
+        if (
+            result is not None
+            and result.inserted + result.updated + result.unchanged >= OFFLOAD_ITEMS
+        ):
+            release_freed()  # a large poll's garbage, not the console's memory until the next
         elapsed = asyncio.get_running_loop().time() - started
         delay = max(0.0, next_delay(source.interval, failures) - elapsed)
         if wake is None:

@@ -7,6 +7,7 @@ API paths are appended to it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -15,8 +16,15 @@ from typing import Any
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.matchers import Matcher, MatcherError, MatchOp, parse_matchers
 from warroom.model.silence import Silence
-from warroom.model.text import replace_lone_surrogates
-from warroom.offload import OFFLOAD_BYTES, NotAnArray, array_items, has_surrogate_escapes, off_loop
+from warroom.offload import (
+    OFFLOAD_BYTES,
+    NotAnArray,
+    PieceFeed,
+    array_items,
+    in_thread,
+    interactive,
+    off_loop,
+)
 from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.http import HttpClient, HttpSettings
 from warroom.sources.normalise import (
@@ -55,7 +63,6 @@ def normalise_alerts(
         raise ShapeError(f"expected a list of alerts, got {type(payload).__name__}")
     shared = shared if shared is not None else SharedText()
     alerts = []
-    seen: Reuse = {}
     for index, raw in enumerate(payload):
         # An item that says what last poll's said gives back the same Alert: an
         # unchanged alert costs no normalising, and downstream its digest is
@@ -65,7 +72,6 @@ def normalise_alerts(
             previous = reuse.get(fingerprint) if type(fingerprint) is str else None
             if previous is not None and _unchanged(raw, *previous):
                 alerts.append(previous[1])
-                seen[previous[1].fingerprint] = previous
                 continue
         try:
             alert = _alert(source, raw, shared)
@@ -73,10 +79,19 @@ def normalise_alerts(
             raise ShapeError(f"alert {index}: {exc}") from exc
         alerts.append(alert)
         if reuse is not None and _as_sent(raw, alert):
-            seen[alert.fingerprint] = (shared.value("startsAt", raw["startsAt"]), alert)
-    if reuse is not None:  # only after the whole payload normalised cleanly
+            # Updated in place, not rebuilt beside the old map (a few MB of a 50,000-
+            # alert poll's peak). An entry is a fact (this item gives this Alert),
+            # true whichever poll made it: a payload that fails half-way leaves the
+            # map as good as it was.
+            reuse[alert.fingerprint] = (shared.value("startsAt", raw["startsAt"]), alert)
+    if reuse is not None and len(reuse) > len(alerts):  # alerts left: let go of them
+        kept: Reuse = {}
+        for alert in alerts:
+            entry = reuse.get(alert.fingerprint)
+            if entry is not None and entry[1] is alert:
+                kept[alert.fingerprint] = entry
         reuse.clear()
-        reuse.update(seen)
+        reuse.update(kept)
     return alerts
 
 
@@ -174,6 +189,8 @@ class AlertmanagerSource:
         self.http.send_early(ALERTS_PATH, self._params())
 
     async def fetch(self) -> list[Alert]:
+        if interactive():
+            return await self._fetch_as_it_arrives()
         pieces = await self.http.request_chunks("GET", ALERTS_PATH, params=self._params())
         head = b"".join(pieces[:64])[:4096]  # to name an answer that is not JSON
         size = sum(len(p) for p in pieces)
@@ -184,18 +201,41 @@ class AlertmanagerSource:
         except ShapeError as exc:
             raise self.http.error(f"unexpected response: {exc}") from exc
 
-    def _normalise(self, pieces: list[bytes]) -> list[Alert]:
+    async def _fetch_as_it_arrives(self) -> list[Alert]:
+        """The answer decoded in a worker thread while it arrives, each piece dropped
+        once decoded: with a screen drawing, the console never holds the answer
+        whole (20 MB at 50,000 alerts, the largest part of a poll's peak). Failures
+        read as those of `fetch` without a screen, in the same words."""
+        feed = PieceFeed()
+        work = asyncio.ensure_future(in_thread(self._normalise, feed))
+        work.add_done_callback(lambda _: feed.unbound())  # the loop never waits on it then
+        try:
+            await self.http.request_chunks("GET", ALERTS_PATH, params=self._params(), feed=feed)
+        except BaseException:
+            feed.abort()  # the reader stops; what it raises then is nobody's news
+            work.add_done_callback(_forget)
+            raise
+        feed.close()
+        try:
+            return await work
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            if all(not p or p.isspace() for p in feed.pieces):  # nothing but spaces
+                raise self.http.error(
+                    "unexpected response: expected a list of alerts, got NoneType"
+                ) from None
+            raise self.http.json_error(feed.head, exc) from exc
+        except ShapeError as exc:
+            raise self.http.error(f"unexpected response: {exc}") from exc
+
+    def _normalise(self, body: list[bytes] | PieceFeed) -> list[Alert]:
         """The answer decoded an item at a time, each turned into its Alert (or
         reused) before the next is decoded, each piece of the body dropped once
         decoded: neither the body whole nor its decoded tree (six times its size)
         ever exists at once."""
-        if all(not p or p.isspace() for p in pieces):
+        if isinstance(body, list) and all(not p or p.isspace() for p in body):
             raise ShapeError("expected a list of alerts, got NoneType")
-        surrogates = has_surrogate_escapes(pieces)
-        items = array_items(pieces)
-        del pieces  # array_items releases each piece; no other reference may hold it
-        if surrogates:
-            items = map(replace_lone_surrogates, items)
+        items = array_items(body, fix_surrogates=True)
+        del body  # array_items releases each piece; no other reference may hold it
         try:
             return normalise_alerts(self.name, items, self._reuse, self._shared)
         except NotAnArray as exc:
@@ -273,6 +313,13 @@ class AlertmanagerSource:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def _forget(work: asyncio.Future[Any]) -> None:
+    """Retrieve an abandoned reader's end (FeedAborted, or an error of a part of the
+    answer that the request's own failure outranks), so asyncio does not log it."""
+    if not work.cancelled():
+        work.exception()
 
 
 def _list(value: Any, what: str) -> list[Any]:

@@ -22,7 +22,7 @@ from warroom import __version__
 from warroom.model.clock import parse_duration
 from warroom.model.secret import Secret, SecretUnset, redact_url, reveal
 from warroom.model.text import safe_text
-from warroom.offload import OFFLOAD_BYTES, loads, off_loop
+from warroom.offload import OFFLOAD_BYTES, PieceFeed, loads, off_loop
 from warroom.sources import early
 from warroom.sources.base import SourceError, SourceSpec
 
@@ -267,10 +267,14 @@ class HttpClient:
         json_body: Any = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
+        feed: PieceFeed | None = None,
     ) -> list[bytes]:
         """The answer's body as it arrived, in pieces: a caller that decodes it piece by
         piece (and drops each piece once decoded) never holds it whole, let alone twice
-        (pieces and their join) as a 20 MB storm answer was."""
+        (pieces and their join) as a 20 MB storm answer was.
+
+        Given a `feed`, a successful answer's pieces go to it as they arrive (for a
+        reader in another thread) and none are returned; the caller closes it."""
         url = self.url(path)
         plain_get = method == "GET" and json_body is None and content is None and headers is None
         if self._early and plain_get:
@@ -283,6 +287,10 @@ class HttpClient:
                     if outcome.status >= 400:
                         body = b"".join(outcome.pieces)
                         return [self._accept(outcome.status, outcome.reason, body)]
+                    if feed is not None:
+                        for piece in outcome.pieces:
+                            feed.put(piece)
+                        return []
                     return outcome.pieces
                 if outcome is early.Timeout.CONNECT:
                     raise self.error(self._connect_timed_out())
@@ -295,8 +303,10 @@ class HttpClient:
                 left = sent.deadline - time.monotonic()
                 if left <= 0:
                     raise self.error(self._incomplete())
-                return await self._request(method, url, params, json_body, content, headers, left)
-        return await self._request(method, url, params, json_body, content, headers)
+                return await self._request(
+                    method, url, params, json_body, content, headers, left, feed
+                )
+        return await self._request(method, url, params, json_body, content, headers, None, feed)
 
     async def _request(
         self,
@@ -307,6 +317,7 @@ class HttpClient:
         content: bytes | None,
         headers: dict[str, str] | None,
         budget: float | None = None,
+        feed: PieceFeed | None = None,
     ) -> list[bytes]:
         client = self.client()
         import asyncio
@@ -320,7 +331,7 @@ class HttpClient:
             async with (
                 asyncio.timeout(
                     self.settings.timeout.total_seconds() if budget is None else budget
-                ),
+                ) as deadline,
                 client.stream(
                     method, url, params=params, json=json_body, content=content, headers=headers
                 ) as resp,
@@ -330,11 +341,18 @@ class HttpClient:
                     raise self.too_large()
                 chunks: list[bytes] = []
                 size = 0
+                fed = feed if resp.status_code < 400 else None  # an error page is read here
                 async for chunk in resp.aiter_bytes():
                     size += len(chunk)
                     if size > self.settings.max_bytes:
                         raise self.too_large()
-                    chunks.append(chunk)
+                    if fed is not None:
+                        fed.put(chunk)
+                        waited = await fed.room()
+                        if waited:  # our own reader's time, not the server's
+                            deadline.reschedule((deadline.when() or 0.0) + waited)
+                    else:
+                        chunks.append(chunk)
                 if resp.status_code >= 400:
                     return [self._accept(resp.status_code, resp.reason_phrase, b"".join(chunks))]
                 return chunks

@@ -454,8 +454,8 @@ class Store(Protocol):
         """Events oldest first (None: the console log); with `limit`, the latest ones."""
         ...
 
-    async def alert_digests(self, source: str) -> dict[str, str]:
-        """fingerprint -> digest of the source's active alerts, for a poll's diff."""
+    async def alert_digests(self, source: str) -> list[tuple[str, str]]:
+        """(fingerprint, digest) of the source's active alerts, for a poll's diff."""
         ...
 
     async def retry_requests(self) -> dict[str, float]:

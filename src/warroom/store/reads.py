@@ -15,8 +15,6 @@ from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
 from warroom.store.values import SilenceRecord
 
-DIGEST_BATCH = 2000  # rows per fetch when reading a source's digests
-
 
 def _tracked_alerts(found: Sequence[Any]) -> list[TrackedAlert]:
     return [rows.tracked_alert(r) for r in found]
@@ -78,22 +76,16 @@ class ReadsMixin:
         events.reverse()
         return events
 
-    async def alert_digests(self, source: str) -> dict[str, str]:
-        """fingerprint -> digest of the source's active alerts: what a poll diffs
-        against, read without the write lock (only the lease holder changes them).
-
-        Read a batch at a time straight into the dict: `fetchall` and a list of
-        pairs beside it held 50,000 rows twice (and the diff copied them a third
-        time) while the poll's alerts were all alive, the peak of a storm's poll."""
-        digests: dict[str, str] = {}
+    async def alert_digests(self, source: str) -> list[tuple[str, str]]:
+        """(fingerprint, digest) of the source's active alerts: what a poll diffs
+        against, read without the write lock (only the lease holder changes them)."""
         async with self._reader.execute(
             "SELECT fingerprint, digest FROM alerts WHERE source = ? AND state != 'resolved'",
             (source,),
         ) as cursor:
-            while batch := await cursor.fetchmany(DIGEST_BATCH):
-                for fp, digest in batch:
-                    digests[str(fp)] = str(digest)
-        return digests
+            # as fetched (TEXT columns: already str), not copied into a second list
+            # of 50,000 pairs while the first still stands
+            return list(await cursor.fetchall())  # type: ignore[arg-type]
 
     def keep_unsaved_health(self, health: SourceHealth) -> None:
         """A source's health that could not be written (a full disk): this process

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,22 +46,43 @@ def snapshot_digests(alerts: Sequence[Alert]) -> list[str]:
 
 class DigestCache:
     """One source's digests of its last poll, by Alert object: a source that hands
-    back the same (unchanged, immutable) Alert gets its digest back for free."""
+    back the same (unchanged, immutable) Alert gets its digest back for free.
+
+    Updated in place: a second map of 50,000 entries, built while the first still
+    stood, was a few MB of every poll's peak. An entry is a fact (this Alert has
+    this digest), so one left over from an earlier poll is never wrong; the map is
+    rebuilt only when it holds more than this poll's alerts (some left)."""
 
     def __init__(self) -> None:
         self._last: dict[str, tuple[Alert, str]] = {}
 
     def digests(self, alerts: Sequence[Alert]) -> list[str]:
         out: list[str] = []
-        fresh: dict[str, tuple[Alert, str]] = {}
+        last = self._last
         for alert in alerts:
-            entry = self._last.get(alert.fingerprint)
+            entry = last.get(alert.fingerprint)
             if entry is None or entry[0] is not alert:
-                entry = (alert, alert_digest(alert))
-            fresh[alert.fingerprint] = entry  # unchanged: the same pair, nothing new per poll
-            out.append(entry[1])
-        self._last = fresh
+                entry = last[alert.fingerprint] = (alert, alert_digest(alert))
+            out.append(entry[1])  # unchanged: the same pair, nothing new per poll
+        if len(last) > len(alerts):  # alerts left: let go of them
+            self._last = {a.fingerprint: last[a.fingerprint] for a in alerts}
         return out
+
+
+def _stored_map(rows: Iterable[tuple[str, str]]) -> dict[str, object]:
+    """The stored (fingerprint, digest) rows as a map; a list of them is emptied
+    as it is read, so the rows and the map of 50,000 alerts never stand together."""
+    if not isinstance(rows, list):
+        return dict(rows)
+    stored: dict[str, object] = {}
+    for index, (fingerprint, digest) in enumerate(rows):
+        stored[fingerprint] = digest
+        rows[index] = None
+    rows.clear()
+    return stored
+
+
+_SEEN = object()  # in place of a stored digest: that alert is in the snapshot
 
 
 def _split(
@@ -69,10 +90,8 @@ def _split(
 ) -> tuple[dict[str, Alert], dict[str, str], list[tuple[Alert, str]], list[str], int]:
     """A snapshot against the stored (fingerprint, digest) rows: (new alerts, their
     digests, changed alerts with theirs, stored fingerprints gone, how many are
-    unchanged)."""
-    # the store's dict as it is (a copy would hold every stored digest twice)
-    stored = stored_rows if isinstance(stored_rows, dict) else dict(stored_rows)
-    stored_seen: set[str] = set()
+    unchanged). A list of rows is consumed."""
+    stored = _stored_map(stored_rows)
     fresh: dict[str, Alert] = {}
     changed: list[tuple[Alert, str]] = []
     unchanged = 0
@@ -80,19 +99,21 @@ def _split(
     for alert, digest in zip(alerts, digests, strict=True):
         if alert.source != source:
             raise ValueError(f"alert of {alert.source!r} in snapshot of {source!r}")
-        if alert.fingerprint in fresh or alert.fingerprint in stored_seen:
+        if alert.fingerprint in fresh:
             continue  # a source repeating itself must not double-count
         previous = stored.get(alert.fingerprint)
         if previous is None:
             fresh[alert.fingerprint] = alert
             digest_of[alert.fingerprint] = digest
             continue
-        stored_seen.add(alert.fingerprint)
+        if previous is _SEEN:
+            continue
+        stored[alert.fingerprint] = _SEEN  # marked, not copied to a set: no second map
         if previous == digest:
             unchanged += 1
         else:
             changed.append((alert, digest))
-    gone = [fp for fp in stored if fp not in stored_seen]
+    gone = [fp for fp, mark in stored.items() if mark is not _SEEN]
     return fresh, digest_of, changed, gone, unchanged
 
 
@@ -110,7 +131,7 @@ async def diff_snapshot(
     source: str,
     alerts: Sequence[Alert],
     digests: Sequence[str],
-    stored_rows: Mapping[str, str] | Iterable[tuple[str, str]],
+    stored_rows: Iterable[tuple[str, str]],
 ) -> SnapshotDiff:
     # 50,000 comparisons: off the console's event loop like the rest of a poll
     fresh, digest_of, changed, gone, unchanged = await off_loop(

@@ -227,7 +227,9 @@ class SqliteTx(
 
     async def stored_digests(self, source: str) -> list[tuple[str, str]]:
         async with self._db.execute(_STORED_DIGESTS, (source,)) as cursor:
-            return [(str(fp), str(d)) for fp, d in await cursor.fetchall()]
+            # as fetched (TEXT columns: already str), not copied into a second list
+            # of 50,000 pairs while the first still stands
+            return list(await cursor.fetchall())  # type: ignore[arg-type]
 
     async def write_alerts(
         self, source: str, pending: Sequence[tuple[Alert, str]], fresh: Set[str]
