@@ -337,3 +337,23 @@ async def test_through_the_store_a_confirmation_and_a_late_one_told_who(console,
         await ui.wait_for(lambda: "✓ succeeded" in ui.screen(), what="the run done")
         stored_run = await ui.app.store.runbook_run(record.id)
         assert stored_run is not None and stored_run.run.steps[0].by == "bob"
+
+
+async def test_the_run_age_in_the_title_moves_with_the_clock(console, memory) -> None:
+    """"run 1 by bob 7m ago" ages with the clock; it stayed at its first value
+    until something else redrew the title (seen on the demo in tmux)."""
+    from datetime import timedelta
+
+    from warroom.model.clock import utcnow
+
+    incident = await _incident(console)
+    run_id = memory.new_run("disk-check", {"instance": "web-1"}, "bob", incident)
+    memory.begin(run_id, "usage")
+    memory.result(run_id, "usage", 0)  # now waiting at the approval
+    start = utcnow()
+    offset = [timedelta(0)]
+    async with console.start(clock=lambda: start + offset[0]) as ui:
+        await _open(ui, incident)
+        await ui.wait_for(lambda: "? approve" in ui.screen(), what="the approval shown")
+        offset[0] = timedelta(minutes=7)
+        await ui.wait_for(lambda: "7m ago" in ui.screen(), what="the run's age moving on")

@@ -304,10 +304,13 @@ class RunbookView(View):
         if not self.is_on_screen or self.shown is None or self._reading.locked():
             return
         run = self.shown.run
+        now = console(self).now()
+        # the run's age ("started 2m ago") moves whatever its steps do; one line, no layout
+        title = run_title(run, self.shown.id, (self._position + 1, len(self._runs)), now)
+        self.query_one("#runbook-title", Static).update(title, layout=False)
         if not any(s.state in TIMED for s in run.steps):
             return
         async with self._reading:
-            now = console(self).now()
             table = self.query_one("#runbook-steps", KeyedTable)
             table.sync([self._row(run, i, now) for i in range(len(run.steps))])
             index = self._shown_index()
