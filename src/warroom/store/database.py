@@ -30,6 +30,7 @@ from warroom.store.outbox import OutboxReads
 from warroom.store.overrides import OverrideReads
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from warroom.store.shift_reads import ShiftReads
 from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
 
@@ -44,6 +45,7 @@ class SqliteStore(
     LeaseMixin,
     OutboxReads,
     OverrideReads,
+    ShiftReads,
 ):
     """The SQLite `contract.Store`; open it with `store.open_store`."""
 

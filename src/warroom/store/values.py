@@ -105,3 +105,17 @@ class OverrideRecord:
     @property
     def cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSilence:
+    """A silence warroom made, with its times: what the hand-off says of it."""
+
+    source: str
+    silence_id: str
+    reason: str
+    created_by: str
+    created_at: datetime
+    ends_at: datetime
+    incident_id: int | None
+    alerts: tuple[AlertKey, ...]
