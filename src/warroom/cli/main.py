@@ -141,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
         " configured source, else 'simulate')",
     )
     command("coverage", "alerts and rules that no plan covers", "one JSON object")
+    handoff = command("handoff", "the shift hand-off: what is burning, what changed, who is next")
+    handoff.add_argument(
+        "--since", default="12h", metavar="DURATION", help="the shift's length (default: 12h)"
+    )
+    style = handoff.add_mutually_exclusive_group()
+    style.add_argument("--markdown", action="store_true", help="one Markdown document")
+    style.add_argument("--json", action="store_true", help="one JSON object")
     schema = command(
         "schema",
         "print a JSON Schema of plan or config files for editors (yaml-language-server)",
@@ -432,6 +439,25 @@ async def _run_action(args: argparse.Namespace, config: Config) -> int:
     )
 
 
+def _run_handoff(args: argparse.Namespace, config: Config) -> int:
+    """A bad --since is one line naming it, like the store's and config's errors."""
+    import asyncio
+
+    from warroom.cli.handoff import run_handoff
+    from warroom.model.clock import parse_duration
+
+    try:
+        since = parse_duration(args.since)
+    except ValueError as exc:
+        print(f"warroom: --since: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if since <= timedelta(0):
+        print(f"warroom: --since: {args.since!r} is no time at all (use e.g. 12h)", file=sys.stderr)
+        return EXIT_USAGE
+    style = "json" if args.json else "markdown" if args.markdown else "text"
+    return asyncio.run(run_handoff(config, since, style))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -488,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_coverage(config, as_json=args.json))
         if command in ACTIONS:
             return asyncio.run(_run_action(args, config))
+        if command == "handoff":
+            return _run_handoff(args, config)
         if command in ("override", "overrides"):
             return asyncio.run(_run_override(args, config))
         if command == "runbook":

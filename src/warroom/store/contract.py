@@ -90,6 +90,7 @@ from warroom.store.values import (
     SilenceRecord,
     SnapshotResult,
     StepProcess,
+    StoredSilence,
 )
 
 
@@ -587,4 +588,22 @@ class Store(Protocol):
 
     async def outbox(self, incident_id: int | None = None, limit: int = 1000) -> list[OutboxRow]:
         """The incident's outbox rows (or the latest `limit` of all), oldest first."""
+        ...
+
+    # -- the shift hand-off ------------------------------------------------------------------
+
+    async def events_since(self, since: datetime) -> list[TimelineEvent]:
+        """Every timeline event at or after `since`, oldest first."""
+        ...
+
+    async def incidents_since(self, since: datetime) -> list[Incident]:
+        """Incidents not resolved, and those resolved at or after `since`."""
+        ...
+
+    async def alerts_since(self, since: datetime) -> list[TrackedAlert]:
+        """Alerts firing now, and those that started or changed at or after `since`."""
+        ...
+
+    async def live_silences(self, now: datetime) -> list[StoredSilence]:
+        """Silences warroom made that are neither expired by hand nor over at `now`."""
         ...

@@ -40,6 +40,7 @@ from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.runbooks import RunbookReads
+from warroom.store.shift_reads import ShiftReads
 from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
 from warroom.store.values import ENGINE_LEASE, Change, LeaseLost, LeaseToken, ShownAlert
@@ -140,6 +141,7 @@ class PgStore(
     OutboxReads,
     OverrideReads,
     RunbookReads,
+    ShiftReads,
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 

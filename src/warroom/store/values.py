@@ -158,3 +158,17 @@ class StepProcess:
     result_path: str
     epoch: int
     output_offset: int = 0  # how much of the output file the store already holds
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSilence:
+    """A silence warroom made, with its times: what the hand-off says of it."""
+
+    source: str
+    silence_id: str
+    reason: str
+    created_by: str
+    created_at: datetime
+    ends_at: datetime
+    incident_id: int | None
+    alerts: tuple[AlertKey, ...]
