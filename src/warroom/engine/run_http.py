@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from urllib.parse import quote
 
-import httpx
-
 from warroom.engine.step_process import clean_output
 from warroom.model.argv import Param, parse
 from warroom.model.runbook import Outcome
@@ -51,6 +49,8 @@ async def request(
     except ValueError as exc:
         return Outcome(error=str(exc), refused=True)
     shown = redact_url(url)
+    import httpx  # here, not at the top: the console's first frame must not pay for it
+
     try:
         async with (
             httpx.AsyncClient(timeout=limit.total_seconds(), follow_redirects=False) as client,
