@@ -388,6 +388,9 @@ class WarroomApp(App[None]):
             )
         self.ready.set()
         self.refresh_bindings()
+        if not self.runtime.run_engine:
+            # nobody polls here: what is stored, shown above, is the first data
+            self._settle()
 
     def _settle(self) -> None:
         """The first data is on screen (or SETTLE_WAIT has passed): now what the
