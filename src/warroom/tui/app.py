@@ -346,9 +346,9 @@ class WarroomApp(App[None]):
         # what the start-up puts off waits for the first data this long at most,
         # whatever the sources do
         self.set_timer(SETTLE_WAIT, self._settle)
-        # Paint first: tabs, table header and footer are on screen before the
+        # Paint first: tabs, table header and status bar are on screen before the
         # engine and the feed start (the first frame is what a responder waits
-        # for); the data fills in a moment later.
+        # for); the data fills in a moment later, the footer's keys just after.
         self.call_after_refresh(self._start)
         # the first tab's content has the focus from the first frame, so the keys
         # the footer will show are its own from the start (one build of the footer)
