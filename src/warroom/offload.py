@@ -53,27 +53,68 @@ def collector_paused() -> Iterator[None]:
     them all (50-300 ms, the console's thread included) and frees nothing.
     Concurrent steps, in threads too, share one pause.
     """
+    _pause()
+    try:
+        yield
+    finally:
+        _resume()
+
+
+def pause_for_start() -> None:
+    """No cycle collection from here until `start_done()`: the console's start-up.
+
+    Importing the console and building its first screen allocates several
+    hundred thousand objects (modules, classes, widgets) that all live as long as
+    the process; the collector ran some 180 times over them before the first
+    alerts showed, a full pass among them, 0.1 s of CPU that freed nothing
+    (issue 9). Shares the count of `collector_paused`, so a poll's step ending
+    meanwhile does not wake the collector early. A second call before
+    `start_done()` does nothing.
+    """
+    global _starting
+    with _start_lock:
+        if _starting:
+            return
+        _starting = True
+        _pause()
+
+
+def start_done() -> None:
+    """The first screen with data is up: the collector resumes (after the survivors
+    are frozen, in the console). Safe to call any number of times."""
+    global _starting
+    with _start_lock:
+        if not _starting:
+            return
+        _starting = False
+        _resume()
+
+
+def _pause() -> None:
     global _pauses
     with _pause_lock:
         if _pauses == 0:
             gc.disable()
         _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0:
-                # In the console, the survivors are frozen (`tui.heap`) before the
-                # collector wakes: else its first young pass walks everything the
-                # pause let pile up, and later full passes walk it again.
-                if _settle is not None:
-                    _settle()
-                gc.enable()
+
+
+def _resume() -> None:
+    global _pauses
+    with _pause_lock:
+        _pauses -= 1
+        if _pauses == 0:
+            # In the console, the survivors are frozen (`tui.heap`) before the
+            # collector wakes: else its first young pass walks everything the
+            # pause let pile up, and later full passes walk it again.
+            if _settle is not None:
+                _settle()
+            gc.enable()
 
 
 _pause_lock = threading.Lock()
 _pauses = 0
+_start_lock = threading.Lock()
+_starting = False  # paused for a start-up, not resumed yet
 
 
 _MMAP_THRESHOLD = 128 * 1024  # glibc's own default, before it starts moving it

@@ -7,9 +7,13 @@ waited for the event loop meanwhile.
 
 from __future__ import annotations
 
+import pytest
 from tests.tui.conftest import Harness
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+from warroom.tui.alerts_view import AlertsView
+from warroom.tui.footer import KeyFooter
 
 
 def _keys(footer: Footer) -> list[FooterKey]:
@@ -54,3 +58,27 @@ async def test_the_footer_shows_the_keys_of_the_tab_shown(console: Harness) -> N
             return shown == expected and shown != on_alerts
 
         await ui.wait_for(shows_the_tabs_keys, what="the Incidents tab's keys in the footer")
+
+
+async def test_the_footer_is_built_once_at_start_up_after_the_first_alerts(
+    console: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built at start-up, the footer was three builds (keys dimmed, enabled, then
+    the table's once it had the focus), each a layout the first alerts waited
+    for (issue 9): now one, once they are on screen."""
+    builds: list[int] = []  # the alerts on screen at each build
+    recompose = KeyFooter.recompose
+
+    async def counted(self: KeyFooter) -> None:
+        view = self.app.query_one("#view-alerts", AlertsView)
+        builds.append(view.table.row_count)
+        await recompose(self)
+
+    monkeypatch.setattr(KeyFooter, "recompose", counted)
+    async with console.start(run_engine=True) as ui:
+        footer = ui.app.query_one(Footer)
+        await ui.wait_for(lambda: _keys(footer), what="the footer's keys")
+        await ui.pilot.pause(0.3)
+        assert len(builds) == 1, f"footer built {len(builds)} times"
+        assert builds[0] > 0, "footer built before the first alerts"
+        assert any(k.description == "Ack" and not k.disabled for k in _keys(footer))

@@ -8,10 +8,14 @@ import gc
 import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from warroom import offload
+from warroom.cli.console import open_console
+from warroom.config import demo_config
+from warroom.tui.alerts_view import AlertsView
 from warroom.tui.heap import FULL_AT_LEAST, FULL_EVERY, IDLE_FOR, HeapKeeper
 
 
@@ -34,6 +38,7 @@ class Node:
 def clean_gc() -> Iterator[None]:
     gc.unfreeze()
     yield
+    offload.start_done()
     gc.unfreeze()
     gc.enable()
     offload.set_interactive(False)
@@ -127,3 +132,38 @@ async def test_off_loop_runs_with_the_collector_paused_inline_and_in_a_thread() 
     assert await offload.off_loop(100, 10, gc.isenabled) is False
     assert gc.isenabled()
     await asyncio.sleep(0)
+
+
+def test_the_start_up_pause_outlasts_bulk_steps_and_ends_once_settled() -> None:
+    """`warroom` pauses the collector for its whole start-up (issue 9): a poll's
+    bulk step ending meanwhile must not wake it; `start_done` does, once."""
+    settled: list[bool] = []
+    offload.set_interactive(True, settle=lambda: settled.append(gc.isenabled()))
+    offload.pause_for_start()
+    offload.pause_for_start()  # a second call adds no pause of its own
+    assert not gc.isenabled()
+    with offload.collector_paused():
+        pass
+    assert not gc.isenabled() and settled == []
+    offload.start_done()
+    assert gc.isenabled() and settled == [False]
+    offload.start_done()  # again: nothing
+    assert gc.isenabled() and settled == [False]
+
+
+async def test_the_console_ends_the_start_up_pause_once_its_first_alerts_show(
+    tmp_path: Path,
+) -> None:
+    """Paused by `warroom` before the console is built; resumed by the console once
+    the first poll's alerts are on screen, with what the start-up built frozen."""
+    offload.pause_for_start()
+    config = demo_config(tmp_path / "w.db", plans=None)
+    async with open_console(config) as app, app.run_test(size=(80, 24)) as pilot:
+        await asyncio.wait_for(app.ready.wait(), 10)
+        table = app.query_one("#view-alerts", AlertsView).table
+        async with asyncio.timeout(10):
+            while not table.row_count:
+                await pilot.pause(0.01)
+            while not gc.isenabled():
+                await pilot.pause(0.01)
+        assert gc.get_freeze_count() > 0

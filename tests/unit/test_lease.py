@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.waiting import until
 
 from warroom.engine import Engine
 from warroom.engine.poller import poll_forever
@@ -351,5 +352,43 @@ async def test_a_database_from_before_the_one_statement_lease_keeps_counting_epo
         assert await store.acquire_lease("new", timedelta(seconds=10), name="other") is None
         info = await store.lease("other")
         assert info is not None and info.holder == "old"
+    finally:
+        await store.close()
+
+
+def _duty_tasks() -> list[str]:
+    names = {"escalate", "deliver", "runbooks", "prune"}
+    return sorted(t.get_name() for t in asyncio.all_tasks() if t.get_name() in names)
+
+
+async def test_the_holders_other_duties_start_after_its_pollers_and_stop_with_them(
+    db_path: Path,
+) -> None:
+    """The pollers start when the lease is won, the other duties `duties_delay` later
+    (the console's first alerts wait for the first poll alone, issue 9); stopped
+    before then, none of them is ever started."""
+    store = await open_store(db_path)
+    try:
+        engine = Engine(store, [SlowSource(0.0)], holder="A", renew_seconds=0.05)
+        engine.duties_delay = 0.5
+        run = asyncio.create_task(engine.run())
+        await until(lambda: engine.holding, 5, "the lease won")
+        assert _duty_tasks() == []
+        # no paging, no runbooks here: the prune duty alone
+        await until(lambda: _duty_tasks() == ["prune"], 5, "the duties started")
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+        assert _duty_tasks() == []
+
+        engine = Engine(store, [SlowSource(0.0)], holder="A", renew_seconds=0.05)
+        engine.duties_delay = 0.5
+        run = asyncio.create_task(engine.run())
+        await until(lambda: engine.holding, 5, "the lease won")
+        run.cancel()  # the lease given up within the delay
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+        await asyncio.sleep(0.7)
+        assert _duty_tasks() == [], "a duty started after its engine stopped"
     finally:
         await store.close()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from warroom import offload
 from warroom.config import Config, state_dir
 from warroom.engine.wiring import open_runtime
 from warroom.model.clock import utcnow
@@ -53,9 +54,12 @@ def _log_to_file(config: Config) -> None:
 
 
 async def _run(config: Config) -> int:
-    async with open_console(config) as app:
-        _log_to_file(config)
-        await app.run_async()
+    try:
+        async with open_console(config) as app:
+            _log_to_file(config)
+            await app.run_async()
+    finally:
+        offload.start_done()  # if the console never got as far as its first data
     return app.return_code or 0
 
 

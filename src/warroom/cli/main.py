@@ -468,6 +468,10 @@ def main(argv: list[str] | None = None) -> int:
         from warroom.cli.overrides import check_arguments
 
         check_arguments(parser, args)
+    if command == "console":
+        from warroom import offload
+
+        offload.pause_for_start()  # resumed by the console once its first data shows
     try:
         if command == "check":
             from warroom.cli.check import run_check

@@ -1,10 +1,17 @@
 """The engine: hold the lease, and while holding it, run the holder's duties.
 
 The duties (poll each source, escalate due engagements, deliver the outbox,
-prune) start as tasks when the lease is won and are cancelled when it is lost
-(`_start_duties`, `_stop_duties`). Runs inside each console and in `warroom
-engine`; whichever process holds the lease does them, the others only act on
-user input and watch the feed.
+run runbook steps, prune) start as tasks when the lease is won and are cancelled
+when it is lost (`_start_duties`, `_stop_duties`). Runs inside each console and
+in `warroom engine`; whichever process holds the lease does them, the others only
+act on user input and watch the feed.
+
+The pollers start at once; the other duties a moment later (`duties_delay`),
+and their modules are imported only then. A console's first alerts wait for the
+first poll alone: delivery and its channels, escalation and the runbook runner
+used to be imported, and run their first passes, in the same second (issue 9).
+Nothing is lost by the wait: their work is rows in the store (outbox,
+engagements, runs), picked up by their first pass.
 
 Whoever holds the lease renews it while it works -- `run` from its contention
 loop, `run_once` from a task beside its one cycle -- and every holder-only
@@ -20,12 +27,10 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from warroom.engine.delivery import DeliverDuty, Deliverer
-from warroom.engine.escalate_duty import EscalateDuty
 from warroom.engine.paging import Paging
 from warroom.engine.poller import keep_in_memory, poll_forever, poll_once
-from warroom.engine.run_duty import RunDuty
 from warroom.engine.store_failures import STORE_FAILURES, FailureLog, describe
 from warroom.engine.triage import Triage
 from warroom.model.clock import utcnow
@@ -33,6 +38,9 @@ from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
 from warroom.sources.registry import build_source
 from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
+
+if TYPE_CHECKING:
+    from warroom.engine.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,9 @@ MAX_RENEW_BACKOFF = 3.0
 PRUNE_SECONDS = 300.0  # the prune duty's period
 KEEP_RESOLVED = timedelta(days=7)
 KEEP_PAGES = timedelta(days=30)  # `warroom pages` answers "who was paged" this far back
+# Seconds from winning the lease to starting the duties other than polling: the
+# first poll of a console lands and shows first (escalation steps are minutes).
+DUTIES_DELAY = 1.0
 
 
 class LeaseBusy(Exception):
@@ -68,15 +79,19 @@ class Engine:
         deliverer: Deliverer | None = None,
         clock: Callable[[], datetime] = utcnow,
         runbook_dir: Path | None = None,
+        duties_delay: float = DUTIES_DELAY,
     ) -> None:
         self.store = store
+        self.duties_delay = duties_delay
+        # built on first use (`deliver_with`): a console's first alerts need no channel
+        self._make_deliverer: Callable[[], Deliverer] | None = None
         # where command steps' output and result files live; None: runbooks are not run here
         self.runbook_dir = runbook_dir
         self.sources = list(sources)
         self.paging = paging or Paging()
         self.triage = Triage(plans, self.paging)
         # None: nobody is paged from this process (tests of polling alone)
-        self.deliverer = deliverer
+        self._deliverer = deliverer
         self.clock = clock
         self.holder = holder
         self.lease_ttl = lease_ttl
@@ -91,6 +106,19 @@ class Engine:
     @property
     def holding(self) -> bool:
         return self.token is not None
+
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """Who sends this process's pages; None: nobody is paged from here."""
+        if self._deliverer is None and self._make_deliverer is not None:
+            self._deliverer = self._make_deliverer()
+        return self._deliverer
+
+    def deliver_with(self, make: Callable[[], Deliverer]) -> None:
+        """Page through the deliverer `make` builds, when it is first needed (its
+        module and the channels' are imported then, not with the engine)."""
+        self._deliverer = None
+        self._make_deliverer = make
 
     @classmethod
     def from_specs(
@@ -148,9 +176,13 @@ class Engine:
 
     async def _page_once(self, token: LeaseToken) -> None:
         """One pass of the escalate and deliver duties (`warroom engine --once`)."""
+        from warroom.engine.delivery import DeliverDuty
+        from warroom.engine.escalate_duty import EscalateDuty
+
         await EscalateDuty(self.store, self.paging, token, self.clock).run_once()
-        if self.deliverer is not None:
-            deliver = DeliverDuty(self.store, self.deliverer, token, self.clock)
+        deliverer = self.deliverer
+        if deliverer is not None:
+            deliver = DeliverDuty(self.store, deliverer, token, self.clock)
             await deliver.start()
             await deliver.run_once()
             await deliver.drain()
@@ -234,8 +266,9 @@ class Engine:
             await self._prune(token)
 
     def _start_duties(self, token: LeaseToken) -> None:
-        """The lease was won: every duty of the holder starts under its token (poll each
-        source, escalate, deliver, prune); each write of theirs checks it."""
+        """The lease was won: every duty of the holder starts under its token, each
+        write of theirs checking it: the pollers now, the others (escalate, deliver,
+        run, prune) `duties_delay` seconds later."""
         self.token = token
         self._pollers = [
             asyncio.create_task(
@@ -246,16 +279,34 @@ class Engine:
             )
             for s in self.sources
         ]
+        self._pollers.append(asyncio.create_task(self._start_later(token), name="duties"))
+
+    async def _start_later(self, token: LeaseToken) -> None:
+        """The duties other than polling, after `duties_delay`, if the lease is still ours.
+
+        Cancelled with the pollers when the lease is lost; the tasks it starts join
+        them in `_pollers` at once (no await in between), so they are stopped too.
+        """
+        await asyncio.sleep(self.duties_delay)
+        if self.token is not token:
+            return
+        from warroom.engine.delivery import DeliverDuty
+        from warroom.engine.escalate_duty import EscalateDuty
+        from warroom.engine.run_duty import RunDuty
+
+        started: list[asyncio.Task[None]] = []
         if self.paging.active:
             escalate = EscalateDuty(self.store, self.paging, token, self.clock, self.store_log)
-            self._pollers.append(asyncio.create_task(escalate.forever(), name="escalate"))
-        if self.deliverer is not None:
-            deliver = DeliverDuty(self.store, self.deliverer, token, self.clock, self.store_log)
-            self._pollers.append(asyncio.create_task(deliver.forever(), name="deliver"))
+            started.append(asyncio.create_task(escalate.forever(), name="escalate"))
+        deliverer = self.deliverer
+        if deliverer is not None:
+            deliver = DeliverDuty(self.store, deliverer, token, self.clock, self.store_log)
+            started.append(asyncio.create_task(deliver.forever(), name="deliver"))
         if self.runbook_dir is not None:
             runner = RunDuty(self.store, token, self.runbook_dir, self.clock, self.store_log)
-            self._pollers.append(asyncio.create_task(runner.forever(), name="runbooks"))
-        self._pollers.append(asyncio.create_task(self._prune_forever(token), name="prune"))
+            started.append(asyncio.create_task(runner.forever(), name="runbooks"))
+        started.append(asyncio.create_task(self._prune_forever(token), name="prune"))
+        self._pollers.extend(started)
 
     async def _stop_duties(self) -> None:
         self.token = None
@@ -267,8 +318,8 @@ class Engine:
         self._pollers = []
 
     async def close(self) -> None:
-        if self.deliverer is not None:
-            await self.deliverer.close()
+        if self._deliverer is not None:  # never built: nothing to close
+            await self._deliverer.close()
         for source in self.sources:
             with contextlib.suppress(Exception):
                 await source.close()

@@ -13,19 +13,22 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from warroom.config import Config, state_dir
 from warroom.engine.actor import current_actor, process_identity
-from warroom.engine.delivery import Deliverer
 from warroom.engine.paging import Paging
 from warroom.engine.runtime import Engine
-from warroom.engine.service import Service
 from warroom.model.clock import utcnow
 from warroom.model.paging import Directory
-from warroom.notify.declare import ChannelConfigError, SmtpRelay, declare_smtp
 from warroom.plans import PlanIndex, PlanSet, load_plans
 from warroom.sources.base import Silencer
 from warroom.store import Store, open_store
+
+if TYPE_CHECKING:
+    from warroom.engine.delivery import Deliverer
+    from warroom.engine.service import Service
+    from warroom.notify.declare import SmtpRelay
 
 Clock = Callable[[], datetime]
 
@@ -39,16 +42,32 @@ class Runtime:
     store: Store
     planset: PlanSet
     engine: Engine
-    service: Service
     actor: str  # who the timeline names for this process's actions
     identity: str  # user@host:pid, the lease holder's name
     clock: Clock
     run_engine: bool = True
     _closed: bool = field(default=False, init=False)
+    _service: Service | None = field(default=None, init=False)
 
     def __repr__(self) -> str:
         # the config holds source credentials: never in a repr
         return f"Runtime({self.identity}, actor={self.actor!r}, db={self.store.location!r})"
+
+    @property
+    def service(self) -> Service:
+        """Every user action's way in; built (its aggregates imported) on first use,
+        which the console's first frame and first alerts do not need (issue 9)."""
+        if self._service is None:
+            from warroom.engine.service import Service
+
+            self._service = Service(
+                self.store,
+                self.actor,
+                self.engine.sources,
+                paging=self.engine.paging,
+                runbooks=self.planset.runbooks,
+            )
+        return self._service
 
     @property
     def plan_index(self) -> PlanIndex:
@@ -85,6 +104,8 @@ def smtp_relay(config: Config) -> SmtpRelay | None:
     says why, and each email page then fails saying it needs one)."""
     if not config.smtp:
         return None
+    from warroom.notify.declare import ChannelConfigError, declare_smtp
+
     try:
         return declare_smtp(config.smtp)
     except ChannelConfigError:
@@ -95,9 +116,16 @@ def build_engine(store: Store, config: Config, planset: PlanSet, identity: str) 
     """The engine of this process: its sources, its plans, and who it pages how
     (a `log` channel without a path writes into the state directory)."""
     paging = paging_of(planset)
-    deliverer = Deliverer(planset.contacts, smtp_relay(config), log_dir=state_dir())
-    engine = Engine.from_specs(store, config.sources, identity, planset.plans, paging, deliverer)
-    deliverer.silencers = {s.name: s for s in engine.sources if isinstance(s, Silencer)}
+    engine = Engine.from_specs(store, config.sources, identity, planset.plans, paging)
+
+    def deliverer() -> Deliverer:
+        from warroom.engine.delivery import Deliverer
+
+        made = Deliverer(planset.contacts, smtp_relay(config), log_dir=state_dir())
+        made.silencers = {s.name: s for s in engine.sources if isinstance(s, Silencer)}
+        return made
+
+    engine.deliver_with(deliverer)
     engine.triage.runbooks = planset.runbooks
     # the lease holder runs automated runbook steps; their output and exit status
     # go to files here first, so a restarted engine can adopt what finished
@@ -125,18 +153,15 @@ async def open_runtime(
         identity = process_identity()
         engine = build_engine(store, config, planset, identity)
         engine.clock = clock
-        paging = engine.paging
     except BaseException:
         await store.close()
         raise
-    actor = actor or current_actor()
     return Runtime(
         config=config,
         store=store,
         planset=planset,
         engine=engine,
-        service=Service(store, actor, engine.sources, paging=paging, runbooks=planset.runbooks),
-        actor=actor,
+        actor=actor or current_actor(),
         identity=identity,
         clock=clock,
         run_engine=run_engine,

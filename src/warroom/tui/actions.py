@@ -14,8 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from warroom.engine.errors import STILL_FIRING
 from warroom.engine.paging import Paging
-from warroom.engine.service import STILL_FIRING
 from warroom.model import Impact
 from warroom.model.escalation import Engagement
 from warroom.model.text import safe_text

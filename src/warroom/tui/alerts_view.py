@@ -13,7 +13,6 @@ from textual.binding import Binding, BindingType
 from textual.events import Key
 from textual.widgets import Input
 
-from warroom.engine.alert_acks import route_acknowledgement
 from warroom.model import (
     AlertKey,
     Impact,
@@ -332,6 +331,8 @@ class AlertsView(AlertDialogs):
     def _acknowledge(self, targets: list[ShownAlert]) -> None:
         if not targets:
             return
+        from warroom.engine.alert_acks import route_acknowledgement  # with the first key
+
         route = route_acknowledgement([(AlertKey.parse(key), inc) for key, inc in targets])
         loose, incidents = route.alerts, route.incidents
         self.selected.clear()

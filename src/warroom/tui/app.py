@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Coroutine, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -32,7 +32,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from warroom import offload
-from warroom.engine import ActionError, Engine, Service
+from warroom.engine.errors import ActionError
 from warroom.engine.wiring import Runtime
 from warroom.model.text import safe_text
 from warroom.plans import PlanIndex, PlanSet
@@ -46,12 +46,17 @@ from warroom.tui.status import StatusBar
 from warroom.tui.tabs import ACTED_ON, CURRENT_INCIDENT, STALE_SOURCES, TABS, TabRegistry
 from warroom.tui.themes import DEFAULT_THEME, discover_themes
 
+if TYPE_CHECKING:
+    from warroom.engine.runtime import Engine
+    from warroom.engine.service import Service
+
 log = logging.getLogger(__name__)
 
 # feed entities shown by the status bar rather than by a tab
 STATUS_ENTITIES = frozenset({"source", "lease"})
 STATUS_REFRESH_SECONDS = 5.0
 FEED_REST_MAX = 2.0  # seconds the feed may rest after a slow reload
+SETTLE_WAIT = 1.0  # seconds after the first frame to wait for the first data at most
 
 
 class WarroomApp(App[None]):
@@ -88,6 +93,7 @@ class WarroomApp(App[None]):
         self.tabs = self.TAB_REGISTRY
         self._stale: set[str] = set(self.tabs.ids)
         self._started = False
+        self._settled = False
         self.ready = asyncio.Event()
         self._heap = HeapKeeper()
         self._hold = KeyHold(self, self._dispatch_held)
@@ -306,7 +312,7 @@ class WarroomApp(App[None]):
         pending.display = False
         yield pending
         yield StatusBar()
-        yield KeyFooter()
+        yield KeyFooter(waiting=True)  # its keys are shown once the first data is (_settle)
 
     def _main(self) -> Screen[Any]:
         """The screen with the tabs: queries must not look into a dialog on top of it."""
@@ -337,10 +343,18 @@ class WarroomApp(App[None]):
     def on_mount(self) -> None:
         # a screen to keep drawing: large parses yield to the event loop
         offload.set_interactive(True, settle=self._heap.tidy)
-        # Paint first: tabs, table header and footer are on screen before the
+        # what the start-up puts off waits for the first data this long at most,
+        # whatever the sources do
+        self.set_timer(SETTLE_WAIT, self._settle)
+        # Paint first: tabs, table header and status bar are on screen before the
         # engine and the feed start (the first frame is what a responder waits
-        # for); the data fills in a moment later.
+        # for); the data fills in a moment later, the footer's keys just after.
         self.call_after_refresh(self._start)
+        # the first tab's content has the focus from the first frame, so the keys
+        # the footer will show are its own from the start (one build of the footer)
+        first = self.view(self.tabs.first.id)
+        if first is not None:
+            first.focus_content()
         # views copy styles when they draw: a new theme redraws them from the store
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
@@ -374,6 +388,23 @@ class WarroomApp(App[None]):
             )
         self.ready.set()
         self.refresh_bindings()
+        if not self.runtime.run_engine:
+            # nobody polls here: what is stored, shown above, is the first data
+            self._settle()
+
+    def _settle(self) -> None:
+        """The first data is on screen (or SETTLE_WAIT has passed): now what the
+        start-up put off, so the first alerts did not wait for it (issue 9). The
+        footer's keys (some fifteen widgets, styled one by one, and a layout: the
+        keys work before they are shown) and the cycle collector, which `warroom`
+        paused for the start-up (`offload.pause_for_start`). Once; later calls
+        do nothing."""
+        if self._settled:
+            return
+        self._settled = True
+        with contextlib.suppress(NoMatches):  # closing already
+            self._main().query_one(KeyFooter).start()
+        offload.start_done()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
@@ -435,6 +466,8 @@ class WarroomApp(App[None]):
                 await self._refresh_status()
             started = loop.time()
             await self._activate(self._main().query_one(TabbedContent).active, focus=False)
+            if entities - STATUS_ENTITIES:
+                self._settle()  # the first data is on screen
             # A big poll commits in many short chunks, each a wake-up. Reloading
             # 50,000 alerts after every one starved the poll itself (the first
             # storm took two minutes to land): rest as long as the reload took,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Coroutine
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.dom import DOMNode
 
-from warroom.engine import Service
 from warroom.plans import PlanIndex, PlanSet
 from warroom.store import Store
+
+if TYPE_CHECKING:
+    from warroom.engine.service import Service  # built on first use: not for the first frame
 
 
 class Console(Protocol):

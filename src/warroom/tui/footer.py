@@ -7,6 +7,12 @@ thirty keys in the second between the first frame and the first alerts, the
 event loop too busy to hand the first poll its database answers (issue 9).
 Refreshes in one frame now make one rebuild, and a rebuild that would show the
 same keys, enabled the same way, is skipped.
+
+A footer made `waiting` shows no keys until `start()`: the console starts it
+once its first data is on screen. Built at start-up, the footer was three
+builds (keys dimmed until the console had started, then enabled, then those of
+the first tab's table once it had the focus), with a layout each, all before the
+first alerts could show (issue 9); now it is one, just after them.
 """
 
 from __future__ import annotations
@@ -22,9 +28,21 @@ class KeyFooter(Footer):
     _pending = False
     _shown: Hashable | None = None
 
+    def __init__(self, *, waiting: bool = False) -> None:
+        super().__init__()
+        self._waiting = waiting
+
+    def start(self) -> None:
+        """Show the keys from now on (a `waiting` footer shows none until then)."""
+        if self._waiting:
+            self._waiting = False
+            if self.is_attached:
+                # from the footer's own queue: its keys are built (and bound) as its own
+                self.call_later(self.bindings_changed, self.screen)
+
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
-        if not screen.app.app_focus:
+        if self._waiting or not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen and not self._pending:
             self._pending = True

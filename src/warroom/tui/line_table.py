@@ -122,6 +122,7 @@ class LineTable(ScrollView, can_focus=True):
         # per screen line, what was last painted there: (key, cursor, cell signatures)
         self._drawn: dict[int, tuple[str, bool, tuple[Any, ...]]] = {}
         self._window = (0, 0)
+        self._set_virtual_size()
 
     # -- columns ----------------------------------------------------------------------
 
@@ -201,7 +202,10 @@ class LineTable(ScrollView, can_focus=True):
         self._moved()
 
     def _set_virtual_size(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows) + self.header_height)
+        """Rows (and the header) high; no width, as nothing scrolls sideways (the flex
+        column takes what is left). Width-free, the first resize leaves it as it was:
+        following the width cost the first screen a layout of its own (issue 9)."""
+        self.virtual_size = Size(0, len(self.rows) + self.header_height)
 
     @property
     def page_height(self) -> int:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rich.text import Text
+from rich.cells import cell_len
+from rich.text import Span, Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -81,7 +82,7 @@ def lease_text(lease: LeaseInfo | None, me: str, now: datetime) -> Text:
 class StatusBar(Horizontal):
     def __init__(self) -> None:
         super().__init__()
-        self._shown: dict[str, object] = {}
+        self._shown: dict[str, tuple[str, tuple[Span, ...], str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-sources")
@@ -102,8 +103,18 @@ class StatusBar(Horizontal):
         self._set("#status-user", Text(safe_text(actor, 16), style="bold"))
 
     def _set(self, selector: str, text: Text) -> None:
-        """Skip identical updates: every repaint is bytes down the SSH link."""
+        """Skip identical updates: every repaint is bytes down the SSH link.
+
+        And a layout only when the part's width follows its text and that width
+        changed: a layout repaints the whole screen, and the start-up's three
+        status changes (the first read, the lease won, the first poll) were three
+        of them between the first frame and the first alerts (issue 9).
+        """
         key = (text.plain, tuple(text.spans), str(text.style))
         if self._shown.get(selector) != key:
+            before = self._shown.get(selector, ("",))[0]
             self._shown[selector] = key
-            self.query_one(selector, Static).update(text)
+            static = self.query_one(selector, Static)
+            width = static.styles.width
+            resized = cell_len(before) != text.cell_len
+            static.update(text, layout=(width is None or width.is_auto) and resized)
