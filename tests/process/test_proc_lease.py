@@ -22,20 +22,20 @@ from warroom.engine import Service
 from warroom.model import AlertKey
 from warroom.store import open_store
 
-from .helpers import HERE, LineReader, holder_pid, lease_holder, query, spawn, stop
+from .helpers import HERE, Db, LineReader, holder_pid, lease_holder, query, spawn, stop
 
 LEASE_TTL = 10.0  # warroom.engine.runtime.LEASE_TTL
 
 
-def _last_attempt(db: Path, source: str) -> float | None:
+def _last_attempt(db: Db, source: str) -> float | None:
     rows = query(db, "SELECT last_attempt FROM source_health WHERE name = ?", (source,))
     return float(rows[0][0]) if rows and rows[0][0] is not None else None  # type: ignore[arg-type]
 
 
-def test_term_hands_the_lease_over_quickly(tmp_path: Path) -> None:
+def test_term_hands_the_lease_over_quickly(tmp_path: Path, shared_db: Db) -> None:
     """`warroom --demo engine` twice; TERM the holder, the other polls within ~1 s."""
     env = clean_env(tmp_path)
-    db = tmp_path / "shared.db"
+    db = shared_db
     cmd = warroom_command("--db", db, "--demo", "engine")
     procs = [spawn(cmd, env), spawn(cmd, env)]
     try:
@@ -85,9 +85,11 @@ def _polls(log: Path) -> list[tuple[int, float]]:
     return out
 
 
-def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: Path) -> None:
+def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(
+    tmp_path: Path, shared_db: Db
+) -> None:
     env = clean_env(tmp_path)
-    db = tmp_path / "shared.db"
+    db = shared_db
     log = tmp_path / "polls.log"
     cmd = [sys.executable, str(HERE / "engine_proc.py"), str(db), str(log)]
     procs = [spawn(cmd, env), spawn(cmd, env)]

@@ -10,6 +10,13 @@ Whoever holds the lease renews it while it works -- `run` from its contention
 loop, `run_once` from a task beside its one cycle -- and every holder-only
 write carries the lease's token, so a holder that stalled past the TTL and
 lost the lease can never commit what it fetched before (`LeaseLost`).
+
+The fence stops writes; it cannot stop a holder cut off from the database (a
+network partition: statements go out, nothing comes back) from going on with
+work that needs no write -- a slow fetch, a page being sent, a runbook command.
+So a renewal gets no longer than the lease has left, less `STOP_MARGIN`: when
+none has answered by then the duties are stopped, before the lease can expire
+and another process take over (`_acquire_within`).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from warroom.model.clock import utcnow
 from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
 from warroom.sources.registry import build_source
-from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
+from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store, StoreUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,12 @@ LEASE_TTL = timedelta(seconds=10)
 RENEW_SECONDS = 1.0
 # While the store fails, renewals back off up to this (well inside the TTL).
 MAX_RENEW_BACKOFF = 3.0
+# A holder that cannot renew stops its duties this long before its lease could run
+# out: room for the hosts' clocks to differ and for the duties to wind down.
+STOP_MARGIN = 2.5
+# How long stopping waits for a duty to wind down; one stuck on a silent connection
+# is left to finish its cleanup on its own (it has been cancelled: it does no work).
+STOP_WAIT = 1.0
 PRUNE_SECONDS = 300.0  # the prune duty's period
 KEEP_RESOLVED = timedelta(days=7)
 KEEP_PAGES = timedelta(days=30)  # `warroom pages` answers "who was paged" this far back
@@ -84,6 +97,8 @@ class Engine:
         self.token: LeaseToken | None = None
         self.store_log = FailureLog(log)
         self._pollers: list[asyncio.Task[None]] = []  # every duty's task, pollers first
+        # cancelled tasks still unwinding on a silent connection (kept from the collector)
+        self._abandoned: set[asyncio.Task[object]] = set()
         # a responder's "poll now", per source, and the request each last answered
         self._wakes: dict[str, asyncio.Event] = {s.name: asyncio.Event() for s in self.sources}
         self._answered: dict[str, float] = {}
@@ -172,16 +187,20 @@ class Engine:
     async def run(self) -> None:
         """Contend for the lease forever; poll while holding it. Cancel to stop."""
         failures = 0
+        loop = asyncio.get_running_loop()
+        held_until: float | None = None  # loop time the lease runs out, as last renewed
         try:
             while True:
+                asked = loop.time()
                 try:
-                    token = await self.store.acquire_lease(self.holder, self.lease_ttl)
+                    token = await self._acquire_within(self._budget(held_until, asked))
                     failures = 0
                 except STORE_FAILURES as exc:
                     # not known to hold it: stop polling (fenced writes would fail anyway)
                     self.store_log.failed("renewing the engine lease", exc, self.store.location)
                     if self.token is not None:
                         why = f"polling stopped: {describe(exc, self.store.location)}"
+                        log.warning("engine duties stopped: the lease could not be renewed")
                         for source in self.sources:
                             keep_in_memory(self.store, source, why)
                     token = None
@@ -190,6 +209,7 @@ class Engine:
                     log.exception("lease renewal failed; polling stops until it succeeds")
                     token = None
                     failures += 1
+                held_until = None if token is None else asked + self.lease_ttl.total_seconds()
                 if token != self.token:
                     await self._stop_duties()
                     if token is not None:
@@ -201,7 +221,46 @@ class Engine:
         finally:
             await self._stop_duties()
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._release_quietly())
+                await asyncio.wait_for(asyncio.shield(self._release_quietly()), STOP_WAIT * 2)
+
+    def _budget(self, held_until: float | None, now: float) -> float:
+        """How long a renewal may take: while holding, until the duties must stop."""
+        if held_until is None:
+            return self.lease_ttl.total_seconds()
+        return max(0.1, held_until - STOP_MARGIN - now)
+
+    async def _acquire_within(self, seconds: float) -> LeaseToken | None:
+        """`acquire_lease`, or StoreUnreachable once `seconds` pass without an answer.
+
+        The attempt is cancelled and left to unwind by itself: over a silent
+        connection even its cleanup waits, and the duties must stop now. Should it
+        still commit later it only extends (or takes) this holder's own lease, which
+        the next attempt then carries on with.
+        """
+        attempt = asyncio.ensure_future(self.store.acquire_lease(self.holder, self.lease_ttl))
+        try:
+            done, _ = await asyncio.wait({attempt}, timeout=seconds)
+        except asyncio.CancelledError:
+            attempt.cancel()
+            raise
+        if done:
+            return attempt.result()
+        attempt.cancel()
+        self._abandon({attempt})
+        raise StoreUnreachable(
+            f"{self.store.location}: database unreachable (no answer in {seconds:.1f}s);"
+            " duties stopped until it answers"
+        )
+
+    def _abandon(self, tasks: set[asyncio.Task[object]] | set[asyncio.Future[object]]) -> None:
+        for task in tasks:
+            self._abandoned.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Future[object]) -> None:
+        self._abandoned.discard(task)  # type: ignore[arg-type]
+        if not task.cancelled():
+            task.exception()  # read, so it is never reported as lost at exit
 
     async def _answer_retries(self) -> None:
         """Wake the pollers of sources a responder asked to poll now (any console)."""
@@ -258,12 +317,18 @@ class Engine:
         self._pollers.append(asyncio.create_task(self._prune_forever(token), name="prune"))
 
     async def _stop_duties(self) -> None:
+        """Cancel every duty; wait a moment for them, not for a silent database."""
         self.token = None
         for task in self._pollers:
             task.cancel()
-        for task in self._pollers:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._pollers:
+            _, stuck = await asyncio.wait(self._pollers, timeout=STOP_WAIT)
+            for task in self._pollers:
+                if task.done() and not task.cancelled():
+                    task.exception()
+            if stuck:
+                log.warning("%d duties still unwinding after being stopped", len(stuck))
+                self._abandon(stuck)  # type: ignore[arg-type]
         self._pollers = []
 
     async def close(self) -> None:
