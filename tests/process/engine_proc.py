@@ -5,8 +5,9 @@ Usage: python engine_proc.py DB POLL_LOG   (DB: a file or a postgresql:// URL)
 Each fetch appends `PID EPOCH` to POLL_LOG (O_APPEND, one write per line, so several
 processes may share the file). With PROBE_FETCH_SECONDS set, a fetch is that slow (a
 big answer, a slow API) and appends such a line every 0.1 s while it lasts: the
-log then shows when this process was polling, not only when it began to. SIGTERM/SIGINT cancel the engine, as `warroom engine`
-does, so the lease is released on the way out.
+log then shows when this process was polling, not only when it began to.
+SIGTERM/SIGINT cancel the engine, as `warroom engine` does, so the lease is released
+on the way out.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from warroom.engine import ingest, process_identity
 from warroom.model import Alert, AlertState, Severity

@@ -21,7 +21,8 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -71,9 +72,8 @@ class TcpProxy:
         user = f"{parts.username}@" if parts.username else ""
         return urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{self.port}"))
 
-    def _call(self, coro: object) -> object:
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
-        return future.result(timeout=10)
+    def _call(self, coro: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
 
     # -- inside the loop ---------------------------------------------------------------
 
@@ -112,9 +112,7 @@ class TcpProxy:
             return
         self._writers.update((client_w, server_w))
         try:
-            await asyncio.gather(
-                self._pipe(client_r, server_w), self._pipe(server_r, client_w)
-            )
+            await asyncio.gather(self._pipe(client_r, server_w), self._pipe(server_r, client_w))
         finally:
             for writer in (client_w, server_w):
                 self._writers.discard(writer)

@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from warroom.engine.delivery import DeliverDuty, Deliverer
 from warroom.engine.escalate_duty import EscalateDuty
@@ -98,7 +99,7 @@ class Engine:
         self.store_log = FailureLog(log)
         self._pollers: list[asyncio.Task[None]] = []  # every duty's task, pollers first
         # cancelled tasks still unwinding on a silent connection (kept from the collector)
-        self._abandoned: set[asyncio.Task[object]] = set()
+        self._abandoned: set[asyncio.Future[Any]] = set()
         # a responder's "poll now", per source, and the request each last answered
         self._wakes: dict[str, asyncio.Event] = {s.name: asyncio.Event() for s in self.sources}
         self._answered: dict[str, float] = {}
@@ -252,13 +253,13 @@ class Engine:
             " duties stopped until it answers"
         )
 
-    def _abandon(self, tasks: set[asyncio.Task[object]] | set[asyncio.Future[object]]) -> None:
+    def _abandon(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
         for task in tasks:
-            self._abandoned.add(task)  # type: ignore[arg-type]
+            self._abandoned.add(task)
             task.add_done_callback(self._forget)
 
-    def _forget(self, task: asyncio.Future[object]) -> None:
-        self._abandoned.discard(task)  # type: ignore[arg-type]
+    def _forget(self, task: asyncio.Future[Any]) -> None:
+        self._abandoned.discard(task)
         if not task.cancelled():
             task.exception()  # read, so it is never reported as lost at exit
 
@@ -328,7 +329,7 @@ class Engine:
                     task.exception()
             if stuck:
                 log.warning("%d duties still unwinding after being stopped", len(stuck))
-                self._abandon(stuck)  # type: ignore[arg-type]
+                self._abandon(stuck)
         self._pollers = []
 
     async def close(self) -> None:
