@@ -71,7 +71,8 @@ def _run(args: argparse.Namespace, database: Callable[[], str | None]) -> int:
     elapsed = time.perf_counter() - started
     done = len(killed_after)
     print(
-        f"\n{args.backend}: {args.trials} trials (seed {seed}) in {elapsed:.0f} s; {done} held every promise"
+        f"\n{args.backend}: {args.trials} trials (seed {seed}) in {elapsed:.0f} s;"
+        f" {done} held every promise"
     )
     print(f"kills with sends in flight (between claim and record): {landed}/{done}")
     for name, value in sorted(totals.items()):
