@@ -29,7 +29,7 @@ from warroom.engine import Service
 from warroom.model import EventKind, Impact
 from warroom.store import open_store
 
-from .helpers import HERE, Db, LineReader, query, spawn, stop
+from .helpers import HERE, Db, query, spawn, stop
 
 ACTIONS = int(os.environ.get("WARROOM_WRITER_ACTIONS", "150"))
 WRITERS = ("alice", "bob", "carol")
