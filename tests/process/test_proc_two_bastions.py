@@ -232,6 +232,7 @@ def test_two_bastions_share_one_postgresql(tmp_path: Path, pg_db: str) -> None:
         f"\ntwo bastions: note seen by the other host's console"
         f" {latencies['a'] * 1000:.0f} ms / {latencies['b'] * 1000:.0f} ms after its"
         f" transaction began; kill -9 take-over after {took:.2f}s"
-        f" (lease had {expires_at - killed:.2f}s left); pages: {len(pd.alerts)} PagerDuty alerts, {len(triggers(pd_wire))} triggers,"
+        f" (lease had {expires_at - killed:.2f}s left); pages: {len(pd.alerts)} PagerDuty"
+        f" alerts, {len(triggers(pd_wire))} triggers,"
         f" {len(posts)} Slack posts for 2 incidents"
     )
