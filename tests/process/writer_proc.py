@@ -6,11 +6,13 @@ Usage: python writer_proc.py DB NAME INCIDENT COUNT   (DB: a file or a postgresq
 Prints `done I EVENT_ID` once note I is reported done (the call returned),
 `failed I MESSAGE` when the store refused it, then `ack True|False`: what a
 responder would have been told. The test holds the database against these lines.
+WRITER_PAUSE (seconds, default 0) paces the notes, so a fault lands among them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from warroom.engine import Service
@@ -22,7 +24,9 @@ async def main(db: str, name: str, incident: int, count: int) -> int:
     try:
         service = Service(store, name)
         print("ready", flush=True)
+        pause = float(os.environ.get("WRITER_PAUSE", "0"))
         for i in range(count):
+            await asyncio.sleep(pause)
             try:
                 event = await service.add_note(incident, f"{name} {i}")
             except StoreError as exc:

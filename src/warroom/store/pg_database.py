@@ -165,14 +165,20 @@ class PgStore(
         cls, url: str, location: str, *, read_only: bool = False, create: bool = True
     ) -> PgStore:
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=4, timeout=10)
+            # min_size 0: with a floor, asyncpg reconnects in the background after a
+            # restart and logs a traceback per failed try (a line each second on the
+            # responder's terminal); without one, the next statement reconnects and
+            # a failure is that statement's StoreUnreachable
+            pool = await asyncpg.create_pool(url, min_size=0, max_size=4, timeout=10)
         except Exception as exc:
             raise translate_error(exc, location) from exc
         try:
-            async with pool.acquire() as con:
+            async with pool.acquire() as con:  # the first connection is made here
                 await _migrate(con, location, read_only=read_only, create=create)
-        except BaseException:
+        except BaseException as exc:
             await pool.close()
+            if isinstance(exc, Exception) and not isinstance(exc, StoreError):
+                raise translate_error(exc, location) from exc
             raise
         return cls(url, location, pool, read_only)
 
