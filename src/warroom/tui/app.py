@@ -419,7 +419,13 @@ class WarroomApp(App[None]):
                 self._run_actions(), name="actions", group="actions", exit_on_error=False
             )
         elif name == "feed":
-            since = await self.store.last_change()
+            try:
+                since = await self.store.last_change()
+            except StoreError:
+                # still unreachable (a database server down): the screen stays as it
+                # is, the notification already said why; try again in a moment
+                self.set_timer(1.0, lambda: self._restart(name))
+                return
             self._stale.update(self.tabs.ids)
             self.run_worker(
                 self._follow_feed(since), name="feed", group="feed", exit_on_error=False
