@@ -43,7 +43,8 @@ def pg_console(tmp_path: Path, postgres_server: PostgresServer, proxy: TcpProxy)
     name = f"console_{next(_DATABASES)}"
     postgres_server.psql(f"CREATE DATABASE {name}")
     harness = Harness(tmp_path)
-    harness.config = replace(harness.config, database=proxy.url(postgres_server.url(name)))
+    # as the config gives it: a Path (pathlib folds the `//`; open_store unfolds it)
+    harness.config = replace(harness.config, database=Path(proxy.url(postgres_server.url(name))))
     harness.direct = postgres_server.url(name)  # type: ignore[attr-defined]
     return harness
 
