@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from tests.unit.helpers import T0
 
+from warroom.model import IncidentStatus
 from warroom.model.paging import OutboxItem, OutboxKind, RowState
 
 from .conftest import Backend, new_incident
@@ -81,3 +82,41 @@ async def test_of_claimers_at_once_each_row_is_claimed_once(backend: Backend) ->
     claimed = await asyncio.gather(*(claim(i) for i in range(3)))
     everything = [k for keys in claimed for k in keys]
     assert sorted(everything) == sorted(f"p{n}" for n in range(30))
+
+
+async def test_a_reclaim_beside_an_acknowledgement_never_puts_its_page_back(
+    backend: Backend,
+) -> None:
+    """A new holder takes back the dead holder's claimed trigger while a responder
+    acknowledges the incident. Whichever commits first, the page must not be left
+    pending (to be sent after the acknowledgement): the acknowledgement first, the
+    reclaim finds it superseded (unknown); the reclaim first, the acknowledgement
+    cancels it. Under READ COMMITTED, before the reclaim locked the incidents it
+    judged, it read the incident as unacknowledged while the acknowledgement was
+    still open, and put the row back to pending after its cancel had run: one
+    kill -9 paging trial in eight paged after the acknowledgement."""
+    store = await backend.open()
+    reclaimer = await backend.open()
+    incident_id = await new_incident(store)
+    async with store.transaction(T0) as tx:
+        await tx.enqueue([page("dead", incident_id)])
+        [claimed] = await tx.claim_due(T0, epoch=1)
+    acked_at = T0 + timedelta(seconds=5)
+    reclaim: asyncio.Task[list[str]] | None = None
+
+    async def take_back() -> list[str]:
+        async with reclaimer.transaction(acked_at) as tx:
+            return [r.state.value for r in await tx.reclaim_claimed()]
+
+    async with store.transaction(acked_at) as tx:
+        assert await tx.update_incident(
+            incident_id, status=IncidentStatus.ACKNOWLEDGED, acknowledged_at=acked_at
+        )
+        assert await tx.cancel_open(incident_id, ["trigger"], "acknowledged") == []
+        reclaim = asyncio.create_task(take_back())
+        await asyncio.sleep(0.5)  # the reclaim runs (PostgreSQL) or waits (SQLite)
+    assert reclaim is not None
+    await asyncio.wait_for(reclaim, 10)
+    [row] = await store.outbox(incident_id)
+    assert row.id == claimed.id
+    assert row.state is RowState.UNKNOWN, f"left {row.state.value}: it would page after the ack"

@@ -96,6 +96,17 @@ class PgTx(SqliteTx):
         )
         await super().record_silence(source, silence_id, *args)
 
+    async def reclaim_claimed(self) -> list[OutboxRow]:
+        """Share-lock the incidents of the claimed rows first: an acknowledgement
+        still open then commits before the rows are judged (they become unknown),
+        or waits for this and cancels them as pending -- never a superseded page
+        put back to be sent after the acknowledgement."""
+        await self._db.execute(
+            "SELECT id FROM incidents WHERE id IN (SELECT incident_id FROM outbox"
+            " WHERE state = 'claimed') ORDER BY id FOR SHARE"
+        )
+        return await super().reclaim_claimed()
+
     async def claim_due(self, now: datetime, epoch: int, limit: int = 20) -> list[OutboxRow]:
         """Claim with `FOR UPDATE SKIP LOCKED`: of claimers at once each row goes to
         one (a subquery alone would hand the same pending row to both)."""
