@@ -61,6 +61,10 @@ KEEP_RESOLVED = timedelta(days=7)
 KEEP_PAGES = timedelta(days=30)  # `warroom pages` answers "who was paged" this far back
 
 
+class NoAnswer(StoreUnreachable):
+    """The lease renewal got no answer in the time the lease had left."""
+
+
 class LeaseBusy(Exception):
     """Another process holds the lease: a one-off cycle must not poll beside it."""
 
@@ -196,6 +200,17 @@ class Engine:
                 try:
                     token = await self._acquire_within(self._budget(held_until, asked))
                     failures = 0
+                except NoAnswer as exc:
+                    # a state change, said once: the store's own failures (a lock, a
+                    # refused connection) are named by the statements that meet them
+                    if self.token is not None:
+                        log.warning("engine duties stopped: %s", exc)
+                        for source in self.sources:
+                            keep_in_memory(self.store, source, f"polling stopped: {exc}")
+                    else:
+                        self.store_log.failed("renewing the engine lease", exc, self.store.location)
+                    token = None
+                    failures += 1
                 except STORE_FAILURES as exc:
                     # not known to hold it: stop polling (fenced writes would fail anyway)
                     self.store_log.failed("renewing the engine lease", exc, self.store.location)
@@ -231,7 +246,7 @@ class Engine:
         return max(0.1, held_until - STOP_MARGIN - now)
 
     async def _acquire_within(self, seconds: float) -> LeaseToken | None:
-        """`acquire_lease`, or StoreUnreachable once `seconds` pass without an answer.
+        """`acquire_lease`, or NoAnswer once `seconds` pass without an answer.
 
         The attempt is cancelled and left to unwind by itself: over a silent
         connection even its cleanup waits, and the duties must stop now. Should it
@@ -248,9 +263,9 @@ class Engine:
             return attempt.result()
         attempt.cancel()
         self._abandon({attempt})
-        raise StoreUnreachable(
-            f"{self.store.location}: database unreachable (no answer in {seconds:.1f}s);"
-            " duties stopped until it answers"
+        raise NoAnswer(
+            f"{self.store.location}: no answer to the lease renewal in {seconds:.1f}s"
+            " (database unreachable, or stuck behind another writer)"
         )
 
     def _abandon(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
