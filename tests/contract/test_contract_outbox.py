@@ -12,6 +12,7 @@ from datetime import timedelta
 from tests.unit.helpers import T0
 
 from warroom.model import IncidentStatus
+from warroom.model.escalation import Engagement, Status
 from warroom.model.paging import OutboxItem, OutboxKind, RowState
 
 from .conftest import Backend, new_incident
@@ -120,3 +121,38 @@ async def test_a_reclaim_beside_an_acknowledgement_never_puts_its_page_back(
     [row] = await store.outbox(incident_id)
     assert row.id == claimed.id
     assert row.state is RowState.UNKNOWN, f"left {row.state.value}: it would page after the ack"
+
+
+async def test_an_escalation_beside_an_acknowledgement_reads_the_engagement_stopped(
+    backend: Backend,
+) -> None:
+    """The escalate duty reads the due engagements while a responder's acknowledgement
+    (which stops them) is open. It must read them after that commits: before, on
+    PostgreSQL, it read the engagement still active, then waited on the incident's
+    lock and paged the next stage after the acknowledgement (2 kill -9 paging trials
+    in 30 wrote a page after the ack)."""
+    store = await backend.open()
+    duty = await backend.open()
+    incident_id = await new_incident(store)
+    active = Engagement("ep", Status.ACTIVE, 0, 0, T0, T0)
+    async with store.transaction(T0) as tx:
+        await tx.save_engagement(incident_id, active)
+    acked_at = T0 + timedelta(seconds=5)
+
+    async def due() -> list[tuple[int, Engagement]]:
+        async with duty.transaction(acked_at) as tx:
+            found = await tx.due_engagements(acked_at)
+            for found_id, _ in found:
+                await tx.incident(found_id)  # what the duty does next
+            return found
+
+    async with store.transaction(acked_at) as tx:
+        assert await tx.incident(incident_id) is not None  # an action locks it first
+        await tx.update_incident(
+            incident_id, status=IncidentStatus.ACKNOWLEDGED, acknowledged_at=acked_at
+        )
+        stopped = Engagement("ep", Status.ACKNOWLEDGED, 0, 0, None, T0)
+        await tx.save_engagement(incident_id, stopped)
+        escalation = asyncio.create_task(due())
+        await asyncio.sleep(0.5)  # the duty reads (PostgreSQL) or waits (SQLite)
+    assert await asyncio.wait_for(escalation, 10) == [], "escalated an acknowledged incident"

@@ -27,6 +27,7 @@ import asyncpg
 
 from warroom.model import Incident, LeaseInfo, TrackedAlert
 from warroom.model.clock import from_epoch, to_epoch, utcnow
+from warroom.model.escalation import Engagement
 from warroom.model.filter import AlertFilter
 from warroom.model.paging import OutboxRow
 from warroom.offload import OFFLOAD_ITEMS, off_loop
@@ -95,6 +96,20 @@ class PgTx(SqliteTx):
             "DELETE FROM silences WHERE source = ? AND silence_id = ?", (source, silence_id)
         )
         await super().record_silence(source, silence_id, *args)
+
+    async def due_engagements(
+        self, now: datetime, limit: int = 100
+    ) -> list[tuple[int, Engagement]]:
+        """Lock the due engagements' incidents first, as every action on an incident
+        does, then read them: an acknowledgement open meanwhile has committed by
+        then, and the engagement it stopped is what is read -- never a stale active
+        one whose next stage would page after the acknowledgement."""
+        await self._db.execute(
+            "SELECT id FROM incidents WHERE id IN (SELECT incident_id FROM engagements"
+            " WHERE next_at IS NOT NULL AND next_at <= ?) ORDER BY id FOR UPDATE",
+            (to_epoch(now),),
+        )
+        return await super().due_engagements(now, limit)
 
     async def reclaim_claimed(self) -> list[OutboxRow]:
         """Share-lock the incidents of the claimed rows first: an acknowledgement
