@@ -88,6 +88,7 @@ class WarroomApp(App[None]):
         self.tabs = self.TAB_REGISTRY
         self._stale: set[str] = set(self.tabs.ids)
         self._started = False
+        self._store_down = False  # the last status read failed: said once, until it answers
         self.ready = asyncio.Event()
         self._heap = HeapKeeper()
         self._hold = KeyHold(self, self._dispatch_held)
@@ -481,8 +482,17 @@ class WarroomApp(App[None]):
     async def _refresh_status(self) -> None:
         if not self._started:
             return
-        health = await self.store.source_health()
-        lease = await self.store.lease()
+        try:
+            health = await self.store.source_health()
+            lease = await self.store.lease()
+        except StoreError as exc:
+            # a database server gone (PostgreSQL restarting, a link down): say so once,
+            # keep the screen as it is, and read again at the next tick
+            if not self._store_down:
+                self._store_down = True
+                self.notify(str(exc), severity="error", markup=False)
+            return
+        self._store_down = False
         if not self.is_running:  # closed while the store answered
             return
         self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor, self.now())
