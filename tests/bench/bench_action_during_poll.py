@@ -2,6 +2,7 @@
 
     python tests/bench/bench_action_during_poll.py [--alerts 10000] [--polls 3]
                                                    [--mode chunked|single|both]
+                                                   [--backend sqlite|postgresql|both]
 
 Two real processes on one database file, as a console and `warroom engine` are:
 
@@ -15,13 +16,16 @@ Two real processes on one database file, as a console and `warroom engine` are:
 Prints, per mode, the median, p99 and max latency of the actions made while a
 poll was being written (normalising the payload does not count), and
 the longest write-lock hold of a poll (BEGIN IMMEDIATE to COMMIT, measured by
-the writer). Prints figures only.
+the writer). Prints figures only. With `--backend postgresql` (or `both`) the
+same runs go to a real PostgreSQL on loopback, a fresh database per run: there
+the "hold" is the poll's transaction, which no longer blocks other writers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -32,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.bench_store import SOURCE, raw_alert
+from tests.support.postgres import running_postgres
 
 from warroom.engine import Service
 from warroom.engine.ingest import store_snapshot
@@ -43,7 +48,7 @@ from warroom.store.snapshot import snapshot_digests
 ACTION_GAP = 0.01
 
 
-async def writer(db: Path, mode: str, count: int, polls: int) -> None:
+async def writer(db: Path | str, mode: str, count: int, polls: int) -> None:
     store = await open_store(db)
     token = await store.acquire_lease("bench-writer", timedelta(hours=1))
     assert token is not None
@@ -76,9 +81,9 @@ async def writer(db: Path, mode: str, count: int, polls: int) -> None:
     await store.close()
 
 
-async def run_mode(mode: str, count: int, polls: int) -> dict[str, float]:
+async def run_mode(mode: str, count: int, polls: int, url: str | None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
+        db = url or Path(tmp) / "bench.db"
         store = await open_store(db)
         service = Service(store, "responder")
         incident = await service.declare_incident([], "bench", Impact.LOW)
@@ -145,26 +150,37 @@ async def run_mode(mode: str, count: int, polls: int) -> dict[str, float]:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--writer":
         db, mode, count, polls = sys.argv[2:6]
-        asyncio.run(writer(Path(db), mode, int(count), int(polls)))
+        where = db if db.startswith("postgresql://") else Path(db)
+        asyncio.run(writer(where, mode, int(count), int(polls)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--polls", type=int, default=3)
     parser.add_argument("--mode", choices=("chunked", "single", "both"), default="both")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     args = parser.parse_args()
     modes = ("single", "chunked") if args.mode == "both" else (args.mode,)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     print(f"{args.alerts} alerts changed per poll, {args.polls} polls, a note every 10 ms")
     print(
-        f"{'mode':8} {'actions':>7} {'median':>9} {'p99':>9} {'max':>9}"
+        f"{'backend':10} {'mode':8} {'actions':>7} {'median':>9} {'p99':>9} {'max':>9}"
         f" {'poll':>7} {'tx':>4} {'longest hold':>13}"
     )
-    for mode in modes:
-        r = asyncio.run(run_mode(mode, args.alerts, args.polls))
-        print(
-            f"{mode:8} {r['actions']:7.0f} {r['median_ms']:7.1f}ms {r['p99_ms']:7.1f}ms"
-            f" {r['max_ms']:7.1f}ms {r['poll_s']:6.2f}s {r['transactions']:4.0f}"
-            f" {r['hold_ms']:11.1f}ms"
-        )
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(running_postgres()) if "postgresql" in backends else None
+        for n, (backend, mode) in enumerate((b, m) for b in backends for m in modes):
+            url = None
+            if backend == "postgresql":
+                assert server is not None
+                server.psql(f"CREATE DATABASE storm_{n}")
+                url = server.url(f"storm_{n}")
+            r = asyncio.run(run_mode(mode, args.alerts, args.polls, url))
+            print(
+                f"{backend:10} {mode:8} {r['actions']:7.0f} {r['median_ms']:7.1f}ms"
+                f" {r['p99_ms']:7.1f}ms {r['max_ms']:7.1f}ms {r['poll_s']:6.2f}s"
+                f" {r['transactions']:4.0f} {r['hold_ms']:11.1f}ms",
+                flush=True,
+            )
     return 0
 
 

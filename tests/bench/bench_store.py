@@ -1,6 +1,10 @@
 """How fast a large snapshot goes through the real diff-and-store path, and what it writes.
 
-    python tests/bench/bench_store.py [--sizes 10000 50000]
+    python tests/bench/bench_store.py [--sizes 10000 50000] [--backend sqlite|postgresql|both]
+
+`--backend postgresql` (or `both`) runs the same passes on a real PostgreSQL
+started on loopback (`tests.support.postgres`), a fresh database per size, and
+ends with the two backends side by side.
 
 For each size, in a fresh process (so peak RSS is that size's own) and a fresh
 database, synthetic Alertmanager /api/v2/alerts payloads (8 labels, 2
@@ -27,7 +31,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
+import os
 import resource
 import subprocess
 import sys
@@ -37,6 +43,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.support.postgres import running_postgres
 
 from warroom.sources.alertmanager import normalise_alerts
 from warroom.store import SnapshotResult, open_store
@@ -174,7 +184,7 @@ def build_passes(size: int) -> list[Pass]:
     ]
 
 
-async def run_size(size: int, db_path: Path) -> tuple[list[Measured], dict[str, float]]:
+async def run_size(size: int, db_path: Path | str) -> tuple[list[Measured], dict[str, float]]:
     passes = build_passes(size)
     extra: dict[str, float] = {}
     store = await open_store(db_path)
@@ -197,7 +207,7 @@ async def run_size(size: int, db_path: Path) -> tuple[list[Measured], dict[str, 
                 Measured(p.label, len(alerts), t1 - t0, t2 - t1, t3 - t2, result, p.expect)
             )
             if p.label.startswith("first"):
-                extra["db_mb_after_first"] = _db_size(db_path) / 1e6
+                extra["db_mb_after_first"] = await _db_size(db_path) / 1e6
             del alerts, raws
         t0 = time.perf_counter()
         active = await store.active_alerts()
@@ -205,11 +215,19 @@ async def run_size(size: int, db_path: Path) -> tuple[list[Measured], dict[str, 
         extra["active_alerts"] = len(active)
     finally:
         await store.close()
-    extra["db_mb_final"] = _db_size(db_path) / 1e6
+    extra["db_mb_final"] = await _db_size(db_path) / 1e6
     return measured, extra
 
 
-def _db_size(path: Path) -> int:
+async def _db_size(path: Path | str) -> int:
+    if isinstance(path, str):  # a PostgreSQL URL
+        import asyncpg
+
+        con = await asyncpg.connect(path)
+        try:
+            return int(await con.fetchval("SELECT pg_database_size(current_database())"))
+        finally:
+            await con.close()
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
@@ -254,7 +272,7 @@ def report(size: int, measured: list[Measured], extra: dict[str, float], baselin
     )
     print(
         f"database: {extra['db_mb_after_first']:.1f} MB after first pass,"
-        f" {extra['db_mb_final']:.1f} MB at the end (file + WAL)"
+        f" {extra['db_mb_final']:.1f} MB at the end (file + WAL, or the PostgreSQL database)"
     )
     print(
         f"peak RSS: {rss_mb():.0f} MB (interpreter + imports {baseline:.0f} MB;"
@@ -267,29 +285,66 @@ def report(size: int, measured: list[Measured], extra: dict[str, float], baselin
     return ok
 
 
-def run_one(size: int) -> int:
+def run_one(size: int, url: str | None) -> int:
     baseline = rss_mb()
     with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
-        measured, extra = asyncio.run(run_size(size, Path(tmp) / "bench.db"))
-    return 0 if report(size, measured, extra, baseline) else 1
+        measured, extra = asyncio.run(run_size(size, url or Path(tmp) / "bench.db"))
+    ok = report(size, measured, extra, baseline)
+    times = " ".join(f"{m.apply_s:.4f}" for m in measured)
+    print(f"SIDE {'postgresql' if url else 'sqlite'} {size} {times} {rss_mb():.0f}", flush=True)
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)  # one size, in-process
+    parser.add_argument("--url", help=argparse.SUPPRESS)  # its PostgreSQL database
     args = parser.parse_args(argv)
     if args.size is not None:
-        return run_one(args.size)
-    print(f"python {sys.version.split()[0]}, sqlite via aiosqlite; times are wall seconds")
+        return run_one(args.size, args.url)
+    print(f"python {sys.version.split()[0]}, sqlite via aiosqlite, postgresql via asyncpg;")
+    print("times are wall seconds")
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     failed = False
-    for size in args.sizes:
-        # A process per size, so each size's peak RSS is its own.
-        code = subprocess.run([sys.executable, __file__, "--size", str(size)], check=False)
-        failed |= code.returncode != 0
+    side: list[list[str]] = []
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(running_postgres()) if "postgresql" in backends else None
+        for backend in backends:
+            for n, size in enumerate(args.sizes):
+                command = [sys.executable, __file__, "--size", str(size)]
+                if backend == "postgresql":
+                    assert server is not None
+                    name = f"bench_{os.getpid()}_{n}"
+                    server.psql(f"CREATE DATABASE {name}")
+                    command += ["--url", server.url(name)]
+                print(f"\n### {backend}", flush=True)
+                # A process per size, so each size's peak RSS is its own.
+                done = subprocess.run(command, check=False, capture_output=True, text=True)
+                for line in done.stdout.splitlines():
+                    if line.startswith("SIDE "):
+                        side.append(line.split()[1:])
+                    else:
+                        print(line)
+                if done.returncode and done.stderr:
+                    print(done.stderr[-2000:])
+                failed |= done.returncode != 0
+    _side_by_side(side)
     if failed:
         print("\nFAILED: a pass wrote a different number of rows than a correct diff would")
     return 1 if failed else 0
+
+
+def _side_by_side(side: list[list[str]]) -> None:
+    if not side:
+        return
+    labels = ("first", "unchanged", "1% changed", "10% gone", "steady")
+    print("\n== apply seconds, side by side ==")
+    print(f"{'backend':<11} {'alerts':>7} " + " ".join(f"{x:>10}" for x in labels) + "  peak MB")
+    for backend, size, *times, peak in side:
+        cells = " ".join(f"{float(t):>10.3f}" for t in times)
+        print(f"{backend:<11} {int(size):>7,} {cells}  {peak:>7}")
 
 
 if __name__ == "__main__":

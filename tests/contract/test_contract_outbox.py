@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from tests.unit.helpers import T0
 
+from warroom.model import IncidentStatus
+from warroom.model.escalation import Engagement, Status
 from warroom.model.paging import OutboxItem, OutboxKind, RowState
 
 from .conftest import Backend, new_incident
@@ -81,3 +83,76 @@ async def test_of_claimers_at_once_each_row_is_claimed_once(backend: Backend) ->
     claimed = await asyncio.gather(*(claim(i) for i in range(3)))
     everything = [k for keys in claimed for k in keys]
     assert sorted(everything) == sorted(f"p{n}" for n in range(30))
+
+
+async def test_a_reclaim_beside_an_acknowledgement_never_puts_its_page_back(
+    backend: Backend,
+) -> None:
+    """A new holder takes back the dead holder's claimed trigger while a responder
+    acknowledges the incident. Whichever commits first, the page must not be left
+    pending (to be sent after the acknowledgement): the acknowledgement first, the
+    reclaim finds it superseded (unknown); the reclaim first, the acknowledgement
+    cancels it. Under READ COMMITTED, before the reclaim locked the incidents it
+    judged, it read the incident as unacknowledged while the acknowledgement was
+    still open, and put the row back to pending after its cancel had run: one
+    kill -9 paging trial in eight paged after the acknowledgement."""
+    store = await backend.open()
+    reclaimer = await backend.open()
+    incident_id = await new_incident(store)
+    async with store.transaction(T0) as tx:
+        await tx.enqueue([page("dead", incident_id)])
+        [claimed] = await tx.claim_due(T0, epoch=1)
+    acked_at = T0 + timedelta(seconds=5)
+    reclaim: asyncio.Task[list[str]] | None = None
+
+    async def take_back() -> list[str]:
+        async with reclaimer.transaction(acked_at) as tx:
+            return [r.state.value for r in await tx.reclaim_claimed()]
+
+    async with store.transaction(acked_at) as tx:
+        assert await tx.update_incident(
+            incident_id, status=IncidentStatus.ACKNOWLEDGED, acknowledged_at=acked_at
+        )
+        assert await tx.cancel_open(incident_id, ["trigger"], "acknowledged") == []
+        reclaim = asyncio.create_task(take_back())
+        await asyncio.sleep(0.5)  # the reclaim runs (PostgreSQL) or waits (SQLite)
+    assert reclaim is not None
+    await asyncio.wait_for(reclaim, 10)
+    [row] = await store.outbox(incident_id)
+    assert row.id == claimed.id
+    assert row.state is RowState.UNKNOWN, f"left {row.state.value}: it would page after the ack"
+
+
+async def test_an_escalation_beside_an_acknowledgement_reads_the_engagement_stopped(
+    backend: Backend,
+) -> None:
+    """The escalate duty reads the due engagements while a responder's acknowledgement
+    (which stops them) is open. It must read them after that commits: before, on
+    PostgreSQL, it read the engagement still active, then waited on the incident's
+    lock and paged the next stage after the acknowledgement (2 kill -9 paging trials
+    in 30 wrote a page after the ack)."""
+    store = await backend.open()
+    duty = await backend.open()
+    incident_id = await new_incident(store)
+    active = Engagement("ep", Status.ACTIVE, 0, 0, T0, T0)
+    async with store.transaction(T0) as tx:
+        await tx.save_engagement(incident_id, active)
+    acked_at = T0 + timedelta(seconds=5)
+
+    async def due() -> list[tuple[int, Engagement]]:
+        async with duty.transaction(acked_at) as tx:
+            found = await tx.due_engagements(acked_at)
+            for found_id, _ in found:
+                await tx.incident(found_id)  # what the duty does next
+            return found
+
+    async with store.transaction(acked_at) as tx:
+        assert await tx.incident(incident_id) is not None  # an action locks it first
+        await tx.update_incident(
+            incident_id, status=IncidentStatus.ACKNOWLEDGED, acknowledged_at=acked_at
+        )
+        stopped = Engagement("ep", Status.ACKNOWLEDGED, 0, 0, None, T0)
+        await tx.save_engagement(incident_id, stopped)
+        escalation = asyncio.create_task(due())
+        await asyncio.sleep(0.5)  # the duty reads (PostgreSQL) or waits (SQLite)
+    assert await asyncio.wait_for(escalation, 10) == [], "escalated an acknowledged incident"

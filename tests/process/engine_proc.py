@@ -1,10 +1,13 @@
 """A real Engine in its own process, with a probe source that logs who polls and when.
 
-Usage: python engine_proc.py DB POLL_LOG
+Usage: python engine_proc.py DB POLL_LOG   (DB: a file or a postgresql:// URL)
 
 Each fetch appends `PID EPOCH` to POLL_LOG (O_APPEND, one write per line, so several
-processes may share the file). SIGTERM/SIGINT cancel the engine, as `warroom engine`
-does, so the lease is released on the way out.
+processes may share the file). With PROBE_FETCH_SECONDS set, a fetch is that slow (a
+big answer, a slow API) and appends such a line every 0.1 s while it lasts: the
+log then shows when this process was polling, not only when it began to.
+SIGTERM/SIGINT cancel the engine, as `warroom engine` does, so the lease is released
+on the way out.
 """
 
 from __future__ import annotations
@@ -29,12 +32,20 @@ class ProbeSource:
         self.interval = timedelta(seconds=0.2)
         self._log = log
 
-    async def fetch(self) -> list[Alert]:
+    def _mark(self) -> None:
         fd = os.open(self._log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, f"{os.getpid()} {time.time():.6f}\n".encode())
         finally:
             os.close(fd)
+
+    async def fetch(self) -> list[Alert]:
+        self._mark()
+        slow = float(os.environ.get("PROBE_FETCH_SECONDS", "0"))
+        until = time.monotonic() + slow
+        while time.monotonic() < until:
+            await asyncio.sleep(0.1)
+            self._mark()
         labels = {"alertname": "Probe"}
         return [
             Alert(
@@ -52,7 +63,7 @@ class ProbeSource:
         return None
 
 
-async def main(db: Path, log: Path) -> int:
+async def main(db: str, log: Path) -> int:
     store = await open_store(db)
     engine = Engine(store, [ProbeSource(log)], process_identity())
     task = asyncio.current_task()
@@ -71,4 +82,4 @@ async def main(db: Path, log: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]))))
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import sqlite3
 import subprocess
 import threading
 from pathlib import Path
+
+import asyncpg
+
+from warroom.store.opener import postgres_url
+from warroom.store.pg_connection import translate_sql
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,8 +55,15 @@ class LineReader:
         return self._lines.get(timeout=timeout)
 
 
-def query(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+# A database is a SQLite file (a Path) or a PostgreSQL URL (a str): the fault
+# tests run on both backends with the same SQL (`?` placeholders).
+Db = Path | str
+
+
+def query(db: Db, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     """Read the shared database as any other process would (read-only, WAL-aware)."""
+    if isinstance(db, str):
+        return asyncio.run(_pg(db, sql, params))
     if not db.exists():
         return []
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
@@ -62,7 +75,36 @@ def query(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[obj
         con.close()
 
 
-def lease_holder(db: Path) -> tuple[str, float] | None:
+def execute(db: Db, sql: str, params: tuple[object, ...] = ()) -> None:
+    """Write to the shared database from outside (expire a lease, clear one)."""
+    if isinstance(db, str):
+        asyncio.run(_pg(db, sql, params, write=True))
+        return
+    with sqlite3.connect(db, timeout=10) as con:
+        con.execute(sql, params)
+    con.close()
+
+
+async def _pg(
+    url: str, sql: str, params: tuple[object, ...], *, write: bool = False
+) -> list[tuple[object, ...]]:
+    text = translate_sql(sql)[0]
+    try:
+        con = await asyncpg.connect(postgres_url(url) or url, timeout=10)
+    except (OSError, asyncpg.PostgresError):
+        return []  # a server restarting: like a file not there yet
+    try:
+        if write:
+            await con.execute(text, *params)
+            return []
+        return [tuple(r) for r in await con.fetch(text, *params)]
+    except asyncpg.UndefinedTableError:
+        return []  # not created / migrated yet
+    finally:
+        await con.close()
+
+
+def lease_holder(db: Db) -> tuple[str, float] | None:
     rows = query(db, "SELECT holder, expires_at FROM lease WHERE name = 'engine' AND holder != ''")
     return (str(rows[0][0]), float(rows[0][1])) if rows else None  # type: ignore[arg-type]
 

@@ -1,6 +1,6 @@
 """Writes one poll through the engine's chunked path, in its own process, to be killed.
 
-Usage: python ingest_proc.py DB COUNT REVISION KEEP
+Usage: python ingest_proc.py DB COUNT REVISION KEEP   (DB: a file or a postgresql:// URL)
 
 The snapshot holds alerts 0..KEEP-1 of `storm(COUNT, REVISION)`: those are
 changed (when REVISION moved), the rest are gone. Chunks are kept small and
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from warroom.engine import ingest, process_identity
 from warroom.model import Alert, AlertState, Severity
@@ -39,7 +38,7 @@ def storm(count: int, revision: int) -> list[Alert]:
     ]
 
 
-async def main(db: Path, count: int, revision: int, keep: int) -> int:
+async def main(db: str, count: int, revision: int, keep: int) -> int:
     ingest.FIRST_CHUNK = ingest.MAX_CHUNK = 50
     ingest.PAUSE = 0.02
     store = await open_store(db)
@@ -56,4 +55,4 @@ async def main(db: Path, count: int, revision: int, keep: int) -> int:
 
 if __name__ == "__main__":
     db, count, revision, keep = sys.argv[1:5]
-    sys.exit(asyncio.run(main(Path(db), int(count), int(revision), int(keep))))
+    sys.exit(asyncio.run(main(db, int(count), int(revision), int(keep))))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -50,7 +49,7 @@ from warroom.model import Impact
 from warroom.plans import load_plans
 from warroom.store import open_store
 
-from .helpers import holder_pid, lease_holder, query, spawn, stop
+from .helpers import Db, execute, holder_pid, lease_holder, query, spawn, stop
 
 INCIDENTS = 4
 IDEMPOTENT = {"page"}  # the PagerDuty channel; "room" (Slack) has no idempotency key
@@ -118,7 +117,7 @@ class Trial:
     figures: dict[str, int] = field(default_factory=dict)
 
 
-def _rows(db: Path) -> list[Row]:
+def _rows(db: Db) -> list[Row]:
     got = query(
         db,
         "SELECT id, incident_id, action, target, channel, state, possible_repeat, attempts,"
@@ -141,11 +140,11 @@ def _rows(db: Path) -> list[Row]:
     ]
 
 
-def _claimed(db: Path) -> set[int]:
+def _claimed(db: Db) -> set[int]:
     return {cast(int, r[0]) for r in query(db, "SELECT id FROM outbox WHERE state = 'claimed'")}
 
 
-async def _declare(db: Path, plans_dir: Path, count: int) -> list[int]:
+async def _declare(db: Db, plans_dir: Path, count: int) -> list[int]:
     paging = paging_of(load_plans(plans_dir, set()))
     store = await open_store(db)
     try:
@@ -158,7 +157,7 @@ async def _declare(db: Path, plans_dir: Path, count: int) -> list[int]:
         await store.close()
 
 
-async def _acknowledge(db: Path, plans_dir: Path, at: dict[int, float]) -> None:
+async def _acknowledge(db: Db, plans_dir: Path, at: dict[int, float]) -> None:
     """Each incident at its moment, in its own transaction, as `warroom ack` does."""
     paging = paging_of(load_plans(plans_dir, set()))
     store = await open_store(db)
@@ -171,16 +170,17 @@ async def _acknowledge(db: Path, plans_dir: Path, at: dict[int, float]) -> None:
         await store.close()
 
 
-def _settled(db: Path, incidents: list[int]) -> bool:
+def _settled(db: Db, incidents: list[int]) -> bool:
     acked = query(db, "SELECT count(*) FROM incidents WHERE acknowledged_at IS NOT NULL")
     left = query(db, "SELECT count(*) FROM outbox WHERE state IN ('pending', 'claimed')")
     return bool(acked and left) and acked[0][0] == len(incidents) and left[0][0] == 0
 
 
-def run_trial(tmp: Path, rng: random.Random) -> Trial:
+def run_trial(tmp: Path, rng: random.Random, database: Db | None = None) -> Trial:
+    """One trial on `database` (a fresh PostgreSQL URL), or on a new SQLite file."""
     pd, pd_wire = pagerduty_wire(lambda: rng.uniform(0.05, 0.5))
     _slack, sl_wire = slack_wire(lambda: rng.uniform(0.05, 0.5))
-    db = tmp / "w.db"
+    db = tmp / "w.db" if database is None else database
     with loopback(pd_wire) as pd_server, loopback(sl_wire) as slack_server:
         config = write_config(tmp, plans(pd_server.url, slack_server.url), [], db)
         env = {**clean_env(tmp), "PD_KEY": ROUTING_KEY}
@@ -216,8 +216,8 @@ def run_trial(tmp: Path, rng: random.Random) -> Trial:
             victim.wait(timeout=10)
             killed_after = time.time() - first_claim
             in_flight = _claimed(db)
-            with sqlite3.connect(db, timeout=10) as con:  # the TTL runs out, at once
-                con.execute("UPDATE lease SET expires_at = 0 WHERE name = 'engine'")
+            # the TTL runs out, at once
+            execute(db, "UPDATE lease SET expires_at = 0 WHERE name = 'engine'")
             expired = time.time()
             wait_until(
                 lambda: (h := lease_holder(db)) and holder_pid(h[0]) == survivor.pid,

@@ -25,18 +25,18 @@ from warroom.model import Alert, AlertState, Severity
 from warroom.model.clock import from_epoch
 from warroom.store.rows import alert_digest
 
-from .helpers import HERE, LineReader, query, spawn, stop
+from .helpers import HERE, Db, LineReader, execute, query, spawn, stop
 
 COUNT, KEEP = 1500, 1100  # the poll changes 1,100 alerts and drops 400
 TRIALS = int(os.environ.get("WARROOM_CRASH_TRIALS", "3"))
 
 
-def _write(db: Path, env: dict[str, str], revision: int, keep: int) -> subprocess.Popen[str]:
+def _write(db: Db, env: dict[str, str], revision: int, keep: int) -> subprocess.Popen[str]:
     cmd = [sys.executable, str(HERE / "ingest_proc.py"), str(db), str(COUNT), str(revision)]
     return spawn([*cmd, str(keep)], env)
 
 
-def _rows(db: Path) -> list[tuple[object, ...]]:
+def _rows(db: Db) -> list[tuple[object, ...]]:
     return query(
         db,
         "SELECT fingerprint, name, state, severity, labels, annotations, starts_at, ends_at,"
@@ -66,10 +66,10 @@ def _whole(row: tuple[object, ...]) -> bool:
 
 @pytest.mark.parametrize("trial", range(TRIALS))
 def test_kill_9_mid_poll_resolves_nothing_and_leaves_no_half_row(
-    tmp_path: Path, trial: int
+    tmp_path: Path, shared_db: Db, trial: int
 ) -> None:
     env = clean_env(tmp_path)
-    db = tmp_path / "crash.db"
+    db = shared_db
     seed = _write(db, env, revision=0, keep=COUNT)
     try:
         assert seed.wait(timeout=60) == 0, seed.stderr.read()  # type: ignore[union-attr]
@@ -101,12 +101,13 @@ def test_kill_9_mid_poll_resolves_nothing_and_leaves_no_half_row(
     assert half == [], f"trial {trial}: half-written rows {half[:5]}"
     new = sum(1 for r in rows if '"rev":"1"' in str(r[4]))
     assert threshold <= new < KEEP, f"killed after the whole write? ({new} of {KEEP})"
-    with sqlite3.connect(db) as con:
-        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if isinstance(db, Path):
+        with sqlite3.connect(db) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        con.close()
 
     # the next poll (once the dead holder's lease is gone) finishes the job
-    with sqlite3.connect(db) as con:
-        con.execute("DELETE FROM lease")
+    execute(db, "DELETE FROM lease")
     again = _write(db, env, revision=1, keep=KEEP)
     try:
         assert again.wait(timeout=60) == 0, again.stderr.read()  # type: ignore[union-attr]

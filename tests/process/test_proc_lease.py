@@ -22,20 +22,20 @@ from warroom.engine import Service
 from warroom.model import AlertKey
 from warroom.store import open_store
 
-from .helpers import HERE, LineReader, holder_pid, lease_holder, query, spawn, stop
+from .helpers import HERE, Db, LineReader, holder_pid, lease_holder, query, spawn, stop
 
 LEASE_TTL = 10.0  # warroom.engine.runtime.LEASE_TTL
 
 
-def _last_attempt(db: Path, source: str) -> float | None:
+def _last_attempt(db: Db, source: str) -> float | None:
     rows = query(db, "SELECT last_attempt FROM source_health WHERE name = ?", (source,))
     return float(rows[0][0]) if rows and rows[0][0] is not None else None  # type: ignore[arg-type]
 
 
-def test_term_hands_the_lease_over_quickly(tmp_path: Path) -> None:
+def test_term_hands_the_lease_over_quickly(tmp_path: Path, shared_db: Db) -> None:
     """`warroom --demo engine` twice; TERM the holder, the other polls within ~1 s."""
     env = clean_env(tmp_path)
-    db = tmp_path / "shared.db"
+    db = shared_db
     cmd = warroom_command("--db", db, "--demo", "engine")
     procs = [spawn(cmd, env), spawn(cmd, env)]
     try:
@@ -85,9 +85,11 @@ def _polls(log: Path) -> list[tuple[int, float]]:
     return out
 
 
-def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(tmp_path: Path) -> None:
+def test_only_the_holder_polls_and_kill_9_is_taken_over_after_the_ttl(
+    tmp_path: Path, shared_db: Db
+) -> None:
     env = clean_env(tmp_path)
-    db = tmp_path / "shared.db"
+    db = shared_db
     log = tmp_path / "polls.log"
     cmd = [sys.executable, str(HERE / "engine_proc.py"), str(db), str(log)]
     procs = [spawn(cmd, env), spawn(cmd, env)]
@@ -172,11 +174,11 @@ def _am_alerts(prefix: str, count: int) -> bytes:
     ).encode()
 
 
-def _config(tmp_path: Path, url: str) -> Path:
-    return alertmanager_config(tmp_path, url, interval="1s", timeout="120s")
+def _config(tmp_path: Path, url: str, db: Db) -> Path:
+    return alertmanager_config(tmp_path, url, database=db, interval="1s", timeout="120s")
 
 
-def _active_new(db: Path) -> tuple[int, int]:
+def _active_new(db: Db) -> tuple[int, int]:
     """(active alerts of the newer snapshot, how many of them are acknowledged)."""
     rows = query(
         db,
@@ -186,7 +188,7 @@ def _active_new(db: Path) -> tuple[int, int]:
     return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)  # type: ignore[call-overload]
 
 
-def _acknowledge_new(db: Path) -> None:
+def _acknowledge_new(db: Db) -> None:
     """A responder acknowledges every alert of the newer snapshot (the service's path)."""
 
     async def ack() -> None:
@@ -218,7 +220,7 @@ def _slow_first_answer(hang: float) -> tuple[Callable[[Request], Reply], threadi
     return handler, first
 
 
-def _acks_survive(db: Path, server: Loopback) -> None:
+def _acks_survive(db: Db, server: Loopback) -> None:
     """Two more polls of the engine after the ack: every acknowledgement is still there."""
     polled = len(server.requests)
     wait_until(lambda: len(server.requests) >= polled + 2, seconds=15)
@@ -226,17 +228,19 @@ def _acks_survive(db: Path, server: Loopback) -> None:
     assert _active_new(db) == (ALERTS, ALERTS), "acknowledgements were lost"
 
 
-def test_once_whose_fetch_outlives_the_ttl_keeps_the_lease_and_every_ack(tmp_path: Path) -> None:
+def test_once_whose_fetch_outlives_the_ttl_keeps_the_lease_and_every_ack(
+    tmp_path: Path, shared_db: Db
+) -> None:
     """Fault suite: `engine --once` with a fetch longer than the TTL, an engine waiting.
 
     Before, --once never renewed: the engine took over, stored the newer snapshot,
     a responder acknowledged it, and --once then wrote its older one over it
     (50 of 50 acknowledgements lost at the engine's next poll)."""
     env = clean_env(tmp_path)
-    db = tmp_path / "shared.db"
+    db = shared_db
     handler, first = _slow_first_answer(LEASE_TTL + 3)
     with loopback(handler) as server:
-        config = _config(tmp_path, server.url)
+        config = _config(tmp_path, server.url, db)
         once = spawn(warroom_command("--config", config, "engine", "--once"), env)
         engine = None
         try:
@@ -255,14 +259,16 @@ def test_once_whose_fetch_outlives_the_ttl_keeps_the_lease_and_every_ack(tmp_pat
                 stop(engine)
 
 
-def test_once_that_lost_the_lease_while_stalled_writes_nothing(tmp_path: Path) -> None:
+def test_once_that_lost_the_lease_while_stalled_writes_nothing(
+    tmp_path: Path, shared_db: Db
+) -> None:
     """A --once stopped (SIGSTOP: a stalled VM) past the TTL loses the lease; when it
     wakes, its older snapshot is refused by the fence: one line, exit 1, acks kept."""
     env = clean_env(tmp_path)
-    db = tmp_path / "shared.db"
+    db = shared_db
     handler, first = _slow_first_answer(1.0)
     with loopback(handler) as server:
-        config = _config(tmp_path, server.url)
+        config = _config(tmp_path, server.url, db)
         once = spawn(warroom_command("--config", config, "engine", "--once"), env)
         engine = None
         try:

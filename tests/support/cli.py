@@ -55,7 +55,7 @@ def alertmanager_config(
     tmp_path: Path,
     url: str,
     *,
-    database: Path | None = None,
+    database: Path | str | None = None,
     name: str = "am",
     interval: str | None = None,
     timeout: str = "60s",

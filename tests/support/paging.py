@@ -90,7 +90,7 @@ def pagerduty_channel(url: str, env: str = "PD_KEY") -> str:
     return f'{{name: page, type: pagerduty, routing_key: "${{{env}}}", url: "{url}/v2/enqueue"}}'
 
 
-def write_config(tmp: Path, plans: str, sources: Sequence[str], database: Path) -> Path:
+def write_config(tmp: Path, plans: str, sources: Sequence[str], database: Path | str) -> Path:
     """config.yaml and plans/all.yaml under `tmp`; the config's path. `sources` are
     flow-style mappings (none: an engine that only escalates and delivers)."""
     (tmp / "plans").mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,13 @@ Whoever holds the lease renews it while it works -- `run` from its contention
 loop, `run_once` from a task beside its one cycle -- and every holder-only
 write carries the lease's token, so a holder that stalled past the TTL and
 lost the lease can never commit what it fetched before (`LeaseLost`).
+
+The fence stops writes; it cannot stop a holder cut off from the database (a
+network partition: statements go out, nothing comes back) from going on with
+work that needs no write -- a slow fetch, a page being sent, a runbook command.
+So a renewal gets no longer than the lease has left, less `STOP_MARGIN`: when
+none has answered by then the duties are stopped, before the lease can expire
+and another process take over (`_acquire_within`).
 """
 
 from __future__ import annotations
@@ -24,10 +31,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from warroom.engine.paging import Paging
 from warroom.engine.poller import keep_in_memory, poll_forever, poll_once
@@ -37,7 +44,7 @@ from warroom.model.clock import utcnow
 from warroom.plans import ResponsePlan
 from warroom.sources.base import Source, SourceSpec
 from warroom.sources.registry import build_source
-from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store
+from warroom.store import LeaseLost, LeaseToken, SnapshotResult, Store, StoreUnreachable
 
 if TYPE_CHECKING:
     from warroom.engine.delivery import Deliverer
@@ -50,12 +57,22 @@ LEASE_TTL = timedelta(seconds=10)
 RENEW_SECONDS = 1.0
 # While the store fails, renewals back off up to this (well inside the TTL).
 MAX_RENEW_BACKOFF = 3.0
+# A holder that cannot renew stops its duties this long before its lease could run
+# out: room for the hosts' clocks to differ and for the duties to wind down.
+STOP_MARGIN = 2.5
+# How long stopping waits for a duty to wind down; one stuck on a silent connection
+# is left to finish its cleanup on its own (it has been cancelled: it does no work).
+STOP_WAIT = 1.0
 PRUNE_SECONDS = 300.0  # the prune duty's period
 KEEP_RESOLVED = timedelta(days=7)
 KEEP_PAGES = timedelta(days=30)  # `warroom pages` answers "who was paged" this far back
 # Seconds from winning the lease to starting the duties other than polling: the
 # first poll of a console lands and shows first (escalation steps are minutes).
 DUTIES_DELAY = 1.0
+
+
+class NoAnswer(StoreUnreachable):
+    """The lease renewal got no answer in the time the lease had left."""
 
 
 class LeaseBusy(Exception):
@@ -99,6 +116,8 @@ class Engine:
         self.token: LeaseToken | None = None
         self.store_log = FailureLog(log)
         self._pollers: list[asyncio.Task[None]] = []  # every duty's task, pollers first
+        # cancelled tasks still unwinding on a silent connection (kept from the collector)
+        self._abandoned: set[asyncio.Future[Any]] = set()
         # a responder's "poll now", per source, and the request each last answered
         self._wakes: dict[str, asyncio.Event] = {s.name: asyncio.Event() for s in self.sources}
         self._answered: dict[str, float] = {}
@@ -204,16 +223,31 @@ class Engine:
     async def run(self) -> None:
         """Contend for the lease forever; poll while holding it. Cancel to stop."""
         failures = 0
+        loop = asyncio.get_running_loop()
+        held_until: float | None = None  # loop time the lease runs out, as last renewed
         try:
             while True:
+                asked = loop.time()
                 try:
-                    token = await self.store.acquire_lease(self.holder, self.lease_ttl)
+                    token = await self._acquire_within(self._budget(held_until, asked))
                     failures = 0
+                except NoAnswer as exc:
+                    # a state change, said once: the store's own failures (a lock, a
+                    # refused connection) are named by the statements that meet them
+                    if self.token is not None:
+                        log.warning("engine duties stopped: %s", exc)
+                        for source in self.sources:
+                            keep_in_memory(self.store, source, f"polling stopped: {exc}")
+                    else:
+                        self.store_log.failed("renewing the engine lease", exc, self.store.location)
+                    token = None
+                    failures += 1
                 except STORE_FAILURES as exc:
                     # not known to hold it: stop polling (fenced writes would fail anyway)
                     self.store_log.failed("renewing the engine lease", exc, self.store.location)
                     if self.token is not None:
                         why = f"polling stopped: {describe(exc, self.store.location)}"
+                        log.warning("engine duties stopped: the lease could not be renewed")
                         for source in self.sources:
                             keep_in_memory(self.store, source, why)
                     token = None
@@ -222,6 +256,7 @@ class Engine:
                     log.exception("lease renewal failed; polling stops until it succeeds")
                     token = None
                     failures += 1
+                held_until = None if token is None else asked + self.lease_ttl.total_seconds()
                 if token != self.token:
                     await self._stop_duties()
                     if token is not None:
@@ -233,7 +268,46 @@ class Engine:
         finally:
             await self._stop_duties()
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._release_quietly())
+                await asyncio.wait_for(asyncio.shield(self._release_quietly()), STOP_WAIT * 2)
+
+    def _budget(self, held_until: float | None, now: float) -> float:
+        """How long a renewal may take: while holding, until the duties must stop."""
+        if held_until is None:
+            return self.lease_ttl.total_seconds()
+        return max(0.1, held_until - STOP_MARGIN - now)
+
+    async def _acquire_within(self, seconds: float) -> LeaseToken | None:
+        """`acquire_lease`, or NoAnswer once `seconds` pass without an answer.
+
+        The attempt is cancelled and left to unwind by itself: over a silent
+        connection even its cleanup waits, and the duties must stop now. Should it
+        still commit later it only extends (or takes) this holder's own lease, which
+        the next attempt then carries on with.
+        """
+        attempt = asyncio.ensure_future(self.store.acquire_lease(self.holder, self.lease_ttl))
+        try:
+            done, _ = await asyncio.wait({attempt}, timeout=seconds)
+        except asyncio.CancelledError:
+            attempt.cancel()
+            raise
+        if done:
+            return attempt.result()
+        attempt.cancel()
+        self._abandon({attempt})
+        raise NoAnswer(
+            f"{self.store.location}: no answer to the lease renewal in {seconds:.1f}s"
+            " (database unreachable, or stuck behind another writer)"
+        )
+
+    def _abandon(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
+        for task in tasks:
+            self._abandoned.add(task)
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Future[Any]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled():
+            task.exception()  # read, so it is never reported as lost at exit
 
     async def _answer_retries(self) -> None:
         """Wake the pollers of sources a responder asked to poll now (any console)."""
@@ -309,12 +383,18 @@ class Engine:
         self._pollers.extend(started)
 
     async def _stop_duties(self) -> None:
+        """Cancel every duty; wait a moment for them, not for a silent database."""
         self.token = None
         for task in self._pollers:
             task.cancel()
-        for task in self._pollers:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._pollers:
+            _, stuck = await asyncio.wait(self._pollers, timeout=STOP_WAIT)
+            for task in self._pollers:
+                if task.done() and not task.cancelled():
+                    task.exception()
+            if stuck:
+                log.warning("%d duties still unwinding after being stopped", len(stuck))
+                self._abandon(stuck)
         self._pollers = []
 
     async def close(self) -> None:

@@ -27,6 +27,7 @@ import asyncpg
 
 from warroom.model import Incident, LeaseInfo, TrackedAlert
 from warroom.model.clock import from_epoch, to_epoch, utcnow
+from warroom.model.escalation import Engagement
 from warroom.model.filter import AlertFilter
 from warroom.model.paging import OutboxRow
 from warroom.offload import OFFLOAD_ITEMS, off_loop
@@ -95,6 +96,31 @@ class PgTx(SqliteTx):
             "DELETE FROM silences WHERE source = ? AND silence_id = ?", (source, silence_id)
         )
         await super().record_silence(source, silence_id, *args)
+
+    async def due_engagements(
+        self, now: datetime, limit: int = 100
+    ) -> list[tuple[int, Engagement]]:
+        """Lock the due engagements' incidents first, as every action on an incident
+        does, then read them: an acknowledgement open meanwhile has committed by
+        then, and the engagement it stopped is what is read -- never a stale active
+        one whose next stage would page after the acknowledgement."""
+        await self._db.execute(
+            "SELECT id FROM incidents WHERE id IN (SELECT incident_id FROM engagements"
+            " WHERE next_at IS NOT NULL AND next_at <= ?) ORDER BY id FOR UPDATE",
+            (to_epoch(now),),
+        )
+        return await super().due_engagements(now, limit)
+
+    async def reclaim_claimed(self) -> list[OutboxRow]:
+        """Share-lock the incidents of the claimed rows first: an acknowledgement
+        still open then commits before the rows are judged (they become unknown),
+        or waits for this and cancels them as pending -- never a superseded page
+        put back to be sent after the acknowledgement."""
+        await self._db.execute(
+            "SELECT id FROM incidents WHERE id IN (SELECT incident_id FROM outbox"
+            " WHERE state = 'claimed') ORDER BY id FOR SHARE"
+        )
+        return await super().reclaim_claimed()
 
     async def claim_due(self, now: datetime, epoch: int, limit: int = 20) -> list[OutboxRow]:
         """Claim with `FOR UPDATE SKIP LOCKED`: of claimers at once each row goes to
@@ -165,14 +191,20 @@ class PgStore(
         cls, url: str, location: str, *, read_only: bool = False, create: bool = True
     ) -> PgStore:
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=4, timeout=10)
+            # min_size 0: with a floor, asyncpg reconnects in the background after a
+            # restart and logs a traceback per failed try (a line each second on the
+            # responder's terminal); without one, the next statement reconnects and
+            # a failure is that statement's StoreUnreachable
+            pool = await asyncpg.create_pool(url, min_size=0, max_size=4, timeout=10)
         except Exception as exc:
             raise translate_error(exc, location) from exc
         try:
-            async with pool.acquire() as con:
+            async with pool.acquire() as con:  # the first connection is made here
                 await _migrate(con, location, read_only=read_only, create=create)
-        except BaseException:
+        except BaseException as exc:
             await pool.close()
+            if isinstance(exc, Exception) and not isinstance(exc, StoreError):
+                raise translate_error(exc, location) from exc
             raise
         return cls(url, location, pool, read_only)
 

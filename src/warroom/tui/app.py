@@ -94,6 +94,7 @@ class WarroomApp(App[None]):
         self._stale: set[str] = set(self.tabs.ids)
         self._started = False
         self._settled = False
+        self._store_down = False  # the last status read failed: said once, until it answers
         self.ready = asyncio.Event()
         self._heap = HeapKeeper()
         self._hold = KeyHold(self, self._dispatch_held)
@@ -450,7 +451,13 @@ class WarroomApp(App[None]):
                 self._run_actions(), name="actions", group="actions", exit_on_error=False
             )
         elif name == "feed":
-            since = await self.store.last_change()
+            try:
+                since = await self.store.last_change()
+            except StoreError:
+                # still unreachable (a database server down): the screen stays as it
+                # is, the notification already said why; try again in a moment
+                self.set_timer(1.0, lambda: self._restart(name))
+                return
             self._stale.update(self.tabs.ids)
             self.run_worker(
                 self._follow_feed(since), name="feed", group="feed", exit_on_error=False
@@ -508,8 +515,17 @@ class WarroomApp(App[None]):
     async def _refresh_status(self) -> None:
         if not self._started:
             return
-        health = await self.store.source_health()
-        lease = await self.store.lease()
+        try:
+            health = await self.store.source_health()
+            lease = await self.store.lease()
+        except StoreError as exc:
+            # a database server gone (PostgreSQL restarting, a link down): say so once,
+            # keep the screen as it is, and read again at the next tick
+            if not self._store_down:
+                self._store_down = True
+                self.notify(str(exc), severity="error", markup=False)
+            return
+        self._store_down = False
         if not self.is_running:  # closed while the store answered
             return
         self._main().query_one(StatusBar).show(health, lease, self.identity, self.actor, self.now())
