@@ -25,6 +25,7 @@ from pathlib import Path
 
 from warroom.engine.run_http import request
 from warroom.engine.step_process import (
+    OUTPUT_FILE_MAX,
     OutputTail,
     alive,
     kill_group,
@@ -64,6 +65,7 @@ class RunDuty:
     failures: FailureLog = field(default_factory=lambda: FailureLog(log))
     tasks: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
     poll_seconds: float = 0.1
+    output_max: int = OUTPUT_FILE_MAX  # bytes of output a step may write (step_process)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -214,7 +216,7 @@ class RunDuty:
         with contextlib.suppress(FileNotFoundError):
             result.unlink()
         try:
-            launched = await launch(argv, env, step.spec.cwd, output, result)
+            launched = await launch(argv, env, step.spec.cwd, output, result, self.output_max)
         except OSError as exc:
             await self._result(key, Outcome(error=f"could not start {argv[0]!r}: {exc}"))
             return
@@ -255,9 +257,13 @@ class RunDuty:
                 pending = pending[:HEAD_CHARS] + pending[-TAIL_CHARS:]
             finished = read_result(Path(process.result_path))
             if finished is not None:
-                text = tail.read(1 << 62)
-                pending += text
-                excerpt = (excerpt + text)[-EXCERPT_CHARS:]
+                while text := tail.read(final=True):  # the rest, a bounded read at a time
+                    pending += text
+                    excerpt = (excerpt + text)[-EXCERPT_CHARS:]
+                    if len(pending) > HEAD_CHARS + TAIL_CHARS:
+                        dropped += len(pending) - HEAD_CHARS - TAIL_CHARS
+                        pending = pending[:HEAD_CHARS] + pending[-TAIL_CHARS:]
+                    await asyncio.sleep(0)
                 code = finished.get("exit_code")
                 outcome = Outcome(
                     exit_code=code if isinstance(code, int) else None,
