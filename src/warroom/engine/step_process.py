@@ -101,6 +101,31 @@ def process_start(pid: int) -> str | None:
     return fields[19]  # field 22 of stat; 3 fields precede what follows ')'
 
 
+def find_wrapper(result: Path) -> tuple[int, str] | None:
+    """(pid, start) of the wrapper started for `result`, if it still runs.
+
+    An engine killed between starting a step's process and recording it left no
+    pid in the store; the wrapper is found by its command line instead (its result
+    file, which names the run, the step and the attempt, is its fourth argument)."""
+    want = os.fsencode(str(result))
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = Path(entry.path, "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 5 and args[1:3] == [b"-I", b"-c"] and args[4] == want:
+            started = process_start(int(entry.name))
+            if started is not None:
+                return int(entry.name), started
+    return None
+
+
 def alive(pid: int, started: str) -> bool:
     return process_start(pid) == started
 
