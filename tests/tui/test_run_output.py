@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 from warroom.tui.run_output import RunOutput
 
@@ -109,3 +110,37 @@ async def test_it_follows_the_end_unless_the_reader_scrolled_back() -> None:
         out.write("later\n")
         out.flush()
         assert out.scroll_y == 0
+
+
+class _PanelApp(App[None]):
+    """The output below other widgets, as on the Runbook tab."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("steps", id="above")
+        yield RunOutput(head=20, tail=200, id="out")
+
+
+async def test_streaming_output_scrolls_without_laying_out_the_screen() -> None:
+    """Each flush changes how many rows there are; the widget's own size does not
+    change, so the screen must not be laid out again (a layout of the whole
+    screen ten times a second was what held a streaming command's keys back)."""
+    app = _PanelApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        out = app.query_one("#out", RunOutput)
+        out.write("".join(f"line {i}\n" for i in range(100)))
+        out.flush()
+        await pilot.pause()  # the scrollbar appears: that one is laid out
+        layouts = out._layout_updates
+        for i in range(100, 400):
+            out.write(f"line {i}\n" if i % 2 else f"line {i}\npartial")
+            if i % 10 == 0:
+                out.flush()
+                await pilot.pause()
+        out.flush()
+        await pilot.pause()
+        assert out._layout_updates == layouts
+        assert out.scroll_y == out.max_scroll_y > 0
+        assert out.virtual_size.height == len(out.rows())
+        assert out.vertical_scrollbar.window_virtual_size == len(out.rows())
+        screen = render_screen(app)[0]  # type: ignore[arg-type]
+        assert "line 399" in screen

@@ -6,6 +6,7 @@ adopted from its result file or marked interrupted, never run twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from tests.e2e.loopback import Reply, loopback
 
 from warroom.engine.run_duty import RunDuty
-from warroom.engine.step_process import clean_output
+from warroom.engine.step_process import clean_output, process_start
 from warroom.model import runbook as rb
 from warroom.model.runbook import RunStatus, StepState
 from warroom.model.runbook_steps import Command, Http, Runbook, Step, StepKind
@@ -127,6 +128,45 @@ async def test_fifty_megabytes_with_escapes_are_stored_bounded_and_clean(
     assert await store.dropped_output(run_id, "go", 1) == total - len(text)
     outcome = record.run.steps[0].outcome
     assert outcome is not None and "\x1b" not in outcome.output
+
+
+async def test_a_command_writing_without_end_is_stopped_at_the_output_limit(
+    store: Store, tmp_path: Path
+) -> None:
+    """The output file is only the way to the engine, but it lives on the bastion's
+    disk: a command that never stops writing is stopped at the limit, with a result
+    that says why, the file never past it, and its process group gone."""
+    script = "import sys\nwhile True:\n    sys.stdout.write('y' * 1023 + '\\n')\n"
+    run_id = await started(store, book((sys.executable, "-c", script)), {})
+    runner = await duty(store, tmp_path)
+    runner.output_max = 1 << 20
+    largest = 0
+
+    async def watch() -> None:
+        nonlocal largest
+        while True:
+            for path in (tmp_path / "runs").glob("*/*.out"):
+                with contextlib.suppress(OSError):
+                    largest = max(largest, path.stat().st_size)
+            await asyncio.sleep(0.005)
+
+    watching = asyncio.create_task(watch())
+    try:
+        await until_done(store, runner, run_id, seconds=30)
+    finally:
+        watching.cancel()
+    record = await store.runbook_run(run_id)
+    assert record is not None and record.status is RunStatus.FAILED
+    outcome = record.run.steps[0].outcome
+    assert outcome is not None and outcome.error == "output over 1 MiB: the command was stopped"
+    assert 0 < largest <= 1 << 20
+    text = await output(store, run_id)
+    assert text.startswith("y" * 1023 + "\n")
+    assert len(text) + await store.dropped_output(run_id, "go", 1) == 1 << 20  # all it kept
+    async with store.transaction(NOW) as tx:
+        process = await tx.step_process(run_id, "go", 1)
+    assert process is not None and process_start(process.pid) is None
+    assert not list((tmp_path / "runs").glob("*/*"))  # the result is stored: files gone
 
 
 def test_clean_output_keeps_lines_and_shows_stray_controls() -> None:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,8 +26,10 @@ from pathlib import Path
 
 from warroom.engine.run_http import request
 from warroom.engine.step_process import (
+    OUTPUT_FILE_MAX,
     OutputTail,
     alive,
+    find_wrapper,
     kill_group,
     launch,
     read_result,
@@ -51,6 +54,9 @@ FLUSH_SECONDS = 0.5
 EXCERPT_CHARS = 4096  # of the output's end, kept in the outcome for branches and the timeline
 BASE_ENV = ("PATH", "LANG", "LC_ALL", "HOME", "TZ")
 ACTOR = "warroom"
+# set to 1 by the kill -9 tests only: the engine kills itself right after starting a
+# step's process, before recording it, to prove a restarted engine still finds it
+CRASH_AFTER_SPAWN = "WARROOM_TEST_CRASH_AFTER_SPAWN"
 
 Key = tuple[int, str, int]  # run, step, attempt
 
@@ -64,6 +70,7 @@ class RunDuty:
     failures: FailureLog = field(default_factory=lambda: FailureLog(log))
     tasks: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
     poll_seconds: float = 0.1
+    output_max: int = OUTPUT_FILE_MAX  # bytes of output a step may write (step_process)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -132,6 +139,8 @@ class RunDuty:
                 continue
             async with self.store.transaction(now=self.clock()) as tx:
                 process = await tx.step_process(*key)
+            if process is None:
+                process = await self._unrecorded(key)
             if process is not None and (
                 alive(process.pid, process.process_start)
                 or read_result(Path(process.result_path)) is not None
@@ -139,6 +148,31 @@ class RunDuty:
                 self.tasks[key] = asyncio.create_task(self._follow(run, process, None))
                 continue
             await self._move(record.id, rb.recover)
+
+    async def _unrecorded(self, key: Key) -> StepProcess | None:
+        """The process of a step begun but never recorded (the engine died between
+        starting it and recording it): found by its result file or its command line,
+        and recorded now, so it is re-attached or adopted -- never left running
+        unwatched while the step is marked interrupted, and never started again."""
+        output, result = self._paths(key)
+        found = find_wrapper(result)
+        if found is None and read_result(result) is None:
+            return None  # never started, or gone without a result: interrupted
+        pid, started = found or (0, "")
+        process = StepProcess(
+            *key, pid, started, str(output), str(result), self.token.epoch
+        )  # fmt: skip
+        async with self.store.transaction(now=self.clock()) as tx:
+            await tx.check_lease(self.token)
+            await tx.record_step_process(process)
+        log.info("run %s: step %r found running unrecorded; re-attached", key[0], key[1])
+        return process
+
+    def _paths(self, key: Key) -> tuple[Path, Path]:
+        """The attempt's output and result files: known before its process starts."""
+        run_id, name, attempt = key
+        where = self.workdir / f"run-{run_id}"
+        return where / f"{name}.{attempt}.out", where / f"{name}.{attempt}.result"
 
     async def run_once(self) -> None:
         now = self.clock()
@@ -208,16 +242,16 @@ class RunDuty:
             return
         allowed = {*BASE_ENV, *step.spec.env}
         env = {k: v for k, v in os.environ.items() if k in allowed}
-        where = self.workdir / f"run-{run_id}"
-        output = where / f"{name}.{attempt}.out"
-        result = where / f"{name}.{attempt}.result"
+        output, result = self._paths(key)
         with contextlib.suppress(FileNotFoundError):
             result.unlink()
         try:
-            launched = await launch(argv, env, step.spec.cwd, output, result)
+            launched = await launch(argv, env, step.spec.cwd, output, result, self.output_max)
         except OSError as exc:
             await self._result(key, Outcome(error=f"could not start {argv[0]!r}: {exc}"))
             return
+        if os.environ.get(CRASH_AFTER_SPAWN) == "1":  # tests only: die before recording it
+            os.kill(os.getpid(), signal.SIGKILL)
         process = StepProcess(
             run_id, name, attempt, launched.pid, launched.started, str(output), str(result),
             self.token.epoch,
@@ -255,9 +289,13 @@ class RunDuty:
                 pending = pending[:HEAD_CHARS] + pending[-TAIL_CHARS:]
             finished = read_result(Path(process.result_path))
             if finished is not None:
-                text = tail.read(1 << 62)
-                pending += text
-                excerpt = (excerpt + text)[-EXCERPT_CHARS:]
+                while text := tail.read(final=True):  # the rest, a bounded read at a time
+                    pending += text
+                    excerpt = (excerpt + text)[-EXCERPT_CHARS:]
+                    if len(pending) > HEAD_CHARS + TAIL_CHARS:
+                        dropped += len(pending) - HEAD_CHARS - TAIL_CHARS
+                        pending = pending[:HEAD_CHARS] + pending[-TAIL_CHARS:]
+                    await asyncio.sleep(0)
                 code = finished.get("exit_code")
                 outcome = Outcome(
                     exit_code=code if isinstance(code, int) else None,

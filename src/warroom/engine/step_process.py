@@ -26,22 +26,49 @@ from pathlib import Path
 from warroom.model.text import safe_text
 
 READ_BYTES = 65536
+HOLD_BYTES = 4096  # an unfinished escape sequence held back for the next read, at most
 
-# run by `python -I -c`: argv[1] the result file, argv[2:] the command
+OUTPUT_FILE_MAX = 100 * 1024 * 1024  # bytes a step may write before it is stopped
+
+# run by `python -I -c`: argv[1] the result file, argv[2] the most bytes of output,
+# argv[3:] the command. It pumps the command's output into the file it was given as
+# stdout: a command writing without end is stopped at the limit, the result saying
+# so, rather than fill the disk the console and its database live on.
 _WRAPPER = """
-import json, os, subprocess, sys
-result, argv = sys.argv[1], sys.argv[2:]
+import json, os, select, signal, subprocess, sys
+result, most, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def finish(out):
+    tmp = result + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(out, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, result)
 try:
-    code = subprocess.call(argv, stdin=subprocess.DEVNULL, close_fds=True)
-    out = {"exit_code": code}
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, close_fds=True)
 except OSError as exc:
-    out = {"error": "could not start %r: %s" % (argv[0], exc.strerror or exc)}
-tmp = result + ".tmp"
-with open(tmp, "w") as f:
-    json.dump(out, f)
-    f.flush()
-    os.fsync(f.fileno())
-os.replace(tmp, result)
+    finish({"error": "could not start %r: %s" % (argv[0], exc.strerror or exc)})
+    sys.exit(0)
+pipe, written = child.stdout.fileno(), 0
+while True:
+    if not select.select([pipe], [], [], 0.2)[0]:
+        if child.poll() is not None:
+            break  # ended; what a process it left behind writes later is not waited for
+        continue
+    data = os.read(pipe, 65536)
+    if not data:
+        break
+    over = written + len(data) > most
+    data = data[: most - written]
+    written += len(data)
+    while data:
+        data = data[os.write(1, data):]
+    if over:  # what it wrote up to the limit is in the file before the result says so
+        size = "%d MiB" % (most >> 20) if most >= 1 << 20 else "%d bytes" % most
+        finish({"error": "output over %s: the command was stopped" % size, "over": most})
+        os.killpg(0, signal.SIGKILL)  # the command, what it started, and this wrapper
+finish({"exit_code": child.wait()})
 """
 
 # whole escape sequences first (CSI, OSC, two-character ESC x), then any control
@@ -55,6 +82,8 @@ _SEQUENCES = re.compile(
 def clean_output(text: str) -> str:
     """Output as a responder may read it: lines kept, escape sequences removed,
     every other control or bidi character shown as a stand-in."""
+    if text.isascii() and text.replace("\n", "").isprintable():
+        return text  # the usual case, checked at C speed: nothing to clean
     text = _SEQUENCES.sub("", text.replace("\r\n", "\n"))
     return "\n".join(safe_text(line) for line in text.split("\n"))
 
@@ -72,11 +101,38 @@ def process_start(pid: int) -> str | None:
     return fields[19]  # field 22 of stat; 3 fields precede what follows ')'
 
 
+def find_wrapper(result: Path) -> tuple[int, str] | None:
+    """(pid, start) of the wrapper started for `result`, if it still runs.
+
+    An engine killed between starting a step's process and recording it left no
+    pid in the store; the wrapper is found by its command line instead (its result
+    file, which names the run, the step and the attempt, is its fourth argument)."""
+    want = os.fsencode(str(result))
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = Path(entry.path, "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 5 and args[1:3] == [b"-I", b"-c"] and args[4] == want:
+            started = process_start(int(entry.name))
+            if started is not None:
+                return int(entry.name), started
+    return None
+
+
 def alive(pid: int, started: str) -> bool:
     return process_start(pid) == started
 
 
 def kill_group(pid: int) -> None:
+    if pid <= 1:  # 0 is this process's own group, -1 everything: never a step's
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
 
@@ -89,7 +145,12 @@ class Launched:
 
 
 async def launch(
-    argv: tuple[str, ...], env: dict[str, str], cwd: str | None, output: Path, result: Path
+    argv: tuple[str, ...],
+    env: dict[str, str],
+    cwd: str | None,
+    output: Path,
+    result: Path,
+    most: int = OUTPUT_FILE_MAX,
 ) -> Launched:
     """Start the wrapper running `argv`; OSError if even the wrapper cannot start."""
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +163,7 @@ async def launch(
             "-c",
             _WRAPPER,
             str(result),
+            str(most),
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=sink,
@@ -125,27 +187,30 @@ def read_result(result: Path) -> dict[str, object] | None:
 
 
 class OutputTail:
-    """Reads what the process wrote since `offset`, 64 KiB at a time, decoded and
-    cleaned; never a line at a time (a line may be gigabytes)."""
+    """Reads what the process wrote since `offset`, a bounded read at a time, decoded
+    and cleaned; never a line at a time (a line may be gigabytes)."""
 
     def __init__(self, path: Path, offset: int = 0) -> None:
         self.path = path
         self.offset = offset
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
-    def read(self, most: int = 16 * READ_BYTES) -> str:
-        parts: list[str] = []
+    def read(self, most: int = 4 * READ_BYTES, final: bool = False) -> str:
+        """At most `most` bytes (then the caller yields to the event loop: in the
+        console's process, a responder's keys wait while this runs).
+
+        An escape sequence the read may have cut in two is left for the next read,
+        so it is removed whole instead of half of it shown as text; `final` (the
+        process has ended) takes everything up to the end of the file."""
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
-                taken = 0
-                while taken < most:
-                    data = f.read(READ_BYTES)
-                    if not data:
-                        break
-                    taken += len(data)
-                    self.offset += len(data)
-                    parts.append(self._decoder.decode(data))
+                data = f.read(most)
         except FileNotFoundError:
             return ""
-        return clean_output("".join(parts))
+        if not final or len(data) == most:
+            cut = max(data.rfind(b"\x1b"), data.rfind(b"\xc2\x9b"))
+            if cut >= 0 and len(data) - cut < HOLD_BYTES and b"\n" not in data[cut:]:
+                data = data[:cut]
+        self.offset += len(data)
+        return clean_output(self._decoder.decode(data))

@@ -25,6 +25,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from warroom.model.terminal import OutputLines
 
@@ -255,7 +256,20 @@ class RunOutput(ScrollView, can_focus=True):
         )
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self._width, self._row_count() or 1)
+        """The rows to scroll through changed: the scrollbars follow, the screen is not
+        laid out again. This widget's own size never depends on its rows (it takes
+        the height it is given), and a layout of the whole screen at every flush --
+        what assigning `virtual_size` does -- cost a streaming command's keys up to
+        a quarter of a second each."""
+        size = Size(self._width, self._row_count() or 1)
+        if size == self.virtual_size:
+            return
+        if not self._width or not self.is_mounted:
+            self.virtual_size = size  # not laid out yet: nothing to save
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)  # may show a scrollbar: that lays out, once
+        self.refresh()
 
     def _row(self, index: int) -> tuple[str, bool]:
         """(text of row `index`, whether it is the marker)."""
