@@ -38,6 +38,7 @@ from warroom.store.rows import (
     tracked_alert,
 )
 from warroom.store.rows import incident as incident_from_row
+from warroom.store.related import RelatedWrites
 from warroom.store.runbooks import RunbookWrites
 from warroom.store.snapshot import DigestCache as DigestCache  # its old home, for tests
 from warroom.store.snapshot import diff_snapshot, snapshot_digests
@@ -194,7 +195,13 @@ class TriageQueries:
 
 
 class SqliteTx(
-    SilenceRecords, TriageQueries, LeaseChecks, OutboxWrites, OverrideWrites, RunbookWrites
+    SilenceRecords,
+    TriageQueries,
+    LeaseChecks,
+    OutboxWrites,
+    OverrideWrites,
+    RunbookWrites,
+    RelatedWrites,
 ):
     """The SQLite `contract.Tx`: one `BEGIN IMMEDIATE` transaction on the writer."""
 
