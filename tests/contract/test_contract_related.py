@@ -110,6 +110,8 @@ async def test_another_process_sees_the_items(backend: Backend) -> None:
 async def test_incident_silences_lists_those_made_for_it(store: Store) -> None:
     incident_id = await _incident(store)
     async with store.transaction(T0) as tx:
-        await tx.record_silence("am", "s2", "manual", "bob", T0 + timedelta(hours=2), incident_id, ())
+        await tx.record_silence(
+            "am", "s2", "manual", "bob", T0 + timedelta(hours=2), incident_id, ()
+        )
         await tx.record_silence("am", "s1", "ack", "alice", T0 + timedelta(hours=1), None, ())
     assert await store.incident_silences(incident_id) == [("am", "s2", "manual")]

@@ -4,8 +4,9 @@ For each alert of the incident that a Prometheus rule made, the rule's
 expression -- from the alert's generatorURL (`g0.expr=`), else from
 `/api/v1/rules` matched by name and labels -- split on its comparison: the left
 side is drawn over the window from before the first alert to now, the right side
-is the threshold line. Queries a responder adds by hand join them; they live in
-this process's memory (not the store) until the console exits.
+is the threshold line. Queries a responder adds by hand join them; they are kept
+with the incident as related items of kind metric, so every console and
+`warroom metrics` draws them.
 
 A source that fails keeps the chart's last points and marks it stale with the
 reason, so a Prometheus that is down never looks like a calm graph.
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 from warroom.model.alert import TrackedAlert
 from warroom.model.clock import utcnow
 from warroom.model.promql import expr_from_url, split_comparison
+from warroom.model.related import RelatedKind
 from warroom.model.series import (
     MARKS,
     AlarmMetric,
@@ -138,7 +140,6 @@ class IncidentMetrics:
         self.sources = {s.name: s for s in sources if isinstance(s, RangeSource)}
         self.alarm_sources = {s.name: s for s in sources if isinstance(s, AlarmSource)}
         self.clock = clock or utcnow
-        self.by_hand: dict[int, list[str]] = {}  # incident → queries, in memory only
         self._last: dict[tuple[int, str], Chart] = {}
         self._rules: dict[str, tuple[float, list[AlertRule]]] = {}
         self._alarms: dict[tuple[str, str], tuple[float, AlarmMetric | None]] = {}
@@ -147,8 +148,8 @@ class IncidentMetrics:
     def available(self) -> bool:
         return bool(self.sources or self.alarm_sources)
 
-    def add_query(self, incident_id: int, expr: str) -> str:
-        """Keep a query a responder typed for this incident; ValueError when unusable."""
+    def check_query(self, expr: str) -> str:
+        """A query a responder typed, trimmed; ValueError when unusable."""
         expr = expr.strip()
         if not expr:
             raise ValueError("an empty query")
@@ -156,9 +157,6 @@ class IncidentMetrics:
             raise ValueError(f"a query of at most {MAX_QUERY} characters")
         if not self.sources:
             raise ValueError("no Prometheus source is configured to ask")
-        queries = self.by_hand.setdefault(incident_id, [])
-        if expr not in queries:
-            queries.append(expr)
         return expr
 
     def _source_for(self, alert: TrackedAlert) -> object | None:
@@ -207,9 +205,13 @@ class IncidentMetrics:
             query = query_of(expr, alert.name, source.name, alert.labels)
             found.setdefault(query.key, query)
         first = next(iter(self.sources.values()), None)
-        for expr in self.by_hand.get(incident_id, []):
-            if isinstance(first, RangeSource):
-                query = query_of(expr, "by hand", first.name, {})
+        for item in await self.store.related_items(incident_id):
+            if item.kind is not RelatedKind.METRIC:
+                continue
+            # the source it was added for, else the first Prometheus (renamed since)
+            source = self.sources.get(item.source, first)
+            if isinstance(source, RangeSource):
+                query = query_of(item.ref, "by hand", source.name, {})
                 found.setdefault(query.key, query)
         return list(found.values())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from warroom.engine import related as related_items
 from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
@@ -24,6 +25,7 @@ from warroom.engine.runbooks import RunbookActions, Verb
 from warroom.engine.silence_actions import SilenceActions
 from warroom.model import AlertKey, Impact
 from warroom.model.matchers import Matcher
+from warroom.model.related import RelatedItem, RelatedKind
 from warroom.model.runbook_steps import Runbook
 from warroom.model.silence import Silence
 from warroom.sources.base import Silencer, Source
@@ -179,6 +181,33 @@ class Service:
         return await self.overrides.cancel(override_id)
 
     # -- runbooks -------------------------------------------------------------------------------
+
+    # -- related items (#12) ----------------------------------------------------------------------
+
+    async def related(self, incident_id: int) -> list[RelatedItem]:
+        return await related_items.gather(self.context, incident_id)
+
+    async def add_related(
+        self, incident_id: int, target: str, title: str = ""
+    ) -> related_items.Added:
+        return await related_items.add(self.context, incident_id, target, title)
+
+    async def add_metric_query(self, incident_id: int, expr: str) -> str:
+        """Keep a PromQL query with the incident (a related item of kind metric), for
+        every console's Metrics tab and `warroom metrics`; ValueError when unusable,
+        ActionError when there is no such incident. Kept once."""
+        expr = self.metrics.check_query(expr)
+        source = next(iter(self.metrics.sources))
+        if await self.store.incident(incident_id) is None:
+            raise ActionError(f"no incident #{incident_id}")
+        kept = await self.store.related_items(incident_id)
+        if any(i.kind is RelatedKind.METRIC and i.ref == expr for i in kept):
+            return expr
+        async with self.context.transaction() as tx:
+            await tx.add_related(
+                incident_id, RelatedItem(RelatedKind.METRIC, ref=expr, source=source), self.actor
+            )
+        return expr
 
     async def start_runbook(
         self, incident_id: int | None, name: str, params: Mapping[str, str] | None = None

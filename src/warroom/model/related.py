@@ -15,6 +15,7 @@ another one).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -101,7 +102,7 @@ def ticket_id(url: str) -> str:
     return tail if any(c.isdigit() for c in tail) else ""
 
 
-def annotation_links(annotations: dict[str, str]) -> list[tuple[str, str]]:
+def annotation_links(annotations: Mapping[str, str]) -> list[tuple[str, str]]:
     """(name, url) of the annotations that are usable URLs, the well-known first."""
     names = [n for n in LINK_ANNOTATIONS if n in annotations]
     names += sorted(n for n in annotations if n not in LINK_ANNOTATIONS)

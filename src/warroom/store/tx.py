@@ -29,6 +29,7 @@ from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store.lease import LeaseChecks
 from warroom.store.outbox import OutboxWrites
 from warroom.store.overrides import OverrideWrites
+from warroom.store.related import RelatedWrites
 from warroom.store.rows import (
     INCIDENT_ALERTS,
     INCIDENT_COLUMNS,
@@ -38,7 +39,6 @@ from warroom.store.rows import (
     tracked_alert,
 )
 from warroom.store.rows import incident as incident_from_row
-from warroom.store.related import RelatedWrites
 from warroom.store.runbooks import RunbookWrites
 from warroom.store.snapshot import DigestCache as DigestCache  # its old home, for tests
 from warroom.store.snapshot import diff_snapshot, snapshot_digests
