@@ -147,7 +147,10 @@ def chart_lines(chart: Chart) -> list[str]:
 
 async def run_metrics(config: Config, incident_id: int, as_json: bool, now: datetime) -> int:
     from warroom.engine import Service, current_actor
+    from warroom.plans import load_plans
     from warroom.sources.registry import build_source
+
+    planset = load_plans(config.plans, {s.name for s in config.sources})
 
     sources = []
     for spec in config.sources:
@@ -158,7 +161,7 @@ async def run_metrics(config: Config, incident_id: int, as_json: bool, now: date
             if await store.incident(incident_id) is None:
                 print(f"warroom: no incident #{incident_id}", file=sys.stderr)
                 return EXIT_REFUSED
-            service = Service(store, current_actor(), sources)
+            service = Service(store, current_actor(), sources, plans=planset.plans)
             charts = await service.metrics.charts(incident_id, now=now)
     finally:
         for source in sources:

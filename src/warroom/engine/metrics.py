@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from warroom.model.alert import TrackedAlert
+from warroom.model.alert import Alert, TrackedAlert
 from warroom.model.clock import utcnow
 from warroom.model.promql import expr_from_url, split_comparison
 from warroom.model.related import RelatedKind
@@ -39,6 +39,8 @@ from warroom.model.series import (
     step_for,
 )
 from warroom.model.text import safe_text
+from warroom.plans.plan import PlanMetric, ResponsePlan, promql_string
+from warroom.plans.templates import Template
 from warroom.sources.base import SourceError
 from warroom.store import Store
 
@@ -140,6 +142,7 @@ class IncidentMetrics:
         self.sources = {s.name: s for s in sources if isinstance(s, RangeSource)}
         self.alarm_sources = {s.name: s for s in sources if isinstance(s, AlarmSource)}
         self.clock = clock or utcnow
+        self.plans: dict[str, ResponsePlan] = {}  # by name: their `metrics:` are drawn
         self._last: dict[tuple[int, str], Chart] = {}
         self._rules: dict[str, tuple[float, list[AlertRule]]] = {}
         self._alarms: dict[tuple[str, str], tuple[float, AlarmMetric | None]] = {}
@@ -204,6 +207,8 @@ class IncidentMetrics:
                 expr = f'ALERTS{{alertname="{_quoted(alert.name)}"}}'
             query = query_of(expr, alert.name, source.name, alert.labels)
             found.setdefault(query.key, query)
+        for query in await self._plan_queries(incident_id):
+            found.setdefault(query.key, query)
         first = next(iter(self.sources.values()), None)
         for item in await self.store.related_items(incident_id):
             if item.kind is not RelatedKind.METRIC:
@@ -214,6 +219,59 @@ class IncidentMetrics:
                 query = query_of(item.ref, "by hand", source.name, {})
                 found.setdefault(query.key, query)
         return list(found.values())
+
+    async def _plan_queries(self, incident_id: int) -> list[Query]:
+        """The plan's `metrics:`, filled in from each of the incident's alerts (label
+        values escaped inside PromQL strings); one that needs a label an alert lacks
+        is left out for that alert rather than asked with a placeholder in it."""
+        incident = await self.store.incident(incident_id)
+        plan = self.plans.get(incident.plan or "") if incident is not None else None
+        if plan is None or not plan.metrics:
+            return []
+        alerts: list[Alert | None] = [
+            t.alert for t in await self.store.incident_alerts(incident_id)
+        ]
+        found: list[Query] = []
+        for spec in plan.metrics:
+            for alert in alerts or [None]:
+                query = self._plan_query(plan.name, spec, alert)
+                if query is not None and query.key not in {q.key for q in found}:
+                    found.append(query)
+        return found
+
+    def _plan_query(self, plan: str, spec: PlanMetric, alert: Alert | None) -> Query | None:
+        def fill(template: Template, escape: Callable[[str], str] | None) -> str | None:
+            if alert is None:
+                if template.fields:
+                    return None
+                return "".join(p for p in template.parts if isinstance(p, str))
+            return template.render_strict(alert, plan, escape)
+
+        if spec.promql is not None:
+            source = self.sources.get(spec.source or "") or next(iter(self.sources.values()), None)
+            expr = fill(spec.promql, promql_string)
+            if source is None or not expr:
+                return None
+            return query_of(expr, spec.title, source.name, {})
+        alarm_source = self.alarm_sources.get(spec.source or "") or next(
+            iter(self.alarm_sources.values()), None
+        )
+        if alarm_source is None:
+            return None
+        dims = []
+        for name, template in spec.dimensions:
+            value = fill(template, None)
+            if value is None:
+                return None
+            dims.append((name, value))
+        metric = AlarmMetric(
+            spec.namespace,
+            spec.metric,
+            tuple(dims),
+            spec.stat,
+            max(60, int(spec.period.total_seconds()) // 60 * 60),
+        )
+        return alarm_query(alarm_source.name, spec.title, metric)
 
     async def _alarm_query(self, tracked: TrackedAlert) -> Query | None:
         """A CloudWatch alarm's metric and threshold, read back with DescribeAlarms."""

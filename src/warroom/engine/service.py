@@ -28,6 +28,7 @@ from warroom.model.matchers import Matcher
 from warroom.model.related import RelatedItem, RelatedKind
 from warroom.model.runbook_steps import Runbook
 from warroom.model.silence import Silence
+from warroom.plans.plan import ResponsePlan
 from warroom.sources.base import Silencer, Source
 from warroom.store import OverrideRecord, RunRecord, Store
 
@@ -52,6 +53,7 @@ class Service:
         clock: Callable[[], datetime] | None = None,
         paging: Paging | None = None,
         runbooks: Mapping[str, Runbook] | None = None,
+        plans: Sequence[ResponsePlan] = (),
     ) -> None:
         silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
         self.context = Context(store, actor, silencers, clock, paging or Paging())
@@ -60,6 +62,7 @@ class Service:
         self.silencing = SilenceActions(self.context)
         self.overrides = OverrideActions(self.context)
         self.metrics = IncidentMetrics(store, sources, clock)  # the Metrics tab's series
+        self.metrics.plans = {p.name: p for p in plans}
         self.runbooks = RunbookActions(self.context, runbooks)
 
     @property
