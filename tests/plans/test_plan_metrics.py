@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from warroom.plans import load_plans
-from warroom.plans.plan import promql_string
 from warroom.plans.kinds import RESPONSE_PLAN
+from warroom.plans.plan import promql_string
 from warroom.schema.jsonschema import json_schema
 
 PLAN = """\
