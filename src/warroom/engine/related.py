@@ -151,7 +151,7 @@ def parse_target(target: str, title: str = "") -> tuple[RelatedItem, Path | None
         title.lower().startswith("ticket") or any(p in url for p in ("/browse/", "/issues/"))
     )
     if is_ticket:
-        return RelatedItem(RelatedKind.TICKET, title or ticket, url, ref=ticket), None
+        return RelatedItem(RelatedKind.TICKET, title, url, ref=ticket), None
     return RelatedItem(RelatedKind.LINK, title, url), None
 
 
