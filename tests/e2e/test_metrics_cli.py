@@ -55,7 +55,8 @@ async def test_metrics_draws_the_kept_query_then_says_stale(tmp_path: Path) -> N
             charts = json.loads(done.stdout)["charts"] if done.returncode == 0 else []
             return bool(charts and charts[0]["series"] and charts[0]["series"][0]["points"])
 
-        await until(drawn, 30, "Prometheus to have a sample of up")
+        # a point comes at the first step boundary (30 s apart) after the first scrape
+        await until(drawn, 90, "Prometheus to have a sample of up")
         done = run("metrics", str(incident), "--json", "--config", config, env=env)
         assert done.returncode == 0, done.stderr
         (chart,) = json.loads(done.stdout)["charts"]

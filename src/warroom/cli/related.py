@@ -176,5 +176,5 @@ async def run_metrics(config: Config, incident_id: int, as_json: bool, now: date
         if not charts:
             print("no series: no Prometheus or CloudWatch source knows this incident's alerts")
     for chart in stale:
-        print(safe_text(f"warroom: {chart.source}: stale: {chart.stale}"), file=sys.stderr)
+        print(safe_text(f"warroom: stale: {chart.stale}"), file=sys.stderr)
     return EXIT_REFUSED if stale else EXIT_DONE
