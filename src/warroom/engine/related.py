@@ -18,6 +18,7 @@ from pathlib import Path
 
 from warroom.engine.context import Context
 from warroom.engine.errors import ActionError
+from warroom.engine.metrics import IncidentMetrics
 from warroom.model import EventKind, events
 from warroom.model.related import (
     ATTACHMENT_MAX_BYTES,
@@ -220,3 +221,22 @@ def _message(item: RelatedItem, content: bytes | None) -> str:
     if item.kind is RelatedKind.INCIDENT:
         return f"related #{item.ref} (see also)"
     return f"added {item.kind.value} {item.url}"
+
+
+async def add_metric(
+    context: Context, metrics: IncidentMetrics, incident_id: int, expr: str
+) -> str:
+    """Keep a PromQL query typed on the Metrics tab with the incident, once, for the
+    first Prometheus (the one the tab asks); ValueError when unusable."""
+    expr = metrics.check_query(expr)
+    source = next(iter(metrics.sources))
+    store = context.store
+    if await store.incident(incident_id) is None:
+        raise ActionError(f"no incident #{incident_id}")
+    kept = await store.related_items(incident_id)
+    if any(i.kind is RelatedKind.METRIC and i.ref == expr for i in kept):
+        return expr
+    async with context.transaction() as tx:
+        item = RelatedItem(RelatedKind.METRIC, ref=expr, source=source)
+        await tx.add_related(incident_id, item, context.actor)
+    return expr

@@ -25,7 +25,7 @@ from warroom.engine.runbooks import RunbookActions, Verb
 from warroom.engine.silence_actions import SilenceActions
 from warroom.model import AlertKey, Impact
 from warroom.model.matchers import Matcher
-from warroom.model.related import RelatedItem, RelatedKind
+from warroom.model.related import RelatedItem
 from warroom.model.runbook_steps import Runbook
 from warroom.model.silence import Silence
 from warroom.plans.plan import ResponsePlan
@@ -199,18 +199,7 @@ class Service:
         """Keep a PromQL query with the incident (a related item of kind metric), for
         every console's Metrics tab and `warroom metrics`; ValueError when unusable,
         ActionError when there is no such incident. Kept once."""
-        expr = self.metrics.check_query(expr)
-        source = next(iter(self.metrics.sources))
-        if await self.store.incident(incident_id) is None:
-            raise ActionError(f"no incident #{incident_id}")
-        kept = await self.store.related_items(incident_id)
-        if any(i.kind is RelatedKind.METRIC and i.ref == expr for i in kept):
-            return expr
-        async with self.context.transaction() as tx:
-            await tx.add_related(
-                incident_id, RelatedItem(RelatedKind.METRIC, ref=expr, source=source), self.actor
-            )
-        return expr
+        return await related_items.add_metric(self.context, self.metrics, incident_id, expr)
 
     async def start_runbook(
         self, incident_id: int | None, name: str, params: Mapping[str, str] | None = None
