@@ -148,6 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
     style = handoff.add_mutually_exclusive_group()
     style.add_argument("--markdown", action="store_true", help="one Markdown document")
     style.add_argument("--json", action="store_true", help="one JSON object")
+    related = command("related", "an incident's related items, or add one", "one JSON object")
+    related.add_argument("id", type=_incident_id, metavar="ID")
+    related.add_argument(
+        "add",
+        nargs="*",
+        metavar="add TARGET",
+        help="add URL, incident:N or file:PATH (a file is copied into the database)",
+    )
+    related.add_argument("--title", default="", help="the item's title")
+    metrics = command(
+        "metrics", "the series an incident's Metrics tab draws", "one JSON object, UTC times"
+    )
+    metrics.add_argument("id", type=_incident_id, metavar="ID")
     schema = command(
         "schema",
         "print a JSON Schema of plan or config files for editors (yaml-language-server)",
@@ -439,6 +452,21 @@ async def _run_action(args: argparse.Namespace, config: Config) -> int:
     )
 
 
+async def _run_related(args: argparse.Namespace, config: Config) -> int:
+    from warroom.cli import related
+    from warroom.model.clock import utcnow
+
+    if args.command == "metrics":
+        return await related.run_metrics(config, args.id, args.json, utcnow())
+    target = None
+    if args.add:
+        if args.add[0] != "add" or len(args.add) != 2:
+            print("warroom: related: write `related ID add TARGET`", file=sys.stderr)
+            return EXIT_USAGE
+        target = args.add[1]
+    return await related.run_related(config, args.id, target, args.title, args.json)
+
+
 def _run_handoff(args: argparse.Namespace, config: Config) -> int:
     """A bad --since is one line naming it, like the store's and config's errors."""
     import asyncio
@@ -520,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_run_action(args, config))
         if command == "handoff":
             return _run_handoff(args, config)
+        if command in ("related", "metrics"):
+            return asyncio.run(_run_related(args, config))
         if command in ("override", "overrides"):
             return asyncio.run(_run_override(args, config))
         if command == "runbook":

@@ -4,8 +4,9 @@ For each alert of the incident that a Prometheus rule made, the rule's
 expression -- from the alert's generatorURL (`g0.expr=`), else from
 `/api/v1/rules` matched by name and labels -- split on its comparison: the left
 side is drawn over the window from before the first alert to now, the right side
-is the threshold line. Queries a responder adds by hand join them; they live in
-this process's memory (not the store) until the console exits.
+is the threshold line. Queries a responder adds by hand join them; they are kept
+with the incident as related items of kind metric, so every console and
+`warroom metrics` draws them.
 
 A source that fails keeps the chart's last points and marks it stale with the
 reason, so a Prometheus that is down never looks like a calm graph.
@@ -22,9 +23,10 @@ from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from warroom.model.alert import TrackedAlert
+from warroom.model.alert import Alert, TrackedAlert
 from warroom.model.clock import utcnow
 from warroom.model.promql import expr_from_url, split_comparison
+from warroom.model.related import RelatedKind
 from warroom.model.series import (
     MARKS,
     AlarmMetric,
@@ -37,6 +39,8 @@ from warroom.model.series import (
     step_for,
 )
 from warroom.model.text import safe_text
+from warroom.plans.plan import PlanMetric, ResponsePlan, promql_string
+from warroom.plans.templates import Template
 from warroom.sources.base import SourceError
 from warroom.store import Store
 
@@ -138,7 +142,7 @@ class IncidentMetrics:
         self.sources = {s.name: s for s in sources if isinstance(s, RangeSource)}
         self.alarm_sources = {s.name: s for s in sources if isinstance(s, AlarmSource)}
         self.clock = clock or utcnow
-        self.by_hand: dict[int, list[str]] = {}  # incident → queries, in memory only
+        self.plans: dict[str, ResponsePlan] = {}  # by name: their `metrics:` are drawn
         self._last: dict[tuple[int, str], Chart] = {}
         self._rules: dict[str, tuple[float, list[AlertRule]]] = {}
         self._alarms: dict[tuple[str, str], tuple[float, AlarmMetric | None]] = {}
@@ -147,8 +151,8 @@ class IncidentMetrics:
     def available(self) -> bool:
         return bool(self.sources or self.alarm_sources)
 
-    def add_query(self, incident_id: int, expr: str) -> str:
-        """Keep a query a responder typed for this incident; ValueError when unusable."""
+    def check_query(self, expr: str) -> str:
+        """A query a responder typed, trimmed; ValueError when unusable."""
         expr = expr.strip()
         if not expr:
             raise ValueError("an empty query")
@@ -156,9 +160,6 @@ class IncidentMetrics:
             raise ValueError(f"a query of at most {MAX_QUERY} characters")
         if not self.sources:
             raise ValueError("no Prometheus source is configured to ask")
-        queries = self.by_hand.setdefault(incident_id, [])
-        if expr not in queries:
-            queries.append(expr)
         return expr
 
     def _source_for(self, alert: TrackedAlert) -> object | None:
@@ -206,12 +207,71 @@ class IncidentMetrics:
                 expr = f'ALERTS{{alertname="{_quoted(alert.name)}"}}'
             query = query_of(expr, alert.name, source.name, alert.labels)
             found.setdefault(query.key, query)
+        for query in await self._plan_queries(incident_id):
+            found.setdefault(query.key, query)
         first = next(iter(self.sources.values()), None)
-        for expr in self.by_hand.get(incident_id, []):
-            if isinstance(first, RangeSource):
-                query = query_of(expr, "by hand", first.name, {})
+        for item in await self.store.related_items(incident_id):
+            if item.kind is not RelatedKind.METRIC:
+                continue
+            # the source it was added for, else the first Prometheus (renamed since)
+            source = self.sources.get(item.source, first)
+            if isinstance(source, RangeSource):
+                query = query_of(item.ref, "by hand", source.name, {})
                 found.setdefault(query.key, query)
         return list(found.values())
+
+    async def _plan_queries(self, incident_id: int) -> list[Query]:
+        """The plan's `metrics:`, filled in from each of the incident's alerts (label
+        values escaped inside PromQL strings); one that needs a label an alert lacks
+        is left out for that alert rather than asked with a placeholder in it."""
+        incident = await self.store.incident(incident_id)
+        plan = self.plans.get(incident.plan or "") if incident is not None else None
+        if plan is None or not plan.metrics:
+            return []
+        alerts: list[Alert | None] = [
+            t.alert for t in await self.store.incident_alerts(incident_id)
+        ]
+        found: list[Query] = []
+        for spec in plan.metrics:
+            for alert in alerts or [None]:
+                query = self._plan_query(plan.name, spec, alert)
+                if query is not None and query.key not in {q.key for q in found}:
+                    found.append(query)
+        return found
+
+    def _plan_query(self, plan: str, spec: PlanMetric, alert: Alert | None) -> Query | None:
+        def fill(template: Template, escape: Callable[[str], str] | None) -> str | None:
+            if alert is None:
+                if template.fields:
+                    return None
+                return "".join(p for p in template.parts if isinstance(p, str))
+            return template.render_strict(alert, plan, escape)
+
+        if spec.promql is not None:
+            source = self.sources.get(spec.source or "") or next(iter(self.sources.values()), None)
+            expr = fill(spec.promql, promql_string)
+            if source is None or not expr:
+                return None
+            return query_of(expr, spec.title, source.name, {})
+        alarm_source = self.alarm_sources.get(spec.source or "") or next(
+            iter(self.alarm_sources.values()), None
+        )
+        if alarm_source is None:
+            return None
+        dims = []
+        for name, template in spec.dimensions:
+            value = fill(template, None)
+            if value is None:
+                return None
+            dims.append((name, value))
+        metric = AlarmMetric(
+            spec.namespace,
+            spec.metric,
+            tuple(dims),
+            spec.stat,
+            max(60, int(spec.period.total_seconds()) // 60 * 60),
+        )
+        return alarm_query(alarm_source.name, spec.title, metric)
 
     async def _alarm_query(self, tracked: TrackedAlert) -> Query | None:
         """A CloudWatch alarm's metric and threshold, read back with DescribeAlarms."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from warroom.engine import related as related_items
 from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
@@ -24,8 +25,10 @@ from warroom.engine.runbooks import RunbookActions, Verb
 from warroom.engine.silence_actions import SilenceActions
 from warroom.model import AlertKey, Impact
 from warroom.model.matchers import Matcher
+from warroom.model.related import RelatedItem
 from warroom.model.runbook_steps import Runbook
 from warroom.model.silence import Silence
+from warroom.plans.plan import ResponsePlan
 from warroom.sources.base import Silencer, Source
 from warroom.store import OverrideRecord, RunRecord, Store
 
@@ -50,6 +53,7 @@ class Service:
         clock: Callable[[], datetime] | None = None,
         paging: Paging | None = None,
         runbooks: Mapping[str, Runbook] | None = None,
+        plans: Sequence[ResponsePlan] = (),
     ) -> None:
         silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
         self.context = Context(store, actor, silencers, clock, paging or Paging())
@@ -58,6 +62,7 @@ class Service:
         self.silencing = SilenceActions(self.context)
         self.overrides = OverrideActions(self.context)
         self.metrics = IncidentMetrics(store, sources, clock)  # the Metrics tab's series
+        self.metrics.plans = {p.name: p for p in plans}
         self.runbooks = RunbookActions(self.context, runbooks)
 
     @property
@@ -179,6 +184,22 @@ class Service:
         return await self.overrides.cancel(override_id)
 
     # -- runbooks -------------------------------------------------------------------------------
+
+    # -- related items (#12) ----------------------------------------------------------------------
+
+    async def related(self, incident_id: int) -> list[RelatedItem]:
+        return await related_items.gather(self.context, incident_id)
+
+    async def add_related(
+        self, incident_id: int, target: str, title: str = ""
+    ) -> related_items.Added:
+        return await related_items.add(self.context, incident_id, target, title)
+
+    async def add_metric_query(self, incident_id: int, expr: str) -> str:
+        """Keep a PromQL query with the incident (a related item of kind metric), for
+        every console's Metrics tab and `warroom metrics`; ValueError when unusable,
+        ActionError when there is no such incident. Kept once."""
+        return await related_items.add_metric(self.context, self.metrics, incident_id, expr)
 
     async def start_runbook(
         self, incident_id: int | None, name: str, params: Mapping[str, str] | None = None

@@ -66,6 +66,7 @@ class Runtime:
                 self.engine.sources,
                 paging=self.engine.paging,
                 runbooks=self.planset.runbooks,
+                plans=self.planset.plans,
             )
         return self._service
 

@@ -7,12 +7,13 @@ runbook) is one `Struct` here, one entry in `KINDS`, and a build function.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from warroom.model import Impact
 from warroom.model.matchers import Matcher, MatcherError, parse_matchers
 from warroom.plans.engagement_kinds import CONTACT, ESCALATION_PLAN, SCHEDULE
-from warroom.plans.plan import ImpactRule, Link, ResolvePolicy
+from warroom.plans.plan import ImpactRule, Link, PlanMetric, ResolvePolicy
 from warroom.plans.runbook_kind import PLAN_RUNBOOK, RUNBOOK
 from warroom.plans.templates import Template, TemplateError, parse_template
 from warroom.schema.types import (
@@ -23,6 +24,7 @@ from warroom.schema.types import (
     Int,
     Invalid,
     ListOf,
+    MapOf,
     Record,
     Struct,
     Text,
@@ -159,6 +161,67 @@ LINK = Struct(
     build=lambda record: Link(title=record["title"], url=record["url"]),
 )
 
+CLOUDWATCH_METRIC = Struct(
+    fields=(
+        Field("namespace", Text(), "e.g. AWS/EC2", required=True),
+        Field("metric", Text(), "e.g. CPUUtilization", required=True),
+        Field(
+            "dimensions",
+            MapOf(TEMPLATE),
+            "name: value" + TEMPLATE_DOC,
+            default={},
+        ),
+        Field("stat", Text(), "Average, Sum, Maximum, p99 ...", default="Average"),
+        Field("period", Duration(), "seconds per point, whole minutes", default="5m"),
+    ),
+    noun="a CloudWatch metric",
+    context=" in cloudwatch",
+    doc="one CloudWatch metric, read with GetMetricData",
+)
+
+
+def _one_query(record: Record) -> None:
+    if record.failed:
+        return
+    if ("promql" in record) == ("cloudwatch" in record):
+        raise Invalid("a metric needs one of 'promql' or 'cloudwatch'")
+
+
+def _plan_metric(record: Record) -> PlanMetric:
+    cloudwatch = record.get("cloudwatch") or {}
+    return PlanMetric(
+        title=record["title"],
+        promql=record.get("promql"),
+        namespace=cloudwatch.get("namespace", ""),
+        metric=cloudwatch.get("metric", ""),
+        dimensions=tuple(sorted((cloudwatch.get("dimensions") or {}).items())),
+        stat=cloudwatch.get("stat", "Average"),
+        period=cloudwatch.get("period", timedelta(minutes=5)),
+        source=record.get("source"),
+    )
+
+
+PLAN_METRIC = Struct(
+    fields=(
+        Field(
+            "title", Text(), "what the chart shows", required=True, missing="a metric needs 'title'"
+        ),
+        Field(
+            "promql",
+            TEMPLATE,
+            "a PromQL query; write {{ and }} for PromQL's braces; label values filled in"
+            " are escaped for a double-quoted string" + TEMPLATE_DOC,
+        ),
+        Field("cloudwatch", CLOUDWATCH_METRIC, CLOUDWATCH_METRIC.doc),
+        Field("source", Text(), "the configured source to ask (default: the first that can)"),
+    ),
+    noun="a metric",
+    context=" in metrics",
+    doc="a series drawn on the incident's Metrics tab",
+    checks=(_one_query,),
+    build=_plan_metric,
+)
+
 DECLARE = Struct(
     fields=(
         Field("after", Duration(), "declare only once an alert has fired this long", default="0s"),
@@ -208,6 +271,12 @@ RESPONSE_PLAN = Struct(
         ),
         PLAN_RUNBOOK,
         Field("links", ListOf(LINK), "links kept with the incident (dashboards, logs)", default=[]),
+        Field(
+            "metrics",
+            ListOf(PLAN_METRIC),
+            "series drawn on the incident's Metrics tab (PromQL or CloudWatch)",
+            default=[],
+        ),
         Field("declare", DECLARE, "when to declare (default: at once)"),
         Field(
             "resolve",

@@ -248,6 +248,7 @@ def _response_plan(walk: Walk, record: Record) -> ResponsePlan:
         runbook=record["runbook"][0] if "runbook" in record else None,
         runbook_start=record["runbook"][1] if "runbook" in record else "manual",
         links=tuple(record["links"]),
+        metrics=tuple(record["metrics"]),
         declare_after=declare.get("after", timedelta(0)),
         resolve=record["resolve"],
         reopen_within=record["reopen_within"],

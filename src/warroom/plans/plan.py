@@ -44,6 +44,28 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanMetric:
+    """A series the plan says to draw for its incidents: PromQL (label values filled
+    in escaped for a double-quoted string literal) or one CloudWatch metric."""
+
+    title: str
+    promql: Template | None = None
+    namespace: str = ""
+    metric: str = ""
+    dimensions: tuple[tuple[str, Template], ...] = ()
+    stat: str = "Average"
+    period: timedelta = timedelta(minutes=5)
+    source: str | None = None  # which configured source asks; default: the first that can
+
+
+def promql_string(value: str) -> str:
+    """`value` made safe inside a double-quoted PromQL string: a label value of
+    `a"} or vector(1) #` stays one value, never more query."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(c if c >= " " and c != "\x7f" else f"\\x{ord(c):02x}" for c in out)
+
+
+@dataclass(frozen=True, slots=True)
 class ResponsePlan:
     name: str
     where: Where
@@ -59,6 +81,7 @@ class ResponsePlan:
     runbook: str | None = None
     runbook_start: str = "manual"  # auto: started when the incident is declared
     links: tuple[Link, ...] = ()
+    metrics: tuple[PlanMetric, ...] = ()
     declare_after: timedelta = timedelta(0)
     resolve: ResolvePolicy = ResolvePolicy.WHEN_ALL_ALERTS_RESOLVE
     reopen_within: timedelta = timedelta(0)

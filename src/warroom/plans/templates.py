@@ -8,6 +8,7 @@ rather than failing triage; `{{` and `}}` are literal braces.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from warroom.model import Alert
@@ -37,21 +38,29 @@ class Template:
     text: str
     parts: tuple[str | Field, ...]
 
-    def render(self, alert: Alert, plan: str = "") -> str:
+    def render(
+        self, alert: Alert, plan: str = "", escape: Callable[[str], str] | None = None
+    ) -> str:
+        """`escape`, when given, is applied to every value filled in (never to the
+        template's own text): a label value inside a PromQL string literal."""
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
-            elif part.root == "plan":
-                out.append(plan)
+                continue
+            if part.root == "plan":
+                value = plan
             elif part.root in MAPS:
-                value = (alert.labels if part.root == "labels" else alert.annotations).get(part.key)
-                out.append(value if value is not None else f"‹{part}?›")
+                found = (alert.labels if part.root == "labels" else alert.annotations).get(part.key)
+                value = found if found is not None else f"‹{part}?›"
             else:
-                out.append(str(getattr(alert, part.root)))
+                value = str(getattr(alert, part.root))
+            out.append(escape(value) if escape is not None else value)
         return "".join(out)
 
-    def render_strict(self, alert: Alert, plan: str = "") -> str | None:
+    def render_strict(
+        self, alert: Alert, plan: str = "", escape: Callable[[str], str] | None = None
+    ) -> str | None:
         """As `render`, but None when the alert lacks a field: a runbook parameter
         must have a real value, never the placeholder a title shows."""
         for part in self.fields:
@@ -59,7 +68,7 @@ class Template:
                 values = alert.labels if part.root == "labels" else alert.annotations
                 if part.key not in values:
                     return None
-        return self.render(alert, plan)
+        return self.render(alert, plan, escape)
 
     @property
     def fields(self) -> list[Field]:

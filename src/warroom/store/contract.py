@@ -78,6 +78,7 @@ from warroom.model import (
 from warroom.model.escalation import Engagement
 from warroom.model.oncall import Override
 from warroom.model.paging import OutboxItem, OutboxRow, RowState
+from warroom.model.related import RelatedItem
 from warroom.model.runbook import Run
 from warroom.store.values import (
     ENGINE_LEASE,
@@ -329,6 +330,20 @@ class Tx(Protocol):
         written, when there is no such override or someone cancelled it first."""
         ...
 
+    # -- related items (#12): only those a responder added; the rest are derived --------------
+
+    async def add_related(
+        self, incident_id: int, item: RelatedItem, actor: str, content: bytes | None = None
+    ) -> int:
+        """Keep `item` (a link, ticket, "see also" incident, metric query or, with
+        `content`, an attachment whose `size` is taken from it) with the incident;
+        its id. Derived kinds are refused (ValueError). Feed entity `incident`."""
+        ...
+
+    async def remove_related(self, incident_id: int, item_id: int) -> bool:
+        """Forget a kept item of that incident; False when there is none."""
+        ...
+
     # -- runbook runs (#11) --------------------------------------------------------------
 
     async def start_runbook_run(self, run: Run, actor: str) -> int:
@@ -483,6 +498,21 @@ class Store(Protocol):
 
     async def open_ack_silences(self, source: str) -> list[SilenceRecord]:
         """The source's acknowledgement silences not yet expired."""
+        ...
+
+    # -- related items (#12) -----------------------------------------------------------------
+
+    async def related_items(self, incident_id: int) -> list[RelatedItem]:
+        """The items kept with the incident, in the order added; never an attachment's
+        bytes (`attachment_content` reads those)."""
+        ...
+
+    async def attachment_content(self, incident_id: int, item_id: int) -> bytes | None:
+        """The bytes of the incident's attachment `item_id`; None if there is none."""
+        ...
+
+    async def incident_silences(self, incident_id: int) -> list[tuple[str, str, str]]:
+        """(source, silence id, reason) of every silence made for the incident."""
         ...
 
     # -- on-call overrides -------------------------------------------------------------------

@@ -29,6 +29,7 @@ from warroom.store.lease import LeaseMixin
 from warroom.store.outbox import OutboxReads
 from warroom.store.overrides import OverrideReads
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
+from warroom.store.related import RelatedReads
 from warroom.store.runbooks import RunbookReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.shift_reads import ShiftReads
@@ -48,6 +49,7 @@ class SqliteStore(
     OverrideReads,
     RunbookReads,
     ShiftReads,
+    RelatedReads,
 ):
     """The SQLite `contract.Store`; open it with `store.open_store`."""
 

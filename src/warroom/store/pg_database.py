@@ -40,6 +40,7 @@ from warroom.store.overrides import OverrideReads
 from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
+from warroom.store.related import RelatedReads
 from warroom.store.runbooks import RunbookReads
 from warroom.store.shift_reads import ShiftReads
 from warroom.store.timeline_pages import TimelinePages
@@ -168,6 +169,7 @@ class PgStore(
     OverrideReads,
     RunbookReads,
     ShiftReads,
+    RelatedReads,
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 

@@ -260,6 +260,30 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX runbook_output_attempt ON runbook_output (run_id, step, attempt, part, seq);
     """,
+    # 10: related items (#12) kept as rows: links, tickets, "see also" incidents,
+    # metric queries and attachments added by a responder. What the store already
+    # knows (merged incidents, runbook runs, silences, annotations, the plan's
+    # links) is derived, not copied here. An attachment's bytes live in the row
+    # (`content`), so a copy of the database carries its evidence along.
+    """
+    CREATE TABLE related_items (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        kind TEXT NOT NULL
+            CHECK (kind IN ('link', 'ticket', 'incident', 'metric', 'attachment')),
+        title TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL DEFAULT '',
+        ref TEXT NOT NULL DEFAULT '',
+        relation TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        actor TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        size INTEGER,
+        sha256 TEXT NOT NULL DEFAULT '',
+        content BLOB
+    );
+    CREATE INDEX related_items_incident ON related_items (incident_id, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -29,6 +29,7 @@ from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store.lease import LeaseChecks
 from warroom.store.outbox import OutboxWrites
 from warroom.store.overrides import OverrideWrites
+from warroom.store.related import RelatedWrites
 from warroom.store.rows import (
     INCIDENT_ALERTS,
     INCIDENT_COLUMNS,
@@ -194,7 +195,13 @@ class TriageQueries:
 
 
 class SqliteTx(
-    SilenceRecords, TriageQueries, LeaseChecks, OutboxWrites, OverrideWrites, RunbookWrites
+    SilenceRecords,
+    TriageQueries,
+    LeaseChecks,
+    OutboxWrites,
+    OverrideWrites,
+    RunbookWrites,
+    RelatedWrites,
 ):
     """The SQLite `contract.Tx`: one `BEGIN IMMEDIATE` transaction on the writer."""
 

@@ -13,12 +13,14 @@ from textual.widgets import DataTable, Static
 
 from warroom.model import EventKind, Incident, TimelineEvent, TrackedAlert, events
 from warroom.model.clock import format_age, format_local
+from warroom.model.related import RelatedItem
 from warroom.model.text import safe_text
 from warroom.plans import ResponsePlan, render_links
 from warroom.tui import cells
 from warroom.tui.actions import EDIT_BINDINGS, INCIDENT_BINDINGS, EditActions
 from warroom.tui.context import console
 from warroom.tui.engagement_panel import engagement_text
+from warroom.tui.related_dialog import RelatedScreen, related_summary
 from warroom.tui.table import KeyedTable
 
 LATEST_EVENTS = 6
@@ -115,6 +117,13 @@ class IncidentView(EditActions):
             tooltip="the incident's whole timeline",
             id="incident.timeline",
         ),
+        Binding(
+            "l",
+            "related",
+            "Related",
+            tooltip="the incident's related items; enter copies a link (OSC 52)",
+            id="incident.related",
+        ),
     ]
 
     def __init__(self, **kwargs: object) -> None:
@@ -122,6 +131,7 @@ class IncidentView(EditActions):
         self._incident: Incident | None = None
         self._alerts: list[TrackedAlert] = []
         self._overview = ""
+        self._related: list[RelatedItem] = []
 
     def on_mount(self) -> None:
         self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
@@ -177,6 +187,9 @@ class IncidentView(EditActions):
             plan_box = Static(id="incident-plan", classes="section")
             plan_box.display = False
             yield plan_box
+            related = Static(id="incident-related", classes="section")
+            related.display = False
+            yield related
             yield Static(
                 Text("Alerts (most severe first)", style="bold underline"), classes="section"
             )
@@ -210,6 +223,10 @@ class IncidentView(EditActions):
             box.update(plan_text(plan, incident.plan, links))
         self._show(incident, alerts, force=True)
         await self._show_engagement(incident_id)
+        self._related = await console(self).service.related(incident_id)
+        related = self.query_one("#incident-related", Static)
+        related.display = bool(self._related)
+        related.update(related_summary(self._related))
         latest = events[::-1][:LATEST_EVENTS]
         lines = Text("\n").join(event_line(e) for e in latest) if latest else Text("none")
         self.query_one("#incident-events", Static).update(lines)
@@ -237,6 +254,13 @@ class IncidentView(EditActions):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
+
+    def action_related(self) -> None:
+        incident_id = console(self).current_incident
+        if incident_id is None:
+            self.notify("Open an incident first (F2, enter).", severity="warning")
+            return
+        self.app.push_screen(RelatedScreen(incident_id, list(self._related)))
 
     def action_timeline(self) -> None:
         console(self).show_tab("timeline")

@@ -21,6 +21,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from warroom.engine.service import ActionError
 from warroom.model.series import Chart
 from warroom.model.text import safe_text
 from warroom.tui.actions import View
@@ -230,6 +231,15 @@ class MetricsView(View):
             status.append(f"  ✗ {safe_text(problem, 200)}", "bold")
         self.query_one("#metrics-status", Static).update(status)
 
+    async def _keep_query(self, incident: int, answer: str) -> None:
+        try:
+            await console(self).service.add_metric_query(incident, answer)
+        except (ValueError, ActionError) as exc:
+            self.notify(f"Not added: {exc}", severity="warning", markup=False)
+            return
+        self.notify(f"Charting {safe_text(answer, 80)}, kept with #{incident}", markup=False)
+        self._fetch()
+
     def action_add_query(self) -> None:
         incident = self.incident
         if incident is None:
@@ -238,15 +248,8 @@ class MetricsView(View):
         console(self).hold_keys()
 
         def save(answer: str | None) -> None:
-            if not answer or not answer.strip():
-                return
-            try:
-                console(self).service.metrics.add_query(incident, answer)
-            except ValueError as exc:
-                self.notify(f"Not added: {exc}", severity="warning", markup=False)
-                return
-            self.notify(f"Charting {safe_text(answer, 80)} (until the console exits)", markup=False)
-            self._fetch()
+            if answer and answer.strip():
+                self.run_worker(self._keep_query(incident, answer), group="add-query")
 
         self.app.push_screen(
             PromptScreen(
