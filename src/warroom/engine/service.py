@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
+from warroom.engine.analysis import AnalysisActions
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
 from warroom.engine.incidents import Incidents
@@ -59,6 +60,7 @@ class Service:
         self.overrides = OverrideActions(self.context)
         self.metrics = IncidentMetrics(store, sources, clock)  # the Metrics tab's series
         self.runbooks = RunbookActions(self.context, runbooks)
+        self.analysis = AnalysisActions(self.context)  # post-incident analysis (#12)
 
     @property
     def store(self) -> Store:
