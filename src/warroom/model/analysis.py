@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from warroom.model.clock import from_epoch, to_epoch
+from warroom.model.secret import redact_url
 from warroom.model.series import Chart, Series
 
 
@@ -108,6 +109,10 @@ class ActionItem:
     id: int = 0
     created_by: str = ""
     created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # a ticket URL pasted with its credentials keeps them out of the store
+        object.__setattr__(self, "link", redact_url(self.link))
 
 
 ACTION_FIELDS = ("title", "owner", "due", "status", "link")
