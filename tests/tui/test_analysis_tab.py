@@ -78,7 +78,7 @@ async def test_the_analysis_tab_at_80x24(
                 break
             shot = again
         text, raw = shot
-    compare(f"analysis-{mode.lower()}", text, raw)
+    compare(f"analysis-resolved-{mode.lower()}", text, raw)
 
 
 async def test_marks_and_items_by_keyboard(console, tmp_path: Path) -> None:
