@@ -645,7 +645,7 @@ async def test_ctrl_q_quits_even_from_a_dialog(console):
     [
         ("f1", "alerts", "SUMMARY"),
         ("f2", "incidents", "IMPACT"),
-        ("f4", "timeline", "Timeline"),
+        ("f4", "timeline", "Console log"),
         ("f5", "silences", "ENDS IN"),
         ("f6", "sources", "HEALTH"),
     ],

@@ -49,6 +49,7 @@ LOADED = {
     "oncall": "primary",
     "runbook": "S starts one",
     "metrics": "No incident open",
+    "analysis": "No incident open",
 }
 
 PEOPLE = """\

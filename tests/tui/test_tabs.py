@@ -52,7 +52,7 @@ def _shifts(widget_id: str) -> View:
 class WithShifts(WarroomApp):
     """The whole change a new tab needs in the app: its entry, and its key from it."""
 
-    TAB_REGISTRY = TABS.plus(Tab("shifts", "Shifts", "f10", _shifts, frozenset({"incident"})))
+    TAB_REGISTRY = TABS.plus(Tab("shifts", "Shifts", "f11", _shifts, frozenset({"incident"})))
     BINDINGS: ClassVar[list[BindingType]] = TAB_REGISTRY.bindings()
 
 
@@ -81,7 +81,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
             assert ui_tabs == [*TABS.ids, "shifts"]
             assert shifts_view(app) is None  # lazy: nothing built until shown
 
-            await pilot.press("f10")
+            await pilot.press("f11")
             await pilot.pause()
             view = shifts_view(app)
             assert view is not None and view.reloads == 1
@@ -105,7 +105,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
             assert view.reloads == before
 
             # shown again: drawn once, with what changed meanwhile
-            await pilot.press("f10")
+            await pilot.press("f11")
             await until(lambda: view.reloads == before + 1, what="the tab refreshed when shown")
             await pilot.pause(0.3)
             assert view.reloads == before + 1
@@ -126,15 +126,15 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
 async def test_a_tab_key_is_remapped_by_its_id(console: Any) -> None:
     from dataclasses import replace
 
-    config = replace(console.config, keymap={"app.tab.shifts": "f11"})
+    config = replace(console.config, keymap={"app.tab.shifts": "f12"})
     runtime = await open_runtime(config, actor="alice", run_engine=False)
     try:
         app = WithShifts(runtime)
         async with running(app) as pilot:
-            await pilot.press("f10")
+            await pilot.press("f11")
             await pilot.pause()
             assert app.query_one("TabbedContent").active == "alerts"  # type: ignore[attr-defined]
-            await pilot.press("f11")
+            await pilot.press("f12")
             await until(lambda: shifts_view(app) is not None, what="the remapped key to show it")
     finally:
         await runtime.close()
@@ -170,12 +170,13 @@ def test_the_shipped_tabs_in_order_with_their_keys_and_ids() -> None:
         ("alerts", "Alerts", "f1"),
         ("incidents", "Incidents", "f2"),
         ("incident", "Incident", "f3"),
-        ("timeline", "Timeline", "f4"),
+        ("timeline", "Log", "f4"),
         ("silences", "Silences", "f5"),
         ("sources", "Sources", "f6"),
         ("oncall", "On-call", "f7"),
         ("runbook", "Runbook", "f8"),
         ("metrics", "Metrics", "f9"),
+        ("analysis", "Analysis", "f10"),
     ]
     assert [t.id for t in TABS if not t.lazy] == ["alerts"]  # only it is in the first frame
     ids = {binding_id for scope in binding_scopes() for binding_id in scope.keys}
@@ -184,7 +185,8 @@ def test_the_shipped_tabs_in_order_with_their_keys_and_ids() -> None:
 
 def test_what_each_change_makes_stale() -> None:
     assert TABS.watching({"alerts"}) == {"alerts", "incidents", "incident", "timeline"}
-    assert TABS.watching({"timeline"}) == {"incident", "timeline", "metrics"}
+    assert TABS.watching({"timeline"}) == {"incident", "timeline", "metrics", "analysis"}
+    assert TABS.watching({"analysis"}) == {"analysis"}
     assert TABS.watching({"silence"}) == {"silences"}
     assert TABS.watching({"lease"}) == {"sources"}
     assert TABS.watching({CURRENT_INCIDENT}) == {
@@ -193,10 +195,13 @@ def test_what_each_change_makes_stale() -> None:
         "timeline",
         "runbook",
         "metrics",
+        "analysis",
     }
-    assert TABS.watching({"runbook"}) == {"runbook"}
+    assert TABS.watching({"runbook"}) == {"runbook", "analysis"}
     assert TABS.watching({STALE_SOURCES}) == {"alerts"}
-    assert TABS.watching(ACTED_ON) == {"alerts", "incidents", "incident", "timeline", "metrics"}
+    assert TABS.watching(ACTED_ON) == {
+        "alerts", "incidents", "incident", "timeline", "metrics", "analysis"
+    }  # fmt: skip
     assert TABS.watching(set()) == set()
 
 

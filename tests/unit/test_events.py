@@ -153,6 +153,19 @@ SAMPLES: list[tuple[ev.Event, str]] = [
         ev.RunbookCancelled(4, "restart-api", "wrong host"),
         "Cancelled runbook restart-api (run #4): wrong host",
     ),
+    (
+        ev.AnalysisAnswered("detection", "an alert on p99"),
+        "Analysis: answered detection: an alert on p99",
+    ),
+    (ev.AnalysisAnswered("prevention"), "Analysis: answered prevention (cleared)"),
+    (ev.AnalysisMarked(12, "key"), "Analysis: event 12 marked key"),
+    (ev.AnalysisMarked(12, "none"), "Analysis: event 12 unmarked"),
+    (ev.ActionItemChanged(3, "Alert on disk growth"), "Action item 3 added: Alert on disk growth"),
+    (
+        ev.ActionItemChanged(3, "Alert on disk growth", ("owner", "status"), "done"),
+        "Action item 3 changed owner, status (now done): Alert on disk growth",
+    ),
+    (ev.MetricsSnapshotTaken(2, "Disk used", 40), "Metrics snapshot 2: Disk used (40 points)"),
 ]
 
 

@@ -189,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
         "pages", "who was paged, how, and what became of each page", "one JSON object per line"
     )
     pages.add_argument("id", nargs="?", type=_incident_id, metavar="ID", help="one incident")
+    analysis = command(
+        "analysis", "the post-incident analysis: timeline, metrics, runbooks, questions, actions"
+    )
+    analysis.add_argument("id", type=_incident_id, metavar="ID", help="the incident")
+    analysis_style = analysis.add_mutually_exclusive_group()
+    analysis_style.add_argument("--markdown", action="store_true", help="one Markdown document")
+    analysis_style.add_argument("--json", action="store_true", help="one JSON object")
     test_channel = command("test-channel", "send a real test message to a contact's channels")
     test_channel.add_argument("target", help="CONTACT (every channel) or CONTACT/CHANNEL")
     _action_commands(command)
@@ -550,6 +557,11 @@ def main(argv: list[str] | None = None) -> int:
             return _run_handoff(args, config)
         if command in ("related", "metrics"):
             return asyncio.run(_run_related(args, config))
+        if command == "analysis":
+            from warroom.cli.analysis import run_analysis
+
+            style = "json" if args.json else "markdown"
+            return asyncio.run(run_analysis(config, args.id, style))
         if command in ("override", "overrides"):
             return asyncio.run(_run_override(args, config))
         if command == "runbook":

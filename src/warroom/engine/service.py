@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from warroom.engine import related as related_items
 from warroom.engine.alert_acks import AckResult, AlertAcknowledgements
+from warroom.engine.analysis import AnalysisActions
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
 from warroom.engine.incidents import Incidents
@@ -64,6 +65,7 @@ class Service:
         self.metrics = IncidentMetrics(store, sources, clock)  # the Metrics tab's series
         self.metrics.plans = {p.name: p for p in plans}
         self.runbooks = RunbookActions(self.context, runbooks)
+        self.analysis = AnalysisActions(self.context)  # post-incident analysis (#12)
 
     @property
     def store(self) -> Store:

@@ -676,6 +676,70 @@ class RunbookCancelled(Event):
         return f"Cancelled runbook {self.runbook} (run #{self.run_id}){why}"
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisAnswered(Event):
+    """The answer is stored whole in the analysis; the event keeps its first line."""
+
+    KIND = EventKind.ANALYSIS_ANSWERED
+
+    question: str
+    excerpt: str = ""
+
+    @property
+    def text(self) -> str:
+        said = f": {self.excerpt}" if self.excerpt else " (cleared)"
+        return f"Analysis: answered {self.question}{said}"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisMarked(Event):
+    """A timeline event marked key, hidden or mitigation (`none` clears); the event
+    itself is never changed."""
+
+    KIND = EventKind.ANALYSIS_MARKED
+
+    event_id: int
+    mark: str
+
+    @property
+    def text(self) -> str:
+        if self.mark == "none":
+            return f"Analysis: event {self.event_id} unmarked"
+        return f"Analysis: event {self.event_id} marked {self.mark}"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItemChanged(Event):
+    """An action item added (`changed` empty) or the fields that changed."""
+
+    KIND = EventKind.ACTION_ITEM
+
+    item_id: int
+    title: str
+    changed: tuple[str, ...] = ()
+    status: str = ""
+
+    @property
+    def text(self) -> str:
+        if not self.changed:
+            return f"Action item {self.item_id} added: {self.title}"
+        status = f" (now {self.status})" if "status" in self.changed else ""
+        return f"Action item {self.item_id} changed {', '.join(self.changed)}{status}: {self.title}"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSnapshotTaken(Event):
+    KIND = EventKind.METRICS_SNAPSHOT
+
+    snapshot_id: int
+    title: str
+    points: int = 0
+
+    @property
+    def text(self) -> str:
+        return f"Metrics snapshot {self.snapshot_id}: {self.title} ({self.points} points)"
+
+
 KINDS: dict[EventKind, type[Event]] = {
     cls.KIND: cls
     for cls in (
@@ -708,6 +772,10 @@ KINDS: dict[EventKind, type[Event]] = {
         RunbookSkipped,
         RunbookRetried,
         RunbookCancelled,
+        AnalysisAnswered,
+        AnalysisMarked,
+        ActionItemChanged,
+        MetricsSnapshotTaken,
     )
 }
 

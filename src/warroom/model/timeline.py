@@ -43,6 +43,12 @@ class EventKind(StrEnum):
     RUNBOOK_SKIPPED = "runbook-skipped"
     RUNBOOK_RETRIED = "runbook-retried"
     RUNBOOK_CANCELLED = "runbook-cancelled"
+    # post-incident analysis (#12): a question answered, a timeline event marked,
+    # an action item added or changed, a chart's series frozen into the analysis
+    ANALYSIS_ANSWERED = "analysis-answered"
+    ANALYSIS_MARKED = "analysis-marked"
+    ACTION_ITEM = "action-item"
+    METRICS_SNAPSHOT = "metrics-snapshot"
 
 
 @dataclass(frozen=True, slots=True)

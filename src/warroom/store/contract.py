@@ -75,6 +75,7 @@ from warroom.model import (
     TimelineEvent,
     TrackedAlert,
 )
+from warroom.model.analysis import ActionItem, Answer, EventMark, Marked, MetricSnapshot
 from warroom.model.escalation import Engagement
 from warroom.model.oncall import Override
 from warroom.model.paging import OutboxItem, OutboxRow, RowState
@@ -394,6 +395,38 @@ class Tx(Protocol):
         """The process recorded for the attempt, if one was started."""
         ...
 
+    # -- post-incident analysis (#12) ----------------------------------------------------
+
+    async def answer_question(
+        self, incident_id: int, question_id: str, answer: str, actor: str
+    ) -> None:
+        """Replace the question's answer (empty clears it), with an
+        `analysis-answered` event. Feed entity `analysis` (id: the incident)."""
+        ...
+
+    async def mark_event(
+        self, incident_id: int, event_id: int, mark: EventMark, actor: str
+    ) -> bool:
+        """Mark one of the incident's timeline events key, hidden or mitigation
+        (`none` clears), never changing the event; one mitigation per incident (the
+        previous becomes key). False, nothing written, for another incident's event."""
+        ...
+
+    async def add_action_item(self, incident_id: int, item: ActionItem, actor: str) -> int:
+        """Store a new action item (its `id` ignored); its id."""
+        ...
+
+    async def update_action_item(
+        self, incident_id: int, item_id: int, item: ActionItem, actor: str
+    ) -> bool:
+        """Rewrite the item's title, owner, due, status and link; the timeline names
+        the fields that changed. False for an item not on this incident."""
+        ...
+
+    async def add_metric_snapshot(self, incident_id: int, snapshot: MetricSnapshot) -> int:
+        """Freeze a chart's series into the analysis; its id."""
+        ...
+
     # -- housekeeping (the lease holder's) --------------------------------------------------
 
     async def prune_changes(self, keep: int = 10_000) -> None:
@@ -557,6 +590,22 @@ class Store(Protocol):
 
     async def dropped_output(self, run_id: int, step: str, attempt: int) -> int:
         """How many characters of the attempt's output were dropped from its middle."""
+        ...
+
+    async def analysis_answers(self, incident_id: int) -> list[Answer]:
+        """The incident's answered questions, by question id."""
+        ...
+
+    async def event_marks(self, incident_id: int) -> list[Marked]:
+        """The marks in force on the incident's timeline events, by event id."""
+        ...
+
+    async def action_items(self, incident_id: int) -> list[ActionItem]:
+        """The incident's action items, oldest first."""
+        ...
+
+    async def metric_snapshots(self, incident_id: int) -> list[MetricSnapshot]:
+        """The incident's frozen charts, oldest first."""
         ...
 
     async def last_change(self) -> int:

@@ -21,6 +21,7 @@ import aiosqlite
 from warroom.model.clock import utcnow
 from warroom.store import files
 from warroom.store.alert_listing import AlertListing, register_filter_functions
+from warroom.store.analysis import AnalysisReads
 from warroom.store.connection import BUSY_TIMEOUT_MS, StoreConnection, connect
 from warroom.store.errors import StoreError, StoreFull, StoreLocked, StoreMissing, StoreReadOnly
 from warroom.store.errors import translate as _translate
@@ -50,6 +51,7 @@ class SqliteStore(
     RunbookReads,
     ShiftReads,
     RelatedReads,
+    AnalysisReads,
 ):
     """The SQLite `contract.Store`; open it with `store.open_store`."""
 

@@ -33,6 +33,7 @@ from warroom.model.paging import OutboxRow
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
 from warroom.store.alert_listing import ALERT_ORDER, AlertListing
+from warroom.store.analysis import AnalysisReads
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
 from warroom.store.lease import _TAKE, NOBODY
 from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
@@ -170,6 +171,7 @@ class PgStore(
     RunbookReads,
     ShiftReads,
     RelatedReads,
+    AnalysisReads,
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 

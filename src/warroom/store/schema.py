@@ -284,6 +284,49 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX related_items_incident ON related_items (incident_id, id);
     """,
+    # 11: post-incident analysis (#12 item 3). Answers to the analysis questions
+    # (one per question, rewritten), marks on timeline events (key, hidden,
+    # mitigation; the events themselves are never changed), action items, and
+    # metric snapshots (a chart's series frozen as JSON when a responder took it).
+    """
+    CREATE TABLE analysis_answers (
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        answered_by TEXT NOT NULL,
+        answered_at REAL NOT NULL,
+        PRIMARY KEY (incident_id, question)
+    );
+    CREATE TABLE analysis_marks (
+        event_id INTEGER NOT NULL PRIMARY KEY REFERENCES timeline (id),
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        mark TEXT NOT NULL CHECK (mark IN ('none', 'key', 'hidden', 'mitigation')),
+        marked_by TEXT NOT NULL,
+        marked_at REAL NOT NULL
+    );
+    CREATE INDEX analysis_marks_incident ON analysis_marks (incident_id);
+    CREATE TABLE action_items (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        title TEXT NOT NULL,
+        owner TEXT NOT NULL DEFAULT '',
+        due TEXT,
+        status TEXT NOT NULL CHECK (status IN ('open', 'done', 'dismissed')),
+        link TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX action_items_incident ON action_items (incident_id, id);
+    CREATE TABLE metric_snapshots (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        chart TEXT NOT NULL,
+        taken_by TEXT NOT NULL,
+        taken_at REAL NOT NULL
+    );
+    CREATE INDEX metric_snapshots_incident ON metric_snapshots (incident_id, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,6 +26,7 @@ from warroom.model import (
 from warroom.model.alert import RETURN_GRACE
 from warroom.model.clock import to_epoch
 from warroom.offload import OFFLOAD_ITEMS, off_loop
+from warroom.store.analysis import AnalysisWrites
 from warroom.store.lease import LeaseChecks
 from warroom.store.outbox import OutboxWrites
 from warroom.store.overrides import OverrideWrites
@@ -202,6 +203,7 @@ class SqliteTx(
     OverrideWrites,
     RunbookWrites,
     RelatedWrites,
+    AnalysisWrites,
 ):
     """The SQLite `contract.Tx`: one `BEGIN IMMEDIATE` transaction on the writer."""
 

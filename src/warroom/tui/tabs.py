@@ -160,6 +160,12 @@ def _metrics(widget_id: str) -> View:
     return MetricsView(id=widget_id)
 
 
+def _analysis(widget_id: str) -> View:
+    from warroom.tui.analysis_view import AnalysisView
+
+    return AnalysisView(id=widget_id)
+
+
 def _watch(*entities: str) -> frozenset[str]:
     return frozenset(entities)
 
@@ -192,7 +198,7 @@ TABS = TabRegistry(
         ),
         Tab(
             "timeline",
-            "Timeline",
+            "Log",  # the incident's timeline or the console log; short, so ten tabs fit 80 columns
             "f4",
             _timeline,
             _watch("alerts", "incident", "timeline", CURRENT_INCIDENT),
@@ -207,5 +213,13 @@ TABS = TabRegistry(
         Tab("runbook", "Runbook", "f8", _runbook, _watch("runbook", CURRENT_INCIDENT)),
         # fetched from Prometheus in a worker, and again on a timer while shown
         Tab("metrics", "Metrics", "f9", _metrics, _watch("timeline", CURRENT_INCIDENT)),
+        # the post-incident analysis; its writes are timeline events too
+        Tab(
+            "analysis",
+            "Analysis",
+            "f10",
+            _analysis,
+            _watch("analysis", "incident", "timeline", "runbook", CURRENT_INCIDENT),
+        ),
     ]
 )
