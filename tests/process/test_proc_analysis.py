@@ -89,7 +89,10 @@ async def scripted(tmp_path: Path) -> dict[str, Any]:
         said = events.Silenced(
             "s-1", "am", events.keys([firing.key]), 'alertname="HighErrorRate"', comment="fixing"
         )
-        async with store.transaction(now=clock.at) as tx:  # as the silence service writes it
+        async with store.transaction(now=clock.at) as tx:  # as engine/silences.py writes it
+            await tx.record_silence(
+                "am", "s-1", "manual", "bob", clock.at + timedelta(hours=2), incident, [firing.key]
+            )
             await tx.add_event(incident, said.KIND, "bob", said.text, said.stored())
         clock.to(21)
         async with store.transaction(now=clock.at) as tx:
@@ -194,7 +197,7 @@ def test_the_json_export_is_utc_with_every_event_and_its_mark(scripted: dict[str
     assert report["action_items"][0]["link"] == "https://t.example/OPS-7"
     assert report["metrics"][0]["series"][0]["points"][0] == ["2026-03-10T12:50:00+00:00", 0.1]
     kinds = [r["kind"] for r in report["related_items"]]
-    assert kinds == ["link", "silence", "runbook"]
+    assert kinds == ["link", "runbook", "silence"]  # as `warroom related` lists them
 
 
 def test_an_unknown_incident_is_one_line(scripted: dict[str, Any]) -> None:

@@ -14,14 +14,12 @@ the store of related items (#12 item 2) plugs in there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.engine.context import Context
 from warroom.engine.errors import ActionError
 from warroom.model import Incident, TimelineEvent
-from warroom.model import events as ev
 from warroom.model.alert import AlertState
 from warroom.model.analysis import (
     ActionItem,
@@ -105,50 +103,32 @@ async def gather_analysis(store: Store, incident_id: int) -> Analysis | None:
             mitigation,
             ended,
         ),
-        related=tuple(await related_items(store, incident, events, runs)),
+        related=tuple(await related_items(store, incident.id)),
         responders=tuple(sorted(people)),
     )
 
 
-async def related_items(
-    store: Store,
-    incident: Incident,
-    events: Sequence[TimelineEvent],
-    runs: Sequence[RunRecord],
-) -> list[RelatedItem]:
-    """Everything the incident is related to, in the order it became so.
+async def related_items(store: Store, incident_id: int) -> list[RelatedItem]:
+    """The incident's related items as `warroom related` and the Incident tab list
+    them (engine/related.py), each as one line of the export: a kind, a title and
+    what it points at."""
+    from warroom.engine.related import gather
+    from warroom.model.related import RelatedKind
 
-    The store of related items (links and tickets added by hand, attachments;
-    #12 item 2) joins here: read its rows for `incident.id` and append them.
-    """
-    del store  # the related-items store reads from it
     out: list[RelatedItem] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add(item: RelatedItem) -> None:
-        if (item.kind, item.ref) not in seen:
-            seen.add((item.kind, item.ref))
-            out.append(item)
-
-    if incident.parent_id is not None:
-        add(RelatedItem("incident", "merged into", f"#{incident.parent_id}"))
-    for event in events:
-        try:
-            typed = ev.read(event)
-        except ev.EventUnreadable:
-            continue
-        if isinstance(typed, ev.Declared):
-            for link in typed.links:
-                add(RelatedItem("link", link.title, link.url))
-        elif isinstance(typed, ev.Merged):
-            if typed.into is not None:
-                add(RelatedItem("incident", f"merged into: {typed.title}", f"#{typed.into}"))
-            elif typed.merged_from is not None:
-                add(RelatedItem("incident", f"merged in: {typed.title}", f"#{typed.merged_from}"))
-        elif isinstance(typed, ev.Silenced):
-            add(RelatedItem("silence", typed.source, typed.silence_id))
-    for run in runs:
-        add(RelatedItem("runbook", f"{run.name} ({run.status.value})", f"run #{run.id}"))
+    for item in await gather(store, incident_id):
+        kind = item.kind
+        if kind in (RelatedKind.LINK, RelatedKind.TICKET):
+            title, ref = item.title or item.ref, item.url
+        elif kind is RelatedKind.INCIDENT:
+            title, ref = f"{item.relation}: {item.title}".rstrip(": "), f"#{item.ref}"
+        elif kind is RelatedKind.RUNBOOK:
+            title, ref = item.title, f"run #{item.ref}"
+        elif kind in (RelatedKind.SILENCE, RelatedKind.METRIC):
+            title, ref = item.source, item.ref
+        else:  # an attachment: its name, size and digest (the bytes stay in the store)
+            title, ref = item.title, f"{item.size or 0} bytes, sha256 {item.sha256}"
+        out.append(RelatedItem(kind.value, title, ref))
     return out
 
 

@@ -32,6 +32,7 @@ from warroom.model.related import (
     ticket_id,
 )
 from warroom.model.text import safe_text
+from warroom.store import Store
 
 MAX_TITLE = 200
 
@@ -42,10 +43,10 @@ class Added:
     message: str
 
 
-async def gather(context: Context, incident_id: int) -> list[RelatedItem]:
+async def gather(store: Store, incident_id: int) -> list[RelatedItem]:
     """Every item of the incident: derived first (plan, annotations, incidents,
-    runs, silences), then those kept by hand in the order added."""
-    store = context.store
+    runs, silences), then those kept by hand in the order added. The console, the
+    CLI and the analysis export all list these, so they agree."""
     incident = await store.incident(incident_id)
     if incident is None:
         raise ActionError(f"no incident #{incident_id}")

@@ -190,7 +190,7 @@ class Service:
     # -- related items (#12) ----------------------------------------------------------------------
 
     async def related(self, incident_id: int) -> list[RelatedItem]:
-        return await related_items.gather(self.context, incident_id)
+        return await related_items.gather(self.context.store, incident_id)
 
     async def add_related(
         self, incident_id: int, target: str, title: str = ""
