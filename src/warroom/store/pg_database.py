@@ -34,6 +34,7 @@ from warroom.store import rows
 from warroom.store.alert_listing import ALERT_ORDER, AlertListing
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
 from warroom.store.lease import _TAKE, NOBODY
+from warroom.store.opener import PgAddress
 from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
 from warroom.store.overrides import OverrideReads
 from warroom.store.pg_connection import PgSession, translate_error
@@ -145,9 +146,9 @@ class PgStore(
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 
-    def __init__(self, url: str, location: str, pool: asyncpg.Pool, read_only: bool) -> None:
-        self._url = url
-        self._location = location
+    def __init__(self, address: PgAddress, pool: asyncpg.Pool, read_only: bool) -> None:
+        self._address = address
+        self._location = address.location
         self._pool = pool
         self.read_only = read_only
         self._session = PgSession(pool, location)
@@ -162,10 +163,15 @@ class PgStore(
 
     @classmethod
     async def open(
-        cls, url: str, location: str, *, read_only: bool = False, create: bool = True
+        cls, address: PgAddress, *, read_only: bool = False, create: bool = True
     ) -> PgStore:
+        location = address.location
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=4, timeout=10)
+            pool = await asyncpg.create_pool(
+                **address.connect_args(), min_size=1, max_size=4, timeout=10
+            )
+        except StoreError:
+            raise
         except Exception as exc:
             raise translate_error(exc, location) from exc
         try:
@@ -174,7 +180,7 @@ class PgStore(
         except BaseException:
             await pool.close()
             raise
-        return cls(url, location, pool, read_only)
+        return cls(address, pool, read_only)
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -253,7 +259,7 @@ class PgStore(
         if self._listener is not None and not self._listener.is_closed():
             return
         with contextlib.suppress(Exception):
-            listener = await asyncpg.connect(self._url, timeout=10)
+            listener = await asyncpg.connect(**self._address.connect_args(), timeout=10)
             await listener.add_listener(CHANNEL, lambda *_: self._wake())
             self._listener = listener
 
