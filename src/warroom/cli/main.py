@@ -176,6 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
         "pages", "who was paged, how, and what became of each page", "one JSON object per line"
     )
     pages.add_argument("id", nargs="?", type=_incident_id, metavar="ID", help="one incident")
+    migrate = command(
+        "migrate", "copy a bastion's whole history into another store (SQLite, PostgreSQL)"
+    )
+    migrate.add_argument(
+        "--from", dest="source", required=True, metavar="LOCATION",
+        help="the store to copy: sqlite:PATH, a path, or postgresql://USER@HOST/DATABASE",
+    )  # fmt: skip
+    migrate.add_argument("--to", dest="target", required=True, metavar="LOCATION",
+                         help="where to: created if missing; must hold no history")  # fmt: skip
+    migrate.add_argument(
+        "--replace", action="store_true", help="empty a target that holds a history first"
+    )
     test_channel = command("test-channel", "send a real test message to a contact's channels")
     test_channel.add_argument("target", help="CONTACT (every channel) or CONTACT/CHANNEL")
     _action_commands(command)
@@ -488,6 +500,12 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.schema import run_schema
 
             return run_schema(args.what)
+        if command == "migrate":
+            import asyncio
+
+            from warroom.cli.migrate import run_migrate
+
+            return asyncio.run(run_migrate(args.source, args.target, args.replace))
         config = resolve_config(args)
         if command == "console":
             from warroom.cli.console import run_console

@@ -151,7 +151,7 @@ class PgStore(
         self._location = address.location
         self._pool = pool
         self.read_only = read_only
-        self._session = PgSession(pool, location)
+        self._session = PgSession(pool, self._location)
         self._reader = cast(Any, self._session)
         self._committed = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
