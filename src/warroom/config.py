@@ -6,7 +6,8 @@ every mistake is reported as `config.yaml:LINE:COL: message`, all of them at onc
 they can be fixed in one go.
 `${ENV}` references are substituted at load, except in credentials (`bearer_token`,
 `password`, a header value with a reference, a PostgreSQL `database:` URL): those stay
-`Secret`s, resolved when a request is built or the store connects, so a spec, a log line or a message never holds the value. An unset
+`Secret`s, resolved when a request is built or the store connects, so a spec, a log
+line or a message never holds the value. An unset
 variable in one is no load error (that source fails with its name at use) but is
 listed in `Config.unset`, which `warroom check` reports at file:line:col.
 

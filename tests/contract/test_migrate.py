@@ -189,7 +189,7 @@ async def test_both_backends_hold_the_same_tables_and_columns(
     post: dict[str, list[str]] = {}
     for entry in listed:
         table, column = entry.split(".")
-        if table not in BOOKKEEPING and not (table, column) == ("engagements", "rowid"):
+        if table not in BOOKKEEPING and (table, column) != ("engagements", "rowid"):
             post.setdefault(table, []).append(column)
     assert post == lite
 
@@ -221,7 +221,7 @@ async def test_on_postgresql_ids_and_the_feed_continue_after_the_copied_ones(
         incident = await tx.create_incident("after the move", Impact.LOW, "alice")
         event = await tx.add_event(incident, EventKind.NOTE, "alice", "moved")
     assert (incident, event) == (41, 101)
-    assert [c.seq for c in await store.changes_since(cursor)][0] == 58
+    assert (await store.changes_since(cursor))[0].seq == 58
     # the merged incident kept its parent, the engagements their order
     merged = await store.incident(3)
     assert merged is not None and merged.parent_id == 12
@@ -243,7 +243,7 @@ async def test_back_on_sqlite_ids_and_the_feed_continue_too(
             incident = await tx.create_incident("home again", Impact.LOW, "alice")
             event = await tx.add_event(incident, EventKind.NOTE, "alice", "back")
         assert (incident, event) == (41, 101)
-        assert [c.seq for c in await store.changes_since(cursor)][0] == 58
+        assert (await store.changes_since(cursor))[0].seq == 58
     finally:
         await store.close()
 

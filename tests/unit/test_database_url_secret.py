@@ -43,9 +43,7 @@ def test_an_unset_password_variable_is_no_load_error_but_one_line_at_connect(
 ) -> None:
     monkeypatch.delenv("PGPASS", raising=False)
     config = load_config(write(tmp_path, "postgresql://warroom:${PGPASS}@db/w"))
-    assert [u.split(": ", 1)[1] for u in config.unset] == [
-        "environment variable PGPASS is not set"
-    ]
+    assert [u.split(": ", 1)[1] for u in config.unset] == ["environment variable PGPASS is not set"]
     with pytest.raises(StoreError) as refused:
         pg_address(postgres_url(config.database) or "").connect_args()
     assert str(refused.value) == (

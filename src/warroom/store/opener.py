@@ -102,7 +102,8 @@ def pg_address(url: str) -> PgAddress:
     try:
         dsn = substitute(dsn)
     except SecretUnset as exc:
-        raise StoreError(f"{server_location(dsn)}: environment variable {exc.variable} is not set")
+        location = server_location(dsn)
+        raise StoreError(f"{location}: environment variable {exc.variable} is not set") from None
     return PgAddress(dsn, None if password is None else Secret(unquote(password)))
 
 
