@@ -19,21 +19,21 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from warroom.model import Incident, LeaseInfo, TrackedAlert
-from warroom.model.clock import from_epoch, to_epoch, utcnow
+from warroom.model import Incident, TrackedAlert
+from warroom.model.clock import to_epoch, utcnow
 from warroom.model.filter import AlertFilter
 from warroom.model.paging import OutboxRow
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
 from warroom.store.alert_listing import ALERT_ORDER, AlertListing
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
-from warroom.store.lease import _TAKE, NOBODY
+from warroom.store.lease import LeaseMixin
 from warroom.store.opener import PgAddress
 from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
 from warroom.store.overrides import OverrideReads
@@ -44,7 +44,7 @@ from warroom.store.runbooks import RunbookReads
 from warroom.store.shift_reads import ShiftReads
 from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
-from warroom.store.values import ENGINE_LEASE, Change, LeaseLost, LeaseToken, ShownAlert
+from warroom.store.values import Change, ShownAlert
 
 CHANNEL = "warroom_changes"
 # A watcher re-reads at least this often, notification or not.
@@ -57,15 +57,7 @@ class PgTx(SqliteTx):
     """The shared primitives on one PostgreSQL transaction, with row locks where a
     read decides a write, and the feed numbered from the locked counter row."""
 
-    async def check_lease(self, token: LeaseToken) -> None:
-        """Share-lock the lease row: it cannot change hands before this commits."""
-        async with self._db.execute(
-            "SELECT holder, epoch FROM lease WHERE name = ? FOR SHARE", (token.name,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None or row[0] != token.holder or row[1] != token.epoch:
-            current = None if row is None or row[0] == NOBODY else str(row[0])
-            raise LeaseLost(token, current)
+    LEASE_LOCK = " FOR SHARE"  # the lease cannot change hands before this commits
 
     async def incident(self, incident_id: int) -> Incident | None:
         async with self._db.execute(
@@ -139,6 +131,7 @@ class PgStore(
     TimelinePages,
     SilenceReads,
     CoverageReads,
+    LeaseMixin,
     OutboxReads,
     OverrideReads,
     RunbookReads,
@@ -281,62 +274,6 @@ class PgStore(
                 await self._listen()
         finally:
             self._wakers.discard(woken)
-
-    # -- the lease ---------------------------------------------------------------------------
-
-    async def acquire_lease(
-        self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
-    ) -> LeaseToken | None:
-        """One conditional upsert: ON CONFLICT DO UPDATE locks the row and re-checks
-        its WHERE on the newest version, so of contenders exactly one wins."""
-        if not holder:
-            raise ValueError("a lease holder needs a name")
-        now = now or utcnow()
-        now_e = to_epoch(now)
-        async with self.transaction(now) as tx:
-            async with tx._db.execute(_TAKE, (name, holder, now_e, to_epoch(now + ttl))) as c:
-                row = await c.fetchone()
-            if row is None:
-                return None
-            if row[1] == now_e:
-                tx.touch("lease", name)
-            return LeaseToken(name, holder, int(row[0]))
-
-    async def try_acquire_lease(
-        self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
-    ) -> bool:
-        return await self.acquire_lease(holder, ttl, name, now) is not None
-
-    async def renew_lease(
-        self, token: LeaseToken, ttl: timedelta, now: datetime | None = None
-    ) -> bool:
-        now = now or utcnow()
-        async with self.transaction(now) as tx:
-            cursor = await tx._db.execute(
-                "UPDATE lease SET expires_at = ? WHERE name = ? AND holder = ? AND epoch = ?",
-                (to_epoch(now + ttl), token.name, token.holder, token.epoch),
-            )
-            return bool(cursor.rowcount == 1)
-
-    async def release_lease(self, holder: str, name: str = ENGINE_LEASE) -> None:
-        async with self.transaction() as tx:
-            cursor = await tx._db.execute(
-                "UPDATE lease SET holder = ?, expires_at = 0 WHERE name = ? AND holder = ?",
-                (NOBODY, name, holder),
-            )
-            if cursor.rowcount:
-                tx.touch("lease", name)
-
-    async def lease(self, name: str = ENGINE_LEASE) -> LeaseInfo | None:
-        async with self._reader.execute(
-            "SELECT holder, expires_at FROM lease WHERE name = ? AND holder != ?", (name, NOBODY)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        expires = from_epoch(row[1])
-        assert expires is not None
-        return LeaseInfo(name=name, holder=row[0], expires_at=expires)
 
 
 async def _identity(con: asyncpg.Connection) -> tuple[int, str | None, int]:
