@@ -39,7 +39,10 @@ def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
         help="config file (default: $WARROOM_CONFIG, then $XDG_CONFIG_HOME/warroom/config.yaml)",
     )
     parser.add_argument(
-        "--db", type=Path, default=default(None), help="database file, overriding the config"
+        "--db",
+        type=Path,
+        default=default(None),
+        help="database file or URL (postgresql://USER:${PGPASS}@HOST/DB), overriding the config",
     )
     parser.add_argument(
         "--demo",
