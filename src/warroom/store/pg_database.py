@@ -39,10 +39,10 @@ from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
 from warroom.store.overrides import OverrideReads
 from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
+from warroom.store.pg_timeline import SHARE, TIMELINE_LOCK, PgTimelinePages
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.runbooks import RunbookReads
 from warroom.store.shift_reads import ShiftReads
-from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
 from warroom.store.values import Change, ShownAlert
 
@@ -58,6 +58,15 @@ class PgTx(SqliteTx):
     read decides a write, and the feed numbered from the locked counter row."""
 
     LEASE_LOCK = " FOR SHARE"  # the lease cannot change hands before this commits
+    _timeline_shared = False
+
+    async def add_event(self, *args: Any, **kwargs: Any) -> int:
+        """Hold the timeline's shared lock from before the first id is taken
+        (`store.pg_timeline`): a paging reader waits for this transaction."""
+        if not self._timeline_shared:
+            await self._db.execute(SHARE, (TIMELINE_LOCK,))
+            self._timeline_shared = True
+        return await super().add_event(*args, **kwargs)
 
     async def incident(self, incident_id: int) -> Incident | None:
         async with self._db.execute(
@@ -128,7 +137,7 @@ class PgTx(SqliteTx):
 class PgStore(
     ReadsMixin,
     AlertListing,
-    TimelinePages,
+    PgTimelinePages,
     SilenceReads,
     CoverageReads,
     LeaseMixin,
