@@ -29,14 +29,14 @@ from warroom.model import Incident, TrackedAlert
 from warroom.model.clock import to_epoch, utcnow
 from warroom.model.filter import AlertFilter
 from warroom.model.paging import OutboxRow
-from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
-from warroom.store.alert_listing import ALERT_ORDER, AlertListing
+from warroom.store.alert_listing import AlertListing
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
 from warroom.store.lease import LeaseMixin
 from warroom.store.opener import PgAddress
 from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
 from warroom.store.overrides import OverrideReads
+from warroom.store.pg_alert_listing import shown_filtered
 from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.pg_timeline import SHARE, TIMELINE_LOCK, PgTimelinePages
@@ -229,19 +229,15 @@ class PgStore(
             event.set()
 
     async def shown_alerts(self, filter_text: str = "") -> list[ShownAlert]:
-        """Unfiltered, the shared query; filtered, the model's own `AlertFilter` on
-        the rows in Python (SQLite runs it inside the query as a function; a
-        PostgreSQL version of that is still to come, so a filtered storm loads
-        its alerts once per read)."""
+        """Unfiltered, the shared query; filtered, `pg_alert_listing`: the filter in
+        the query, and in Python only what PostgreSQL cannot match exactly."""
         wanted = AlertFilter.parse(filter_text)
         if wanted.empty:
             return await AlertListing.shown_alerts(self, filter_text)
-        async with self._reader.execute(
-            f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE state != 'resolved'"
-            f" ORDER BY {ALERT_ORDER}"
-        ) as cursor:
-            found = list(await cursor.fetchall())
-        return await off_loop(len(found), OFFLOAD_ITEMS, _shown, found, wanted)
+        try:
+            return await shown_filtered(self._pool, wanted)
+        except Exception as exc:
+            raise translate_error(exc, self._location) from exc
 
     # -- the change feed --------------------------------------------------------------------
 
