@@ -3,8 +3,8 @@
 Loading every active alert to filter it in Python cost a 50,000-alert storm
 its whole table per keystroke. PostgreSQL runs what it can do exactly as
 `AlertFilter` does: `=` and `!=` matchers on the label's value, and free words
-on rows whose text is ASCII (there `casefold` is plain a-z lowering, which
-`translate` does whatever the server's locale). What it cannot run exactly
+on rows whose text is ASCII (there `casefold` is plain A-Z lowering, which `lower`
+does under the C collation whatever the server's locale). What it cannot run exactly
 (a regex, which is Python's `re`; words on text with other letters, where
 `casefold` and the server's `lower` differ) it hands to `matches_parts` in
 Python with only the parts it needs, so the rows and the count stay exactly
@@ -14,7 +14,6 @@ what the model would pick, as SQLite's query functions keep them.
 from __future__ import annotations
 
 import json
-import string
 from typing import Any
 
 from warroom.model.filter import AlertFilter
@@ -30,24 +29,33 @@ _SUMMARY = "coalesce({}, '')".format(
         for name in ("summary", "message", "description", "title")
     )
 )
+# `label=value ...` as `AlertFilter` builds it: labels are compact JSON with sorted keys
+# (`rows.dumps`), so without a backslash (an escape) replacing text does it; jsonb
+# unescapes the others
 _LABEL_TEXT = (
-    "coalesce((SELECT string_agg(key || '=' || value, ' ')"
-    " FROM jsonb_each_text(labels::jsonb)), '')"
+    "CASE WHEN labels = '{}' THEN '' WHEN strpos(labels, '\\') > 0 THEN"
+    " coalesce((SELECT string_agg(key || '=' || value, ' ') FROM jsonb_each_text(labels::jsonb)),"
+    " '') ELSE replace(replace(substr(labels, 3, length(labels) - 4), '\":\"', '='),"
+    " '\",\"', ' ') END"
 )
-HAYSTACK = (
-    f"name || ' ' || source || ' ' || severity || ' ' || state || ' ' || {_SUMMARY}"
+_HAYSTACK = (
+    f"name || ' ' || source || ' ' || severity || ' ' || state || ' ' || summary"
     f" || ' ' || {_LABEL_TEXT}"
 )
-_ASCII_LOWER = f"translate({{}}, '{string.ascii_uppercase}', '{string.ascii_lowercase}')"
 # printable ASCII and the whitespace that can stand in text: what casefolds as a-z lowering
-_ASCII_ONLY = "{} ~ '^[\\t\\n\\r\\x20-\\x7e]*$'"
+_ASCII_ONLY = "haystack ~ '^[\\t\\n\\r\\x20-\\x7e]*$'"
+# under the C collation lower() maps A-Z alone, whatever the server's locale (translate()
+# does the same ten times slower)
+_ASCII_LOWER = 'lower(haystack COLLATE "C")'
 
 
-def filtered_query(wanted: AlertFilter) -> tuple[str, list[Any], bool, bool]:
-    """(SQL, parameters, regexes left to Python, words left to Python on some rows).
+def filtered_query(wanted: AlertFilter) -> tuple[str, list[Any], bool]:
+    """(SQL, parameters, whether Python has a part to play).
 
-    The query returns key, incident id, and -- when something is left to Python --
-    the labels, the text parts and whether the words were already checked."""
+    The query returns key and incident id, and where Python has a part, for the
+    rows that need it (NULL labels for the others) the labels, the text parts and
+    whether the words were already decided. Each row's text is built once
+    (MATERIALIZED), not once per word."""
     where = ["state != 'resolved'"]
     params: list[Any] = []
 
@@ -63,30 +71,34 @@ def filtered_query(wanted: AlertFilter) -> tuple[str, list[Any], bool, bool]:
         value = f"coalesce(labels::jsonb ->> {param(matcher.name)}, '')"
         compare = "=" if matcher.op is MatchOp.EQ else "!="
         where.append(f"{value} {compare} {param(matcher.value)}")
-    words_checked = "true"
-    if wanted.words:
-        haystack = f"({HAYSTACK})"
-        ascii_only = _ASCII_ONLY.format(haystack)
-        lowered = _ASCII_LOWER.format(haystack)
-        found = " AND ".join(f"strpos({lowered}, {param(w)}) > 0" for w in wanted.words)
-        # ASCII rows are decided here; the others go to Python
-        where.append(f"(NOT {ascii_only} OR ({found}))")
-        words_checked = ascii_only
-    python = regexes or bool(wanted.words)
-    extra = (
-        f", labels, name, source, severity, state, {_SUMMARY}, {words_checked}" if python else ""
+    selected = (
+        "SELECT source || '/' || fingerprint AS key, incident_id, labels, name, source,"
+        f" severity, state, acknowledged_by, starts_at, fingerprint, {_SUMMARY} AS summary"
+        f" FROM alerts WHERE {' AND '.join(where)}"
     )
+    if not wanted.words:
+        extra = ", labels, name, source, severity, state, summary, true" if regexes else ""
+        sql = f"SELECT key, incident_id{extra} FROM ({selected}) AS a ORDER BY {ALERT_ORDER}"
+        return sql, params, regexes
+    found = " AND ".join(f"strpos(folded, {param(w)}) > 0" for w in wanted.words)
+    python = "true" if regexes else "NOT plain"
     sql = (
-        f"SELECT source || '/' || fingerprint, incident_id{extra} FROM alerts"
-        f" WHERE {' AND '.join(where)} ORDER BY {ALERT_ORDER}"
+        f"WITH selected AS MATERIALIZED ({selected}),"
+        f" texts AS MATERIALIZED (SELECT *, {_HAYSTACK} AS haystack FROM selected),"
+        f" judged AS MATERIALIZED (SELECT *, {_ASCII_ONLY} AS plain, {_ASCII_LOWER} AS folded"
+        " FROM texts)"
+        f" SELECT key, incident_id, CASE WHEN {python} THEN labels END, name, source,"
+        f" severity, state, summary, plain FROM judged"
+        # ASCII rows are decided here; the others go to Python
+        f" WHERE NOT plain OR ({found}) ORDER BY {ALERT_ORDER}"
     )
-    return sql, params, regexes, bool(wanted.words)
+    return sql, params, True
 
 
 async def shown_filtered(pool: Any, wanted: AlertFilter) -> list[ShownAlert]:
-    sql, params, regexes, words = filtered_query(wanted)
+    sql, params, python = filtered_query(wanted)
     found = await pool.fetch(sql, *params)
-    if not regexes and not words:
+    if not python:
         return [(str(r[0]), r[1]) for r in found]
     return await off_loop(len(found), OFFLOAD_ITEMS, _decide, found, wanted)
 
@@ -97,6 +109,9 @@ def _decide(found: list[Any], wanted: AlertFilter) -> list[ShownAlert]:
     everything_left = AlertFilter(regex_only.matchers, wanted.words)
     shown: list[ShownAlert] = []
     for key, incident_id, labels, *parts, checked in found:
+        if labels is None:  # decided by the query
+            shown.append((str(key), incident_id))
+            continue
         rest = regex_only if checked else everything_left
         if rest.empty or rest.matches_parts(json.loads(labels), tuple(parts).__iter__):
             shown.append((str(key), incident_id))
