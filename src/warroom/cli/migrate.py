@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
-from warroom.store.copying import copy_store
+from warroom.store import copy_store
 
 
 async def run_migrate(source: str, target: str, replace: bool) -> int:
