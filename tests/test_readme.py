@@ -77,3 +77,30 @@ def test_no_link_leaves_the_repository() -> None:
     prose = re.sub(r"```.*?```", "", README, flags=re.S)  # config examples name example hosts
     outside = re.findall(r"\]\((?!#)[^)]*\)|\.\./[\w./-]+|https?://\S+", prose)
     assert not outside, outside
+
+
+def test_several_bastions_setup_is_true(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The section's config line loads, keeping the password a reference, and its
+    `warroom migrate` line is a command the parser takes as written."""
+    from warroom.cli.main import build_parser
+    from warroom.store.opener import pg_address, postgres_url
+
+    section = _section("Several bastions")
+    setup, migrate = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert setup.count("&&") == 1 and "createuser" in setup and "createdb -O warroom" in setup
+    (example,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    path = tmp_path / "config.yaml"
+    path.write_text(example)
+    monkeypatch.setenv("PGPASS", "not-in-the-config")
+    config = load_config(path)
+    assert "not-in-the-config" not in repr(config)
+    address = pg_address(postgres_url(config.database) or "")
+    assert address.location == "postgresql://db.internal/warroom"
+    assert address.connect_args()["password"] == "not-in-the-config"
+    args = build_parser().parse_args(migrate.split()[1:])
+    assert (args.command, args.source, args.replace) == (
+        "migrate",
+        "sqlite:/var/lib/warroom/warroom.db",
+        False,
+    )
+    assert postgres_url(args.target) == "postgresql://warroom@db.internal/warroom"

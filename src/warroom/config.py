@@ -5,8 +5,9 @@ What it may hold is declared in `config_schema.py` and decoded by the schema wal
 every mistake is reported as `config.yaml:LINE:COL: message`, all of them at once, so
 they can be fixed in one go.
 `${ENV}` references are substituted at load, except in credentials (`bearer_token`,
-`password`, a header value with a reference): those stay `Secret`s, resolved when a
-request is built, so a spec, a log line or a message never holds the value. An unset
+`password`, a header value with a reference, a PostgreSQL `database:` URL): those stay
+`Secret`s, resolved when a request is built or the store connects, so a spec, a log
+line or a message never holds the value. An unset
 variable in one is no load error (that source fails with its name at use) but is
 listed in `Config.unset`, which `warroom check` reports at file:line:col.
 
@@ -20,6 +21,7 @@ the whole config.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from warroom.config_schema import CONFIG, DEFAULT_INTERVAL
+from warroom.model.secret import Secret as SecretValue
+from warroom.model.secret import SecretUnset, substitute
 from warroom.schema.types import Record
 from warroom.schema.walk import Finding, Walk
 from warroom.sources.base import SourceSpec
@@ -153,14 +157,13 @@ def _read(path: Path, text: str) -> ConfigRead:
     if not isinstance(record, Record):  # not a mapping: nothing in it is usable
         raise LocatedError(walk.errors()[0].where, walk.errors()[0].message)
     sources, owned = _sources(walk, record.get("sources") or [])
+    database = _database(walk, path, record.get("database"))
     errors = walk.errors()
     refusing = [f.error for f in walk.findings if _owner(f, owned) is None]
     refusing.sort(key=_position)
     problems = [str(e) for e in errors if e not in refusing]
     config = Config(
-        database=_relative(path, record["database"])
-        if "database" in record
-        else state_dir() / "warroom.db",
+        database=database,
         plans=_relative(path, record["plans"]) if "plans" in record else None,
         sources=tuple(sources),
         keymap=dict(record.get("keymap") or {}),
@@ -239,6 +242,26 @@ def _locations(walk: Walk, record: Record) -> dict[str, Where]:
 
 def _position(error: LocatedError) -> tuple[int, int]:
     return (error.where.line, error.where.column)
+
+
+def _database(walk: Walk, config_path: Path, value: SecretValue | None) -> Path:
+    """Where the store is. A PostgreSQL URL stays as written, so a `${PGPASS}` password
+    is resolved only when the store connects (`store.opener.PgAddress`) and the config
+    never holds it; a path is no secret: its `${ENV}` references are resolved now."""
+    if value is None:
+        return state_dir() / "warroom.db"
+    template = value.template
+    if _PG_URL.match(template):
+        return Path(template)
+    walk.unset[:] = [u for u in walk.unset if u.where != walk.at[("database",)]]
+    try:
+        return _relative(config_path, substitute(template))
+    except SecretUnset as exc:
+        walk.findings.append(Finding(("database",), LocatedError(walk.at[("database",)], str(exc))))
+        return state_dir() / "warroom.db"
+
+
+_PG_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 
 
 def _relative(config_path: Path, value: str) -> Path:

@@ -206,9 +206,9 @@ CONFIG = Struct(
     fields=(
         Field(
             "database",
-            Text(),
-            "the shared SQLite file (default: $XDG_STATE_HOME/warroom/warroom.db);"
-            " relative to this file",
+            Secret(),
+            "the shared SQLite file (default: $XDG_STATE_HOME/warroom/warroom.db),"
+            " relative to this file, or postgresql://USER:${PGPASS}@HOST/DATABASE",
         ),
         Field("plans", Text(), "the directory of response plans (YAML); relative to this file"),
         Field("sources", ListOf(SOURCE), "where alerts come from", say_key=True),

@@ -226,3 +226,72 @@ sources:
     assert re.search(r"^demo: \d+ new", once.stdout, re.M), once.stderr
     health = {h.name: h for h in asyncio.run(source_health(tmp_path / "w.db"))}
     assert health["am"].last_error == f"environment variable {UNSET} is not set"
+
+
+PG_VAR = "WARROOM_TEST_PG_SECRET"
+PG_SECRET = "pg-s3cr3t-planted-71c0e2"
+
+
+def test_a_database_password_from_the_environment_is_used_and_shown_nowhere(
+    tmp_path: Path,
+) -> None:
+    """`database: postgresql://USER:${VAR}@HOST/DB` (and the same as `--db`) reaches a
+    PostgreSQL that checks it, and no output, config repr, copy or row holds it."""
+    from tests.support.pg_auth import password_role
+    from tests.support.postgres import running_postgres
+
+    with running_postgres() as server:
+        server.psql("CREATE DATABASE secrets")
+        password_role(server, "bastion", PG_SECRET, "secrets")
+        url = f"postgresql://bastion:${{{PG_VAR}}}@127.0.0.1:{server.port}/secrets"
+        config = tmp_path / "config.yaml"
+        config.write_text(f'database: "{url}"\nplans: {ROOT / "plans"}\n', encoding="utf-8")
+        env = {**clean_env(tmp_path), PG_VAR: PG_SECRET}
+        shown: dict[str, str] = {}
+
+        def step(name: str, *args: str, code: int = 0, environ: dict[str, str] = env) -> str:
+            done = run(tmp_path, environ, *args)
+            assert done.returncode == code, (name, done.stdout, done.stderr)
+            shown[name] = done.stdout + done.stderr
+            return shown[name]
+
+        with_config = ("--config", str(config))
+        step("check", *with_config, "check")
+        step("engine --once", *with_config, "engine", "--once")
+        declared = step(
+            "declare", *with_config, "declare", "--title", "Payments down", "--impact", "2",
+            "--json",
+        )  # fmt: skip
+        incident = str(json.loads(declared.splitlines()[0])["incident"]["id"])
+        step("note", *with_config, "note", incident, "rotated the key", "--json")
+        step("show --json", *with_config, "show", incident, "--json")
+        listed = step("incidents --db", "--db", url, "incidents", "--json")
+        assert "Payments down" in listed
+        copied = step("migrate", "migrate", "--from", url, "--to", f"sqlite:{tmp_path / 'c.db'}")
+        assert "verified" in copied
+
+        wrong = {**env, PG_VAR: "not-" + PG_SECRET}
+        refused = step("wrong password", "--db", url, "incidents", code=2, environ=wrong)
+        assert "authentication failed" in refused and len(refused.splitlines()) == 1
+        assert "not-" + PG_SECRET not in refused
+        unset = {k: v for k, v in env.items() if k != PG_VAR}
+        missing = step("unset", *with_config, "incidents", code=2, environ=unset)
+        assert f"the password in the URL is {PG_VAR}, which is not set" in missing
+        shown["check unset"] = step("check unset", *with_config, "check", code=1, environ=unset)
+        assert f"environment variable {PG_VAR} is not set" in shown["check unset"]
+
+        shown["repr(config)"] = repr(load_config(config)) + str(load_config(config))
+        tables = server.psql(
+            "SELECT string_agg(table_name, ' ') FROM information_schema.tables"
+            " WHERE table_schema = 'public'",
+            database="secrets",
+        ).split()
+        stored = "".join(
+            server.psql(f"SELECT coalesce(string_agg(t::text, ' '), '') FROM {t} t", "secrets")
+            for t in tables
+        )
+    assert "Payments down" in stored and "rotated the key" in stored  # the search means something
+    assert PG_SECRET not in stored
+    assert PG_SECRET.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("c.db*"))
+    leaks = [where for where, text in shown.items() if PG_SECRET in text]
+    assert leaks == [], f"the database password shows in {leaks}"

@@ -39,7 +39,10 @@ def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
         help="config file (default: $WARROOM_CONFIG, then $XDG_CONFIG_HOME/warroom/config.yaml)",
     )
     parser.add_argument(
-        "--db", type=Path, default=default(None), help="database file, overriding the config"
+        "--db",
+        type=Path,
+        default=default(None),
+        help="database file or URL (postgresql://USER:${PGPASS}@HOST/DB), overriding the config",
     )
     parser.add_argument(
         "--demo",
@@ -196,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_style = analysis.add_mutually_exclusive_group()
     analysis_style.add_argument("--markdown", action="store_true", help="one Markdown document")
     analysis_style.add_argument("--json", action="store_true", help="one JSON object")
+    migrate = command(
+        "migrate", "copy a bastion's whole history into another store (SQLite, PostgreSQL)"
+    )
+    migrate.add_argument(
+        "--from", dest="source", required=True, metavar="LOCATION",
+        help="the store to copy: sqlite:PATH, a path, or postgresql://USER@HOST/DATABASE",
+    )  # fmt: skip
+    migrate.add_argument("--to", dest="target", required=True, metavar="LOCATION",
+                         help="where to: created if missing; must hold no history")  # fmt: skip
+    migrate.add_argument(
+        "--replace", action="store_true", help="empty a target that holds a history first"
+    )
     test_channel = command("test-channel", "send a real test message to a contact's channels")
     test_channel.add_argument("target", help="CONTACT (every channel) or CONTACT/CHANNEL")
     _action_commands(command)
@@ -527,6 +542,12 @@ def main(argv: list[str] | None = None) -> int:
             from warroom.cli.schema import run_schema
 
             return run_schema(args.what)
+        if command == "migrate":
+            import asyncio
+
+            from warroom.cli.migrate import run_migrate
+
+            return asyncio.run(run_migrate(args.source, args.target, args.replace))
         config = resolve_config(args)
         if command == "console":
             from warroom.cli.console import run_console

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from warroom.store.contract import Store, Tx
+    from warroom.store.copying import copy_store
     from warroom.store.database import SqliteStore
     from warroom.store.errors import (
         StoreCorrupt,
@@ -45,6 +46,7 @@ _WHERE = {
     "Tx": "warroom.store.contract",
     "SqliteStore": "warroom.store.database",
     "open_store": "warroom.store.opener",
+    "copy_store": "warroom.store.copying",
     "DigestCache": "warroom.store.snapshot",
     "SnapshotDiff": "warroom.store.snapshot",
     "diff_snapshot": "warroom.store.snapshot",
@@ -93,6 +95,7 @@ __all__ = [
     "StoreReadOnly",
     "StoreUnreachable",
     "Tx",
+    "copy_store",
     "diff_snapshot",
     "open_store",
     "snapshot_digests",

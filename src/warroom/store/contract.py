@@ -479,8 +479,9 @@ class Store(Protocol):
 
     async def timeline_after(self, incident_id: int | None, after: int) -> list[TimelineEvent]:
         """Events of the incident (None: the console log) with an id above `after`,
-        oldest first. Relies on event ids becoming visible in id order (the feed's
-        commit-order promise); a backend that cannot keep it re-reads a margin."""
+        oldest first. Relies on event ids becoming visible in id order: no event
+        with an id below one returned may commit later (SQLite: its single writer;
+        PostgreSQL: the read waits for timeline writers under way, `pg_timeline`)."""
         ...
 
     async def alerts_by_key(self, keys: Iterable[AlertKey]) -> list[TrackedAlert]:

@@ -50,6 +50,9 @@ class LeaseChecks:
     """The fence, mixed into Tx: checked in the same transaction as the write."""
 
     _db: aiosqlite.Connection
+    # how the read holds the row until COMMIT where writers run at once (PostgreSQL:
+    # " FOR SHARE"); SQLite's write lock, taken at BEGIN, holds it already
+    LEASE_LOCK = ""
 
     async def check_lease(self, token: LeaseToken) -> None:
         """Raise LeaseLost unless `token` is still the lease (same holder, same epoch).
@@ -59,7 +62,7 @@ class LeaseChecks:
         under the same write lock this transaction holds.
         """
         async with self._db.execute(
-            "SELECT holder, epoch FROM lease WHERE name = ?", (token.name,)
+            f"SELECT holder, epoch FROM lease WHERE name = ?{self.LEASE_LOCK}", (token.name,)
         ) as cursor:
             row = await cursor.fetchone()
         if row is None or row[0] != token.holder or row[1] != token.epoch:
@@ -68,8 +71,11 @@ class LeaseChecks:
 
 
 class LeaseMixin:
+    """Taking, renewing, releasing and reading the lease, for every backend: each
+    write is one statement in the store's own transaction (`tx._db`), correct
+    under SQLite's single writer and PostgreSQL's concurrent ones alike."""
+
     _reader: aiosqlite.Connection
-    _writer: aiosqlite.Connection
 
     async def acquire_lease(
         self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
@@ -84,9 +90,7 @@ class LeaseMixin:
         now = now or utcnow()
         now_e = to_epoch(now)
         async with self.transaction(now) as tx:  # type: ignore[attr-defined]
-            async with self._writer.execute(
-                _TAKE, (name, holder, now_e, to_epoch(now + ttl))
-            ) as cursor:
+            async with tx._db.execute(_TAKE, (name, holder, now_e, to_epoch(now + ttl))) as cursor:
                 row = await cursor.fetchone()
             if row is None:
                 return None
@@ -109,17 +113,17 @@ class LeaseMixin:
         `token` learns it lost the lease instead of carrying on under a new epoch.
         """
         now = now or utcnow()
-        async with self.transaction(now):  # type: ignore[attr-defined]
-            cursor = await self._writer.execute(
+        async with self.transaction(now) as tx:  # type: ignore[attr-defined]
+            cursor = await tx._db.execute(
                 "UPDATE lease SET expires_at = ? WHERE name = ? AND holder = ? AND epoch = ?",
                 (to_epoch(now + ttl), token.name, token.holder, token.epoch),
             )
-            return cursor.rowcount == 1
+            return bool(cursor.rowcount == 1)
 
     async def release_lease(self, holder: str, name: str = ENGINE_LEASE) -> None:
         """Let go at once, so another process takes over within a retry, not a TTL."""
         async with self.transaction() as tx:  # type: ignore[attr-defined]
-            cursor = await self._writer.execute(
+            cursor = await tx._db.execute(
                 "UPDATE lease SET holder = ?, expires_at = 0 WHERE name = ? AND holder = ?",
                 (NOBODY, name, holder),
             )

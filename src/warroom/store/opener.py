@@ -3,8 +3,11 @@
 A plain filesystem path, as the config and the CLI give today, and
 `sqlite:///abs/path` are SQLite; `postgresql://` (or `postgres://`) URLs are
 PostgreSQL (issue 13), with libpq's usual password sources (PGPASSWORD,
-~/.pgpass). Any other scheme is refused in one line before anything is
-opened or created. The
+~/.pgpass) or a `${ENV}` reference as the URL's password
+(`postgresql://warroom:${PGPASS}@host/db`): the reference travels as written
+and is resolved only when a connection is made (`PgAddress`), so no config,
+message or log line holds the value. Any other scheme is refused in one line
+before anything is opened or created. The
 backend's module is imported here, on open, so a command that never opens
 the database never loads a driver.
 """
@@ -13,9 +16,12 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from warroom.model.secret import Secret, SecretUnset, substitute
 from warroom.store.contract import Store
 from warroom.store.errors import StoreError
 
@@ -58,6 +64,49 @@ def postgres_url(target: str | os.PathLike[str]) -> str | None:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class PgAddress:
+    """A PostgreSQL URL split where the secret is: `dsn` without a password (its
+    other `${ENV}` references resolved), and the password as written, a `Secret`
+    whose repr is redacted, resolved by `connect_args` each time one connects."""
+
+    dsn: str
+    password: Secret | None = None
+
+    @property
+    def location(self) -> str:
+        return server_location(self.dsn)
+
+    def connect_args(self) -> dict[str, Any]:
+        """asyncpg's `dsn` and `password`; without one, libpq's PGPASSWORD and ~/.pgpass."""
+        if self.password is None:
+            return {"dsn": self.dsn}
+        try:
+            return {"dsn": self.dsn, "password": self.password.resolve()}
+        except SecretUnset as exc:
+            raise StoreError(
+                f"{self.location}: the password in the URL is {exc.variable},"
+                f" which is not set; export {exc.variable} (or use PGPASSWORD or ~/.pgpass)"
+            ) from None
+
+
+def pg_address(url: str) -> PgAddress:
+    """Split a PostgreSQL URL (`postgres_url`'s) into a `PgAddress`; StoreError in
+    one line, without the password, for a reference elsewhere that is not set."""
+    parts = urlsplit(url)
+    password = parts.password
+    netloc = parts.netloc.rpartition("@")[2]
+    if parts.username is not None:
+        netloc = f"{parts.username}@{netloc}"
+    dsn = urlunsplit(parts._replace(netloc=netloc))
+    try:
+        dsn = substitute(dsn)
+    except SecretUnset as exc:
+        location = server_location(dsn)
+        raise StoreError(f"{location}: environment variable {exc.variable} is not set") from None
+    return PgAddress(dsn, None if password is None else Secret(unquote(password)))
+
+
 def sqlite_path(target: str | os.PathLike[str]) -> Path:
     """The file a location names; StoreError, in one line, for one it cannot be."""
     text = os.fspath(target)
@@ -98,7 +147,8 @@ async def open_store(
     if url is not None:
         from warroom.store.pg_database import PgStore
 
-        return await PgStore.open(url, server_location(url), read_only=read_only, create=create)
+        address = pg_address(url)
+        return await PgStore.open(address, read_only=read_only, create=create)
     path = sqlite_path(target)
     from warroom.store.database import SqliteStore
 

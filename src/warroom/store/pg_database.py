@@ -19,34 +19,35 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from warroom.model import Incident, LeaseInfo, TrackedAlert
-from warroom.model.clock import from_epoch, to_epoch, utcnow
+from warroom.model import Incident, TrackedAlert
+from warroom.model.clock import to_epoch, utcnow
 from warroom.model.escalation import Engagement
 from warroom.model.filter import AlertFilter
 from warroom.model.paging import OutboxRow
-from warroom.offload import OFFLOAD_ITEMS, off_loop
 from warroom.store import rows
-from warroom.store.alert_listing import ALERT_ORDER, AlertListing
+from warroom.store.alert_listing import AlertListing
 from warroom.store.analysis import AnalysisReads
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
-from warroom.store.lease import _TAKE, NOBODY
+from warroom.store.lease import LeaseMixin
+from warroom.store.opener import PgAddress
 from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
 from warroom.store.overrides import OverrideReads
+from warroom.store.pg_alert_listing import shown_filtered
 from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
+from warroom.store.pg_timeline import SHARE, TIMELINE_LOCK, PgTimelinePages
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.related import RelatedReads
 from warroom.store.runbooks import RunbookReads
 from warroom.store.shift_reads import ShiftReads
-from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
-from warroom.store.values import ENGINE_LEASE, Change, LeaseLost, LeaseToken, ShownAlert
+from warroom.store.values import Change, ShownAlert
 
 CHANNEL = "warroom_changes"
 # A watcher re-reads at least this often, notification or not.
@@ -59,15 +60,16 @@ class PgTx(SqliteTx):
     """The shared primitives on one PostgreSQL transaction, with row locks where a
     read decides a write, and the feed numbered from the locked counter row."""
 
-    async def check_lease(self, token: LeaseToken) -> None:
-        """Share-lock the lease row: it cannot change hands before this commits."""
-        async with self._db.execute(
-            "SELECT holder, epoch FROM lease WHERE name = ? FOR SHARE", (token.name,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None or row[0] != token.holder or row[1] != token.epoch:
-            current = None if row is None or row[0] == NOBODY else str(row[0])
-            raise LeaseLost(token, current)
+    LEASE_LOCK = " FOR SHARE"  # the lease cannot change hands before this commits
+    _timeline_shared = False
+
+    async def add_event(self, *args: Any, **kwargs: Any) -> int:
+        """Hold the timeline's shared lock from before the first id is taken
+        (`store.pg_timeline`): a paging reader waits for this transaction."""
+        if not self._timeline_shared:
+            await self._db.execute(SHARE, (TIMELINE_LOCK,))
+            self._timeline_shared = True
+        return await super().add_event(*args, **kwargs)
 
     async def incident(self, incident_id: int) -> Incident | None:
         async with self._db.execute(
@@ -163,9 +165,10 @@ class PgTx(SqliteTx):
 class PgStore(
     ReadsMixin,
     AlertListing,
-    TimelinePages,
+    PgTimelinePages,
     SilenceReads,
     CoverageReads,
+    LeaseMixin,
     OutboxReads,
     OverrideReads,
     RunbookReads,
@@ -175,12 +178,12 @@ class PgStore(
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 
-    def __init__(self, url: str, location: str, pool: asyncpg.Pool, read_only: bool) -> None:
-        self._url = url
-        self._location = location
+    def __init__(self, address: PgAddress, pool: asyncpg.Pool, read_only: bool) -> None:
+        self._address = address
+        self._location = address.location
         self._pool = pool
         self.read_only = read_only
-        self._session = PgSession(pool, location)
+        self._session = PgSession(pool, self._location)
         self._reader = cast(Any, self._session)
         self._committed = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
@@ -192,14 +195,19 @@ class PgStore(
 
     @classmethod
     async def open(
-        cls, url: str, location: str, *, read_only: bool = False, create: bool = True
+        cls, address: PgAddress, *, read_only: bool = False, create: bool = True
     ) -> PgStore:
+        location = address.location
         try:
             # min_size 0: with a floor, asyncpg reconnects in the background after a
             # restart and logs a traceback per failed try (a line each second on the
             # responder's terminal); without one, the next statement reconnects and
             # a failure is that statement's StoreUnreachable
-            pool = await asyncpg.create_pool(url, min_size=0, max_size=4, timeout=10)
+            pool = await asyncpg.create_pool(
+                **address.connect_args(), min_size=0, max_size=4, timeout=10
+            )
+        except StoreError:
+            raise
         except Exception as exc:
             raise translate_error(exc, location) from exc
         try:
@@ -210,7 +218,7 @@ class PgStore(
             if isinstance(exc, Exception) and not isinstance(exc, StoreError):
                 raise translate_error(exc, location) from exc
             raise
-        return cls(url, location, pool, read_only)
+        return cls(address, pool, read_only)
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -257,19 +265,15 @@ class PgStore(
             event.set()
 
     async def shown_alerts(self, filter_text: str = "") -> list[ShownAlert]:
-        """Unfiltered, the shared query; filtered, the model's own `AlertFilter` on
-        the rows in Python (SQLite runs it inside the query as a function; a
-        PostgreSQL version of that is still to come, so a filtered storm loads
-        its alerts once per read)."""
+        """Unfiltered, the shared query; filtered, `pg_alert_listing`: the filter in
+        the query, and in Python only what PostgreSQL cannot match exactly."""
         wanted = AlertFilter.parse(filter_text)
         if wanted.empty:
             return await AlertListing.shown_alerts(self, filter_text)
-        async with self._reader.execute(
-            f"SELECT {rows.ALERT_COLUMNS} FROM alerts WHERE state != 'resolved'"
-            f" ORDER BY {ALERT_ORDER}"
-        ) as cursor:
-            found = list(await cursor.fetchall())
-        return await off_loop(len(found), OFFLOAD_ITEMS, _shown, found, wanted)
+        try:
+            return await shown_filtered(self._pool, wanted)
+        except Exception as exc:
+            raise translate_error(exc, self._location) from exc
 
     # -- the change feed --------------------------------------------------------------------
 
@@ -289,7 +293,7 @@ class PgStore(
         if self._listener is not None and not self._listener.is_closed():
             return
         with contextlib.suppress(Exception):
-            listener = await asyncpg.connect(self._url, timeout=10)
+            listener = await asyncpg.connect(**self._address.connect_args(), timeout=10)
             await listener.add_listener(CHANNEL, lambda *_: self._wake())
             self._listener = listener
 
@@ -311,62 +315,6 @@ class PgStore(
                 await self._listen()
         finally:
             self._wakers.discard(woken)
-
-    # -- the lease ---------------------------------------------------------------------------
-
-    async def acquire_lease(
-        self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
-    ) -> LeaseToken | None:
-        """One conditional upsert: ON CONFLICT DO UPDATE locks the row and re-checks
-        its WHERE on the newest version, so of contenders exactly one wins."""
-        if not holder:
-            raise ValueError("a lease holder needs a name")
-        now = now or utcnow()
-        now_e = to_epoch(now)
-        async with self.transaction(now) as tx:
-            async with tx._db.execute(_TAKE, (name, holder, now_e, to_epoch(now + ttl))) as c:
-                row = await c.fetchone()
-            if row is None:
-                return None
-            if row[1] == now_e:
-                tx.touch("lease", name)
-            return LeaseToken(name, holder, int(row[0]))
-
-    async def try_acquire_lease(
-        self, holder: str, ttl: timedelta, name: str = ENGINE_LEASE, now: datetime | None = None
-    ) -> bool:
-        return await self.acquire_lease(holder, ttl, name, now) is not None
-
-    async def renew_lease(
-        self, token: LeaseToken, ttl: timedelta, now: datetime | None = None
-    ) -> bool:
-        now = now or utcnow()
-        async with self.transaction(now) as tx:
-            cursor = await tx._db.execute(
-                "UPDATE lease SET expires_at = ? WHERE name = ? AND holder = ? AND epoch = ?",
-                (to_epoch(now + ttl), token.name, token.holder, token.epoch),
-            )
-            return bool(cursor.rowcount == 1)
-
-    async def release_lease(self, holder: str, name: str = ENGINE_LEASE) -> None:
-        async with self.transaction() as tx:
-            cursor = await tx._db.execute(
-                "UPDATE lease SET holder = ?, expires_at = 0 WHERE name = ? AND holder = ?",
-                (NOBODY, name, holder),
-            )
-            if cursor.rowcount:
-                tx.touch("lease", name)
-
-    async def lease(self, name: str = ENGINE_LEASE) -> LeaseInfo | None:
-        async with self._reader.execute(
-            "SELECT holder, expires_at FROM lease WHERE name = ? AND holder != ?", (name, NOBODY)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        expires = from_epoch(row[1])
-        assert expires is not None
-        return LeaseInfo(name=name, holder=row[0], expires_at=expires)
 
 
 async def _identity(con: asyncpg.Connection) -> tuple[int, str | None, int]:
