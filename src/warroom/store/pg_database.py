@@ -40,6 +40,7 @@ from warroom.store.pg_connection import PgSession, translate_error
 from warroom.store.pg_schema import APPLICATION, FIRST_VERSION, MIGRATIONS, SCHEMA_VERSION
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.runbooks import RunbookReads
+from warroom.store.search_reads import SearchReads
 from warroom.store.shift_reads import ShiftReads
 from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
@@ -142,6 +143,7 @@ class PgStore(
     OverrideReads,
     RunbookReads,
     ShiftReads,
+    SearchReads,
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 
