@@ -1,13 +1,13 @@
 """The search across incidents and timelines, on both stores.
 
 No index and no schema change: a substring can sit anywhere in a note, which no
-B-tree index helps with, and a scan of `lower(text)` over 100,000 timeline rows
+B-tree index helps with, and a scan of `text LIKE` over 100,000 timeline rows
 takes tens of milliseconds (tests/bench/bench_search.py). Two statements (the
 incidents' own text, then the events') and one for the incidents the events
 belong to, never one per incident.
 
-`lower()` folds ASCII on SQLite and all of Unicode on PostgreSQL; the needle is
-folded by Python, so a search for ASCII text is case-insensitive on both.
+SQLite's LIKE ignores case for ASCII, PostgreSQL's ILIKE (pg_connection's
+rewrite) for all of Unicode; `lower(text) LIKE` would cost SQLite twice the scan.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class SearchReads:
         known: dict[int, Incident] = {}
         async with self._reader.execute(
             f"SELECT {rows.INCIDENT_COLUMNS} FROM incidents i"
-            " WHERE lower(i.title) LIKE ? ESCAPE '\\' OR lower(i.summary) LIKE ? ESCAPE '\\'"
+            " WHERE i.title LIKE ? ESCAPE '\\' OR i.summary LIKE ? ESCAPE '\\'"
             " ORDER BY i.id DESC LIMIT ?",
             (pattern, pattern, limit),
         ) as cursor:
@@ -54,7 +54,7 @@ class SearchReads:
                     )
         async with self._reader.execute(
             "SELECT incident_id, at, kind, text FROM timeline"
-            " WHERE incident_id IS NOT NULL AND lower(text) LIKE ? ESCAPE '\\'"
+            " WHERE incident_id IS NOT NULL AND text LIKE ? ESCAPE '\\'"
             " ORDER BY id DESC LIMIT ?",
             (pattern, EVENT_LIMIT),
         ) as cursor:
