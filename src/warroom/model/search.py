@@ -45,17 +45,19 @@ def like_pattern(needle: str) -> str:
     return f"%{escaped}%"
 
 
-def snippet(text: str, needle: str, width: int = 60) -> str:
+def snippet(
+    text: str, needle: str, width: int = 60, lead: int = SNIPPET_LEAD, fill: bool = True
+) -> str:
     """One safe line of at most `width` characters around the first match of
-    `needle` in `text`, with an ellipsis where it was cut."""
+    `needle` in `text` (`lead` characters before it), with an ellipsis where it
+    was cut. `fill`: a match near the end shows more before it, to fill `width`
+    (not for a column narrower than `width`, where the match would scroll out)."""
     flat = " ".join(text.split())
     at = flat.lower().find(needle.lower()) if needle else -1
-    start = 0 if at < 0 else max(0, at - SNIPPET_LEAD)
-    if start and len(flat) - start < width:  # a match near the end: show more before it
+    start = 0 if at < 0 else max(0, at - lead)
+    if fill and start and len(flat) - start < width:  # a match near the end: show more before it
         start = max(0, len(flat) - width + 1)
-    cut = flat[start:]
-    lead = "…" if start else ""
-    return safe_text(lead + cut, width)
+    return safe_text(("…" if start else "") + flat[start:], width)
 
 
 def best_hits(hits: list[SearchHit]) -> list[SearchHit]:

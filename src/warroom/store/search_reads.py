@@ -71,10 +71,10 @@ class SearchReads:
                     incident = rows.incident(row)
                     known[incident.id] = incident
         for incident_id, at, kind, body in events:
-            incident = known.get(int(incident_id))
-            if incident is None:
+            owner = known.get(int(incident_id))
+            if owner is None:
                 continue
             field = "note" if kind == EventKind.NOTE.value else "timeline"
-            when = from_epoch(at) or incident.created_at
-            hits.append(SearchHit(incident, field, str(body), when, str(kind)))
+            when = from_epoch(at) or owner.created_at
+            hits.append(SearchHit(owner, field, str(body), when, str(kind)))
         return best_hits(hits)[:limit]
