@@ -54,9 +54,12 @@ def snippet(
     (not for a column narrower than `width`, where the match would scroll out)."""
     flat = " ".join(text.split())
     at = flat.lower().find(needle.lower()) if needle else -1
-    start = 0 if at < 0 else max(0, at - lead)
-    if fill and start and len(flat) - start < width:  # a match near the end: show more before it
-        start = max(0, len(flat) - width + 1)
+    start = 0
+    if at >= 0:
+        # `lead` before it, but the match whole even with an ellipsis at both ends
+        start = max(0, at - lead, at + len(needle) - (width - 2))
+        if fill and len(flat) - start < width - 1:  # near the end: show more before it
+            start = max(0, len(flat) - (width - 1))
     return safe_text(("…" if start else "") + flat[start:], width)
 
 
