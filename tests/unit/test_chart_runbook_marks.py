@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
-from tests.unit.test_chart import END, T0, _chart, _points, _text
+from tests.unit.test_chart import T0, _chart, _points, _text
 
 from warroom.engine.metrics import IncidentMetrics
 from warroom.model import EventKind, Impact
@@ -36,9 +36,7 @@ def test_runbook_marks_are_letters_on_the_axis_with_a_legend() -> None:
         Mark(T0 + timedelta(minutes=40), "runbook-step-result"),
         Mark(T0 + timedelta(minutes=50), "runbook-step-result"),
     )
-    lines = _text(
-        render(_chart(Series({}, _points([1.0, 2.0] * 60)), marks=marks), 80, 10, END.tzinfo)
-    )
+    lines = _text(render(_chart(Series({}, _points([1.0, 2.0] * 60)), marks=marks), 80, 10, UTC))
     axis = lines[-3]
     start = axis.index("└") + 1
     width = len(axis) - start
