@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("alerts", "poll every source once and print its alerts", "one JSON object per line")
     incidents = command("incidents", "list incidents from the database", "one JSON object per line")
     incidents.add_argument("--all", action="store_true", help="include resolved incidents")
+    incidents.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="incidents (resolved too) whose title, summary, notes or timeline hold TEXT",
+    )
     command("check", "validate the config and plans; exit 1 on any error")
     simulate = command(
         "simulate", "what would these alerts trigger (plan, incident)", "one JSON object per line"
@@ -587,6 +592,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_run_override(args, config))
         if command == "runbook":
             return asyncio.run(_run_runbook(args, config))
+        if command == "incidents" and args.search is not None:
+            from warroom.cli.search import run_search
+
+            return asyncio.run(run_search(config, args.search, as_json=args.json))
         if command == "incidents":
             from warroom.cli.headless import run_incidents
 

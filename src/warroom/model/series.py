@@ -35,6 +35,10 @@ MARKS: dict[str, tuple[str, str]] = {
     "acknowledged": ("A", "acknowledged"),
     "escalated": ("E", "escalated"),
     "resolved": ("R", "resolved"),
+    # a runbook's start and each step's result (done, failed, skipped): what was
+    # tried, against the curve it was meant to bend
+    "runbook-started": ("B", "runbook"),
+    "runbook-step-result": ("S", "step"),
 }
 
 

@@ -81,6 +81,7 @@ from warroom.model.oncall import Override
 from warroom.model.paging import OutboxItem, OutboxRow, RowState
 from warroom.model.related import RelatedItem
 from warroom.model.runbook import Run
+from warroom.model.search import SearchHit
 from warroom.store.values import (
     ENGINE_LEASE,
     Change,
@@ -686,4 +687,11 @@ class Store(Protocol):
 
     async def live_silences(self, now: datetime) -> list[StoredSilence]:
         """Silences warroom made that are neither expired by hand nor over at `now`."""
+        ...
+
+    # -- the search ----------------------------------------------------------------------------
+
+    async def search_incidents(self, text: str, limit: int = 200) -> list[SearchHit]:
+        """Incidents (resolved too) whose title, summary or timeline holds `text`,
+        case-insensitive: one hit each (its most telling field), newest first."""
         ...

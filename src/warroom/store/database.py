@@ -33,6 +33,7 @@ from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.related import RelatedReads
 from warroom.store.runbooks import RunbookReads
 from warroom.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from warroom.store.search_reads import SearchReads
 from warroom.store.shift_reads import ShiftReads
 from warroom.store.timeline_pages import TimelinePages
 from warroom.store.tx import SqliteTx
@@ -52,6 +53,7 @@ class SqliteStore(
     ShiftReads,
     RelatedReads,
     AnalysisReads,
+    SearchReads,
 ):
     """The SQLite `contract.Store`; open it with `store.open_store`."""
 

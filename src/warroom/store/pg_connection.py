@@ -39,6 +39,8 @@ _REWRITES = (
     ("LIMIT ?) ORDER BY id", "LIMIT ?) AS recent ORDER BY id"),
     # SQLite's `IS ?` compares with NULL too; PostgreSQL spells it out
     (" IS ? ", " IS NOT DISTINCT FROM ? "),
+    # SQLite's LIKE ignores ASCII case; the search (search_reads) means that
+    (" LIKE ? ESCAPE '\\'", " ILIKE ? ESCAPE '\\'"),
 )
 # tables whose inserts report the new row's id (SQLite's lastrowid)
 _WITH_ID = re.compile(r"^\s*INSERT INTO (incidents|timeline|overrides|outbox|runbook_runs)\b", re.I)

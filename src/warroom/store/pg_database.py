@@ -45,6 +45,7 @@ from warroom.store.pg_timeline import SHARE, TIMELINE_LOCK, PgTimelinePages
 from warroom.store.reads import CoverageReads, ReadsMixin, SilenceReads
 from warroom.store.related import RelatedReads
 from warroom.store.runbooks import RunbookReads
+from warroom.store.search_reads import SearchReads
 from warroom.store.shift_reads import ShiftReads
 from warroom.store.tx import SqliteTx
 from warroom.store.values import Change, ShownAlert
@@ -175,6 +176,7 @@ class PgStore(
     ShiftReads,
     RelatedReads,
     AnalysisReads,
+    SearchReads,
 ):
     """The PostgreSQL `contract.Store`; open it with `store.open_store`."""
 

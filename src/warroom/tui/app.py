@@ -77,6 +77,14 @@ class WarroomApp(App[None]):
             tooltip="quit the console (the engine lease passes to another process)",
             id="app.quit",
         ),
+        Binding(
+            "H",
+            "handoff",
+            "Hand-off",
+            show=False,
+            tooltip="the shift hand-off: the last 12 h, as `warroom handoff` prints it",
+            id="app.handoff",
+        ),
         *TABS.bindings(),
     ]
 
@@ -558,6 +566,11 @@ class WarroomApp(App[None]):
     def _tab_label(self, view: Widget) -> str:
         tab = view.id.removeprefix("view-") if view.id else ""
         return self.tabs[tab].label if tab in self.tabs else "View"
+
+    def action_handoff(self) -> None:
+        from warroom.tui.handoff_screen import show_handoff
+
+        self.open_dialog(show_handoff(self))
 
     def action_help(self) -> None:
         sections: list[tuple[str, Iterable[tuple[str, str]]]] = []
