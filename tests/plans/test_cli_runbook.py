@@ -131,3 +131,48 @@ def test_bad_input_is_one_line_and_exit_2(setup: Setup) -> None:
     assert code == 1 and err == "warroom: no runbook run #42\n"
     code, _, err = setup.run("runbook", "signal", run_id, "look", "launch")
     assert code == 2 and "invalid choice: 'launch'" in err
+
+
+AUTO_PLAN = """\
+kind: response-plan
+name: disk-full
+match: {alerts: 'alertname="DiskFull"'}
+incident: {title: "Disk full on {labels.instance}", impact: 3, dedupe: "disk/{labels.cluster}"}
+runbook: {name: disk, start: auto}
+"""
+
+
+async def _stored(path: Path) -> str:
+    store = await open_store(path)
+    try:
+        firing = alert("DiskFull", source="am", starts_at=utcnow(), labels={"instance": "db-7"})
+        async with store.transaction() as tx:
+            await tx.apply_snapshot("am", [firing])
+        return f"am:{firing.fingerprint}"
+    finally:
+        await store.close()
+
+
+async def _runs(path: Path, incident_id: int) -> list[tuple[str, str, dict[str, str | None]]]:
+    store = await open_store(path)
+    try:
+        records = await store.runbook_runs(incident_id)
+        return [(r.name, r.started_by, dict(r.run.parameters)) for r in records]
+    finally:
+        await store.close()
+
+
+def test_declare_under_a_plan_with_an_auto_runbook_starts_it(setup: Setup, tmp_path: Path) -> None:
+    """`warroom declare --plan` starts the plan's `start: auto` runbook as triage would."""
+    write(tmp_path / "plans", "plan.yaml", AUTO_PLAN)
+    key = asyncio.run(_stored(setup.db))
+    code, out, err = setup.run(
+        "declare", "--title", "disk", "--impact", "3", "--plan", "disk-full", "--alert", key,
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    incident_id = json.loads(out)["incident"]["id"]
+    assert asyncio.run(_runs(setup.db, incident_id)) == [("disk", "alice", {"instance": "db-7"})]
+    code, out, err = setup.run("declare", "--title", "ad hoc", "--impact", "3", "--json")
+    assert code == 0, err
+    assert asyncio.run(_runs(setup.db, json.loads(out)["incident"]["id"])) == []

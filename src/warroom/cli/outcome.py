@@ -104,7 +104,14 @@ async def acting(config: Config, sources: Sequence[Source] = ()) -> AsyncIterato
     paging = paging_of(planset)
     try:
         async with existing_store(config) as store:
-            yield Service(store, current_actor(), sources, paging=paging, runbooks=planset.runbooks)
+            yield Service(
+                store,
+                current_actor(),
+                sources,
+                paging=paging,
+                runbooks=planset.runbooks,
+                plans=planset.plans,  # a declaration under a plan starts its auto runbook
+            )
     finally:
         for source in sources:
             with contextlib.suppress(Exception):

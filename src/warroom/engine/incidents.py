@@ -14,12 +14,15 @@ from collections.abc import Mapping, Sequence
 from warroom.engine.context import Context
 from warroom.engine.errors import STILL_FIRING, ActionError, AlertsInIncident, Refused, StillFiring
 from warroom.engine.overrides import refresh_paging
+from warroom.engine.runbooks import start_plan_runbook
 from warroom.engine.silence_outbox import queue_ack_silences
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, Impact, events, lifecycle
 from warroom.model.escalation import StaleEscalation
 from warroom.model.incident import Incident
 from warroom.model.lifecycle import Move, Transition
+from warroom.model.runbook_steps import Runbook
+from warroom.plans.plan import ResponsePlan
 from warroom.store import Tx
 
 MAX_TITLE = 200
@@ -36,8 +39,16 @@ def clean_title(title: str) -> str:
 
 
 class Incidents:
-    def __init__(self, context: Context) -> None:
+    def __init__(
+        self,
+        context: Context,
+        plans: Mapping[str, ResponsePlan] | None = None,
+        runbooks: Mapping[str, Runbook] | None = None,
+    ) -> None:
         self.context = context
+        # a plan declared under by hand starts its `start: auto` runbook as triage's do
+        self.plans: Mapping[str, ResponsePlan] = plans or {}
+        self.runbooks: Mapping[str, Runbook] = runbooks or {}
 
     @property
     def actor(self) -> str:
@@ -86,7 +97,20 @@ class Incidents:
                     )
             if plan is not None:
                 await self.context.paging.declared(tx, await self._incident(tx, incident_id))
+                await self._start_runbook(tx, plan, incident_id, alerts)
         return incident_id
+
+    async def _start_runbook(
+        self, tx: Tx, plan_name: str, incident_id: int, keys: Sequence[AlertKey]
+    ) -> None:
+        """The plan's `start: auto` runbook, in the declaration's transaction, its
+        parameters from the declared alerts in the order given (as triage does)."""
+        plan = self.plans.get(plan_name)
+        if plan is None:
+            return
+        held = {t.key: t.alert for t in await tx.incident_alerts(incident_id)}
+        alerts = [held[key] for key in keys if key in held]
+        await start_plan_runbook(tx, plan, self.runbooks, incident_id, alerts, self.actor)
 
     async def acknowledge(self, incident_id: int) -> bool:
         """False when already acknowledged: nothing to record twice."""

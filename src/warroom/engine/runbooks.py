@@ -22,6 +22,7 @@ from warroom.model import runbook as rb
 from warroom.model.runbook import Run, StepRun
 from warroom.model.runbook_steps import Runbook
 from warroom.model.text import strip_unsafe
+from warroom.plans.plan import ResponsePlan
 from warroom.plans.runbook_params import ParametersRefused, resolve_parameters
 from warroom.store import RunRecord, Tx
 
@@ -98,6 +99,36 @@ async def start_in(
     declaring an incident whose plan says `runbook_start: auto`); its id."""
     run = rb.start(runbook, parameters, actor, tx.now, incident_id=incident_id)
     return await tx.start_runbook_run(run, actor)
+
+
+async def start_plan_runbook(
+    tx: Tx,
+    plan: ResponsePlan,
+    runbooks: Mapping[str, Runbook],
+    incident_id: int,
+    alerts: Sequence[Alert],
+    actor: str,
+) -> int | None:
+    """The plan's runbook, started with the incident it belongs to when the plan says
+    `start: auto` (the caller's transaction: no incident declared without it), whether
+    triage or a responder declared it; the run's id, else None. Parameters its alerts
+    cannot give leave a note on the incident saying how to start it by hand, rather
+    than no run and no word."""
+    if plan.runbook is None or plan.runbook_start != "auto":
+        return None
+    runbook = runbooks.get(plan.runbook)
+    if runbook is None:  # `warroom check` names it; the plan loads without it
+        return None
+    try:
+        parameters = first_alert_parameters(runbook, {}, alerts, plan.name)
+    except RunbookInputError as exc:
+        note = events.Note(
+            f"Runbook {runbook.name} not started: {exc}"
+            f" (warroom runbook start {incident_id} {runbook.name} --param NAME=VALUE)"
+        )
+        await append(tx, incident_id, actor, note)
+        return None
+    return await start_in(tx, runbook, parameters, actor, incident_id)
 
 
 class RunbookActions:

@@ -58,7 +58,7 @@ class Service:
     ) -> None:
         silencers = {s.name: s for s in sources if isinstance(s, Silencer)}
         self.context = Context(store, actor, silencers, clock, paging or Paging())
-        self.incidents = Incidents(self.context)
+        self.incidents = Incidents(self.context, {p.name: p for p in plans}, runbooks)
         self.alert_acks = AlertAcknowledgements(self.context)
         self.silencing = SilenceActions(self.context)
         self.overrides = OverrideActions(self.context)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.engine.paging import Paging
-from warroom.engine.runbooks import RunbookInputError, first_alert_parameters, start_in
+from warroom.engine.runbooks import start_plan_runbook
 from warroom.engine.timeline import append
 from warroom.model import Alert, AlertState, Incident, events, lifecycle
 from warroom.model.alert import RETURN_GRACE
@@ -173,30 +173,8 @@ class Triage:
             declared_incident = await tx.incident(incident_id)
             if declared_incident is not None:
                 await self.paging.declared(tx, declared_incident)
-            await self._start_runbook(tx, plan, incident_id, [alert for alert, _ in members])
-
-    async def _start_runbook(
-        self, tx: Tx, plan: ResponsePlan, incident_id: int, alerts: Sequence[Alert]
-    ) -> None:
-        """The plan's runbook, started with the incident it belongs to (same transaction:
-        no incident declared without it). Parameters its alerts cannot give leave a
-        note on the incident saying how to start it by hand, rather than no run and
-        no word."""
-        if plan.runbook is None or plan.runbook_start != "auto":
-            return
-        runbook = self.runbooks.get(plan.runbook)
-        if runbook is None:  # `warroom check` names it; the plan loads without it
-            return
-        try:
-            parameters = first_alert_parameters(runbook, {}, alerts, plan.name)
-        except RunbookInputError as exc:
-            note = events.Note(
-                f"Runbook {runbook.name} not started: {exc}"
-                f" (warroom runbook start {incident_id} {runbook.name} --param NAME=VALUE)"
-            )
-            await append(tx, incident_id, ACTOR, note)
-            return
-        await start_in(tx, runbook, parameters, ACTOR, incident_id)
+            alerts = [alert for alert, _ in members]
+            await start_plan_runbook(tx, plan, self.runbooks, incident_id, alerts, ACTOR)
 
     @staticmethod
     async def _incident(tx: Tx, incident_id: int | None) -> Incident | None:
