@@ -46,8 +46,9 @@ def _expected(app: Any) -> list[tuple[str, str]]:
     return [*by_action.values(), (palette.key, palette.description)]
 
 
-async def moves(recompose: bool, count: int) -> tuple[list[float], list[float]]:
-    """(wall ms, CPU ms) of each focus move."""
+async def moves(recompose: bool, count: int, key: str = "tab") -> tuple[list[float], list[float]]:
+    """(wall ms, CPU ms) of each focus move (or, with `key` one nothing is bound to,
+    of the harness alone: pressing, waiting and idling cost something too)."""
     with tempfile.TemporaryDirectory() as tmp:
         harness = Harness(Path(tmp))
         await harness.seed([make_alert(f"a{n}") for n in range(20)])
@@ -73,7 +74,7 @@ async def moves(recompose: bool, count: int) -> tuple[list[float], list[float]]:
             walls, cpus = [], []
             for _ in range(count):
                 start, cpu = time.perf_counter(), time.process_time()
-                await ui.pilot.press("tab")
+                await ui.pilot.press(key)
                 await ui.wait_for(lambda: _shown(footer) == _expected(app), what="the keys")
                 await ui.pilot.pause(0.05)  # the frames of this move are all out
                 end = max((f for f in frames if f > start), default=time.perf_counter())
@@ -93,14 +94,16 @@ async def main_async(count: int) -> None:
     results: dict[str, tuple[list[float], list[float]]] = {
         "in place": ([], []),
         "recompose": ([], []),
+        "no focus move (harness)": ([], []),
     }
     for _round in range(2):
-        for label in ("recompose", "in place"):
-            walls, cpus = await moves(label == "recompose", count // 2)
+        for label in results:
+            key = "f12" if label.startswith("no focus") else "tab"
+            walls, cpus = await moves(label == "recompose", count // 2, key)
             results[label][0].extend(walls)
             results[label][1].extend(cpus)
     for label, (walls, cpus) in results.items():
-        print(f"{label} ({len(walls)} focus moves):")
+        print(f"{label} ({len(walls)} key presses):")
         print(row("key to screen (wall)", walls))
         print(row("CPU (incl. 50 ms idle)", cpus))
 
