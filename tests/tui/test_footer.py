@@ -7,6 +7,8 @@ waited for the event loop meanwhile.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.tui.conftest import Harness
 from textual.widgets import Footer
@@ -17,7 +19,24 @@ from warroom.tui.footer import KeyFooter
 
 
 def _keys(footer: Footer) -> list[FooterKey]:
-    return list(footer.query(FooterKey))
+    """The key widgets shown (a footer hides, rather than removes, keys it no longer shows)."""
+    return [k for k in footer.query(FooterKey) if k.display]
+
+
+def _shown(footer: Footer) -> list[tuple[str, str, str, bool]]:
+    return [(k.key, k.key_display, k.description, k.disabled) for k in _keys(footer)]
+
+
+def _expected(ui_app: Any) -> list[tuple[str, str, str, bool]]:
+    """What Textual's own Footer shows for the screen's bindings: the first binding of
+    each action shown, then the command palette's key (docked right)."""
+    by_action: dict[str, tuple[str, str, str, bool]] = {}
+    for _n, b, enabled, _t in ui_app.screen.active_bindings.values():
+        if b.show and b.action not in by_action:
+            by_action[b.action] = (b.key, ui_app.get_key_display(b), b.description, not enabled)
+    palette = ui_app.screen.active_bindings[ui_app.COMMAND_PALETTE_BINDING]
+    _n, b, enabled, _t = palette
+    return [*by_action.values(), (b.key, ui_app.get_key_display(b), b.description, not enabled)]
 
 
 async def test_a_bindings_refresh_that_changes_no_key_keeps_the_footer(console: Harness) -> None:
@@ -82,3 +101,44 @@ async def test_the_footer_is_built_once_at_start_up_after_the_first_alerts(
         assert len(builds) == 1, f"footer built {len(builds)} times"
         assert builds[0] > 0, "footer built before the first alerts"
         assert any(k.description == "Ack" and not k.disabled for k in _keys(footer))
+
+
+async def test_a_focus_move_updates_the_footers_keys_in_place(
+    console: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A focus move between the tab bar (three keys) and the table (thirteen) showed
+    its keys by recomposing the footer: every key widget removed, mounted and styled
+    anew, 100-190 ms a move (issue 9). Now the widgets there are take the new keys."""
+    await console.seed([console.alert("a1"), console.alert("a2")])
+    recomposed: list[int] = []
+    recompose = KeyFooter.recompose
+
+    async def counted(self: KeyFooter) -> None:
+        recomposed.append(1)
+        await recompose(self)
+
+    monkeypatch.setattr(KeyFooter, "recompose", counted)
+    async with console.start() as ui:
+        footer = ui.app.query_one(KeyFooter)
+        await ui.wait_for(lambda: _keys(footer), what="the footer's keys")
+        await ui.wait_for(lambda: _shown(footer) == _expected(ui.app), what="the table's keys")
+        built = len(recomposed)
+        widgets = set(footer.query(FooterKey))
+        seen = set()
+        for _ in range(4):
+            await ui.press("tab")
+            await ui.wait_for(
+                lambda: _shown(footer) == _expected(ui.app), what="the focused widget's keys"
+            )
+            await ui.pilot.pause()
+            shown = _shown(footer)
+            seen.add(len(shown))
+            # on screen as well: the bottom line starts with the first keys (the
+            # table's thirteen do not all fit in 80 columns) and ends with the palette's
+            line = ui.screen().splitlines()[-1]
+            first = [w for _k, kd, d, _dis in shown[:2] for w in (kd, d)]
+            assert line.split()[:4] == first, line
+            assert line.rstrip().endswith(f"{shown[-1][1]} {shown[-1][2]}"), line
+        assert len(seen) == 2, f"the focus moves showed one key set only: {seen}"
+        assert len(recomposed) == built, "a focus move recomposed the footer"
+        assert set(footer.query(FooterKey)) == widgets, "key widgets were mounted anew"

@@ -38,6 +38,7 @@ from warroom.model.text import safe_text
 from warroom.plans import PlanIndex, PlanSet
 from warroom.store import Store, StoreError
 from warroom.tui.actions import View
+from warroom.tui.console_screen import ConsoleScreen
 from warroom.tui.dialogs import HelpScreen
 from warroom.tui.footer import KeyFooter
 from warroom.tui.heap import TIDY_SECONDS, HeapKeeper
@@ -310,6 +311,9 @@ class WarroomApp(App[None]):
             tabs.active = tab
 
     # -- layout -----------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return ConsoleScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial=self.tabs.first.id):

@@ -327,10 +327,17 @@ class LineTable(ScrollView, can_focus=True):
         self.refresh(Region(0, y, self.size.width, 1))
 
     def on_focus(self) -> None:
-        self.repaint_all()
+        self._repaint_kept()
 
     def on_blur(self) -> None:
-        self.repaint_all()
+        self._repaint_kept()
+
+    def _repaint_kept(self) -> None:
+        """Every line again, from the strips kept: their keys hold the styles, which
+        focus changes (a tint, the cursor's colours), so a Tab back and forth
+        renders each line once in each look, not once per move (issue 9)."""
+        self._drawn.clear()
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
