@@ -156,7 +156,19 @@ def fresh_process(request: pytest.FixtureRequest) -> bool:
         return True
     env = {**os.environ, "WARROOM_SNAPSHOT_CHILD": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", request.node.nodeid],
+        # no Hypothesis plugin: no screen uses it, and importing it costs each of
+        # these fresh interpreters a second or more of CPU
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:hypothesispytest",
+            request.node.nodeid,
+        ],
         cwd=Path(__file__).parents[2],
         env=env,
         capture_output=True,
