@@ -167,3 +167,16 @@ async def test_the_console_ends_the_start_up_pause_once_its_first_alerts_show(
             while not gc.isenabled():
                 await pilot.pause(0.01)
         assert gc.get_freeze_count() > 0
+
+
+async def test_settling_after_the_screen_is_gone_still_ends_the_start_up_pause(
+    tmp_path: Path,
+) -> None:
+    """A slow start that meets the exit settles with no screen left: it used to raise
+    IndexError from the timer (seen under load), and the collector stayed paused."""
+    offload.pause_for_start()
+    config = demo_config(tmp_path / "w.db", plans=None)
+    async with open_console(config) as app:
+        assert not app.screen_stack  # not running: no screen, as after the exit
+        app._settle()
+        assert gc.isenabled()

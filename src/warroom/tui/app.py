@@ -415,7 +415,8 @@ class WarroomApp(App[None]):
         if self._settled:
             return
         self._settled = True
-        with contextlib.suppress(NoMatches):  # closing already
+        # closing already: no footer, or (a slow start met the exit) no screen
+        with contextlib.suppress(NoMatches, IndexError):
             self._main().query_one(KeyFooter).start()
         offload.start_done()
 
