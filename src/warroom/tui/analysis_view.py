@@ -5,7 +5,8 @@ the four questions with their answers, and the action items. Keys act on the row
 under the cursor: `k` / `h` / `M` / `u` mark an event key, hidden, the moment of
 mitigation, or clear it (the event itself never changes); `enter` answers a
 question or renames an action item; `+` adds one; `o`, `d`, `L` set its owner,
-due date and link; `c` moves its status on (open, done, dismissed).
+due date and link; `c` moves its status on (open, done, dismissed). Metrics
+snapshots (`s` on the Metrics tab) are listed, one row each.
 
 An open incident's analysis can be drafted already (action items and the moment
 of mitigation are known during the response); the status line says "draft" until
@@ -208,13 +209,22 @@ class AnalysisView(View):
                 )
             )
         rows.append((ADD_ROW, (cells.RowMark(" "), Text("+ add", style="dim"), Text(""), Text(""))))
-        if a.snapshots or a.runs:
-            head(
-                "h-more",
-                "Also",
-                f"{len(a.snapshots)} metric snapshot(s), {len(a.runs)} runbook run(s):"
-                " warroom analysis ID --markdown",
+        if a.snapshots:
+            head("h-metrics", "Metrics", f"{len(a.snapshots)} snapshot(s); s on Metrics adds one")
+        for snap in a.snapshots:
+            rows.append(
+                (
+                    f"snapshot:{snap.id}",
+                    (
+                        cells.RowMark(" "),
+                        Text(snap.taken_at.astimezone(tz).strftime("%m-%d %H:%M"), no_wrap=True),
+                        Text("snapshot", no_wrap=True),
+                        cells.plain(f"{snap.chart.title} · {snap.chart.points} point(s)", 300),
+                    ),
+                )
             )
+        if a.runs:
+            head("h-more", "Also", f"{len(a.runs)} runbook run(s): warroom analysis ID --markdown")
         return rows
 
     # -- keys -------------------------------------------------------------------------------

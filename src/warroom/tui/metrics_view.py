@@ -3,8 +3,9 @@
 The engine picks the queries (each alert's rule split on its comparison, plus
 queries added here with `p`) and fetches them (`engine.metrics`); this view
 asks for them in a worker, so a slow or dead Prometheus never holds a key, and
-again every REFRESH_SECONDS while it is on screen. A chart is repainted only
-when what it would draw changed (new points, a new event, stale or fresh
+again every REFRESH_SECONDS while it is on screen. `s` freezes the charts shown
+into the incident's analysis, so its points outlive the source's retention. A
+chart is repainted only when what it would draw changed (new points, a new event, stale or fresh
 again): a full repaint costs ~11 kB on the wire, per viewer.
 """
 
@@ -107,6 +108,13 @@ class MetricsView(View):
             "Add query",
             tooltip="add a PromQL query to this incident's charts (kept until the console exits)",
             id="metrics.add_query",
+        ),
+        Binding(
+            "s",
+            "snapshot",
+            "Snapshot",
+            tooltip="freeze the charts shown into the incident's analysis (Analysis tab, export)",
+            id="metrics.snapshot",
         ),
         Binding(
             "ctrl+r",
@@ -258,3 +266,21 @@ class MetricsView(View):
             ),
             save,
         )
+
+    def action_snapshot(self) -> None:
+        """Freeze every chart shown that has points; the timeline records each."""
+        incident = self.incident
+        charts = [v.chart for v in self.charts.values() if v.chart.points]
+        if incident is None or not charts:
+            why = "no points to keep." if incident is not None else "open an incident (F2, enter)."
+            self.notify(f"Nothing snapshotted: {why}", severity="warning", markup=False)
+            return
+        analysis = console(self).service.analysis
+        now = console(self).now()
+
+        async def take() -> None:
+            for chart in charts:
+                await analysis.snapshot(incident, chart, now)
+
+        done = f"Snapshotted {len(charts)} chart(s) into #{incident}'s analysis (F10)"
+        console(self).enqueue("Snapshotting", console(self).perform(take(), done))
