@@ -11,6 +11,7 @@ from tests.tui.test_metrics_tab import _opened, _with_incident, fake
 from warroom.cli.analysis import esc, markdown
 from warroom.engine.analysis import gather_analysis
 from warroom.model import EventKind
+from warroom.model.analysis import MetricSnapshot
 from warroom.tui.analysis_view import AnalysisView
 
 __all__ = ["fake"]  # a fixture, used by name
@@ -25,7 +26,7 @@ async def test_s_snapshots_the_charts_into_the_analysis(console, fake) -> None:
         assert points > 0
         await ui.press("s")
 
-        async def taken() -> list:
+        async def taken() -> list[MetricSnapshot]:
             return await ui.app.store.metric_snapshots(incident)
 
         snaps = await ui.wait_for(taken, 10, "the snapshot stored")

@@ -2,12 +2,13 @@
 
 Markdown (YAML front matter for machines, then Summary, Impact, Timeline,
 Metrics, Runbook executions, Questions, Action items, Related items) or one JSON
-object. Read-only. Times are in the responder's zone in Markdown and text, UTC
-ISO in JSON and in the front matter. Every piece of text from sources, plans and
-responders goes through the hand-off's Markdown escaper, so a note cannot forge
-a heading, a link or a table cell. Hidden timeline events are left out of the
-Markdown (counted), kept in JSON with their mark; the analysis's own writes
-(answers, marks) are not part of the incident's timeline here.
+object. Read-only (the writes: `analysis_write`). Times are in the responder's
+zone in Markdown and text, UTC ISO in JSON and in the front matter. Every piece
+of text from sources, plans and responders goes through the hand-off's Markdown
+escaper, so a note cannot forge a heading, a link or a table cell. Hidden
+timeline events are left out of the Markdown (counted), kept in JSON with their
+mark; the analysis's own writes (answers, marks) are not part of the incident's
+timeline here.
 """
 
 from __future__ import annotations

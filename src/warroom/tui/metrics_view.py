@@ -5,8 +5,8 @@ queries added here with `p`) and fetches them (`engine.metrics`); this view
 asks for them in a worker, so a slow or dead Prometheus never holds a key, and
 again every REFRESH_SECONDS while it is on screen. `s` freezes the charts shown
 into the incident's analysis, so its points outlive the source's retention. A
-chart is repainted only when what it would draw changed (new points, a new event, stale or fresh
-again): a full repaint costs ~11 kB on the wire, per viewer.
+chart is repainted only when what it would draw changed (new points, a new
+event, stale or fresh again): a full repaint costs ~11 kB on the wire, per viewer.
 """
 
 from __future__ import annotations
