@@ -106,7 +106,7 @@ class MetricsView(View):
             "p",
             "add_query",
             "Add query",
-            tooltip="add a PromQL query to this incident's charts (kept until the console exits)",
+            tooltip="add a PromQL query or a CloudWatch metric to this incident's charts",
             id="metrics.add_query",
         ),
         Binding(
@@ -261,7 +261,7 @@ class MetricsView(View):
 
         self.app.push_screen(
             PromptScreen(
-                f"PromQL query for #{incident}",
+                f"PromQL, or cloudwatch: {{namespace: NS, metric: M}}, for #{incident}",
                 'e.g. rate(http_requests_total{code=~"5.."}[5m]) > 0.1',
             ),
             save,
