@@ -41,6 +41,13 @@ NEXT_STATUS = {
     ActionStatus.DISMISSED: ActionStatus.OPEN,
 }
 ADD_ROW = "add-item"
+# how the moment of mitigation was found, in words short enough that the status line
+# of incident #12345 with durations of days fits 80 columns (the export says it whole)
+MITIGATED_BY = {
+    "mark": "marked",
+    "first alert resolved": "alert ended",
+    "resolved": "at resolve",
+}
 
 
 class AnalysisTable(KeyedTable):
@@ -132,13 +139,11 @@ class AnalysisView(View):
         status = Text(no_wrap=True, overflow="ellipsis")
         status.append(f"#{a.incident.id} ", "bold")
         if a.draft:
-            status.append("draft (still open) ", "bold")
-        status.append(
-            f"ack {_took(d.acknowledge)} · mitigated {_took(d.mitigate)}"
-            f" · resolved {_took(d.resolve)}"
-        )
+            status.append("draft · ", "bold")
+        status.append(f"ack {_took(d.acknowledge)} · mitigated {_took(d.mitigate)}")
         if d.mitigated_by:
-            status.append(f" (mitigated: {d.mitigated_by})", "dim")
+            status.append(f" ({MITIGATED_BY.get(d.mitigated_by, d.mitigated_by)})", "dim")
+        status.append(f" · resolved {_took(d.resolve)}")
         return status
 
     def _rows(self) -> list[tuple[str, tuple[Any, ...]]]:
