@@ -18,7 +18,6 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from warroom.cli.handoff import _markdown_safe as markdown_safe
 from warroom.cli.outcome import existing_store
 from warroom.cli.output import print_json_line
 from warroom.cli.records import event_record, incident_record, iso
@@ -26,6 +25,7 @@ from warroom.config import Config
 from warroom.engine.analysis import Analysis, gather_analysis
 from warroom.model.analysis import QUESTIONS, EventMark, MetricSnapshot
 from warroom.model.clock import format_duration, format_local
+from warroom.model.handoff_text import markdown_safe
 from warroom.store import RunRecord
 
 BLAMELESS = "> Blameless: everyone did the best they could with what they knew at the time."
