@@ -205,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         "words", nargs="*", metavar="WRITE",
         help="answer QUESTION TEXT | mark EVENT_ID MARK | action add TITLE | action ITEM STATUS",
     )  # fmt: skip
-    for option in ("owner", "due", "link"):
-        analysis.add_argument(f"--{option}", help=f"the action item's {option}")
+    for option, meaning in (("owner", "owner"), ("due", "due date, YYYY-MM-DD"), ("link", "URL")):
+        analysis.add_argument(f"--{option}", help=f"the action item's {meaning}")
     analysis_style = analysis.add_mutually_exclusive_group()
     analysis_style.add_argument("--markdown", action="store_true", help="one Markdown document")
     analysis_style.add_argument("--json", action="store_true", help="one JSON object")
