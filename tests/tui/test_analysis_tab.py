@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.tui.readability import invisible_text
 from tests.tui.test_snapshots import NOW, _seed, compare, fresh_process, screen_bytes, utc
 from tests.tui.test_typeahead import burst
 
@@ -50,7 +51,7 @@ def test_ten_tabs_fit_80_columns() -> None:
     assert sum(len(t.label) + 1 for t in TABS) <= 80
 
 
-@pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
+@pytest.mark.parametrize("mode", ["256", "16", "NO_COLOR"])
 async def test_the_analysis_tab_at_80x24(
     fresh_process: bool, console, utc, monkeypatch, tmp_path: Path, mode: str
 ) -> None:
@@ -61,7 +62,7 @@ async def test_the_analysis_tab_at_80x24(
     else:
         monkeypatch.delenv("NO_COLOR", raising=False)
     incident = await _analysed(console, tmp_path)
-    system = "standard" if mode == "NO_COLOR" else "256"
+    system = "256" if mode == "256" else "standard"  # 16 colours: Rich's name
     async with console.start(size=(80, 24), clock=lambda: NOW) as ui:
         await _on_tab(ui, incident)
 
@@ -78,6 +79,7 @@ async def test_the_analysis_tab_at_80x24(
                 break
             shot = again
         text, raw = shot
+        assert not (invisible_text(ui.app) if mode == "16" else []), "unreadable in 16 colours"
     compare(f"analysis-resolved-{mode.lower()}", text, raw)
 
 

@@ -1,4 +1,5 @@
-"""The Metrics tab at 80x24 with a chart, in 256 colours and NO_COLOR, fresh and stale.
+"""The Metrics tab at 80x24 with a chart, in 256 and 16 colours and NO_COLOR, fresh and
+stale; in 16 colours no text may land on its own background's colour.
 
 Prometheus is a loopback stand-in answering a fixed wave (a real one's samples
 would differ run to run); the clock is frozen, so the screen is the same each time.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from tests.tui.readability import invisible_text
 from tests.tui.test_metrics_tab import FakePrometheus, _with_incident
 from tests.tui.test_snapshots import NOW, compare, fresh_process, screen_bytes, utc
 
@@ -19,7 +21,7 @@ __all__ = ["fresh_process", "utc"]  # fixtures, used by name
 
 
 @pytest.mark.parametrize("state", ["fresh", "stale"])
-@pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
+@pytest.mark.parametrize("mode", ["256", "16", "NO_COLOR"])
 async def test_the_metrics_tab_at_80x24(
     fresh_process: bool, console, utc, monkeypatch, state: str, mode: str
 ) -> None:
@@ -52,7 +54,7 @@ async def test_the_metrics_tab_at_80x24(
                 handler.down = True
                 view.action_refresh()
                 await ui.wait_for(lambda: view.fetched >= 2, 10, "the failed fetch")
-            system = "standard" if mode == "NO_COLOR" else "256"
+            system = "256" if mode == "256" else "standard"  # 16 colours: Rich's name
             shot = screen_bytes(ui.app, system)
             for _ in range(20):
                 await ui.pilot.pause(0.25)
@@ -60,6 +62,8 @@ async def test_the_metrics_tab_at_80x24(
                 if again == shot:
                     break
                 shot = again
+            unreadable = invisible_text(ui.app) if mode == "16" else []
     text, raw = shot
+    assert not unreadable, unreadable
     assert "ErrorsHig" in text and ("STALE" in text) == (state == "stale"), text
     compare(f"metrics-chart-{state}-{mode.lower()}", text, raw)

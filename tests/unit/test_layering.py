@@ -202,6 +202,12 @@ def test_tui_does_not_import_sources_directly() -> None:
     assert _violations("tui", ("warroom.sources", "httpx", "botocore")) == []
 
 
+def test_tui_does_not_import_the_cli() -> None:
+    """The console and the commands share renderers through the model (the hand-off's
+    text, the Markdown escaper), never one front end through the other."""
+    assert _violations("tui", ("warroom.cli",)) == []
+
+
 def test_tui_does_not_use_the_store_writer_or_raw_sql() -> None:
     """DESIGN: the TUI reads through store queries and writes through the service API."""
     bad = []

@@ -2,12 +2,13 @@
 
 Markdown (YAML front matter for machines, then Summary, Impact, Timeline,
 Metrics, Runbook executions, Questions, Action items, Related items) or one JSON
-object. Read-only. Times are in the responder's zone in Markdown and text, UTC
-ISO in JSON and in the front matter. Every piece of text from sources, plans and
-responders goes through the hand-off's Markdown escaper, so a note cannot forge
-a heading, a link or a table cell. Hidden timeline events are left out of the
-Markdown (counted), kept in JSON with their mark; the analysis's own writes
-(answers, marks) are not part of the incident's timeline here.
+object. Read-only (the writes: `analysis_write`). Times are in the responder's
+zone in Markdown and text, UTC ISO in JSON and in the front matter. Every piece
+of text from sources, plans and responders goes through the hand-off's Markdown
+escaper, so a note cannot forge a heading, a link or a table cell. Hidden
+timeline events are left out of the Markdown (counted), kept in JSON with their
+mark; the analysis's own writes (answers, marks) are not part of the incident's
+timeline here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from warroom.cli.handoff import _markdown_safe as markdown_safe
 from warroom.cli.outcome import existing_store
 from warroom.cli.output import print_json_line
 from warroom.cli.records import event_record, incident_record, iso
@@ -25,6 +25,7 @@ from warroom.config import Config
 from warroom.engine.analysis import Analysis, gather_analysis
 from warroom.model.analysis import QUESTIONS, EventMark, MetricSnapshot
 from warroom.model.clock import format_duration, format_local
+from warroom.model.handoff_text import markdown_safe
 from warroom.store import RunRecord
 
 BLAMELESS = "> Blameless: everyone did the best they could with what they knew at the time."

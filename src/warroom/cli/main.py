@@ -201,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
         "analysis", "the post-incident analysis: timeline, metrics, runbooks, questions, actions"
     )
     analysis.add_argument("id", type=_incident_id, metavar="ID", help="the incident")
+    analysis.add_argument(
+        "words", nargs="*", metavar="WRITE",
+        help="answer QUESTION TEXT | mark EVENT_ID MARK | action add TITLE | action ITEM STATUS",
+    )  # fmt: skip
+    for option, meaning in (("owner", "owner"), ("due", "due date, YYYY-MM-DD"), ("link", "URL")):
+        analysis.add_argument(f"--{option}", help=f"the action item's {meaning}")
     analysis_style = analysis.add_mutually_exclusive_group()
     analysis_style.add_argument("--markdown", action="store_true", help="one Markdown document")
     analysis_style.add_argument("--json", action="store_true", help="one JSON object")
@@ -513,6 +519,18 @@ def _run_handoff(args: argparse.Namespace, config: Config) -> int:
     return asyncio.run(run_handoff(config, since, style))
 
 
+def _run_analysis_write(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from warroom.cli.analysis_write import ItemFields, run_write
+
+    if args.markdown:
+        print("warroom: analysis: --markdown is for reading; writes take --json", file=sys.stderr)
+        return EXIT_USAGE
+    fields = ItemFields(args.owner, args.due, args.link)
+    return asyncio.run(run_write(config, args.id, args.words, fields, args.json))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -586,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "analysis":
             from warroom.cli.analysis import run_analysis
 
+            if args.words or any(v is not None for v in (args.owner, args.due, args.link)):
+                return _run_analysis_write(args, config)
             style = "json" if args.json else "markdown"
             return asyncio.run(run_analysis(config, args.id, style))
         if command in ("override", "overrides"):

@@ -4,9 +4,10 @@ For each alert of the incident that a Prometheus rule made, the rule's
 expression -- from the alert's generatorURL (`g0.expr=`), else from
 `/api/v1/rules` matched by name and labels -- split on its comparison: the left
 side is drawn over the window from before the first alert to now, the right side
-is the threshold line. Queries a responder adds by hand join them; they are kept
-with the incident as related items of kind metric, so every console and
-`warroom metrics` draws them.
+is the threshold line. Queries a responder adds by hand (PromQL, or a CloudWatch
+spec written as in a plan's `metrics:`) join them; they are kept with the
+incident as related items of kind metric, so every console and `warroom
+metrics` draws them.
 
 A source that fails keeps the chart's last points and marks it stale with the
 reason, so a Prometheus that is down never looks like a calm graph.
@@ -39,6 +40,7 @@ from warroom.model.series import (
     step_for,
 )
 from warroom.model.text import safe_text
+from warroom.plans.metric_spec import is_cloudwatch, parse_cloudwatch
 from warroom.plans.plan import PlanMetric, ResponsePlan, promql_string
 from warroom.plans.templates import Template
 from warroom.sources.base import SourceError
@@ -151,16 +153,28 @@ class IncidentMetrics:
     def available(self) -> bool:
         return bool(self.sources or self.alarm_sources)
 
-    def check_query(self, expr: str) -> str:
-        """A query a responder typed, trimmed; ValueError when unusable."""
+    def check_query(self, expr: str) -> tuple[str, str]:
+        """A query a responder typed, trimmed, and the source to keep it for: PromQL
+        for the first Prometheus, or a CloudWatch spec (`cloudwatch: {...}`, as in a
+        plan's `metrics:`) for its `source:` or the first CloudWatch source.
+        ValueError when unusable."""
         expr = expr.strip()
+        if is_cloudwatch(expr):
+            expr = " ".join(expr.split())  # one line, as pasted from a plan file
         if not expr:
             raise ValueError("an empty query")
         if len(expr) > MAX_QUERY:
             raise ValueError(f"a query of at most {MAX_QUERY} characters")
+        if is_cloudwatch(expr):
+            spec = parse_cloudwatch(expr)
+            if spec.source is not None and spec.source not in self.alarm_sources:
+                raise ValueError(f"no CloudWatch source named {spec.source!r} is configured")
+            if not self.alarm_sources:
+                raise ValueError("no CloudWatch source is configured to ask")
+            return expr, spec.source or next(iter(self.alarm_sources))
         if not self.sources:
             raise ValueError("no Prometheus source is configured to ask")
-        return expr
+        return expr, next(iter(self.sources))
 
     def _source_for(self, alert: TrackedAlert) -> object | None:
         """The Prometheus to ask: the alert's own source, else the one its
@@ -213,10 +227,36 @@ class IncidentMetrics:
         for item in await self.store.related_items(incident_id):
             if item.kind is not RelatedKind.METRIC:
                 continue
+            if is_cloudwatch(item.ref):
+                for query in await self._hand_alarm_queries(incident_id, item.ref, item.source):
+                    found.setdefault(query.key, query)
+                continue
             # the source it was added for, else the first Prometheus (renamed since)
             source = self.sources.get(item.source, first)
             if isinstance(source, RangeSource):
                 query = query_of(item.ref, "by hand", source.name, {})
+                found.setdefault(query.key, query)
+        return list(found.values())
+
+    async def _hand_alarm_queries(self, incident_id: int, text: str, source: str) -> list[Query]:
+        """A CloudWatch spec kept by hand, filled in from each of the incident's alerts
+        as a plan's would be; one kept by an older version that no longer reads is
+        skipped (it stays listed with the incident's related items)."""
+        try:
+            spec = parse_cloudwatch(text)
+        except ValueError:
+            return []
+        if source in self.alarm_sources:
+            spec = replace(spec, source=source)
+        incident = await self.store.incident(incident_id)
+        plan = incident.plan or "" if incident is not None else ""
+        alerts: list[Alert | None] = [
+            t.alert for t in await self.store.incident_alerts(incident_id)
+        ]
+        found: dict[str, Query] = {}
+        for alert in alerts or [None]:
+            query = self._plan_query(plan, spec, alert)
+            if query is not None:
                 found.setdefault(query.key, query)
         return list(found.values())
 

@@ -227,10 +227,10 @@ def _message(item: RelatedItem, content: bytes | None) -> str:
 async def add_metric(
     context: Context, metrics: IncidentMetrics, incident_id: int, expr: str
 ) -> str:
-    """Keep a PromQL query typed on the Metrics tab with the incident, once, for the
-    first Prometheus (the one the tab asks); ValueError when unusable."""
-    expr = metrics.check_query(expr)
-    source = next(iter(metrics.sources))
+    """Keep a query typed on the Metrics tab with the incident, once: PromQL for the
+    first Prometheus (the one the tab asks), a CloudWatch spec for its CloudWatch
+    source; ValueError when unusable."""
+    expr, source = metrics.check_query(expr)
     store = context.store
     if await store.incident(incident_id) is None:
         raise ActionError(f"no incident #{incident_id}")

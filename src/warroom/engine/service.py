@@ -198,7 +198,8 @@ class Service:
         return await related_items.add(self.context, incident_id, target, title)
 
     async def add_metric_query(self, incident_id: int, expr: str) -> str:
-        """Keep a PromQL query with the incident (a related item of kind metric), for
+        """Keep a PromQL query or a CloudWatch spec (`cloudwatch: {...}`, a plan's
+        `metrics:` syntax) with the incident (a related item of kind metric), for
         every console's Metrics tab and `warroom metrics`; ValueError when unusable,
         ActionError when there is no such incident. Kept once."""
         return await related_items.add_metric(self.context, self.metrics, incident_id, expr)

@@ -5,7 +5,8 @@ the four questions with their answers, and the action items. Keys act on the row
 under the cursor: `k` / `h` / `M` / `u` mark an event key, hidden, the moment of
 mitigation, or clear it (the event itself never changes); `enter` answers a
 question or renames an action item; `+` adds one; `o`, `d`, `L` set its owner,
-due date and link; `c` moves its status on (open, done, dismissed).
+due date and link; `c` moves its status on (open, done, dismissed). Metrics
+snapshots (`s` on the Metrics tab) are listed, one row each.
 
 An open incident's analysis can be drafted already (action items and the moment
 of mitigation are known during the response); the status line says "draft" until
@@ -40,6 +41,13 @@ NEXT_STATUS = {
     ActionStatus.DISMISSED: ActionStatus.OPEN,
 }
 ADD_ROW = "add-item"
+# how the moment of mitigation was found, in words short enough that the status line
+# of incident #12345 with durations of days fits 80 columns (the export says it whole)
+MITIGATED_BY = {
+    "mark": "marked",
+    "first alert resolved": "alert ended",
+    "resolved": "at resolve",
+}
 
 
 class AnalysisTable(KeyedTable):
@@ -131,13 +139,11 @@ class AnalysisView(View):
         status = Text(no_wrap=True, overflow="ellipsis")
         status.append(f"#{a.incident.id} ", "bold")
         if a.draft:
-            status.append("draft (still open) ", "bold")
-        status.append(
-            f"ack {_took(d.acknowledge)} · mitigated {_took(d.mitigate)}"
-            f" · resolved {_took(d.resolve)}"
-        )
+            status.append("draft · ", "bold")
+        status.append(f"ack {_took(d.acknowledge)} · mitigated {_took(d.mitigate)}")
         if d.mitigated_by:
-            status.append(f" (mitigated: {d.mitigated_by})", "dim")
+            status.append(f" ({MITIGATED_BY.get(d.mitigated_by, d.mitigated_by)})", "dim")
+        status.append(f" · resolved {_took(d.resolve)}")
         return status
 
     def _rows(self) -> list[tuple[str, tuple[Any, ...]]]:
@@ -208,13 +214,22 @@ class AnalysisView(View):
                 )
             )
         rows.append((ADD_ROW, (cells.RowMark(" "), Text("+ add", style="dim"), Text(""), Text(""))))
-        if a.snapshots or a.runs:
-            head(
-                "h-more",
-                "Also",
-                f"{len(a.snapshots)} metric snapshot(s), {len(a.runs)} runbook run(s):"
-                " warroom analysis ID --markdown",
+        if a.snapshots:
+            head("h-metrics", "Metrics", f"{len(a.snapshots)} snapshot(s); s on Metrics adds one")
+        for snap in a.snapshots:
+            rows.append(
+                (
+                    f"snapshot:{snap.id}",
+                    (
+                        cells.RowMark(" "),
+                        Text(snap.taken_at.astimezone(tz).strftime("%m-%d %H:%M"), no_wrap=True),
+                        Text("snapshot", no_wrap=True),
+                        cells.plain(f"{snap.chart.title} · {snap.chart.points} point(s)", 300),
+                    ),
+                )
             )
+        if a.runs:
+            head("h-more", "Also", f"{len(a.runs)} runbook run(s): warroom analysis ID --markdown")
         return rows
 
     # -- keys -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The shift hand-off in the console (`H`): the report `warroom handoff` prints,
 for the last 12 hours, in a dialog that scrolls.
 
-The same renderer as the command (cli/handoff.py), so the two never disagree;
+The same renderer as the command (model/handoff_text.py), so the two never disagree;
 it makes every source's, plan's and responder's text terminal-safe, and the
 dialog shows it as plain `Text`, never as markup.
 """
@@ -48,8 +48,8 @@ class HandoffScreen(ModalScreen[None]):
 
 async def show_handoff(app: WarroomApp) -> None:
     """Read the shift from the store (in a worker: keys never wait on it), then open."""
-    from warroom.cli.handoff import render
     from warroom.engine.handoff import gather_handoff
+    from warroom.model.handoff_text import render
 
     now = app.now()
     report = await gather_handoff(app.store, app.planset, now - SHIFT, now)

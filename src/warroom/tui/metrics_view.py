@@ -3,9 +3,10 @@
 The engine picks the queries (each alert's rule split on its comparison, plus
 queries added here with `p`) and fetches them (`engine.metrics`); this view
 asks for them in a worker, so a slow or dead Prometheus never holds a key, and
-again every REFRESH_SECONDS while it is on screen. A chart is repainted only
-when what it would draw changed (new points, a new event, stale or fresh
-again): a full repaint costs ~11 kB on the wire, per viewer.
+again every REFRESH_SECONDS while it is on screen. `s` freezes the charts shown
+into the incident's analysis, so its points outlive the source's retention. A
+chart is repainted only when what it would draw changed (new points, a new
+event, stale or fresh again): a full repaint costs ~11 kB on the wire, per viewer.
 """
 
 from __future__ import annotations
@@ -105,8 +106,15 @@ class MetricsView(View):
             "p",
             "add_query",
             "Add query",
-            tooltip="add a PromQL query to this incident's charts (kept until the console exits)",
+            tooltip="add a PromQL query or a CloudWatch metric to this incident's charts",
             id="metrics.add_query",
+        ),
+        Binding(
+            "s",
+            "snapshot",
+            "Snapshot",
+            tooltip="freeze the charts shown into the incident's analysis (Analysis tab, export)",
+            id="metrics.snapshot",
         ),
         Binding(
             "ctrl+r",
@@ -253,8 +261,26 @@ class MetricsView(View):
 
         self.app.push_screen(
             PromptScreen(
-                f"PromQL query for #{incident}",
+                f"PromQL, or cloudwatch: {{namespace: NS, metric: M}}, for #{incident}",
                 'e.g. rate(http_requests_total{code=~"5.."}[5m]) > 0.1',
             ),
             save,
         )
+
+    def action_snapshot(self) -> None:
+        """Freeze every chart shown that has points; the timeline records each."""
+        incident = self.incident
+        charts = [v.chart for v in self.charts.values() if v.chart.points]
+        if incident is None or not charts:
+            why = "no points to keep." if incident is not None else "open an incident (F2, enter)."
+            self.notify(f"Nothing snapshotted: {why}", severity="warning", markup=False)
+            return
+        analysis = console(self).service.analysis
+        now = console(self).now()
+
+        async def take() -> None:
+            for chart in charts:
+                await analysis.snapshot(incident, chart, now)
+
+        done = f"Snapshotted {len(charts)} chart(s) into #{incident}'s analysis (F10)"
+        console(self).enqueue("Snapshotting", console(self).perform(take(), done))
