@@ -156,3 +156,35 @@ async def test_an_escalation_beside_an_acknowledgement_reads_the_engagement_stop
         escalation = asyncio.create_task(due())
         await asyncio.sleep(0.5)  # the duty reads (PostgreSQL) or waits (SQLite)
     assert await asyncio.wait_for(escalation, 10) == [], "escalated an acknowledged incident"
+
+
+async def test_rows_are_read_by_key_prefix_and_an_acknowledgement_keeps_notices(
+    backend: Backend,
+) -> None:
+    """A runbook notify step waits on its attempt's rows, read by their key's start
+    (no pattern: `%` and `_` are plain characters); an acknowledgement cancels
+    triggers, never a notice a runbook queued."""
+    store = await backend.open()
+    incident_id = await new_incident(store)
+
+    def notice(key: str, incident: int | None) -> OutboxItem:
+        return OutboxItem(key, incident, OutboxKind.PAGE, "notify", "alice", "log", T0)
+
+    async with store.transaction(T0) as tx:
+        await tx.enqueue(
+            [
+                notice("run/1/tell/1/alice/log", incident_id),
+                notice("run/1/tell/1/alice/mail", None),
+                notice("run/1/tell/10/alice/log", incident_id),
+                notice("run/1/t_ll/1/alice/log", incident_id),
+                page("run/1/tell/1", incident_id),
+            ]
+        )
+    rows = await store.outbox_keyed("run/1/tell/1/")
+    assert [r.key for r in rows] == ["run/1/tell/1/alice/log", "run/1/tell/1/alice/mail"]
+    assert [r.key for r in await store.outbox_keyed("run/1/t%")] == []
+    assert await store.outbox_keyed("run/2/") == []
+    async with store.transaction(T0) as tx:
+        cancelled = await tx.cancel_open(incident_id, ["trigger"], "acknowledged")
+        assert [r.key for r in cancelled] == ["run/1/tell/1"]
+    assert {r.state for r in await store.outbox_keyed("run/1/tell/1/")} == {RowState.PENDING}

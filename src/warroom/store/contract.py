@@ -671,6 +671,10 @@ class Store(Protocol):
         """The incident's outbox rows (or the latest `limit` of all), oldest first."""
         ...
 
+    async def outbox_keyed(self, prefix: str) -> list[OutboxRow]:
+        """The outbox rows whose key starts with `prefix`, oldest first."""
+        ...
+
     # -- the shift hand-off ------------------------------------------------------------------
 
     async def events_since(self, since: datetime) -> list[TimelineEvent]:

@@ -303,3 +303,12 @@ class OutboxReads:
             (*params, limit),
         ) as cursor:
             return [outbox_row(r) for r in await cursor.fetchall()]
+
+    async def outbox_keyed(self, prefix: str) -> list[OutboxRow]:
+        """The rows whose key starts with `prefix`, oldest first: one runbook notify
+        attempt's rows (`model.runbook_notify.key_prefix`)."""
+        async with self._reader.execute(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE substr(key, 1, ?) = ? ORDER BY id",
+            (len(prefix), prefix),
+        ) as cursor:
+            return [outbox_row(r) for r in await cursor.fetchall()]
