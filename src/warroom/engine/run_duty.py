@@ -60,6 +60,8 @@ ACTOR = "warroom"
 # set to 1 by the kill -9 tests only: the engine kills itself right after starting a
 # step's process, before recording it, to prove a restarted engine still finds it
 CRASH_AFTER_SPAWN = "WARROOM_TEST_CRASH_AFTER_SPAWN"
+# likewise right after a notify step's rows are queued, before any is claimed
+CRASH_AFTER_QUEUE = "WARROOM_TEST_CRASH_AFTER_QUEUE"
 
 Key = tuple[int, str, int]  # run, step, attempt
 
@@ -240,6 +242,8 @@ class RunDuty:
         )
         if moved is None:
             return
+        if queue is not None and not problem and os.environ.get(CRASH_AFTER_QUEUE) == "1":
+            os.kill(os.getpid(), signal.SIGKILL)  # tests only: no await since the commit
         if isinstance(step.spec, Command):
             self.tasks[key] = asyncio.create_task(self._command(moved, key))
         elif isinstance(step.spec, Http):
