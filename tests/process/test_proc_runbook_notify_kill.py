@@ -12,10 +12,14 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from tests.support.cli import clean_env
+from tests.support.cli import clean_env, warroom, warroom_command
 from tests.support.waiting import wait_until
 
+from warroom.config import SHIPPED_PLANS
+from warroom.engine import Service
+from warroom.model import Impact
 from warroom.model import runbook as rb
 from warroom.model.runbook import RunStatus, StepState
 from warroom.model.runbook_steps import Notify, Runbook, Step, StepKind
@@ -77,3 +81,64 @@ def test_kill_9_between_queue_and_send_delivers_the_notice_once(tmp_path: Path) 
     sent = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(s["title"], s["repeat_of"]) for s in sent] == [("disk on fire", None)]
     assert query(db, "SELECT state, possible_repeat FROM outbox") == [("sent", 0)]
+
+
+DEMO_CONFIG = """\
+database: {database}
+plans: {plans}
+sources:
+  - {{name: demo, type: demo, interval: 1s, scenario: steady}}
+"""
+
+
+async def _incident(path: Path) -> int:
+    store = await open_store(path)
+    try:
+        return await Service(store, "alice").declare_incident([], "errors", Impact.HIGH)
+    finally:
+        await store.close()
+
+
+def test_the_shipped_high_error_rate_runbook_tells_the_manager_on_the_demo(
+    tmp_path: Path,
+) -> None:
+    """`warroom engine` with the shipped plans, as `warroom --demo` has them: the
+    notify step reaches eng-manager through its `log` channel (pages.log in the
+    state directory) and the run goes on to its wait."""
+    db = tmp_path / "w.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(DEMO_CONFIG.format(database=db, plans=SHIPPED_PLANS))
+    env = clean_env(tmp_path)
+    incident = asyncio.run(_incident(db))
+    done = warroom(
+        "--config", config, "runbook", "start", str(incident), "high-error-rate",
+        "--param", "service=checkout", "--json", env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    run_id = json.loads(done.stdout)["run"]["id"]
+    said = warroom(
+        "--config", config, "runbook", "signal", str(run_id), "what-changed", "confirm", env=env
+    )
+    assert said.returncode == 0, said.stderr
+    proc = spawn(warroom_command("--config", config, "engine"), env)
+    try:
+
+        def moved_on() -> dict[str, Any] | None:
+            out = warroom("--config", config, "runbook", "show", str(run_id), "--json", env=env)
+            assert out.returncode == 0, out.stderr
+            shown: dict[str, Any] = json.loads(out.stdout)
+            return shown if shown["current"] != "tell-manager" else None
+
+        shown = wait_until(moved_on, 90, "the notify step to end")
+        assert proc.poll() is None, "the engine must keep running"
+    finally:
+        stop(proc)
+    steps = {s["name"]: s for s in shown["steps"]}
+    assert steps["tell-manager"]["state"] == "succeeded", json.dumps(shown)
+    assert shown["current"] == "errors-stop"
+    log = tmp_path / "xdg-state" / "warroom" / "pages.log"
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    notices = [s for s in lines if s["action"] == "notify"]  # the demo's own pages aside
+    assert [(s["title"], s["incident"]) for s in notices] == [
+        ("checkout is failing requests; a responder is on it in warroom.", incident)
+    ]
