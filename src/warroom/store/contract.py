@@ -594,6 +594,13 @@ class Store(Protocol):
         """How many characters of the attempt's output were dropped from its middle."""
         ...
 
+    async def runbook_output_tail(
+        self, run_id: int, chars: int, step: str | None = None, attempt: int | None = None
+    ) -> str:
+        """The last `chars` characters of the run's kept output, or of one attempt's
+        (`step` and `attempt` both given), reading only the newest chunks."""
+        ...
+
     async def analysis_answers(self, incident_id: int) -> list[Answer]:
         """The incident's answered questions, by question id."""
         ...
