@@ -46,6 +46,17 @@ async def test_a_row_is_written_once_claimed_once_and_recorded_by_its_claimer(
     assert [r.key for r in await store.outbox(limit=1)] == ["p2"]
 
 
+async def test_a_claim_takes_at_most_its_limit(backend: Backend) -> None:
+    """The deliver duty claims only the room it has for sends (MAX_IN_FLIGHT)."""
+    store = await backend.open()
+    incident_id = await new_incident(store)
+    async with store.transaction(T0) as tx:
+        await tx.enqueue([page(f"p{n}", incident_id) for n in range(5)])
+    async with store.transaction(T0) as tx:
+        assert [r.key for r in await tx.claim_due(T0, epoch=1, limit=1)] == ["p0"]
+        assert [r.key for r in await tx.claim_due(T0, epoch=1, limit=2)] == ["p1", "p2"]
+
+
 async def test_cancel_and_reclaim(backend: Backend) -> None:
     store = await backend.open()
     incident_id = await new_incident(store)
@@ -188,3 +199,17 @@ async def test_rows_are_read_by_key_prefix_and_an_acknowledgement_keeps_notices(
         cancelled = await tx.cancel_open(incident_id, ["trigger"], "acknowledged")
         assert [r.key for r in cancelled] == ["run/1/tell/1"]
     assert {r.state for r in await store.outbox_keyed("run/1/tell/1/")} == {RowState.PENDING}
+    async with store.transaction(T0) as tx:
+        [claimed] = await tx.claim_due(T0, epoch=3, limit=1)
+        assert claimed.key == "run/1/tell/1/alice/log"
+        gone = await tx.cancel_keyed("run/1/tell/1/", "timed out")
+        assert [(r.key, r.state, r.detail) for r in gone] == [
+            ("run/1/tell/1/alice/mail", RowState.CANCELLED, "timed out")
+        ]
+    states = {r.key: r.state for r in await store.outbox_keyed("run/1/te")}
+    assert states == {
+        "run/1/tell/1": RowState.CANCELLED,  # by the acknowledgement above
+        "run/1/tell/1/alice/log": RowState.CLAIMED,  # its claimer's to record
+        "run/1/tell/1/alice/mail": RowState.CANCELLED,
+        "run/1/tell/10/alice/log": RowState.PENDING,
+    }
