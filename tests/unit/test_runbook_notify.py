@@ -6,10 +6,13 @@ holder after the old one died between queue and send. Real SQLite, real channels
 
 from __future__ import annotations
 
+import base64
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from tests.e2e.loopback import Reply, loopback
 from tests.support.alerts import alert as firing
 
 from warroom.engine import Service
@@ -27,7 +30,7 @@ from warroom.store import LeaseToken, Store
 
 from .helpers import T0
 
-SECRET = "hunter2-secret-token"
+SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
 
 def book(to: str) -> Runbook:
@@ -39,7 +42,6 @@ def book(to: str) -> Runbook:
 
 
 def directory(log: Path, schedules: dict[str, Schedule] | None = None) -> Directory:
-    # `header` is a webhook-like option: never copied into the row or the timeline
     channel = DeclaredChannel("log", ChannelType.LOG, {"path": str(log)})
     alice = Contact("alice", (channel,), ())
     return Directory({"alice": alice}, schedules or {})
@@ -172,18 +174,74 @@ async def test_a_new_holder_waits_for_the_queued_row_and_it_is_sent_once(
     assert record.run.steps[0].attempt == 1
 
 
-async def test_no_secret_reaches_the_row_or_the_timeline(store: Store, tmp_path: Path) -> None:
-    log = tmp_path / "pages.log"
+def webhook(url: str) -> Directory:
+    channel = DeclaredChannel("hook", ChannelType.WEBHOOK, {"url": url, "secret": "${HOOK_SECRET}"})
+    return Directory({"alice": Contact("alice", (channel,), ())})
+
+
+async def test_a_notice_still_retrying_at_the_deadline_fails_the_step_and_is_not_sent_later(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    quick = Runbook(
+        "tell",
+        (
+            Step(
+                "tell",
+                StepKind.NOTIFY,
+                Notify("contact:alice", "{params.service} is failing requests"),
+                timeout=timedelta(seconds=30),
+            ),
+        ),
+        parameters=(Parameter("service", default="{labels.service}"),),
+    )
+    _, _, run_id = await incident(store, quick)
+    now = [datetime.now(UTC)]
+    token = await holder(store)
+    with loopback(lambda r: Reply(500, b"down")) as server:
+        found = webhook(server.url + "/hook")
+        runner = RunDuty(store, token, tmp_path / "runs", lambda: now[0], paging=Paging(found))
+        deliver = DeliverDuty(store, Deliverer(found.contacts), token, lambda: now[0])
+        await runner.run_once()
+        await send(deliver)
+        [row] = await store.outbox_keyed(key_prefix(run_id, "tell", 1))
+        assert row.state is RowState.PENDING and "500" in row.detail  # backing off
+        await runner.run_once()
+        record = await store.runbook_run(run_id)
+        assert record is not None and record.run.steps[0].state is StepState.RUNNING
+        now[0] += timedelta(seconds=31)
+        await runner.run_once()
+        record = await store.runbook_run(run_id)
+        assert record is not None and record.status is RunStatus.FAILED
+        reason = record.run.steps[0].reason
+        assert reason.startswith("not delivered within 0:00:30:") and "500" in reason
+        [row] = await store.outbox_keyed(key_prefix(run_id, "tell", 1))
+        assert row.state is RowState.CANCELLED
+        now[0] += timedelta(hours=1)
+        await send(deliver)
+        assert len(server.requests) == 1  # nothing after the step failed
+
+
+async def test_no_secret_reaches_the_row_or_the_timeline(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
     _, incident_id, run_id = await incident(store, book("contact:alice"))
     token = await holder(store)
-    channel = DeclaredChannel(
-        "hook", ChannelType.WEBHOOK, {"url": "http://127.0.0.1:9/x", "secret": SECRET}
-    )
-    alice = Contact("alice", (channel,), ())
-    found = Directory({"alice": alice})
-    runner = RunDuty(store, token, tmp_path / "runs", paging=Paging(found))
-    await runner.run_once()
+    with loopback(lambda r: Reply(204, b"")) as server:
+        found = webhook(server.url + "/hook")
+        runner = RunDuty(store, token, tmp_path / "runs", paging=Paging(found))
+        deliver = DeliverDuty(store, Deliverer(found.contacts), token)
+        await runner.run_once()
+        await send(deliver)
+        await runner.run_once()
+    record = await store.runbook_run(run_id)
+    assert record is not None and record.status is RunStatus.SUCCEEDED
+    assert len(server.requests) == 1
+    body = json.loads(server.requests[0].body)
+    assert body["data"]["title"] == "api is failing requests"
     rows = await store.outbox_keyed(key_prefix(run_id, "tell", 1))
-    assert rows and SECRET not in json.dumps([dict(r.payload) for r in rows])
-    assert SECRET not in json.dumps([e.data for e in await store.timeline(incident_id)])
-    assert not log.exists()
+    kept = json.dumps([[dict(r.payload), r.detail, r.reference] for r in rows])
+    said = json.dumps([e.data for e in await store.timeline(incident_id)])
+    for text in (kept, said, json.dumps(str(record.run))):
+        assert SECRET not in text and SECRET.removeprefix("whsec_") not in text

@@ -257,12 +257,23 @@ class RunDuty:
         read from the store, so a restarted lease holder goes on waiting for them."""
         assert run.current is not None
         state = run.steps[run.current]
-        rows = await self.store.outbox_keyed(key_prefix(run_id, state.name, state.attempt))
+        prefix = key_prefix(run_id, state.name, state.attempt)
+        rows = await self.store.outbox_keyed(prefix)
         outcome = notified(rows)
-        if outcome is None and state.due_at is not None and now >= state.due_at:
-            outcome = Outcome(timed_out=True, output="not delivered yet")
+        key = (run_id, state.name, state.attempt)
         if outcome is not None:
-            await self._result((run_id, state.name, state.attempt), outcome)
+            await self._result(key, outcome)
+        elif state.due_at is not None and now >= state.due_at:
+            # still retrying (a provider down): stop it, so no notice arrives after its
+            # step failed, and say the channel's last answer
+            last = next((r.detail for r in reversed(rows) if r.detail), "no answer yet")
+            step = run.runbook.steps[run.current]
+            why = f"not delivered within {step.deadline}: {last}"
+
+            async def stop(tx: Tx) -> None:
+                await tx.cancel_keyed(prefix, why)
+
+            await self._result(key, Outcome(error=why), also=stop)
 
     async def _http(self, run: Run, key: Key) -> None:
         _, step, _ = run.step(key[1])
@@ -270,9 +281,13 @@ class RunDuty:
         limit = step.deadline or DEFAULT_TIMEOUTS[StepKind.HTTP]
         await self._result(key, await request(key[1], step.spec, run.parameters, limit))
 
-    async def _result(self, key: Key, outcome: Outcome) -> None:
+    async def _result(
+        self, key: Key, outcome: Outcome, also: Callable[[Tx], Awaitable[None]] | None = None
+    ) -> None:
         run_id, name, attempt = key
-        await self._move(run_id, lambda r, now: rb.result(r, name, attempt, outcome, now))
+        await self._move(
+            run_id, lambda r, now: rb.result(r, name, attempt, outcome, now), also=also
+        )
 
     # -- command steps ---------------------------------------------------------------------
 

@@ -281,6 +281,11 @@ class Tx(Protocol):
         this commits. A claimed row (its send may be under way) is left to its claimer."""
         ...
 
+    async def cancel_keyed(self, prefix: str, detail: str) -> list[OutboxRow]:
+        """Cancel the pending rows whose key starts with `prefix` (one runbook notify
+        attempt's); a claimed row is left to its claimer."""
+        ...
+
     async def paged_channels(self, incident_id: int) -> list[tuple[str, str]]:
         """(contact, channel) pairs a trigger of the incident reached or may have."""
         ...
