@@ -245,3 +245,16 @@ async def test_no_secret_reaches_the_row_or_the_timeline(
     said = json.dumps([e.data for e in await store.timeline(incident_id)])
     for text in (kept, said, json.dumps(str(record.run))):
         assert SECRET not in text and SECRET.removeprefix("whsec_") not in text
+
+
+async def test_cancelling_the_run_stops_a_notice_not_sent_yet(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "pages.log"
+    service, _, run_id = await incident(store, book("contact:alice"))
+    runner, deliver = duties(store, await holder(store), tmp_path, log)
+    await runner.run_once()
+    await service.signal_runbook(run_id, "tell", 1, "cancel")
+    [row] = await store.outbox_keyed(key_prefix(run_id, "tell", 1))
+    assert row.state is RowState.CANCELLED and "cancelled by alice" in row.detail
+    await send(deliver)
+    await runner.run_once()
+    assert lines(log) == []
