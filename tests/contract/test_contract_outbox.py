@@ -46,6 +46,17 @@ async def test_a_row_is_written_once_claimed_once_and_recorded_by_its_claimer(
     assert [r.key for r in await store.outbox(limit=1)] == ["p2"]
 
 
+async def test_a_claim_takes_at_most_its_limit(backend: Backend) -> None:
+    """The deliver duty claims only the room it has for sends (MAX_IN_FLIGHT)."""
+    store = await backend.open()
+    incident_id = await new_incident(store)
+    async with store.transaction(T0) as tx:
+        await tx.enqueue([page(f"p{n}", incident_id) for n in range(5)])
+    async with store.transaction(T0) as tx:
+        assert [r.key for r in await tx.claim_due(T0, epoch=1, limit=1)] == ["p0"]
+        assert [r.key for r in await tx.claim_due(T0, epoch=1, limit=2)] == ["p1", "p2"]
+
+
 async def test_cancel_and_reclaim(backend: Backend) -> None:
     store = await backend.open()
     incident_id = await new_incident(store)
@@ -156,3 +167,49 @@ async def test_an_escalation_beside_an_acknowledgement_reads_the_engagement_stop
         escalation = asyncio.create_task(due())
         await asyncio.sleep(0.5)  # the duty reads (PostgreSQL) or waits (SQLite)
     assert await asyncio.wait_for(escalation, 10) == [], "escalated an acknowledged incident"
+
+
+async def test_rows_are_read_by_key_prefix_and_an_acknowledgement_keeps_notices(
+    backend: Backend,
+) -> None:
+    """A runbook notify step waits on its attempt's rows, read by their key's start
+    (no pattern: `%` and `_` are plain characters); an acknowledgement cancels
+    triggers, never a notice a runbook queued."""
+    store = await backend.open()
+    incident_id = await new_incident(store)
+
+    def notice(key: str, incident: int | None) -> OutboxItem:
+        return OutboxItem(key, incident, OutboxKind.PAGE, "notify", "alice", "log", T0)
+
+    async with store.transaction(T0) as tx:
+        await tx.enqueue(
+            [
+                notice("run/1/tell/1/alice/log", incident_id),
+                notice("run/1/tell/1/alice/mail", None),
+                notice("run/1/tell/10/alice/log", incident_id),
+                notice("run/1/t_ll/1/alice/log", incident_id),
+                page("run/1/tell/1", incident_id),
+            ]
+        )
+    rows = await store.outbox_keyed("run/1/tell/1/")
+    assert [r.key for r in rows] == ["run/1/tell/1/alice/log", "run/1/tell/1/alice/mail"]
+    assert [r.key for r in await store.outbox_keyed("run/1/t%")] == []
+    assert await store.outbox_keyed("run/2/") == []
+    async with store.transaction(T0) as tx:
+        cancelled = await tx.cancel_open(incident_id, ["trigger"], "acknowledged")
+        assert [r.key for r in cancelled] == ["run/1/tell/1"]
+    assert {r.state for r in await store.outbox_keyed("run/1/tell/1/")} == {RowState.PENDING}
+    async with store.transaction(T0) as tx:
+        [claimed] = await tx.claim_due(T0, epoch=3, limit=1)
+        assert claimed.key == "run/1/tell/1/alice/log"
+        gone = await tx.cancel_keyed("run/1/tell/1/", "timed out")
+        assert [(r.key, r.state, r.detail) for r in gone] == [
+            ("run/1/tell/1/alice/mail", RowState.CANCELLED, "timed out")
+        ]
+    states = {r.key: r.state for r in await store.outbox_keyed("run/1/te")}
+    assert states == {
+        "run/1/tell/1": RowState.CANCELLED,  # by the acknowledgement above
+        "run/1/tell/1/alice/log": RowState.CLAIMED,  # its claimer's to record
+        "run/1/tell/1/alice/mail": RowState.CANCELLED,
+        "run/1/tell/10/alice/log": RowState.PENDING,
+    }

@@ -111,6 +111,30 @@ async def test_output_keeps_head_and_tail_of_each_attempt(store: Store) -> None:
     assert [c.text for c in after] == ["second attempt\n"]
 
 
+async def test_the_tail_of_the_output_is_its_last_characters(store: Store) -> None:
+    """`runbook show` reads only the end: the same characters the whole read ends with,
+    across chunk and attempt boundaries, of the run or of one attempt."""
+    run_id = await _started(store, None)
+    other = await _started(store, None)
+    block = "".join(chr(0x41 + i % 26) for i in range(70_000)) + "é\n"  # over a chunk
+    async with store.transaction(T0) as tx:
+        for i in range(12):  # 840 Ki characters: the tail is trimmed, the head kept
+            await tx.append_runbook_output(run_id, "go", 1, f"<{i:02d}>" + block)
+        await tx.append_runbook_output(run_id, "go", 2, "second")
+        await tx.append_runbook_output(other, "go", 1, "not this run")
+    whole = "".join(c.text for c in await store.runbook_output(run_id, limit=100_000))
+    first = "".join(c.text for c in await store.runbook_output(run_id, limit=100_000)
+                    if c.attempt == 1)  # fmt: skip
+    for chars in (1, 4000, 65_540, 200_000, len(whole), len(whole) + 10):
+        assert await store.runbook_output_tail(run_id, chars) == whole[-chars:]
+        assert await store.runbook_output_tail(run_id, chars, "go", 1) == first[-chars:]
+    assert await store.runbook_output_tail(run_id, 10) == block[-4:] + "second"
+    assert await store.runbook_output_tail(run_id, 100, "go", 2) == "second"
+    assert await store.runbook_output_tail(run_id, 100, "go", 3) == ""
+    assert await store.runbook_output_tail(run_id, 0) == ""
+    assert await store.runbook_output_tail(other + 1, 100) == ""
+
+
 async def test_a_step_process_is_found_again(store: Store) -> None:
     run_id = await _started(store, None)
     process = StepProcess(run_id, "go", 1, 4242, "12345", "/tmp/o", "/tmp/r", 3)

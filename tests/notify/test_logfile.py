@@ -46,3 +46,13 @@ async def test_the_test_message_is_one_notice(tmp_path: Path) -> None:
         json.loads(line)["action"] for line in (tmp_path / "pages.log").read_text().splitlines()
     ]
     assert actions == ["notify"]  # a channel that carries notices gets one, not a page
+
+
+async def test_the_state_directory_is_made_when_it_does_not_exist_yet(tmp_path: Path) -> None:
+    """A log channel without a path writes into the state directory, which need not
+    exist yet (the database may live elsewhere): it is made, not a failed page."""
+    state = tmp_path / "state" / "warroom"
+    channel = open_channel({"name": "log", "type": "log"}, contact="alice", log_dir=state)
+    delivery = await channel.send(Notice(key="k", incident_id=1, title="t", at=AT))
+    assert delivery.outcome is Outcome.SENT, delivery.detail
+    assert len((state / "pages.log").read_text().splitlines()) == 1

@@ -21,7 +21,7 @@ from warroom.engine.runbooks import RunbookInputError
 from warroom.model.clock import format_local
 from warroom.model.runbook import Refused, Run
 from warroom.model.text import safe_text
-from warroom.store import OutputChunk, RunRecord
+from warroom.store import RunRecord
 
 EXIT_USAGE = 2
 SHOWN_OUTPUT = 4000  # characters of the newest output `show` prints
@@ -129,12 +129,7 @@ async def run_signal(
         )
 
 
-def _output_tail(chunks: list[OutputChunk]) -> str:
-    text = "".join(c.text for c in chunks)
-    return text[-SHOWN_OUTPUT:]
-
-
-def _print_run(record: RunRecord, chunks: list[OutputChunk]) -> None:
+def _print_run(record: RunRecord, tail: str) -> None:
     run: Run = record.run
     print(safe_text(_summary(record)))
     print(
@@ -152,29 +147,23 @@ def _print_run(record: RunRecord, chunks: list[OutputChunk]) -> None:
             for step, s in zip(run.runbook.steps, run.steps, strict=True)
         ],
     )
-    if chunks:
+    if tail:
         print()
         print("output (newest):")
-        for line in _output_tail(chunks).splitlines():
+        for line in tail.splitlines():
             print("  " + safe_text(line))
 
 
 async def run_show(config: Config, run_id: int, as_json: bool) -> int:
     async with existing_store(config, read_only=True) as store:
         record = await store.runbook_run(run_id)
-        chunks: list[OutputChunk] = []
-        after = 0
-        while record is not None:
-            page = await store.runbook_output(run_id, after=after)
-            if not page:
-                break
-            chunks += page
-            after = page[-1].seq
+        # only the end is shown: read the newest chunks, not megabytes of kept output
+        tail = "" if record is None else await store.runbook_output_tail(run_id, SHOWN_OUTPUT)
     if record is None:
         print(f"warroom: no runbook run #{run_id}", file=sys.stderr)
         return 1
     if as_json:
-        print_json_line({**run_json(record), "output": _output_tail(chunks)})
+        print_json_line({**run_json(record), "output": tail})
         return 0
-    _print_run(record, chunks)
+    _print_run(record, tail)
     return 0

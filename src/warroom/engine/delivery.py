@@ -42,6 +42,7 @@ from warroom.model.clock import utcnow
 from warroom.model.contact import Contact
 from warroom.model.incident import Impact
 from warroom.model.paging import OutboxKind, OutboxRow, RowState, repeat_row
+from warroom.model.runbook_notify import is_runbook_notify
 from warroom.notify.channels import Channel, build_channel
 from warroom.notify.declare import ChannelConfigError, SmtpRelay, declare_channel
 from warroom.notify.message import Action, Attempt, Delivery, Notice, Outcome, backoff
@@ -97,6 +98,8 @@ class Deliverer:
         if isinstance(channel, str):
             return Delivery(Outcome.FAILED, f"{row.target}/{row.channel}", channel)
         action = Action(row.action)
+        if action is Action.NOTIFY and is_runbook_notify(row) and action not in channel.actions:
+            action = Action.TRIGGER  # a channel that only pages (PagerDuty): a runbook said send
         if action not in channel.actions:
             return Delivery(Outcome.SENT, channel.label, f"{channel.type} carries no {action}")
         payload = row.payload
@@ -332,6 +335,8 @@ class DeliverDuty:
                 await finish(tx)
             if row.incident_id is None and row.kind is OutboxKind.PAGE:
                 return
+            if is_runbook_notify(row):
+                return  # its step's result event says what became of it (engine.run_duty)
             if loud and row.kind is not OutboxKind.PAGE:
                 said = f"{row.kind} at {row.target} failed: {delivery.detail}"
                 await append(tx, row.incident_id, ACTOR, events.Note(said))

@@ -19,11 +19,12 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from warroom.engine.paging import Paging
 from warroom.engine.run_http import request
 from warroom.engine.step_process import (
     OUTPUT_FILE_MAX,
@@ -42,7 +43,9 @@ from warroom.model.alert import AlertState
 from warroom.model.argv import ArgvRefused, render_argv
 from warroom.model.clock import utcnow
 from warroom.model.runbook import Outcome, Run, StepState
-from warroom.model.runbook_steps import DEFAULT_TIMEOUTS, Command, Http, StepKind
+from warroom.model.runbook_notify import key_prefix, notify_rows
+from warroom.model.runbook_notify import outcome as notified
+from warroom.model.runbook_steps import DEFAULT_TIMEOUTS, Command, Http, Notify, StepKind
 from warroom.store import LeaseLost, LeaseToken, RunRecord, StepProcess, Store, Tx
 from warroom.store.values import OUTPUT_HEAD_CHARS as HEAD_CHARS
 from warroom.store.values import OUTPUT_TAIL_CHARS as TAIL_CHARS
@@ -57,6 +60,8 @@ ACTOR = "warroom"
 # set to 1 by the kill -9 tests only: the engine kills itself right after starting a
 # step's process, before recording it, to prove a restarted engine still finds it
 CRASH_AFTER_SPAWN = "WARROOM_TEST_CRASH_AFTER_SPAWN"
+# likewise right after a notify step's rows are queued, before any is claimed
+CRASH_AFTER_QUEUE = "WARROOM_TEST_CRASH_AFTER_QUEUE"
 
 Key = tuple[int, str, int]  # run, step, attempt
 
@@ -71,14 +76,22 @@ class RunDuty:
     tasks: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
     poll_seconds: float = 0.1
     output_max: int = OUTPUT_FILE_MAX  # bytes of output a step may write (step_process)
+    # who a notify step reaches: the plans' contacts and schedules, with the
+    # console's overrides, as paging has them (its directory is replaced on a refresh)
+    paging: Paging = field(default_factory=Paging)
 
     # -- writes ----------------------------------------------------------------------------
 
     async def _move(
-        self, run_id: int, move: Callable[[Run, datetime], Run], *said: events.Event
+        self,
+        run_id: int,
+        move: Callable[[Run, datetime], Run],
+        *said: events.Event,
+        also: Callable[[Tx], Awaitable[None]] | None = None,
     ) -> Run | None:
         """Apply `move` to the run as it is now, under the lease; None if the model
-        refused it (a responder moved the run first)."""
+        refused it (a responder moved the run first). `also` writes in the same
+        transaction, only if the move is made (a notify step's outbox rows)."""
         async with self.store.transaction(now=self.clock()) as tx:
             await tx.check_lease(self.token)
             held = await tx.runbook_run(run_id)
@@ -95,6 +108,8 @@ class RunDuty:
                 return None
             for event in said:
                 await append(tx, held.incident_id, ACTOR, event)
+            if also is not None:
+                await also(tx)
             await self._said_results(tx, run_id, held, moved)
             return moved
 
@@ -132,8 +147,8 @@ class RunDuty:
             if i is None or run.steps[i].state is not StepState.RUNNING:
                 continue
             step, state = run.runbook.steps[i], run.steps[i]
-            if not step.kind.automated:
-                continue
+            if not step.kind.automated or step.kind is StepKind.NOTIFY:
+                continue  # a notify step's rows are in the store: run_once waits on them
             key = (record.id, step.name, state.attempt)
             if key in self.tasks:
                 continue
@@ -186,6 +201,8 @@ class RunDuty:
             step, state = run.runbook.steps[run.current], run.steps[run.current]
             if step.kind is StepKind.WAIT and state.state is StepState.RUNNING:
                 await self._maybe_resolved(record)
+            elif step.kind is StepKind.NOTIFY and state.state is StepState.RUNNING:
+                await self._notified(record.id, run, now)
             elif step.kind.automated and state.state is StepState.PENDING:
                 await self._begin(record)
         for key, task in list(self.tasks.items()):
@@ -205,19 +222,58 @@ class RunDuty:
         step, state = run.runbook.steps[run.current], run.steps[run.current]
         attempt = state.attempt + 1
         started = events.RunbookStepStarted(record.id, run.runbook.name, step.name, attempt)
+        key = (record.id, step.name, attempt)
+        queue, problem = None, ""
+        if isinstance(step.spec, Notify):
+            made = notify_rows(
+                record.id, record.incident_id, run.runbook.name, step.name, attempt,
+                step.spec, run.parameters, self.paging.directory, self.clock(),
+            )  # fmt: skip
+            problem = made.problem
+
+            async def queue(tx: Tx) -> None:
+                await tx.enqueue(made.rows)
+
         moved = await self._move(
-            record.id, lambda r, now: rb.begin(r, step.name, state.attempt, now), started
+            record.id,
+            lambda r, now: rb.begin(r, step.name, state.attempt, now),
+            started,
+            also=queue,
         )
         if moved is None:
             return
-        key = (record.id, step.name, attempt)
+        if queue is not None and not problem and os.environ.get(CRASH_AFTER_QUEUE) == "1":
+            os.kill(os.getpid(), signal.SIGKILL)  # tests only: no await since the commit
         if isinstance(step.spec, Command):
             self.tasks[key] = asyncio.create_task(self._command(moved, key))
         elif isinstance(step.spec, Http):
             self.tasks[key] = asyncio.create_task(self._http(moved, key))
-        else:  # notify is delivered by later work; say so rather than hang
-            outcome = Outcome(error=f"{step.kind} steps are not run by this warroom yet")
+        elif problem:  # nobody to send it to: failed at once, on_failure decides
+            await self._result(key, Outcome(error=problem))
+        # else the deliver duty sends the rows; run_once waits for what became of them
+
+    async def _notified(self, run_id: int, run: Run, now: datetime) -> None:
+        """A running notify step ends when its rows are done (or its deadline passed):
+        read from the store, so a restarted lease holder goes on waiting for them."""
+        assert run.current is not None
+        state = run.steps[run.current]
+        prefix = key_prefix(run_id, state.name, state.attempt)
+        rows = await self.store.outbox_keyed(prefix)
+        outcome = notified(rows)
+        key = (run_id, state.name, state.attempt)
+        if outcome is not None:
             await self._result(key, outcome)
+        elif state.due_at is not None and now >= state.due_at:
+            # still retrying (a provider down): stop it, so no notice arrives after its
+            # step failed, and say the channel's last answer
+            last = next((r.detail for r in reversed(rows) if r.detail), "no answer yet")
+            step = run.runbook.steps[run.current]
+            why = f"not delivered within {step.deadline}: {last}"
+
+            async def stop(tx: Tx) -> None:
+                await tx.cancel_keyed(prefix, why)
+
+            await self._result(key, Outcome(error=why), also=stop)
 
     async def _http(self, run: Run, key: Key) -> None:
         _, step, _ = run.step(key[1])
@@ -225,9 +281,13 @@ class RunDuty:
         limit = step.deadline or DEFAULT_TIMEOUTS[StepKind.HTTP]
         await self._result(key, await request(key[1], step.spec, run.parameters, limit))
 
-    async def _result(self, key: Key, outcome: Outcome) -> None:
+    async def _result(
+        self, key: Key, outcome: Outcome, also: Callable[[Tx], Awaitable[None]] | None = None
+    ) -> None:
         run_id, name, attempt = key
-        await self._move(run_id, lambda r, now: rb.result(r, name, attempt, outcome, now))
+        await self._move(
+            run_id, lambda r, now: rb.result(r, name, attempt, outcome, now), also=also
+        )
 
     # -- command steps ---------------------------------------------------------------------
 

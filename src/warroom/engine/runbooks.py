@@ -19,8 +19,9 @@ from warroom.engine.errors import ActionError
 from warroom.engine.timeline import append
 from warroom.model import Alert, events
 from warroom.model import runbook as rb
-from warroom.model.runbook import Run, StepRun
-from warroom.model.runbook_steps import Runbook
+from warroom.model.runbook import Run, StepRun, StepState
+from warroom.model.runbook_notify import key_prefix
+from warroom.model.runbook_steps import Runbook, StepKind
 from warroom.model.text import strip_unsafe
 from warroom.plans.plan import ResponsePlan
 from warroom.plans.runbook_params import ParametersRefused, resolve_parameters
@@ -198,9 +199,22 @@ class RunbookActions:
                     f"run #{run_id} was moved by someone else meanwhile: nothing done; look again"
                 )
             await append(tx, record.incident_id, actor, _event(record, verb, step, attempt, reason))
+            if verb is Verb.CANCEL:
+                await _stop_notices(tx, record, f"the run was cancelled by {actor}")
             after = await tx.runbook_run(run_id)
         assert after is not None
         return after
+
+
+async def _stop_notices(tx: Tx, record: RunRecord, why: str) -> None:
+    """A cancelled run sends no notice its running notify step queued and no channel
+    took yet (one being sent is its sender's)."""
+    run = record.run
+    if run.current is None:
+        return
+    step, state = run.runbook.steps[run.current], run.steps[run.current]
+    if step.kind is StepKind.NOTIFY and state.state is StepState.RUNNING:
+        await tx.cancel_keyed(key_prefix(record.id, state.name, state.attempt), why)
 
 
 def _event(record: RunRecord, verb: Verb, step: str, attempt: int, reason: str) -> events.Event:

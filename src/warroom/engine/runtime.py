@@ -378,6 +378,7 @@ class Engine:
             started.append(asyncio.create_task(deliver.forever(), name="deliver"))
         if self.runbook_dir is not None:
             runner = RunDuty(self.store, token, self.runbook_dir, self.clock, self.store_log)
+            runner.paging = self.paging
             started.append(asyncio.create_task(runner.forever(), name="runbooks"))
         started.append(asyncio.create_task(self._prune_forever(token), name="prune"))
         self._pollers.extend(started)

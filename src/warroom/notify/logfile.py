@@ -30,6 +30,8 @@ class LogChannel:
         self.type = spec.type
         self.label = spec.label
         written = spec.options.get("path")
+        # the state directory is warroom's to make; a path the plan writes is not
+        self.make_parent = not written and directory is not None
         self.path = (
             Path(written).expanduser() if written else (directory or Path.cwd()) / DEFAULT_NAME
         )
@@ -47,6 +49,8 @@ class LogChannel:
         }
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
         try:
+            if self.make_parent:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
             try:
                 os.write(fd, line)

@@ -281,6 +281,11 @@ class Tx(Protocol):
         this commits. A claimed row (its send may be under way) is left to its claimer."""
         ...
 
+    async def cancel_keyed(self, prefix: str, detail: str) -> list[OutboxRow]:
+        """Cancel the pending rows whose key starts with `prefix` (one runbook notify
+        attempt's); a claimed row is left to its claimer."""
+        ...
+
     async def paged_channels(self, incident_id: int) -> list[tuple[str, str]]:
         """(contact, channel) pairs a trigger of the incident reached or may have."""
         ...
@@ -594,6 +599,13 @@ class Store(Protocol):
         """How many characters of the attempt's output were dropped from its middle."""
         ...
 
+    async def runbook_output_tail(
+        self, run_id: int, chars: int, step: str | None = None, attempt: int | None = None
+    ) -> str:
+        """The last `chars` characters of the run's kept output, or of one attempt's
+        (`step` and `attempt` both given), reading only the newest chunks."""
+        ...
+
     async def analysis_answers(self, incident_id: int) -> list[Answer]:
         """The incident's answered questions, by question id."""
         ...
@@ -669,6 +681,10 @@ class Store(Protocol):
 
     async def outbox(self, incident_id: int | None = None, limit: int = 1000) -> list[OutboxRow]:
         """The incident's outbox rows (or the latest `limit` of all), oldest first."""
+        ...
+
+    async def outbox_keyed(self, prefix: str) -> list[OutboxRow]:
+        """The outbox rows whose key starts with `prefix`, oldest first."""
         ...
 
     # -- the shift hand-off ------------------------------------------------------------------

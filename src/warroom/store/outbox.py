@@ -171,6 +171,22 @@ class OutboxWrites:
             self.touch("outbox", incident_id)
         return cancelled
 
+    async def cancel_keyed(self, prefix: str, detail: str) -> list[OutboxRow]:
+        """Cancel the pending rows whose key starts with `prefix` (a runbook notify
+        attempt that timed out: not sent after its step failed); the rows cancelled.
+        A claimed row is its claimer's, as with `cancel_open`."""
+        async with self._db.execute(
+            "UPDATE outbox SET state = CASE WHEN possible_repeat THEN 'unknown'"
+            " ELSE 'cancelled' END, detail = ?, done_at = ?"
+            " WHERE substr(key, 1, ?) = ? AND state = 'pending'"
+            f" RETURNING {OUTBOX_COLUMNS}",
+            (detail, self._now_epoch, len(prefix), prefix),
+        ) as cursor:
+            cancelled = [outbox_row(r) for r in await cursor.fetchall()]
+        for row in cancelled:
+            self.touch("outbox", row.incident_id)
+        return cancelled
+
     async def paged_channels(self, incident_id: int) -> list[tuple[str, str]]:
         """(contact, channel) pairs a trigger reached or may have reached."""
         async with self._db.execute(
@@ -301,5 +317,14 @@ class OutboxReads:
             f"SELECT {OUTBOX_COLUMNS} FROM (SELECT * FROM outbox {where}"
             " ORDER BY id DESC LIMIT ?) ORDER BY id",
             (*params, limit),
+        ) as cursor:
+            return [outbox_row(r) for r in await cursor.fetchall()]
+
+    async def outbox_keyed(self, prefix: str) -> list[OutboxRow]:
+        """The rows whose key starts with `prefix`, oldest first: one runbook notify
+        attempt's rows (`model.runbook_notify.key_prefix`)."""
+        async with self._reader.execute(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE substr(key, 1, ?) = ? ORDER BY id",
+            (len(prefix), prefix),
         ) as cursor:
             return [outbox_row(r) for r in await cursor.fetchall()]

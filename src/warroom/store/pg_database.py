@@ -129,14 +129,16 @@ class PgTx(SqliteTx):
 
     async def claim_due(self, now: datetime, epoch: int, limit: int = 20) -> list[OutboxRow]:
         """Claim with `FOR UPDATE SKIP LOCKED`: of claimers at once each row goes to
-        one (a subquery alone would hand the same pending row to both)."""
+        one (a subquery alone would hand the same pending row to both). The rows are
+        picked in a CTE, evaluated once: as an `IN (subquery)` the planner may run the
+        locking subquery again per row and claim every due row, past `limit`."""
         async with self._db.execute(
-            "UPDATE outbox SET state = 'claimed', claimed_epoch = ?, claimed_at = ?,"
-            " attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox"
-            " WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?"
-            " FOR UPDATE SKIP LOCKED) AND state = 'pending'"
-            f" RETURNING {OUTBOX_COLUMNS}",
-            (epoch, self._now_epoch, to_epoch(now), limit),
+            "WITH picked AS (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?"
+            " ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED)"
+            " UPDATE outbox SET state = 'claimed', claimed_epoch = ?, claimed_at = ?,"
+            " attempts = attempts + 1 FROM picked WHERE outbox.id = picked.id"
+            f" AND outbox.state = 'pending' RETURNING {_qualified(OUTBOX_COLUMNS)}",
+            (to_epoch(now), limit, epoch, self._now_epoch),
         ) as cursor:
             claimed = sorted(
                 (outbox_row(r) for r in await cursor.fetchall()), key=lambda r: (r.due_at, r.id)
@@ -386,3 +388,8 @@ async def _migrate(
 
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
+
+
+def _qualified(columns: str) -> str:
+    """`a, b` as `outbox.a, outbox.b`: `picked` has an `id` too."""
+    return ", ".join(f"outbox.{c.strip()}" for c in columns.split(","))

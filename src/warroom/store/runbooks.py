@@ -278,6 +278,38 @@ class RunbookReads:
                 for s, st, a, t in await cursor.fetchall()
             ]
 
+    async def runbook_output_tail(
+        self, run_id: int, chars: int, step: str | None = None, attempt: int | None = None
+    ) -> str:
+        """The last `chars` characters of the run's kept output (of one attempt's, with
+        `step` and `attempt`): read newest chunk first, a few rows at a time, so a run
+        that kept megabytes costs `show` a row or two, not all of them."""
+        if chars <= 0:
+            return ""
+        where, params = "run_id = ?", list[object]([run_id])
+        if step is not None and attempt is not None:
+            where += " AND step = ? AND attempt = ?"
+            params += [step, attempt]
+        texts: list[str] = []
+        have, before = 0, None
+        while have < chars:
+            bound = "" if before is None else " AND seq < ?"
+            async with self._reader.execute(
+                f"SELECT seq, text FROM runbook_output WHERE {where}{bound}"
+                " ORDER BY seq DESC LIMIT 4",
+                (*params, *(() if before is None else (before,))),
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            for seq, text in rows:
+                texts.append(str(text))
+                have += len(text)
+                before = int(seq)
+                if have >= chars:
+                    break
+            if len(rows) < 4:
+                break
+        return "".join(reversed(texts))[-chars:]
+
     async def dropped_output(self, run_id: int, step: str, attempt: int) -> int:
         async with self._reader.execute(
             "SELECT dropped_chars FROM runbook_attempts WHERE run_id = ? AND step = ?"
