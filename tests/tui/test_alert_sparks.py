@@ -177,3 +177,13 @@ async def test_the_demo_alerts_with_sparklines_at_120x30(
     text, raw = shot
     assert "TREND" in text and BLOCKS[-1] in text, text
     compare(f"alerts-sparks-120x30-{mode.lower()}", text, raw)
+
+
+async def test_no_trend_column_when_no_source_can_draw_one(console) -> None:
+    """Alertmanager alone answers no range queries: a TREND column would stay blank."""
+    spec = SourceSpec("am", "alertmanager", url="http://127.0.0.1:9", interval=timedelta(hours=1))
+    console.config = dataclasses.replace(console.config, sources=(spec,))
+    await console.seed([alert("DiskFull", source="am")], source="am")
+    async with console.start(size=(120, 30)) as ui:
+        await ui.wait_for(lambda: "DiskFull" in ui.screen(), 5, "the alert listed")
+        assert "TREND" not in ui.screen() and not ui.table.column_shown("trend")

@@ -117,6 +117,7 @@ class AlertsView(AlertSparks, AlertDialogs):
         self._theme = ""  # the theme the loaded cells were built in
         self.label = "instance"
         self.show_source = False
+        self.trend_column = False  # a TREND column (alert_sparks) is in the table
 
     def compose(self) -> ComposeResult:
         field = SafeInput(
@@ -137,7 +138,10 @@ class AlertsView(AlertSparks, AlertDialogs):
         table.add_column(self.label.upper()[:11], key="label", width=12)
         table.add_column("AGE", key="age", width=7)
         table.add_column("STATE", key="state", width=11)
-        table.add_column("TREND", key="trend", width=SPARK_COLUMN, wide=SPARK_WIDE)
+        # only where it takes no width from the others, and some source can draw it
+        self.trend_column = console(self).service.metrics.available
+        if self.trend_column:
+            table.add_column("TREND", key="trend", width=SPARK_COLUMN, wide=SPARK_WIDE)
         table.add_flex_column("SUMMARY", key="summary")
         yield table
 
@@ -236,13 +240,15 @@ class AlertsView(AlertSparks, AlertDialogs):
         *before_age, state, summary = loaded.cells
         mark = Text("●" if key in self.selected else " ", style="bold")
         age = Text(format_age(self._now - loaded.tracked.alert.starts_at), no_wrap=True)
+        if not self.trend_column:
+            return [mark, *before_age, age, state, summary]
         trend = self.trend_cell(key, loaded.tracked)
         return [mark, *before_age, age, state, trend, summary]
 
     # -- sparklines (alert_sparks) ----------------------------------------------------------
 
     def trend_shown(self) -> bool:
-        return self.table.column_shown("trend")
+        return self.trend_column and self.table.column_shown("trend")
 
     def on_screen_alerts(self) -> list[tuple[str, TrackedAlert]]:
         first, last = self.table.window()
