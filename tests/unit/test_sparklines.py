@@ -106,3 +106,24 @@ async def test_an_alert_no_source_knows_is_blank_and_not_asked_again(tmp_path: P
         assert demo.asked == 0 and not sparks.due("am/x")
     finally:
         await store.close()
+
+
+async def test_an_alert_that_fired_a_minute_ago_ends_its_line_over_the_threshold(
+    tmp_path: Path,
+) -> None:
+    """The newest point is recent: a line ending calm beside a firing alert would lie.
+    At 03:04:10 the replica's lag alert is 50 s old; 03:00 was calm."""
+    at = datetime(2026, 11, 26, 3, 4, 10, tzinfo=UTC)
+    demo = SlowDemo()
+    store = await open_store(tmp_path / "w.db")
+    try:
+        sparks = Sparklines(IncidentMetrics(store, [demo]), lambda: at)
+        (lag,) = [a for a in demo.snapshot(at) if a.name == "ReplicationLagHigh"]
+        assert at - lag.starts_at == timedelta(seconds=50)
+        tracked = TrackedAlert(lag, at)
+        await sparks.fetch([("demo/lag", tracked)])
+        spark = sparks.peek("demo/lag", tracked)
+        assert spark is not None and spark.threshold is not None
+        assert spark.values[-1] > spark.threshold, spark.values
+    finally:
+        await store.close()

@@ -29,6 +29,7 @@ from warroom.sources.base import SourceError
 
 POINTS = 12  # one block character each
 STEP = timedelta(minutes=5)  # POINTS of them: the last hour
+ALIGN = timedelta(minutes=1)  # where the last sample falls
 TTL = 60.0  # seconds an answer is shown before it is asked again
 MAX_ENTRIES = 512  # alerts and queries remembered, each
 CONCURRENCY = 4  # requests at once, whatever is scrolled past
@@ -142,9 +143,11 @@ class Sparklines:
     async def _asked(self, query: Query) -> None:
         async with self._gate:
             end = self.clock()
-            step = STEP.total_seconds()
-            # whole steps: the same samples come back until a new one is due
-            end = datetime.fromtimestamp(end.timestamp() // step * step, end.tzinfo)
+            # whole minutes: the same samples come back within one, yet the newest
+            # is at most a minute (plus the TTL) old -- an alert that fired just
+            # now must not end its line on a calm point five minutes back
+            grain = ALIGN.total_seconds()
+            end = datetime.fromtimestamp(end.timestamp() // grain * grain, end.tzinfo)
             start = end - STEP * (POINTS - 1)
             self.requests += 1
             try:
