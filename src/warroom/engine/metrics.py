@@ -99,6 +99,11 @@ class Query:
     alarm: AlarmMetric | None = None  # a CloudWatch alarm's metric, instead of `expr`
 
 
+def can_chart(sources: Sequence[object]) -> bool:
+    """Whether any of these sources can answer a chart's series."""
+    return any(isinstance(s, (RangeSource, AlarmSource)) for s in sources)
+
+
 def alarm_query(source: str, name: str, alarm: AlarmMetric) -> Query:
     dims = ",".join(f"{k}={v}" for k, v in alarm.dimensions)
     expr = f"{alarm.namespace} {alarm.metric}{{{dims}}} {alarm.stat} {alarm.period}s"

@@ -67,6 +67,7 @@ class AlertSparks:
 
     _sparks: Sparklines | None = None
     _sparks_running = False
+    _sparks_deferred = False
 
     def sparks(self) -> Sparklines | None:
         if self._sparks is None:
@@ -93,6 +94,11 @@ class AlertSparks:
     def want_sparks(self) -> None:
         """Ask for the points of the rows on screen that are due, in the background."""
         if self._sparks_running or not self.trend_shown():
+            return
+        if self._sparks is None and not self._sparks_deferred:
+            # the first frame first: the service (and its imports) is built after it
+            self._sparks_deferred = True
+            self.call_after_refresh(self.want_sparks)  # type: ignore[attr-defined]
             return
         sparks = self.sparks()
         if sparks is None or not any(sparks.due(k) for k, _ in self.on_screen_alerts()):

@@ -139,7 +139,7 @@ class AlertsView(AlertSparks, AlertDialogs):
         table.add_column("AGE", key="age", width=7)
         table.add_column("STATE", key="state", width=11)
         # only where it takes no width from the others, and some source can draw it
-        self.trend_column = console(self).service.metrics.available
+        self.trend_column = console(self).chartable
         if self.trend_column:
             table.add_column("TREND", key="trend", width=SPARK_COLUMN, wide=SPARK_WIDE)
         table.add_flex_column("SUMMARY", key="summary")
@@ -240,7 +240,7 @@ class AlertsView(AlertSparks, AlertDialogs):
         *before_age, state, summary = loaded.cells
         mark = Text("●" if key in self.selected else " ", style="bold")
         age = Text(format_age(self._now - loaded.tracked.alert.starts_at), no_wrap=True)
-        if not self.trend_column:
+        if not self.trend_shown():  # a cell per column on screen
             return [mark, *before_age, age, state, summary]
         trend = self.trend_cell(key, loaded.tracked)
         return [mark, *before_age, age, state, trend, summary]

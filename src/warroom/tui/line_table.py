@@ -131,7 +131,8 @@ class LineTable(ScrollView, can_focus=True):
 
     def add_column(self, label: str, key: str, width: int, wide: int = 0) -> None:
         """`wide`: the column appears only at that table width or more, so it never
-        takes width from the others (the owner's cells include it either way)."""
+        takes width from the others. The owner's cells are either one per column
+        or one per column shown."""
         self.columns.append(Column(key, label, width, wide))
         self._pick_shown()
 
@@ -203,7 +204,9 @@ class LineTable(ScrollView, can_focus=True):
     def get_cell(self, key: str, column: str) -> Text | None:
         """The cell of a loaded row (one on screen or near it), by column key."""
         cells = self.cells_of(key)
-        for index, found in enumerate(self.columns):
+        every = cells is not None and len(cells) == len(self.columns)
+        columns = self.columns if every else self.shown
+        for index, found in enumerate(columns):
             if found.key == column and cells is not None and index < len(cells):
                 return cells[index]
         return None
