@@ -161,7 +161,8 @@ class LineTable(ScrollView, can_focus=True):
 
     @property
     def ordered_columns(self) -> list[Column]:
-        return self.columns
+        """The columns on screen, in order (one too wide for the table is not)."""
+        return self.shown
 
     def on_resize(self) -> None:
         self._fit_flex_column()
