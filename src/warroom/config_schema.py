@@ -57,6 +57,7 @@ OPTION_DOCS: dict[str, str] = {
     "severity": "the severity given to CloudWatch alarms, which carry none",
     "scenario": "the demo's story: night (default) or steady",
     "speed": "how fast the demo's story runs (default: 1.0)",
+    "seed": "what the demo's metric noise is drawn from (default: 0)",
     "items": "where the list of problems is in the answer (a dotted JSON path)",
     "fields": "alert fields (fingerprint, name, severity, ...) to JSON paths in each item",
     "labels": "labels to JSON paths in each item",

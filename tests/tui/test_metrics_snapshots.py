@@ -67,3 +67,45 @@ async def test_the_metrics_tab_at_80x24(
     assert not unreadable, unreadable
     assert "ErrorsHig" in text and ("STALE" in text) == (state == "stale"), text
     compare(f"metrics-chart-{state}-{mode.lower()}", text, raw)
+
+
+@pytest.mark.parametrize("mode", ["256", "NO_COLOR"])
+async def test_a_demo_incident_on_the_metrics_tab_at_80x24(
+    fresh_process: bool, console, utc, monkeypatch, mode: str
+) -> None:
+    """`warroom --demo`: its source draws the disk's series, over the line since midnight."""
+    if not fresh_process:
+        return
+    from warroom.model import AlertKey, Impact
+    from warroom.sources.base import SourceSpec
+    from warroom.sources.demo import DemoSource
+
+    if mode == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    alerts = DemoSource(SourceSpec("demo", "demo")).snapshot(NOW)
+    disk = next(a for a in alerts if a.labels.get("instance", "").startswith("db-3"))
+    await console.seed(alerts)
+    async with console.store() as store:
+        incident = await Service(
+            store, "bob", clock=lambda: NOW - timedelta(minutes=30)
+        ).declare_incident([AlertKey("demo", disk.fingerprint)], "db-3 disk filling", Impact.MEDIUM)
+    async with console.start(size=(80, 24), clock=lambda: NOW) as ui:
+        ui.app.open_incident(incident, tab="metrics")
+        await ui.wait_for(
+            lambda: bool(ui.app.query(MetricsView)) and ui.app.query_one(MetricsView).fetched,
+            10,
+            "the chart fetched",
+        )
+        system = "standard" if mode == "NO_COLOR" else "256"
+        shot = screen_bytes(ui.app, system)
+        for _ in range(20):
+            await ui.pilot.pause(0.25)
+            again = screen_bytes(ui.app, system)
+            if again == shot:
+                break
+            shot = again
+    text, raw = shot
+    assert "disk_used_percent" in text and "STALE" not in text, text
+    compare(f"metrics-demo-{mode.lower()}", text, raw)

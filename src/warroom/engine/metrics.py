@@ -101,6 +101,11 @@ class Query:
     alarm: AlarmMetric | None = None  # a CloudWatch alarm's metric, instead of `expr`
 
 
+def can_chart(sources: Sequence[object]) -> bool:
+    """Whether any of these sources can answer a chart's series."""
+    return any(isinstance(s, (RangeSource, AlarmSource)) for s in sources)
+
+
 def alarm_query(source: str, name: str, alarm: AlarmMetric) -> Query:
     dims = ",".join(f"{k}={v}" for k, v in alarm.dimensions)
     expr = f"{alarm.namespace} {alarm.metric}{{{dims}}} {alarm.stat} {alarm.period}s"
@@ -199,28 +204,9 @@ class IncidentMetrics:
         """What to draw for this incident: its alerts' rules, then queries by hand."""
         found: dict[str, Query] = {}
         for tracked in await self.store.incident_alerts(incident_id):
-            if tracked.alert.source in self.alarm_sources:
-                query = await self._alarm_query(tracked)
-                if query is not None:
-                    found.setdefault(query.key, query)
-                continue
-            source = self._source_for(tracked)
-            if not isinstance(source, RangeSource):
-                continue
-            alert = tracked.alert
-            expr = expr_from_url(alert.url)
-            if not expr:
-                try:
-                    rule = rule_for(alert.name, alert.labels, await self._rules_of(source))
-                except SourceError:
-                    rule = None  # its chart says stale below, once it is asked
-                expr = rule.query if rule else ""
-            if not expr and alert.source != source.name:
-                continue  # not made by a Prometheus rule we know: nothing of it to draw
-            if not expr:  # Prometheus' own alert whose rule is gone: when it fired
-                expr = f'ALERTS{{alertname="{_quoted(alert.name)}"}}'
-            query = query_of(expr, alert.name, source.name, alert.labels)
-            found.setdefault(query.key, query)
+            query = await self.alert_query(tracked)
+            if query is not None:
+                found.setdefault(query.key, query)
         for query in await self._plan_queries(incident_id):
             found.setdefault(query.key, query)
         first = next(iter(self.sources.values()), None)
@@ -259,6 +245,28 @@ class IncidentMetrics:
             if query is not None:
                 found.setdefault(query.key, query)
         return list(found.values())
+
+    async def alert_query(self, tracked: TrackedAlert) -> Query | None:
+        """The chart of one alert: its rule's left side (or its alarm's metric), None
+        when no source knows what made it. The Alerts tab's sparklines draw this too."""
+        if tracked.alert.source in self.alarm_sources:
+            return await self._alarm_query(tracked)
+        source = self._source_for(tracked)
+        if not isinstance(source, RangeSource):
+            return None
+        alert = tracked.alert
+        expr = expr_from_url(alert.url)
+        if not expr:
+            try:
+                rule = rule_for(alert.name, alert.labels, await self._rules_of(source))
+            except SourceError:
+                rule = None  # its chart says stale below, once it is asked
+            expr = rule.query if rule else ""
+        if not expr and alert.source != source.name:
+            return None  # not made by a Prometheus rule we know: nothing of it to draw
+        if not expr:  # Prometheus' own alert whose rule is gone: when it fired
+            expr = f'ALERTS{{alertname="{_quoted(alert.name)}"}}'
+        return query_of(expr, alert.name, source.name, alert.labels)
 
     async def _plan_queries(self, incident_id: int) -> list[Query]:
         """The plan's `metrics:`, filled in from each of the incident's alerts (label
@@ -329,9 +337,11 @@ class IncidentMetrics:
                 alarm = alarm_of_labels(alert.labels)  # drawn without a threshold, stale
         return alarm_query(source.name, alert.name, alarm) if alarm else None
 
-    async def _fetch(
+    async def fetch(
         self, query: Query, start: datetime, end: datetime, step: timedelta
     ) -> list[Series]:
+        """Every series of `query` as its source answers it, for every target (the
+        caller scopes them to an alert's labels); SourceError when the source fails."""
         if query.alarm is not None:
             alarm = query.alarm
             # CloudWatch periods are whole minutes; never finer than the alarm's own
@@ -407,7 +417,7 @@ class IncidentMetrics:
             marks=marks,
         )
         try:
-            series = await self._fetch(query, start, end, step)
+            series = await self.fetch(query, start, end, step)
         except SourceError as exc:
             last = self._last.get((incident_id, query.key))
             kept = last.series if last is not None else ()

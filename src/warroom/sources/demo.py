@@ -3,15 +3,19 @@
 The scenario is a pure function of wall-clock time within a repeating cycle, so
 whichever process holds the lease -- and a new one after a hand-over -- tells
 the same story: some alerts burn steadily, some flap, some fire and resolve.
+It answers range queries too (`demo_series`), as a Prometheus would for the
+rules behind its alerts, so the Metrics tab and the sparklines have lines to draw.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.clock import utcnow
+from warroom.model.series import AlertRule, Series
+from warroom.sources import demo_series
 from warroom.sources.base import SourceSpec
 
 CYCLE_SECONDS = 360
@@ -142,6 +146,8 @@ class DemoSource:
         if self._scenario not in SCENARIOS:
             raise ValueError(f"demo scenario {self._scenario!r}: one of {', '.join(SCENARIOS)}")
         self._origin = utcnow().timestamp()
+        self._seed = int(spec.options.get("seed", 0))
+        self.url = ""  # nothing to reach: the series are computed
 
     async def fetch(self) -> list[Alert]:
         if self._scenario == "steady":
@@ -166,6 +172,52 @@ class DemoSource:
                             began = seconds - seconds % 86400  # burning since midnight UTC
                         alerts.append(self._alert(item, began, offset - start - shift))
         return alerts
+
+    def _firing_at(self, index: int, at: float, end: float) -> bool:
+        """Whether the script has alert `index` firing (or pending) at `at`; the
+        alerts that burn all day started at the midnight before `end`."""
+        item = _SCRIPT[index]
+        if self._scenario == "steady":
+            return at >= self._origin - _STEADY_AGES[index]
+        seconds = at * self._speed
+        offset = seconds % CYCLE_SECONDS
+        for start, stop in item.windows:
+            if (start, stop) == (0, CYCLE_SECONDS):
+                last = end * self._speed
+                return seconds >= last - last % 86400
+            if any(start + shift <= offset < stop + shift for shift in (0, -CYCLE_SECONDS)):
+                return True
+        return False
+
+    async def alert_rules(self) -> list[AlertRule]:
+        return demo_series.rules(
+            self.name, tuple(i.name for i in _SCRIPT), tuple(i.severity for i in _SCRIPT)
+        )
+
+    async def query_range(
+        self, query: str, start: datetime, end: datetime, step: timedelta
+    ) -> list[Series]:
+        """The series of every scripted alert whose rule's left side is `query`
+        (nothing for any other query), sampled as Prometheus would: start, start +
+        step, ... up to end."""
+        expr = query.strip()
+        seconds = max(step.total_seconds(), 1.0)
+        first, last = start.timestamp(), end.timestamp()
+        count = (
+            min(int((last - first) // seconds) + 1, demo_series.MAX_POINTS) if last >= first else 0
+        )
+        found = []
+        for index, (item, metric) in enumerate(zip(_SCRIPT, demo_series.METRICS, strict=True)):
+            if metric.expr != expr:
+                continue
+            points = []
+            for k in range(count):
+                at = first + k * seconds
+                firing = self._firing_at(index, at, last)
+                value = demo_series.value(metric, self._seed, index, int(at), firing)
+                points.append((datetime.fromtimestamp(at, UTC), value))
+            found.append(Series(dict(item.labels), tuple(points)))
+        return found
 
     def _alert(self, item: _Scripted, began: float, firing_for: float) -> Alert:
         labels = {"alertname": item.name, "severity": item.severity, **item.labels}

@@ -65,7 +65,7 @@ SOURCE_TYPES: dict[str, SourceType] = {
     "demo": SourceType(
         "warroom.sources.demo",
         "DemoSource",
-        options={"scenario": str, "speed": float},
+        options={"scenario": str, "speed": float, "seed": int},
         needs_url=False,
         checks={"scenario": check_scenario, "speed": check_positive},
     ),

@@ -26,6 +26,7 @@ from warroom.store.values import ShownAlert
 from warroom.tui import cells
 from warroom.tui.actions import INCIDENT_BINDINGS
 from warroom.tui.alert_dialogs import AlertDialogs, incidents_of, key_text, source_of
+from warroom.tui.alert_sparks import SPARK_COLUMN, SPARK_WIDE, AlertSparks
 from warroom.tui.context import console
 from warroom.tui.dialogs import (
     AlertDetailScreen,
@@ -42,7 +43,7 @@ MARGIN_PAGES = 2
 FILTER_SETTLE = 0.15
 
 
-class AlertsView(AlertDialogs):
+class AlertsView(AlertSparks, AlertDialogs):
     BINDINGS: ClassVar[list[BindingType]] = [
         *INCIDENT_BINDINGS,
         Binding(
@@ -116,6 +117,7 @@ class AlertsView(AlertDialogs):
         self._theme = ""  # the theme the loaded cells were built in
         self.label = "instance"
         self.show_source = False
+        self.trend_column = False  # a TREND column (alert_sparks) is in the table
 
     def compose(self) -> ComposeResult:
         field = SafeInput(
@@ -136,6 +138,10 @@ class AlertsView(AlertDialogs):
         table.add_column(self.label.upper()[:11], key="label", width=12)
         table.add_column("AGE", key="age", width=7)
         table.add_column("STATE", key="state", width=11)
+        # only where it takes no width from the others, and some source can draw it
+        self.trend_column = console(self).chartable
+        if self.trend_column:
+            table.add_column("TREND", key="trend", width=SPARK_COLUMN, wide=SPARK_WIDE)
         table.add_flex_column("SUMMARY", key="summary")
         yield table
 
@@ -191,6 +197,7 @@ class AlertsView(AlertDialogs):
         self._show_matches(len(shown))
         if needle == self.filter_text:
             self._filtered.set()
+        self.want_sparks()
 
     async def _load(self, keys: list[str], fresh: bool = False) -> None:
         """Read these alerts from the store into `loaded` (all of them when `fresh`:
@@ -233,7 +240,26 @@ class AlertsView(AlertDialogs):
         *before_age, state, summary = loaded.cells
         mark = Text("●" if key in self.selected else " ", style="bold")
         age = Text(format_age(self._now - loaded.tracked.alert.starts_at), no_wrap=True)
-        return [mark, *before_age, age, state, summary]
+        if not self.trend_shown():  # a cell per column on screen
+            return [mark, *before_age, age, state, summary]
+        trend = self.trend_cell(key, loaded.tracked)
+        return [mark, *before_age, age, state, trend, summary]
+
+    # -- sparklines (alert_sparks) ----------------------------------------------------------
+
+    def trend_shown(self) -> bool:
+        return self.trend_column and self.table.column_shown("trend")
+
+    def on_screen_alerts(self) -> list[tuple[str, TrackedAlert]]:
+        first, last = self.table.window()
+        keys = (row[0] for row in self.table.rows[first:last])
+        return [(k, self.loaded[k].tracked) for k in keys if k in self.loaded]
+
+    def sparks_fetched(self) -> None:
+        self.table.repaint_changed()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.want_sparks)
 
     def on_line_table_window_moved(self, event: LineTable.WindowMoved) -> None:
         event.stop()
@@ -241,6 +267,8 @@ class AlertsView(AlertDialogs):
         keys = _around(table.rows, table.window(), table.page_height)  # the next page each way
         if not keys <= self.loaded.keys():
             self.run_worker(self._load_window(), group="alerts-window", exclusive=True)
+        else:
+            self.want_sparks()
 
     async def _load_window(self) -> None:
         table = self.table
@@ -251,11 +279,13 @@ class AlertsView(AlertDialogs):
         for key in far:
             del self.loaded[key]
         table.repaint_changed()
+        self.want_sparks()
 
     def _redraw_if_visible(self) -> None:
         if self.is_on_screen and self.table.row_count:
             self._now = console(self).now()
             self.redraw()
+            self.want_sparks()
 
     def redraw(self) -> None:
         self.table.repaint_changed()

@@ -158,6 +158,13 @@ class WarroomApp(App[None]):
     def service(self) -> Service:
         return self.runtime.service
 
+    @property
+    def chartable(self) -> bool:
+        # from the sources alone: the service is not built for the first frame
+        from warroom.engine.metrics import can_chart
+
+        return can_chart(self.runtime.engine.sources)
+
     async def perform(self, action: Awaitable[Any], done: str | None = None) -> Any:
         if not self.ready.is_set():
             if asyncio.iscoroutine(action):

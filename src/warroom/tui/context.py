@@ -22,6 +22,7 @@ class Console(Protocol):
     current_incident: int | None
     ready: asyncio.Event
     source_names: list[str]
+    chartable: bool  # some source answers series (Metrics tab, the Alerts tab's TREND)
     stale_sources: set[str]
     plan_index: PlanIndex
     planset: PlanSet  # the plan files: contacts and schedules (the On-call tab)

@@ -40,6 +40,7 @@ class Column:
     key: str
     label: str
     width: int
+    wide: int = 0  # shown only when the table is at least this wide
 
 
 def signature(cells: Cells) -> tuple[tuple[str, str], ...]:
@@ -122,12 +123,35 @@ class LineTable(ScrollView, can_focus=True):
         # per screen line, what was last painted there: (key, cursor, cell signatures)
         self._drawn: dict[int, tuple[str, bool, tuple[Any, ...]]] = {}
         self._window = (0, 0)
+        self.shown: list[Column] = []  # the columns wide enough to show, in order
+        self._shown_at: list[int] = []  # their indexes in `columns` (and in cells)
         self._set_virtual_size()
 
     # -- columns ----------------------------------------------------------------------
 
-    def add_column(self, label: str, key: str, width: int) -> None:
-        self.columns.append(Column(key, label, width))
+    def add_column(self, label: str, key: str, width: int, wide: int = 0) -> None:
+        """`wide`: the column appears only at that table width or more, so it never
+        takes width from the others. The owner's cells are either one per column
+        or one per column shown."""
+        self.columns.append(Column(key, label, width, wide))
+        self._pick_shown()
+
+    def _pick_shown(self) -> bool:
+        """Which columns the width allows; True if that changed."""
+        at = [i for i, c in enumerate(self.columns) if c.wide <= self.size.width or not c.wide]
+        if at == self._shown_at and len(self.shown) == len(at):
+            return False
+        self._shown_at = at
+        self.shown = [self.columns[i] for i in at]
+        return True
+
+    def column_shown(self, key: str) -> bool:
+        return any(c.key == key for c in self.shown)
+
+    def _visible(self, cells: Cells) -> Cells:
+        if len(cells) != len(self.columns) or len(self._shown_at) == len(self.columns):
+            return cells
+        return [cells[i] for i in self._shown_at]
 
     def add_flex_column(self, label: str, key: str, minimum: int = 16) -> None:
         """The last column, sized to the width left over, so nothing scrolls sideways."""
@@ -137,7 +161,8 @@ class LineTable(ScrollView, can_focus=True):
 
     @property
     def ordered_columns(self) -> list[Column]:
-        return self.columns
+        """The columns on screen, in order (one too wide for the table is not)."""
+        return self.shown
 
     def on_resize(self) -> None:
         self._fit_flex_column()
@@ -145,9 +170,11 @@ class LineTable(ScrollView, can_focus=True):
         self._moved()
 
     def _fit_flex_column(self) -> None:
+        if self._pick_shown():
+            self.repaint_all()
         if self.flex_column is None or not self.size.width:
             return
-        others = sum(c.width for c in self.columns if c.key != self.flex_column)
+        others = sum(c.width for c in self.shown if c.key != self.flex_column)
         width = max(self._flex_minimum, self.size.width - others - 2)
         for column in self.columns:
             if column.key == self.flex_column and column.width != width:
@@ -178,7 +205,9 @@ class LineTable(ScrollView, can_focus=True):
     def get_cell(self, key: str, column: str) -> Text | None:
         """The cell of a loaded row (one on screen or near it), by column key."""
         cells = self.cells_of(key)
-        for index, found in enumerate(self.columns):
+        every = cells is not None and len(cells) == len(self.columns)
+        columns = self.columns if every else self.shown
+        for index, found in enumerate(columns):
             if found.key == column and cells is not None and index < len(cells):
                 return cells[index]
         return None
@@ -306,12 +335,13 @@ class LineTable(ScrollView, can_focus=True):
                 continue
             key = self.rows[index][0]
             cells = self.cells_of(key)
+            cells = self._visible(cells) if cells else cells
             now = (key, index == self.cursor_row, signature(cells) if cells else ())
             if drawn is None or drawn[:2] != now[:2] or len(drawn[2]) != len(now[2]):
                 self._refresh_line(y)
                 continue
             x = 0
-            for column, old, new in zip(self.columns, drawn[2], now[2], strict=False):
+            for column, old, new in zip(self.shown, drawn[2], now[2], strict=False):
                 if old != new:
                     self.refresh(Region(x, y, column.width, 1))
                 x += column.width
@@ -344,7 +374,7 @@ class LineTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y < self.header_height:
             header = self.get_component_rich_style("line-table--header")
-            labels = [Text(c.label) for c in self.columns]
+            labels = [Text(c.label) for c in self.shown]
             return self._strip(("header", width, base, header), labels, base + header, None)
         index = int(self.scroll_y) + y - self.header_height
         if index >= len(self.rows):
@@ -352,6 +382,7 @@ class LineTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         key = self.rows[index][0]
         cells = self.cells_of(key)
+        cells = self._visible(cells) if cells else cells
         cursor = index == self.cursor_row
         self._drawn[y] = (key, cursor, signature(cells) if cells else ())
         if not cells:  # not loaded yet: the owner is paging it in
@@ -372,7 +403,7 @@ class LineTable(ScrollView, can_focus=True):
             return cached
         console = self.app.console
         segments: list[Segment] = []
-        for column, cell in zip(self.columns, cells, strict=False):
+        for column, cell in zip(self.shown, cells, strict=False):
             options = self.app.console_options.update_dimensions(column.width, 1).update(
                 no_wrap=True, overflow="ellipsis"
             )
