@@ -55,7 +55,7 @@ def test_every_mistake_of_the_config_in_one_run(tmp_path: Path, env: dict[str, s
         f"{path}:1:1: unknown key 'databse' (known: database, plans, sources, keymap, theme,"
         " themes, smtp, label_column); did you mean 'database'?",
         f"{path}:5:5: unknown key 'scenaro' for source type demo (known: name, type, url,"
-        " interval, scenario, speed); did you mean 'scenario'?",
+        " interval, scenario, speed, seed); did you mean 'scenario'?",
         f"{path}:9:15: not a duration: 'soon' (use e.g. 15s, 1m30s, 500ms, 2h)",
         # before: hidden behind the mistakes above (the config was refused at the first group)
         f"{path}:10:8: unknown theme '7' (theme files: warroom-day, warroom-night)",
