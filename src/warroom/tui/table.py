@@ -73,6 +73,10 @@ class KeyedTable(DataTable[Any]):
 
         The first cell of each row must be a `RowMark`.
         """
+        # the flex column follows the table's size on Resize; a table laid out
+        # before its first rows may have been sized without one (seen under load,
+        # the On-call tab's WHO column left at its minimum): fit it here too
+        self.fit_flex_column()
         keep_key = self.cursor_key
         keep_index = self.cursor_row
         wanted = {key for key, _ in rows}
