@@ -154,7 +154,7 @@ async def test_the_demo_alerts_with_sparklines_at_120x30(
         return  # the fresh interpreter compared the screen
     from warroom.sources.demo import DemoSource
 
-    from .test_snapshots import NOW, compare, screen_bytes
+    from .test_snapshots import NOW, compare, settled_shot
 
     if mode == "NO_COLOR":
         monkeypatch.setenv("NO_COLOR", "1")
@@ -167,13 +167,7 @@ async def test_the_demo_alerts_with_sparklines_at_120x30(
             lambda: all(_trend(ui, k) for k, _ in view.on_screen_alerts()), 10, "every trend"
         )
         system = "standard" if mode == "NO_COLOR" else "256"
-        shot = screen_bytes(ui.app, system)
-        for _ in range(20):
-            await ui.pilot.pause(0.25)
-            again = screen_bytes(ui.app, system)
-            if again == shot:
-                break
-            shot = again
+        shot = await settled_shot(ui, system)
     text, raw = shot
     assert "TREND" in text and BLOCKS[-1] in text, text
     compare(f"alerts-sparks-120x30-{mode.lower()}", text, raw)

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 from tests.tui.readability import invisible_text
-from tests.tui.test_snapshots import NOW, _seed, compare, fresh_process, screen_bytes, utc
+from tests.tui.test_snapshots import (
+    NOW,
+    _seed,
+    compare,
+    fresh_process,
+    screen_bytes,
+    settled_shot,
+    utc,
+)
 from tests.tui.test_typeahead import burst
 
 from warroom.engine import Service
@@ -71,13 +79,7 @@ async def test_the_analysis_tab_at_80x24(
             return "Canary the deploy" in text and "palette" in text
 
         await ui.wait_for(loaded, 5, "the analysis drawn, its footer too")
-        shot = screen_bytes(ui.app, system)
-        for _ in range(20):
-            await ui.pilot.pause(0.25)
-            again = screen_bytes(ui.app, system)
-            if again == shot:
-                break
-            shot = again
+        shot = await settled_shot(ui, system)
         text, raw = shot
         assert not (invisible_text(ui.app) if mode == "16" else []), "unreadable in 16 colours"
     compare(f"analysis-resolved-{mode.lower()}", text, raw)

@@ -12,7 +12,13 @@ from datetime import timedelta
 import pytest
 from tests.tui.readability import invisible_text
 from tests.tui.test_metrics_tab import FakePrometheus, _with_incident
-from tests.tui.test_snapshots import NOW, compare, fresh_process, screen_bytes, utc
+from tests.tui.test_snapshots import (
+    NOW,
+    compare,
+    fresh_process,
+    settled_shot,
+    utc,
+)
 
 from warroom.engine import Service
 from warroom.tui.metrics_view import MetricsView
@@ -55,13 +61,7 @@ async def test_the_metrics_tab_at_80x24(
                 view.action_refresh()
                 await ui.wait_for(lambda: view.fetched >= 2, 10, "the failed fetch")
             system = "256" if mode == "256" else "standard"  # 16 colours: Rich's name
-            shot = screen_bytes(ui.app, system)
-            for _ in range(20):
-                await ui.pilot.pause(0.25)
-                again = screen_bytes(ui.app, system)
-                if again == shot:
-                    break
-                shot = again
+            shot = await settled_shot(ui, system)
             unreadable = invisible_text(ui.app) if mode == "16" else []
     text, raw = shot
     assert not unreadable, unreadable
@@ -99,13 +99,7 @@ async def test_a_demo_incident_on_the_metrics_tab_at_80x24(
             "the chart fetched",
         )
         system = "standard" if mode == "NO_COLOR" else "256"
-        shot = screen_bytes(ui.app, system)
-        for _ in range(20):
-            await ui.pilot.pause(0.25)
-            again = screen_bytes(ui.app, system)
-            if again == shot:
-                break
-            shot = again
+        shot = await settled_shot(ui, system)
     text, raw = shot
     assert "disk_used_percent" in text and "STALE" not in text, text
     compare(f"metrics-demo-{mode.lower()}", text, raw)

@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -77,6 +78,19 @@ rotations:
 def screen_bytes(app: WarroomApp, color_system: str) -> tuple[str, str]:
     """(plain text, what a terminal of `color_system` would be sent) for the screen."""
     return render_styled(app, color_system)
+
+
+async def settled_shot(ui: Any, system: str) -> tuple[str, str]:
+    """The screen once two shots a quarter second apart agree (at most 5 s): a shot
+    taken while something is still being drawn is not the screen."""
+    shot = screen_bytes(ui.app, system)
+    for _ in range(20):
+        await ui.pilot.pause(0.25)
+        again = screen_bytes(ui.app, system)
+        if again == shot:
+            break
+        shot = again
+    return shot
 
 
 def compare(name: str, text: str, raw: str) -> None:
@@ -260,13 +274,7 @@ async def test_every_tab_at_80x24(
 
         await ui.wait_for(loaded, 5, f"{tab} loaded, its footer drawn")
         # the same screen twice, a quarter second apart: nothing is still being drawn
-        shot = screen_bytes(ui.app, system)
-        for _ in range(20):
-            await ui.pilot.pause(0.25)
-            again = screen_bytes(ui.app, system)
-            if again == shot:
-                break
-            shot = again
+        shot = await settled_shot(ui, system)
         text, raw = shot
     compare(f"{tab}-{mode.lower()}", text, raw)
 
@@ -342,13 +350,7 @@ async def test_a_run_on_the_runbook_tab_at_80x24(
             return "huge-040.log" in text and "palette" in text
 
         await ui.wait_for(loaded, 5, "the run and its output drawn")
-        shot = screen_bytes(ui.app, system)
-        for _ in range(20):
-            await ui.pilot.pause(0.25)
-            again = screen_bytes(ui.app, system)
-            if again == shot:
-                break
-            shot = again
+        shot = await settled_shot(ui, system)
         text, raw = shot
     assert "pwned" not in raw
     compare(f"runbook-run-{mode.lower()}", text, raw)
