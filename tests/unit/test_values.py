@@ -13,11 +13,14 @@ import pickle
 from pathlib import Path
 
 import pytest
+from rich.pretty import pretty_repr
 
 import warroom
 from warroom.config import Config
 from warroom.model.events import Link
+from warroom.model.secret import Secret
 from warroom.model.value import FACTORY, REQUIRED, Value, field, field_defaults, replace
+from warroom.sources.base import SourceSpec
 
 PACKAGE = Path(warroom.__file__).parent
 
@@ -111,3 +114,20 @@ def test_replace_runs_post_init_again_and_takes_the_dataclasses_that_stay() -> N
 
 def test_field_defaults_names_each_field_in_order() -> None:
     assert field_defaults(Point) == {"x": REQUIRED, "y": 0, "tags": FACTORY, "seen": ()}
+
+
+def test_rich_shows_a_values_own_repr_so_credentials_stay_hidden() -> None:
+    """Textual's crash traceback renders locals with Rich, which prefers a Struct's
+    field-by-field `__rich_repr__` to a redacting `__repr__`."""
+    secret = Secret("hunter2")
+    spec = SourceSpec(
+        name="am",
+        type="alertmanager",
+        url="https://user:hunter2@am.example/",
+        options={"password": secret},
+    )
+    for value in (secret, spec, [spec]):
+        shown = pretty_repr(value)
+        assert "hunter2" not in shown, shown
+    assert pretty_repr(secret) == repr(secret)
+    assert pretty_repr(Point(1)) == repr(Point(1))

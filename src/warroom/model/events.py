@@ -3,7 +3,7 @@
 Every writer of the timeline (the service, triage, silences, and soon escalation,
 runbooks and analysis) used to build its own `data` dict and its own sentence,
 so the same kind of event came in several shapes and an export could not rely
-on any of them. Here each kind is a frozen dataclass: `text` is the line a
+on any of them. Here each kind is a frozen `Value`: `text` is the line a
 responder reads, `stored()` the JSON written beside it, `{"v": 1, ...}`, and
 `read()` turns a stored row back into the typed value, so export and analysis
 parse events instead of guessing.
@@ -56,7 +56,7 @@ class Link(Value, frozen=True):
 
 
 class Event:
-    """The base of every kind: how a dataclass becomes stored JSON and back.
+    """The base of every kind: how a kind becomes stored JSON and back.
 
     Fields map to JSON keys of the same name (`KEYS` renames the few that are
     Python words, such as `from`); a field at its default is left out, so an
