@@ -31,6 +31,7 @@ from typing import Any
 from warroom.config_schema import CONFIG, DEFAULT_INTERVAL
 from warroom.model.secret import Secret as SecretValue
 from warroom.model.secret import SecretUnset, substitute
+from warroom.model.value import Value
 from warroom.schema.types import Record
 from warroom.schema.walk import Finding, Walk
 from warroom.sources.base import SourceSpec
@@ -110,8 +111,7 @@ def load_config(path: Path | None, *, required: bool = False, lenient: bool = Fa
     return read.config
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigRead:
+class ConfigRead(Value, frozen=True):
     """The config as far as it could be read, and every mistake found on the way."""
 
     config: Config

@@ -8,15 +8,15 @@ construct objects) and convert them ourselves, keeping each node's mark.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from warroom.model.value import Value
 
-@dataclass(frozen=True, slots=True)
-class Where:
+
+class Where(Value, frozen=True):
     path: str
     line: int  # 1-based
     column: int = 0  # 1-based; 0 when unknown

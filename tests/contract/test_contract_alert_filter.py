@@ -11,6 +11,7 @@ from tests.unit.helpers import T0, make_alert
 from warroom.model import Severity
 from warroom.model.alert import Alert
 from warroom.model.filter import AlertFilter
+from warroom.model.value import replace
 from warroom.store import Store
 
 TEXTS = (
@@ -45,10 +46,7 @@ def alerts() -> list[Alert]:
         make_alert("Über", severity=Severity.INFO, zone="eu", summary=""),
     ]
     queue = make_alert("Queue", team="ops", instance="q-1")
-    queue = Alert(
-        **{**{f: getattr(queue, f) for f in queue.__dataclass_fields__},
-           "annotations": {"summary": "", "message": "backlog growing"}}
-    )  # fmt: skip
+    queue = replace(queue, annotations={"summary": "", "message": "backlog growing"})
     return [*made, queue]
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from warroom.model import Alert, Impact, Severity
+from warroom.model.value import replace
 from warroom.plans import PlanIndex, ResponsePlan, load_plans, propose
 from warroom.plans.loader import overlaps
 from warroom.plans.plan import ImpactRule

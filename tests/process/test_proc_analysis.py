@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from warroom.model import AlertState, Impact, events
 from warroom.model.analysis import ActionItem, ActionStatus, EventMark
 from warroom.model.runbook_steps import Manual, Runbook, Step, StepKind
 from warroom.model.series import Chart, Series
+from warroom.model.value import replace
 from warroom.store import open_store
 
 GOLDEN = Path(__file__).parent / "golden" / "analysis.md"

@@ -203,7 +203,7 @@ async def test_missing_label_renders_placeholder_and_triage_goes_on(setup) -> No
 
 
 async def test_pending_and_silenced_alerts_do_not_declare(setup) -> None:
-    from dataclasses import replace
+    from warroom.model.value import replace
 
     store, source, triage = setup
     base = alert("DiskFull", instance="db-1", cluster="c1")

@@ -4,7 +4,6 @@ on screen in the background; blank without a series, marked when stale."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from tests.e2e.loopback import Loopback, Reply, Request, loopback
 from tests.support.alerts import alert
 
 from warroom.model.clock import utcnow
+from warroom.model.value import replace
 from warroom.sources.base import SourceSpec
 from warroom.tui.alert_sparks import BLOCKS, STALE
 from warroom.tui.alerts_view import AlertsView
@@ -67,9 +67,9 @@ def prom() -> Iterator[tuple[RisingPrometheus, Loopback]]:
 async def _seeded(console, url: str, count: int = 2) -> list[str]:
     """`count` alerts of the rising rule, and one of a rule Prometheus has no series for."""
     spec = SourceSpec("prom", "prometheus", url=url, interval=timedelta(hours=1))
-    console.config = dataclasses.replace(console.config, sources=(spec,))
+    console.config = replace(console.config, sources=(spec,))
     rising = [
-        dataclasses.replace(
+        replace(
             alert(
                 "InFlightHigh",
                 labels={"job": "api", "instance": f"api-{i:03}"},
@@ -79,7 +79,7 @@ async def _seeded(console, url: str, count: int = 2) -> list[str]:
         )
         for i in range(count)
     ]
-    quiet = dataclasses.replace(
+    quiet = replace(
         alert("NoSeries", labels={"instance": "zzz"}, starts_at=utcnow() - timedelta(days=1)),
         url=f"{url}/graph?g0.expr=nothing_here+>+1",
     )
@@ -176,7 +176,7 @@ async def test_the_demo_alerts_with_sparklines_at_120x30(
 async def test_no_trend_column_when_no_source_can_draw_one(console) -> None:
     """Alertmanager alone answers no range queries: a TREND column would stay blank."""
     spec = SourceSpec("am", "alertmanager", url="http://127.0.0.1:9", interval=timedelta(hours=1))
-    console.config = dataclasses.replace(console.config, sources=(spec,))
+    console.config = replace(console.config, sources=(spec,))
     await console.seed([alert("DiskFull", source="am")], source="am")
     async with console.start(size=(120, 30)) as ui:
         await ui.wait_for(lambda: "DiskFull" in ui.screen(), 5, "the alert listed")

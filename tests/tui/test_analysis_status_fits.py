@@ -4,7 +4,6 @@ part without being cut."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from rich.cells import cell_len
 from tests.tui.test_analysis_tab import _analysed, _on_tab
 
 from warroom.model.analysis import Durations
+from warroom.model.value import replace
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ and `e` shows who the next stage pages before paging anyone."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from textual.widgets import Static
 from warroom.engine import Service
 from warroom.engine.wiring import paging_of
 from warroom.model import Impact
+from warroom.model.value import replace
 from warroom.plans import load_plans
 from warroom.tui.escalate_dialog import EscalateScreen
 
@@ -46,7 +46,7 @@ async def _engaged(console, tmp_path: Path) -> int:
     plans = tmp_path / "plans"
     plans.mkdir()
     (plans / "disk.yaml").write_text(PLANS.format(log=tmp_path / "pages.log"))
-    console.config = dataclasses.replace(console.config, plans=plans)
+    console.config = replace(console.config, plans=plans)
     paging = paging_of(load_plans(plans, {"demo"}))
     async with console.store() as store:
         service = Service(store, "bob", paging=paging)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -180,3 +181,19 @@ async def test_settling_after_the_screen_is_gone_still_ends_the_start_up_pause(
         assert not app.screen_stack  # not running: no screen, as after the exit
         app._settle()
         assert gc.isenabled()
+
+
+def test_a_screen_hands_the_gil_round_every_millisecond_and_gives_the_default_back() -> None:
+    """With a screen, a bulk step's thread holds the GIL at most 1 ms while the loop
+    waits (key to screen during a 50,000-alert poll, issue 9); without one, the
+    process keeps CPython's default, which favours throughput."""
+    offload.set_interactive(False)
+    default = sys.getswitchinterval()
+    assert default == pytest.approx(0.005)  # CPython's
+    try:
+        offload.set_interactive(True)
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+        offload.set_interactive(False)
+        assert sys.getswitchinterval() == pytest.approx(default)
+    finally:
+        offload.set_interactive(False)

@@ -3,7 +3,6 @@ plan's `metrics:`, drawn from moto's server, kept with the incident."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from tests.tui.test_metrics_tab import _opened
 from warroom.engine import Service
 from warroom.model import Impact
 from warroom.model.related import RelatedKind
+from warroom.model.value import replace
 from warroom.sources.base import SourceSpec
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ async def test_p_adds_a_cloudwatch_metric(console, moto_url: str) -> None:
     _put(moto_url, "i-88")
     options = {"region": "eu-west-1", "endpoint_url": moto_url}
     spec = SourceSpec("cw", "cloudwatch", options=options, interval=timedelta(hours=1))
-    console.config = dataclasses.replace(console.config, sources=(spec,))
+    console.config = replace(console.config, sources=(spec,))
     async with console.store() as store:
         incident = await Service(store, "bob").declare_incident([], "CPU", Impact.HIGH)
     async with console.start(size=(80, 24)) as ui:

@@ -5,7 +5,6 @@ down, repainted only when its points change, and a query added by hand with `p`.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import math
 import threading
@@ -20,6 +19,7 @@ from tests.support.alerts import alert
 
 from warroom.engine import Service
 from warroom.model import AlertKey, Impact
+from warroom.model.value import replace
 from warroom.sources.base import SourceSpec
 from warroom.sources.prometheus import PrometheusSource
 from warroom.tui.metrics_view import ChartView, MetricsView
@@ -81,8 +81,8 @@ async def _with_incident(
 ) -> int:
     """A Prometheus source at `url` and an incident of one alert of RULE."""
     spec = SourceSpec("prom", "prometheus", url=url, interval=timedelta(hours=1))
-    console.config = dataclasses.replace(console.config, sources=(spec,))
-    firing = dataclasses.replace(
+    console.config = replace(console.config, sources=(spec,))
+    firing = replace(
         alert("ErrorsHigh", source="prom", starts_at=starts_at, labels={"job": "api"}),
         url=f"{url}/graph?g0.expr={RULE.replace(' ', '+')}&g0.tab=1",
     )
@@ -135,7 +135,7 @@ groups:
         finally:
             await source.close()
         spec = SourceSpec("prom", "prometheus", url=url, interval=timedelta(hours=1))
-        console.config = dataclasses.replace(console.config, sources=(spec,))
+        console.config = replace(console.config, sources=(spec,))
         await console.seed(alerts, source="prom")
         async with console.store() as store:
             incident = await Service(store, "bob").declare_incident(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
 from warroom.engine import Service
 from warroom.model import Impact
+from warroom.model.value import replace
 from warroom.store import open_store
 
 from .conftest import Harness

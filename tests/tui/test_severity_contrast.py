@@ -15,7 +15,6 @@ than medium even where every colour is grey.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from textual.css.query import NoMatches
 from textual.geometry import Region
 
 from warroom.model import Impact, Severity
+from warroom.model.value import replace
 from warroom.themefiles import SHIPPED_THEMES
 from warroom.tui.cells import SEVERITY_CELL
 from warroom.tui.themes import level_colors
@@ -239,7 +239,7 @@ async def test_severity_and_impact_read_at_4_5_to_1_and_rank(
         monkeypatch.setenv("NO_COLOR", "1")
     else:
         monkeypatch.delenv("NO_COLOR", raising=False)
-    console.config = dataclasses.replace(console.config, theme=theme)
+    console.config = replace(console.config, theme=theme)
     by_severity = [
         console.alert(f"sev-{sev.name.lower()}", severity=sev, minutes_ago=i)
         for i, sev in enumerate(SEVERITY_ORDER, start=1)
@@ -346,7 +346,7 @@ async def test_status_bar_and_stale_marks_read_at_4_5_to_1(
         monkeypatch.setenv("NO_COLOR", "1")
     else:
         monkeypatch.delenv("NO_COLOR", raising=False)
-    console.config = dataclasses.replace(console.config, theme=theme)
+    console.config = replace(console.config, theme=theme)
     await console.seed([console.alert("disk")])
     async with console.start() as ui:
         async with ui.app.store.transaction() as tx:
@@ -387,7 +387,7 @@ async def test_theme_variables_colour_the_cells_and_a_theme_switch_recolours_the
         "surface: '#000000'\nvariables:\n  severity-critical: '#00ff00'\n"
         "  impact-1: '#ffff00'\n"
     )
-    console.config = dataclasses.replace(console.config, theme="mine", themes=themes)
+    console.config = replace(console.config, theme="mine", themes=themes)
     await console.seed(
         [console.alert("disk", severity=Severity.CRITICAL), console.alert("calm", minutes_ago=20)]
     )

@@ -15,7 +15,6 @@ few lines do what we need of it.)
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import os
 import subprocess
@@ -32,6 +31,7 @@ from tests.support.alerts import alert
 
 from warroom.engine import Service
 from warroom.model import Alert, AlertKey, Impact, Severity
+from warroom.model.value import replace
 from warroom.tui.app import WarroomApp
 from warroom.tui.tabs import TABS
 
@@ -145,7 +145,7 @@ async def _seed(console, tmp_path: Path) -> int:
     plans = tmp_path / "plans"
     plans.mkdir()
     (plans / "people.yaml").write_text(PEOPLE)
-    console.config = dataclasses.replace(console.config, plans=plans)
+    console.config = replace(console.config, plans=plans)
     alerts = [
         _alert("disk", "DiskFull", Severity.CRITICAL, 42),
         _alert("api", "HighErrorRate", Severity.ERROR, 17),

@@ -124,7 +124,7 @@ async def test_a_new_tab_is_one_entry_and_one_view(console: Any) -> None:
 
 
 async def test_a_tab_key_is_remapped_by_its_id(console: Any) -> None:
-    from dataclasses import replace
+    from warroom.model.value import replace
 
     config = replace(console.config, keymap={"app.tab.shifts": "f12"})
     runtime = await open_runtime(config, actor="alice", run_engine=False)

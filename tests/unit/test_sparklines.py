@@ -5,7 +5,6 @@ once, and a failed source marks the last points stale rather than dropping them.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from warroom.engine.metrics import IncidentMetrics
 from warroom.engine.sparklines import POINTS, Sparklines
 from warroom.model.alert import TrackedAlert
 from warroom.model.series import Series
+from warroom.model.value import replace
 from warroom.sources.base import SourceError, SourceSpec
 from warroom.sources.demo import DemoSource
 from warroom.sources.demo_series import METRICS
@@ -96,7 +96,7 @@ async def test_an_alert_no_source_knows_is_blank_and_not_asked_again(tmp_path: P
     try:
         sparks = Sparklines(IncidentMetrics(store, [demo]), lambda: NOW)
         _, tracked = _alerts(demo)[0]
-        unknown = dataclasses.replace(
+        unknown = replace(
             tracked.alert, source="am", name="NoRule", labels={"alertname": "NoRule"}
         )
         other = TrackedAlert(unknown, NOW)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import stat
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from warroom.model import AlertKey, AlertState, EventKind, Impact, Severity
+from warroom.model.value import replace
 from warroom.store import SqliteStore, Store, open_store
 from warroom.store.schema import APPLICATION_ID, SCHEMA_VERSION
 

@@ -10,7 +10,6 @@ refuses (no such incident, event or item) is exit 1 with the reason.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from warroom.cli.records import iso
 from warroom.config import Config
 from warroom.model.analysis import QUESTION_IDS, ActionItem, ActionStatus, EventMark
 from warroom.model.text import safe_text
+from warroom.model.value import Value, replace
 
 EXIT_USAGE = 2
 MARKS = ", ".join(m.value for m in EventMark)
@@ -34,8 +34,7 @@ class Usage(ValueError):
     """The words do not make a write: one line, exit 2."""
 
 
-@dataclass(frozen=True, slots=True)
-class ItemFields:
+class ItemFields(Value, frozen=True):
     """--owner, --due and --link as given; None where not given (kept as they are)."""
 
     owner: str | None = None

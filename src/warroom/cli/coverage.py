@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from warroom.cli.check import plans_for
 from warroom.cli.output import print_json_line, print_table
 from warroom.config import Config
 from warroom.model import Alert, AlertState, Severity
+from warroom.model.value import Value
 from warroom.plans import PlanIndex
 from warroom.sources.base import RuleSource, SourceError
 from warroom.sources.registry import BrokenSource, build_source
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(Value, frozen=True):
     kind: str  # alert | rule | alarm
     source: str
     name: str

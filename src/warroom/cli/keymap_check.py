@@ -13,17 +13,16 @@ import difflib
 import importlib
 import pkgutil
 import unicodedata
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from warroom.model.value import Value
 from warroom.themefiles import theme_names
 
 if TYPE_CHECKING:
     from warroom.config import Config
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(Value, frozen=True):
     """The bindings active together: one screen or view, with the app's own."""
 
     label: str

@@ -411,7 +411,7 @@ def resolve_config(args: argparse.Namespace) -> Config:
     lenient = command == "console" or (command == "engine" and not args.once)
     config = demo_config() if args.demo else load_config(args.config, lenient=lenient)
     if args.db is not None:
-        from dataclasses import replace
+        from warroom.model.value import replace
 
         config = replace(config, database=args.db)
     return config

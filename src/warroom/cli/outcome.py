@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from warroom.cli.records import incident_record
 from warroom.model import Incident, IncidentStatus
 from warroom.model.clock import utcnow
 from warroom.model.text import safe_text
+from warroom.model.value import Value, field
 
 if TYPE_CHECKING:
     from warroom.config import Config
@@ -30,8 +30,7 @@ EXIT_DONE = 0
 EXIT_REFUSED = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Value, frozen=True):
     action: str
     done: bool
     message: str

@@ -9,24 +9,22 @@ pressing `a` at once never both get the credit. Where the source is set to
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from warroom.engine.context import Context
 from warroom.engine.silence_outbox import queue_ack_silences
 from warroom.engine.silences import keys_by_source
 from warroom.engine.timeline import append
 from warroom.model import AlertKey, events
+from warroom.model.value import Value
 
 
-@dataclass(frozen=True, slots=True)
-class AckResult:
+class AckResult(Value, frozen=True):
     acknowledged: int
     silenced: int = 0
     failures: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class AckRoute:
+class AckRoute(Value, frozen=True):
     """Where an acknowledgement of chosen alerts goes: an alert in an incident is
     acknowledged through its incident (the incident is what someone owns); an alert
     in none is acknowledged on its own."""

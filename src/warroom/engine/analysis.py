@@ -14,7 +14,6 @@ the store of related items (#12 item 2) plugs in there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.engine.context import Context
@@ -32,6 +31,7 @@ from warroom.model.analysis import (
 )
 from warroom.model.series import Chart
 from warroom.model.timeline import EventKind
+from warroom.model.value import Value, field
 from warroom.store import RunRecord, Store
 
 # the analysis's own writes tell the story of the write-up, not of the incident
@@ -45,8 +45,7 @@ ANALYSIS_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedItem:
+class RelatedItem(Value, frozen=True):
     """One thing the incident relates to; `ref` is an id, a URL or `#N`."""
 
     kind: str  # link | incident | runbook | silence (and the store's kinds, later)
@@ -54,8 +53,7 @@ class RelatedItem:
     ref: str
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(Value, frozen=True):
     incident: Incident
     events: tuple[TimelineEvent, ...]  # the incident's story, analysis writes left out
     marks: dict[int, EventMark]

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.engine.paging import Paging
 from warroom.model.clock import utcnow
+from warroom.model.value import Value, field
 from warroom.sources.base import Silencer
 from warroom.store import Store, Tx
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(Value, frozen=True):
     store: Store
     actor: str
     silencers: Mapping[str, Silencer] = field(default_factory=dict)

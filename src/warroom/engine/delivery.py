@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from warroom.model.contact import Contact
 from warroom.model.incident import Impact
 from warroom.model.paging import OutboxKind, OutboxRow, RowState, repeat_row
 from warroom.model.runbook_notify import is_runbook_notify
+from warroom.model.value import replace
 from warroom.notify.channels import Channel, build_channel
 from warroom.notify.declare import ChannelConfigError, SmtpRelay, declare_channel
 from warroom.notify.message import Action, Attempt, Delivery, Notice, Outcome, backoff

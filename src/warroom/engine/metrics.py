@@ -19,7 +19,6 @@ import asyncio
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -40,6 +39,7 @@ from warroom.model.series import (
     step_for,
 )
 from warroom.model.text import safe_text
+from warroom.model.value import Value, replace
 from warroom.plans.metric_spec import is_cloudwatch, parse_cloudwatch
 from warroom.plans.plan import PlanMetric, ResponsePlan, promql_string
 from warroom.plans.templates import Template
@@ -87,8 +87,7 @@ class AlarmSource(Protocol):
     ) -> Series: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(Value, frozen=True):
     """One chart to draw: the expression, where, its threshold and whose labels scope it."""
 
     key: str

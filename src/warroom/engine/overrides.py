@@ -15,7 +15,6 @@ they are on call.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from warroom.engine.context import Context
@@ -24,6 +23,7 @@ from warroom.engine.paging import Paging
 from warroom.engine.timeline import append
 from warroom.model import events
 from warroom.model.oncall import Override, Schedule, timeline
+from warroom.model.value import Value, field, replace
 from warroom.plans import PlanSet
 from warroom.store import OverrideRecord, Store
 
@@ -97,8 +97,7 @@ class OverrideInputError(ActionError):
     wrong way round): bad input, as opposed to a refusal of a sound request."""
 
 
-@dataclass(frozen=True, slots=True)
-class Roster:
+class Roster(Value, frozen=True):
     """Who may be named in an override: the schedules and the contacts of the plans."""
 
     schedules: Mapping[str, Schedule]
@@ -119,8 +118,7 @@ class Roster:
         return found
 
 
-@dataclass(frozen=True, slots=True)
-class OverrideResult:
+class OverrideResult(Value, frozen=True):
     record: OverrideRecord
     warnings: list[str] = field(default_factory=list)
 

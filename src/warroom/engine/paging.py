@@ -18,7 +18,7 @@ Nothing here touches the network: the deliver duty sends what the outbox holds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.engine.timeline import append
@@ -27,6 +27,7 @@ from warroom.model import escalation as esc
 from warroom.model.escalation import Engagement, EscalationPlan, Page, Status
 from warroom.model.oncall import Schedule
 from warroom.model.paging import Directory, follow_up_rows, page_rows
+from warroom.model.value import replace
 from warroom.store import Tx
 
 ACTOR = "warroom"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from warroom.engine.context import Context
@@ -32,13 +31,13 @@ from warroom.model.related import (
     ticket_id,
 )
 from warroom.model.text import safe_text
+from warroom.model.value import Value, replace
 from warroom.store import Store
 
 MAX_TITLE = 200
 
 
-@dataclass(frozen=True, slots=True)
-class Added:
+class Added(Value, frozen=True):
     item: RelatedItem
     message: str
 

@@ -25,6 +25,7 @@ from warroom.model.alert import TrackedAlert
 from warroom.model.clock import utcnow
 from warroom.model.series import Series, scoped
 from warroom.model.text import safe_text
+from warroom.model.value import Value
 from warroom.sources.base import SourceError
 
 POINTS = 12  # one block character each
@@ -39,8 +40,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
-class Spark:
+class Spark(Value, frozen=True):
     """What one alert's sparkline shows: its last values, or why they are not current."""
 
     values: tuple[float, ...] = ()

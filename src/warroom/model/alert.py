@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from warroom.model.value import Value, field
 
 
 class AlertState(StrEnum):
@@ -67,8 +68,7 @@ _SEVERITY_ALIASES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
+class Alert(Value, frozen=True):
     source: str
     fingerprint: str
     name: str
@@ -98,8 +98,7 @@ def annotation_summary(annotations: Mapping[str, str]) -> str:
     return ""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class AlertKey:
+class AlertKey(Value, order=True, frozen=True):
     """An alert's identity across polls: the source's name and its fingerprint."""
 
     source: str
@@ -132,8 +131,7 @@ def fingerprint_of(labels: Mapping[str, str]) -> str:
 RETURN_GRACE = timedelta(minutes=5)
 
 
-@dataclass(frozen=True, slots=True)
-class TrackedAlert:
+class TrackedAlert(Value, frozen=True):
     """An alert as warroom holds it: what the source said plus what responders did."""
 
     alert: Alert

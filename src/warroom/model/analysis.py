@@ -17,7 +17,6 @@ passes a guess off as a fact.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -25,10 +24,10 @@ from typing import Any
 from warroom.model.clock import from_epoch, to_epoch
 from warroom.model.secret import redact_url
 from warroom.model.series import Chart, Series
+from warroom.model.value import Value, force_setattr
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
+class Question(Value, frozen=True):
     id: str
     section: str
     text: str
@@ -81,24 +80,21 @@ class ActionStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Value, frozen=True):
     question: str
     answer: str
     answered_by: str
     answered_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Marked:
+class Marked(Value, frozen=True):
     event_id: int
     mark: EventMark
     marked_by: str
     marked_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ActionItem:
+class ActionItem(Value, frozen=True):
     """What the analysis asks someone to do; `link` is a ticket's URL, never fetched."""
 
     title: str
@@ -112,14 +108,13 @@ class ActionItem:
 
     def __post_init__(self) -> None:
         # a ticket URL pasted with its credentials keeps them out of the store
-        object.__setattr__(self, "link", redact_url(self.link))
+        force_setattr(self, "link", redact_url(self.link))
 
 
 ACTION_FIELDS = ("title", "owner", "due", "status", "link")
 
 
-@dataclass(frozen=True, slots=True)
-class MetricSnapshot:
+class MetricSnapshot(Value, frozen=True):
     """A chart's series as drawn when a responder froze it: the points stay when the
     source's retention has long dropped them."""
 
@@ -174,8 +169,7 @@ def chart_from_json(data: Mapping[str, Any]) -> Chart:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Durations:
+class Durations(Value, frozen=True):
     """Time to acknowledge, mitigate and resolve, from the incident's declaration.
 
     None where the moment has not come (or was never recorded)."""

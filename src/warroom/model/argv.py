@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from warroom.model.value import Value
 
 MAX_VALUE_BYTES = 4096  # a value longer than a path is no host name, file or service
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -37,8 +38,7 @@ class TemplateSyntax(ValueError):
         self.position = position
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(Value, frozen=True):
     name: str
     position: int  # where `{` stands in the text, to point at it
 

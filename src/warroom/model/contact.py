@@ -10,10 +10,11 @@ references): the notify layer validates and uses them, the model only names them
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
+
+from warroom.model.value import Value, field
 
 
 class ChannelType(StrEnum):
@@ -25,8 +26,7 @@ class ChannelType(StrEnum):
     LOG = "log"  # a local file: the demo pages into it and stays offline
 
 
-@dataclass(frozen=True)
-class DeclaredChannel:
+class DeclaredChannel(Value, frozen=True):
     """A channel as the plan writes it; the notify layer checks its options (and
     names its mistakes at the place `PlanSet.channel_where` keeps) and sends."""
 
@@ -38,8 +38,7 @@ class DeclaredChannel:
         return f"DeclaredChannel({self.name!r}, {self.type.value!r})"
 
 
-@dataclass(frozen=True)
-class EngagementStep:
+class EngagementStep(Value, frozen=True):
     """Try `channel` this long after the contact is engaged, then every `retry_every`
     (None: once) until the incident is acknowledged."""
 
@@ -48,8 +47,7 @@ class EngagementStep:
     retry_every: timedelta | None = None
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(Value, frozen=True):
     name: str
     channels: tuple[DeclaredChannel, ...]
     engagement: tuple[EngagementStep, ...]

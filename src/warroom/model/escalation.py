@@ -27,9 +27,10 @@ Rules, after Incident Manager, GoAlert and PagerDuty (see the research note):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from warroom.model.value import Value, replace
 
 
 class TargetKind(StrEnum):
@@ -49,8 +50,7 @@ class Status(StrEnum):
     EXHAUSTED = "exhausted"  # every stage and repeat done, nobody acknowledged
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Value, frozen=True):
     kind: TargetKind
     name: str
     essential: bool = False
@@ -60,14 +60,12 @@ class Target:
         return f"{self.kind}:{self.name}"
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(Value, frozen=True):
     duration: timedelta
     targets: tuple[Target, ...]
 
 
-@dataclass(frozen=True)
-class EscalationPlan:
+class EscalationPlan(Value, frozen=True):
     name: str
     stages: tuple[Stage, ...]
     repeat: int = 0
@@ -81,8 +79,7 @@ class EscalationPlan:
             raise ValueError(f"escalation plan {self.name!r}: repeat is 0 or more")
 
 
-@dataclass(frozen=True)
-class Engagement:
+class Engagement(Value, frozen=True):
     """Where one incident stands in one plan; `stage` and `loop` count from 0."""
 
     plan: str
@@ -93,8 +90,7 @@ class Engagement:
     started_at: datetime
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(Value, frozen=True):
     """Page `target` for (stage, loop): with the incident and engagement, a unique key,
     so writing the same page twice writes it once."""
 
@@ -103,8 +99,7 @@ class Page:
     target: Target
 
 
-@dataclass(frozen=True)
-class Said:
+class Said(Value, frozen=True):
     """A line for the timeline that no page carries: an empty stage, an exhausted plan."""
 
     stage: int

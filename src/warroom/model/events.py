@@ -3,7 +3,7 @@
 Every writer of the timeline (the service, triage, silences, and soon escalation,
 runbooks and analysis) used to build its own `data` dict and its own sentence,
 so the same kind of event came in several shapes and an export could not rely
-on any of them. Here each kind is a frozen dataclass: `text` is the line a
+on any of them. Here each kind is a frozen `Value`: `text` is the line a
 responder reads, `stored()` the JSON written beside it, `{"v": 1, ...}`, and
 `read()` turns a stored row back into the typed value, so export and analysis
 parse events instead of guessing.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
@@ -29,6 +28,7 @@ from warroom.model.clock import format_duration
 from warroom.model.incident import Impact
 from warroom.model.secret import Secret, redact_url
 from warroom.model.timeline import EventKind, TimelineEvent
+from warroom.model.value import FACTORY, REQUIRED, Value, field_defaults, force_setattr
 
 VERSION = 1
 NAMES_SHOWN = 5
@@ -44,8 +44,7 @@ def names_text(names: Sequence[str], most: int = NAMES_SHOWN) -> str:
     return ", ".join(names[:most]) + more
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(Value, frozen=True):
     """A plan's link as rendered when the incident was declared."""
 
     title: str
@@ -53,11 +52,11 @@ class Link:
 
     def __post_init__(self) -> None:
         if isinstance(self.url, str):  # anything else is refused when stored
-            object.__setattr__(self, "url", redact_url(self.url))
+            force_setattr(self, "url", redact_url(self.url))
 
 
 class Event:
-    """The base of every kind: how a dataclass becomes stored JSON and back.
+    """The base of every kind: how a kind becomes stored JSON and back.
 
     Fields map to JSON keys of the same name (`KEYS` renames the few that are
     Python words, such as `from`); a field at its default is left out, so an
@@ -82,22 +81,22 @@ class Event:
 
     def payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if f.default is not MISSING and value == f.default:
+        for name, default in field_defaults(type(self)).items():  # type: ignore[arg-type]
+            value = getattr(self, name)
+            if default is not REQUIRED and default is not FACTORY and value == default:
                 continue
-            out[self.KEYS.get(f.name, f.name)] = _encode(value, f"{self.KIND}.{f.name}")
+            out[self.KEYS.get(name, name)] = _encode(value, f"{self.KIND}.{name}")
         return out
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], text: str = "") -> Event:
         hints = get_type_hints(cls)
         values: dict[str, Any] = {}
-        for f in fields(cls):  # type: ignore[arg-type]
-            key = cls.KEYS.get(f.name, f.name)
+        for name, default in field_defaults(cls).items():  # type: ignore[arg-type]
+            key = cls.KEYS.get(name, name)
             if key in data:
-                values[f.name] = _decode(data[key], hints[f.name], f"{cls.KIND}.{key}")
-            elif f.default is MISSING:
+                values[name] = _decode(data[key], hints[name], f"{cls.KIND}.{key}")
+            elif default is REQUIRED or default is FACTORY:
                 raise EventUnreadable(f"{cls.KIND} event without {key!r}")
         return cls(**values)
 
@@ -157,8 +156,7 @@ def keys(alerts: Iterable[object]) -> Alerts:
     return tuple(str(k) for k in alerts)
 
 
-@dataclass(frozen=True, slots=True)
-class Declared(Event):
+class Declared(Value, Event, frozen=True):
     KIND = EventKind.DECLARED
 
     impact: Impact | None = None  # rows of triage before version 1 lack it
@@ -177,8 +175,7 @@ class Declared(Event):
         return f"Declared{under}{impact}"
 
 
-@dataclass(frozen=True, slots=True)
-class AlertsAdded(Event):
+class AlertsAdded(Value, Event, frozen=True):
     KIND = EventKind.ALERT_ADDED
 
     alerts: Alerts
@@ -192,8 +189,7 @@ class AlertsAdded(Event):
         return f"{len(self.alerts)} alert(s) attached"
 
 
-@dataclass(frozen=True, slots=True)
-class AlertsMoved(Event):
+class AlertsMoved(Value, Event, frozen=True):
     KIND = EventKind.ALERT_MOVED
 
     alerts: Alerts
@@ -204,8 +200,7 @@ class AlertsMoved(Event):
         return f"{len(self.alerts)} alert(s) moved to incident #{self.to}"
 
 
-@dataclass(frozen=True, slots=True)
-class Acknowledged(Event):
+class Acknowledged(Value, Event, frozen=True):
     KIND = EventKind.ACKNOWLEDGED
 
     @property
@@ -213,8 +208,7 @@ class Acknowledged(Event):
         return "Acknowledged"
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved(Event):
+class Resolved(Value, Event, frozen=True):
     KIND = EventKind.RESOLVED
 
     reason: str = ""
@@ -235,8 +229,7 @@ class Resolved(Event):
         return text
 
 
-@dataclass(frozen=True, slots=True)
-class Reopened(Event):
+class Reopened(Value, Event, frozen=True):
     KIND = EventKind.REOPENED
 
     plan: str | None = None  # reopened by the plan: its alerts fired again
@@ -256,8 +249,7 @@ class Reopened(Event):
         return text
 
 
-@dataclass(frozen=True, slots=True)
-class ImpactChanged(Event):
+class ImpactChanged(Value, Event, frozen=True):
     KIND = EventKind.IMPACT
     KEYS: ClassVar[Mapping[str, str]] = {"before": "from", "after": "to"}
 
@@ -269,8 +261,7 @@ class ImpactChanged(Event):
         return f"Impact {self.before.label} → {self.after.label}"
 
 
-@dataclass(frozen=True, slots=True)
-class Edited(Event):
+class Edited(Value, Event, frozen=True):
     KIND = EventKind.EDITED
     KEYS: ClassVar[Mapping[str, str]] = {"before": "from", "after": "to"}
 
@@ -283,8 +274,7 @@ class Edited(Event):
         return f"{self.field.capitalize()}: {self.before!r} → {self.after!r}"
 
 
-@dataclass(frozen=True, slots=True)
-class Merged(Event):
+class Merged(Value, Event, frozen=True):
     """Written twice, once on each side: `into` on the merged incident, `merged_from`
     on the one that took it in."""
 
@@ -304,8 +294,7 @@ class Merged(Event):
         return f"#{self.merged_from} ({self.title}) merged in; {count} alert(s) joined"
 
 
-@dataclass(frozen=True, slots=True)
-class Note(Event):
+class Note(Value, Event, frozen=True):
     """The note is the event's text; its data holds only the version."""
 
     KIND = EventKind.NOTE
@@ -324,8 +313,7 @@ class Note(Event):
         return cls(text)
 
 
-@dataclass(frozen=True, slots=True)
-class AlertsAcknowledged(Event):
+class AlertsAcknowledged(Value, Event, frozen=True):
     KIND = EventKind.ALERT_ACKNOWLEDGED
 
     alerts: Alerts
@@ -335,8 +323,7 @@ class AlertsAcknowledged(Event):
         return f"Acknowledged {len(self.alerts)} alert(s)"
 
 
-@dataclass(frozen=True, slots=True)
-class Silenced(Event):
+class Silenced(Value, Event, frozen=True):
     """A silence warroom made at the source: by hand (`duration`, `comment`), or for
     an acknowledgement, until the alerts resolve (`until_resolved`)."""
 
@@ -360,8 +347,7 @@ class Silenced(Event):
         return f"Silenced on {self.source}{duration}: {self.matchers} — {self.comment}"
 
 
-@dataclass(frozen=True, slots=True)
-class SilenceExpired(Event):
+class SilenceExpired(Value, Event, frozen=True):
     KIND = EventKind.SILENCE_EXPIRED
 
     silence_id: str
@@ -380,8 +366,7 @@ def _stage(stage: int, loop: int) -> str:
     return f"stage {stage + 1}" + (f" (round {loop + 1})" if loop else "")
 
 
-@dataclass(frozen=True, slots=True)
-class Engaged(Event):
+class Engaged(Value, Event, frozen=True):
     """An incident started working through an escalation plan (`escalation-plan:x`,
     or a contact or schedule engaged directly, as a one-stage plan of that name)."""
 
@@ -395,8 +380,7 @@ class Engaged(Event):
         return f"Engaged {self.plan} ({self.stages} stage{'s' if self.stages != 1 else ''})"
 
 
-@dataclass(frozen=True, slots=True)
-class Paged(Event):
+class Paged(Value, Event, frozen=True):
     """A stage paged a target: the people it reached then, and on how many channels."""
 
     KIND = EventKind.PAGED
@@ -417,8 +401,7 @@ class Paged(Event):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class EscalationSaid(Event):
+class EscalationSaid(Value, Event, frozen=True):
     """What a stage could not do, said loudly: nobody to page, a plan exhausted, an
     acknowledgement that timed out, someone on call who is not a contact."""
 
@@ -434,8 +417,7 @@ class EscalationSaid(Event):
         return f"{self.plan}, {_stage(self.stage, self.loop)}: {self.said}"
 
 
-@dataclass(frozen=True, slots=True)
-class Escalated(Event):
+class Escalated(Value, Event, frozen=True):
     """A responder escalated by hand, having seen `seen_stage` (counted from 0)."""
 
     KIND = EventKind.ESCALATED
@@ -451,8 +433,7 @@ class Escalated(Event):
         return f"Escalated {self.plan} to {to} (was at {_stage(self.seen_stage, self.seen_loop)})"
 
 
-@dataclass(frozen=True, slots=True)
-class PageFailed(Event):
+class PageFailed(Value, Event, frozen=True):
     """A page that will not arrive as configured (or may have arrived twice): loud, so
     nobody believes a person was reached who was not."""
 
@@ -493,8 +474,7 @@ def _who(replace: str | None, with_: str | None) -> str:
     return f"{replace} off"
 
 
-@dataclass(frozen=True, slots=True)
-class OverrideAdded(Event):
+class OverrideAdded(Value, Event, frozen=True):
     """Someone took a shift (or put someone on or off one) from the console or the
     CLI. In the console log (no incident): who took which shift, and why. Times are
     ISO 8601 in UTC."""
@@ -523,8 +503,7 @@ class OverrideAdded(Event):
         return f"{text}: {self.reason}" if self.reason else text
 
 
-@dataclass(frozen=True, slots=True)
-class OverrideCancelled(Event):
+class OverrideCancelled(Value, Event, frozen=True):
     KIND = EventKind.OVERRIDE_CANCELLED
     KEYS: ClassVar[Mapping[str, str]] = {"with_": "with"}
 
@@ -553,8 +532,7 @@ def excerpt(text: str, most: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= most else "…" + text[-(most - 1) :]
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookStarted(Event):
+class RunbookStarted(Value, Event, frozen=True):
     """A runbook run began on the incident; parameters as `name=value`."""
 
     KIND = EventKind.RUNBOOK_STARTED
@@ -570,8 +548,7 @@ class RunbookStarted(Event):
         return f"Started runbook {self.runbook} (run #{self.run_id}, {self.steps} steps){given}"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookStepStarted(Event):
+class RunbookStepStarted(Value, Event, frozen=True):
     """The engine began an automated step (written before its process started)."""
 
     KIND = EventKind.RUNBOOK_STEP_STARTED
@@ -587,8 +564,7 @@ class RunbookStepStarted(Event):
         return f"Runbook {self.runbook}: step {self.step} started{again}"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookStepResult(Event):
+class RunbookStepResult(Value, Event, frozen=True):
     """An attempt of an automated step ended, with the end of its output (stripped of
     escapes, bounded) so the timeline tells what happened without the output pane."""
 
@@ -616,8 +592,7 @@ class RunbookStepResult(Event):
         return f"Runbook {self.runbook}: step {self.step} {self.state}{said}"
 
 
-@dataclass(frozen=True, slots=True)
-class _RunbookSignal(Event):
+class _RunbookSignal(Value, Event, frozen=True):
     run_id: int
     runbook: str
     step: str
@@ -632,38 +607,32 @@ class _RunbookSignal(Event):
         return f"Runbook {self.runbook}: step {self.step} {self.VERB}{why}"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookConfirmed(_RunbookSignal):
+class RunbookConfirmed(_RunbookSignal, frozen=True):
     KIND = EventKind.RUNBOOK_CONFIRMED
     VERB = "confirmed done"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookApproved(_RunbookSignal):
+class RunbookApproved(_RunbookSignal, frozen=True):
     KIND = EventKind.RUNBOOK_APPROVED
     VERB = "approved"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookRejected(_RunbookSignal):
+class RunbookRejected(_RunbookSignal, frozen=True):
     KIND = EventKind.RUNBOOK_REJECTED
     VERB = "rejected"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookSkipped(_RunbookSignal):
+class RunbookSkipped(_RunbookSignal, frozen=True):
     KIND = EventKind.RUNBOOK_SKIPPED
     VERB = "skipped"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookRetried(_RunbookSignal):
+class RunbookRetried(_RunbookSignal, frozen=True):
     KIND = EventKind.RUNBOOK_RETRIED
     VERB = "retried"
 
 
-@dataclass(frozen=True, slots=True)
-class RunbookCancelled(Event):
+class RunbookCancelled(Value, Event, frozen=True):
     KIND = EventKind.RUNBOOK_CANCELLED
 
     run_id: int
@@ -676,8 +645,7 @@ class RunbookCancelled(Event):
         return f"Cancelled runbook {self.runbook} (run #{self.run_id}){why}"
 
 
-@dataclass(frozen=True, slots=True)
-class AnalysisAnswered(Event):
+class AnalysisAnswered(Value, Event, frozen=True):
     """The answer is stored whole in the analysis; the event keeps its first line."""
 
     KIND = EventKind.ANALYSIS_ANSWERED
@@ -691,8 +659,7 @@ class AnalysisAnswered(Event):
         return f"Analysis: answered {self.question}{said}"
 
 
-@dataclass(frozen=True, slots=True)
-class AnalysisMarked(Event):
+class AnalysisMarked(Value, Event, frozen=True):
     """A timeline event marked key, hidden or mitigation (`none` clears); the event
     itself is never changed."""
 
@@ -708,8 +675,7 @@ class AnalysisMarked(Event):
         return f"Analysis: event {self.event_id} marked {self.mark}"
 
 
-@dataclass(frozen=True, slots=True)
-class ActionItemChanged(Event):
+class ActionItemChanged(Value, Event, frozen=True):
     """An action item added (`changed` empty) or the fields that changed."""
 
     KIND = EventKind.ACTION_ITEM
@@ -727,8 +693,7 @@ class ActionItemChanged(Event):
         return f"Action item {self.item_id} changed {', '.join(self.changed)}{status}: {self.title}"
 
 
-@dataclass(frozen=True, slots=True)
-class MetricsSnapshotTaken(Event):
+class MetricsSnapshotTaken(Value, Event, frozen=True):
     KIND = EventKind.METRICS_SNAPSHOT
 
     snapshot_id: int

@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 
 from warroom.model.alert import TrackedAlert
 from warroom.model.matchers import Matcher, MatcherError, parse_matchers
+from warroom.model.value import Value
 
 _MATCHER = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|[^\s,"]+)"""
 )
 
 
-@dataclass(frozen=True, slots=True)
-class AlertFilter:
+class AlertFilter(Value, frozen=True):
     matchers: tuple[Matcher, ...] = ()
     words: tuple[str, ...] = ()
     error: str | None = None
-    text: str = field(default="")
+    text: str = ""
 
     @classmethod
     def parse(cls, text: str) -> AlertFilter:

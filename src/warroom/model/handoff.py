@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from warroom.model.value import Value, field
 
 from .alert import Alert, AlertKey, AlertState, TrackedAlert
 from .incident import Incident, IncidentStatus
@@ -25,21 +26,18 @@ NOISY_TOP = 5
 HANDOFF_TAG = re.compile(r"(?<![\w#])#hand-?off\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class OpenIncident:
+class OpenIncident(Value, frozen=True):
     incident: Incident
     changes: tuple[TimelineEvent, ...]  # its events during the shift, oldest first
 
 
-@dataclass(frozen=True, slots=True)
-class StaleAck:
+class StaleAck(Value, frozen=True):
     incident: Incident
     ack_timeout: timedelta
     overdue: timedelta  # how long past acknowledged_at + ack_timeout
 
 
-@dataclass(frozen=True, slots=True)
-class ShiftSilence:
+class ShiftSilence(Value, frozen=True):
     """A silence warroom made and still in force at hand-off time."""
 
     source: str
@@ -50,24 +48,21 @@ class ShiftSilence:
     alerts: tuple[AlertKey, ...]  # empty: made from matchers, which are not kept
 
 
-@dataclass(frozen=True, slots=True)
-class AlertCount:
+class AlertCount(Value, frozen=True):
     source: str
     name: str
     count: int  # distinct alerts (fingerprints) of this name that fired in the shift
     firing: int  # of them, still firing at hand-off
 
 
-@dataclass(frozen=True, slots=True)
-class OnCallSpan:
+class OnCallSpan(Value, frozen=True):
     schedule: str
     start: datetime
     end: datetime
     people: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Handoff:
+class Handoff(Value, frozen=True):
     since: datetime
     now: datetime
     next_end: datetime  # the end of the incoming shift: as long as the one handed off

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from warroom.model.value import Value
 
 # A source is stale once this many intervals have passed without a good poll.
 STALE_AFTER_INTERVALS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class SourceHealth:
+class SourceHealth(Value, frozen=True):
     name: str
     interval: timedelta
     last_success: datetime | None = None
@@ -35,8 +35,7 @@ class SourceHealth:
         return None if self.last_success is None else now - self.last_success
 
 
-@dataclass(frozen=True, slots=True)
-class LeaseInfo:
+class LeaseInfo(Value, frozen=True):
     name: str
     holder: str
     expires_at: datetime

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
+
+from warroom.model.value import Value
 
 
 class Impact(IntEnum):
@@ -44,8 +45,7 @@ class IncidentStatus(StrEnum):
         return self is not IncidentStatus.RESOLVED
 
 
-@dataclass(frozen=True, slots=True)
-class Incident:
+class Incident(Value, frozen=True):
     id: int
     title: str
     impact: Impact

@@ -29,12 +29,12 @@ happens on the parent.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from warroom.model.clock import format_duration
 from warroom.model.incident import Incident, IncidentStatus
+from warroom.model.value import Value, field
 
 
 class State(StrEnum):
@@ -79,8 +79,7 @@ class Refused(Exception):
         self.parent_id = incident.parent_id
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(Value, frozen=True):
     """What a move does: the state it leads to and the incident fields to write.
 
     `changes` maps `Incident` field names to new values, ready for the store's

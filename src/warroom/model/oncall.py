@@ -19,11 +19,11 @@ one keeps its `until`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from itertools import pairwise
 
+from warroom.model.value import Value
 from warroom.model.walltime import instant, wall_of
 
 
@@ -43,8 +43,7 @@ _NOMINAL = {
 MAX_MONTH_DAY = 28
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(Value, frozen=True):
     """A wall-clock span on one weekday; `end <= start` runs past midnight into the
     next day (it belongs to the day it starts, as Incident Manager counts it)."""
 
@@ -56,8 +55,7 @@ class Window:
         return self.end <= self.start
 
 
-@dataclass(frozen=True)
-class Rotation:
+class Rotation(Value, frozen=True):
     name: str
     members: tuple[str, ...]
     anchor: datetime  # naive wall time of hand-off 0, in the schedule's zone
@@ -84,8 +82,7 @@ class Rotation:
             )
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(Value, frozen=True):
     """Between `start` and `end` (aware): `replace` and `with_` both set swaps them
     while `replace` is on call; only `replace` removes; only `with_` adds."""
 
@@ -97,16 +94,14 @@ class Override:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(Value, frozen=True):
     name: str
     tz: tzinfo
     rotations: tuple[Rotation, ...]
-    overrides: tuple[Override, ...] = field(default=())
+    overrides: tuple[Override, ...] = ()
 
 
-@dataclass(frozen=True)
-class Shift:
+class Shift(Value, frozen=True):
     """One person's (or one set's) turn: [start, end) in UTC."""
 
     rotation: str

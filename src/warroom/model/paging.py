@@ -16,7 +16,6 @@ loop, target, contact, channel, action, repeat -- so writing the same page again
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -25,6 +24,7 @@ from warroom.model.contact import Contact
 from warroom.model.escalation import EscalationPlan, Page, Stage, Target, TargetKind
 from warroom.model.incident import Incident
 from warroom.model.oncall import Schedule, on_call
+from warroom.model.value import Value, field
 
 DIRECT_WAIT = timedelta(minutes=30)
 # a contact's `retry_every` pages again until acknowledged, at most this many times
@@ -50,8 +50,7 @@ class RowState(StrEnum):
         return self in (RowState.PENDING, RowState.CLAIMED)
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
+class OutboxItem(Value, frozen=True):
     """A row to write. `target` is who (a contact's name, or a source for silences),
     `channel` how (the contact's channel name); `payload` holds what the message
     says, never a secret (channel options stay in the plan files)."""
@@ -66,8 +65,7 @@ class OutboxItem:
     payload: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
+class OutboxRow(Value, frozen=True):
     """A row as stored, with what became of it."""
 
     id: int
@@ -89,8 +87,7 @@ class OutboxRow:
     done_at: datetime | None
 
 
-@dataclass(frozen=True)
-class Directory:
+class Directory(Value, frozen=True):
     """Everyone warroom can page, from the plan files (with the console's overrides
     merged into the schedules by the caller)."""
 
@@ -139,8 +136,7 @@ def message(incident: Incident) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Expanded:
+class Expanded(Value, frozen=True):
     rows: list[OutboxItem]
     people: tuple[str, ...]
     problems: list[str]  # one line each, for the timeline
@@ -243,8 +239,7 @@ def follow_up_rows(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Forecast:
+class Forecast(Value, frozen=True):
     """One page a plan would send if nobody acknowledged: when, and to whom."""
 
     after: timedelta

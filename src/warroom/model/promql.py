@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from warroom.model.value import Value
 
 COMPARISONS = ("==", "!=", ">=", "<=", ">", "<")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -24,8 +25,7 @@ _SET_OPS = {"and", "or", "unless"}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:Inf|NaN)", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(Value, frozen=True):
     left: str
     operator: str
     right: str

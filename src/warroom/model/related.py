@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from warroom.model.urls import UrlFault, check_http_url
+from warroom.model.value import Value
 
 # Attachments are evidence (a log excerpt, a screenshot), not archives: 5 MiB
 # keeps a shared SQLite file small enough to copy around for the review.
@@ -60,8 +60,7 @@ class RelatedRefused(ValueError):
     """An item that cannot be added; the message is one line for the responder."""
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedItem:
+class RelatedItem(Value, frozen=True):
     kind: RelatedKind
     title: str = ""
     url: str = ""

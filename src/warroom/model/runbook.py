@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -46,6 +45,7 @@ from warroom.model.runbook_steps import (
     StepKind,
     Wait,
 )
+from warroom.model.value import Value, replace
 
 
 class StepState(StrEnum):
@@ -72,8 +72,7 @@ class RunStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Value, frozen=True):
     """What an automated attempt came to, as the runner saw it."""
 
     exit_code: int | None = None
@@ -84,8 +83,7 @@ class Outcome:
     refused: bool = False  # refused before it ran (argv rules): another attempt cannot help
 
 
-@dataclass(frozen=True, slots=True)
-class StepRun:
+class StepRun(Value, frozen=True):
     name: str
     state: StepState = StepState.PENDING
     attempt: int = 0  # attempts begun; a responder's signal names the one it saw
@@ -97,8 +95,7 @@ class StepRun:
     reason: str = ""  # why it is in this state, for the timeline
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
+class Run(Value, frozen=True):
     runbook: Runbook  # the copy frozen at start
     parameters: Mapping[str, str | None]  # None: an optional parameter without a value
     started_by: str
@@ -170,7 +167,7 @@ def start(
 
 def _set(run: Run, i: int, **changes: object) -> Run:
     steps = list(run.steps)
-    steps[i] = replace(steps[i], **changes)  # type: ignore[arg-type]
+    steps[i] = replace(steps[i], **changes)
     return replace(run, steps=tuple(steps))
 
 

@@ -15,7 +15,6 @@ The payload holds the rendered text and where it came from, never a secret
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from warroom.model.argv import render_text
@@ -23,6 +22,7 @@ from warroom.model.escalation import Target, TargetKind
 from warroom.model.paging import Directory, OutboxItem, OutboxKind, OutboxRow, RowState
 from warroom.model.runbook import Outcome
 from warroom.model.runbook_steps import Notify
+from warroom.model.value import Value
 
 ACTION = "notify"
 TEXT_MAX = 2000  # characters of the rendered message kept in the row
@@ -38,8 +38,7 @@ def is_runbook_notify(row: OutboxRow) -> bool:
     return row.action == ACTION and row.key.startswith("run/")
 
 
-@dataclass(frozen=True, slots=True)
-class Rows:
+class Rows(Value, frozen=True):
     rows: list[OutboxItem]
     problem: str  # why nothing can be sent ("" when rows were made)
 

@@ -15,9 +15,10 @@ crash left its outcome unknown?).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+
+from warroom.model.value import Value
 
 
 class StepKind(StrEnum):
@@ -51,52 +52,44 @@ DEFAULT_TIMEOUTS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(Value, frozen=True):
     name: str
     description: str = ""
     default: str | None = None  # a template over the alert, e.g. "{labels.instance}"
     required: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Manual:
+class Manual(Value, frozen=True):
     instructions: str  # Markdown; may name {params.NAME}
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(Value, frozen=True):
     argv: tuple[str, ...]  # argv[0] literal; the rest may name {params.NAME}
     cwd: str | None = None
     env: tuple[str, ...] = ()  # variables passed through from warroom's environment
 
 
-@dataclass(frozen=True, slots=True)
-class Http:
+class Http(Value, frozen=True):
     url: str  # may name {params.NAME}
     method: str = "GET"
     expect_status: tuple[int, ...] = ()  # empty: any 2xx
 
 
-@dataclass(frozen=True, slots=True)
-class Approve:
+class Approve(Value, frozen=True):
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Wait:
+class Wait(Value, frozen=True):
     duration: timedelta | None = None
     until: str | None = None  # ALERTS_RESOLVED
 
 
-@dataclass(frozen=True, slots=True)
-class Notify:
+class Notify(Value, frozen=True):
     to: str  # contact:NAME or schedule:NAME
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(Value, frozen=True):
     """All conditions given must hold; the first choice that holds is taken."""
 
     goto: str
@@ -106,8 +99,7 @@ class Choice:
     output_matches: str | None = None  # a regular expression, searched
 
 
-@dataclass(frozen=True, slots=True)
-class Branch:
+class Branch(Value, frozen=True):
     on: str  # an earlier command or http step
     choices: tuple[Choice, ...]
     default: str | None = None  # else the next step in order
@@ -116,8 +108,7 @@ class Branch:
 Spec = Manual | Command | Http | Approve | Wait | Notify | Branch
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Value, frozen=True):
     name: str
     kind: StepKind
     spec: Spec
@@ -138,8 +129,7 @@ class Step:
         return DEFAULT_TIMEOUTS.get(self.kind)
 
 
-@dataclass(frozen=True, slots=True)
-class Runbook:
+class Runbook(Value, frozen=True):
     name: str
     steps: tuple[Step, ...]
     description: str = ""

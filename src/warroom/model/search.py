@@ -9,11 +9,11 @@ an alert name, not for word stems.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from warroom.model.incident import Incident
 from warroom.model.text import safe_text
+from warroom.model.value import Value
 
 # Most hits a search returns: past this a responder narrows the text instead.
 SEARCH_LIMIT = 200
@@ -24,8 +24,7 @@ SNIPPET_LEAD = 20
 FIELD_ORDER = ("title", "summary", "note", "timeline")
 
 
-@dataclass(frozen=True, slots=True)
-class SearchHit:
+class SearchHit(Value, frozen=True):
     """`field` is title, summary, note or timeline; `text` is the whole matching
     text (untrusted: make it safe before showing), `at` when it was written
     (the incident's creation for its title and summary), `kind` the event's kind."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+
+from warroom.model.value import Value
 
 # `${VAR}`, `${VAR:-default}`, and `$$` for a literal dollar
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$")
@@ -44,8 +45,7 @@ def substitute(text: str, env: Mapping[str, str] | None = None) -> str:
     return ENV_REF.sub(replace, text)
 
 
-@dataclass(frozen=True, slots=True)
-class Secret:
+class Secret(Value, frozen=True):
     """A value as written in the config: a literal, or text with `${ENV}` references."""
 
     template: str

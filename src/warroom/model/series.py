@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
+from warroom.model.value import Value, field
 
-@dataclass(frozen=True, slots=True)
-class Series:
+
+class Series(Value, frozen=True):
     """One line of a graph: its labels and (time, value) points in time order."""
 
     labels: dict[str, str]
     points: tuple[tuple[datetime, float], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AlertRule:
+class AlertRule(Value, frozen=True):
     """An alerting rule as the source defines it, for plan coverage."""
 
     name: str
@@ -42,16 +41,14 @@ MARKS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(Value, frozen=True):
     """An incident event on the time axis; `kind` is a key of MARKS."""
 
     at: datetime
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class Chart:
+class Chart(Value, frozen=True):
     """One chart of the Metrics tab: what was asked, what came back, and how fresh.
 
     `stale` is why the series are not current (the source's error) and `stale_at`
@@ -125,8 +122,7 @@ CLOUDWATCH_OPERATORS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class AlarmMetric:
+class AlarmMetric(Value, frozen=True):
     """The one metric a CloudWatch metric alarm watches, and what it compares it to."""
 
     namespace: str

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from warroom.model.matchers import Matcher
+from warroom.model.value import Value
 
 
-@dataclass(frozen=True, slots=True)
-class Silence:
+class Silence(Value, frozen=True):
     id: str
     source: str
     matchers: tuple[Matcher, ...]

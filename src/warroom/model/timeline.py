@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from warroom.model.value import Value, field
 
 
 class EventKind(StrEnum):
@@ -51,8 +52,7 @@ class EventKind(StrEnum):
     METRICS_SNAPSHOT = "metrics-snapshot"
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEvent:
+class TimelineEvent(Value, frozen=True):
     """`incident` is None for actions on alerts that belong to no incident yet.
 
     `data` is the kind's payload and `version` its shape's version (0 for rows

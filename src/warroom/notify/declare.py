@@ -17,6 +17,7 @@ from typing import Any
 
 from warroom.model.clock import parse_duration
 from warroom.model.secret import Secret
+from warroom.model.value import Value
 from warroom.notify.options import (
     SECURITY,
     ChannelOptionError,
@@ -40,16 +41,14 @@ PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 DEFAULT_TIMEOUT = timedelta(seconds=10)
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(Value, frozen=True):
     types: tuple[type, ...]
     check: Check | None = None
     required: bool = False
     secret: bool = False  # kept as a Secret: a plain string is taken as one
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelType:
+class ChannelType(Value, frozen=True):
     options: Mapping[str, Option]
     doc: str
     # the provider dedupes a resend (PagerDuty's dedup_key, webhook-id): after an unknown
@@ -126,13 +125,12 @@ class ChannelConfigError(ValueError):
         self.problems = problems
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelSpec:
+class ChannelSpec(Value, frozen=True):
     """A checked channel: `options` typed, secrets as `Secret` (their repr shows no value)."""
 
     name: str
     type: str
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = {}  # msgspec copies an empty default per instance
     contact: str = ""
 
     @property

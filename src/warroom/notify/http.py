@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from warroom import __version__
 from warroom.model.secret import Secret, SecretUnset
 from warroom.model.text import safe_text
+from warroom.model.value import Value
 from warroom.notify.declare import ChannelSpec
 from warroom.notify.message import (
     Attempt,
@@ -66,8 +67,7 @@ def _hidden(arg: object) -> object:
 _FILTER = _HideChannelUrls()
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Value, frozen=True):
     status: int
     reason: str
     headers: dict[str, str]
@@ -78,8 +78,7 @@ class Answer:
         return self.body.decode("utf-8", "replace").strip()
 
 
-@dataclass(frozen=True, slots=True)
-class Lost:
+class Lost(Value, frozen=True):
     """No answer: `sent` says whether the whole request had left."""
 
     sent: bool

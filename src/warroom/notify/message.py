@@ -19,13 +19,13 @@ The four outcomes are the ones the outbox must tell apart:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
 from warroom.model.clock import utcnow
 from warroom.model.incident import Impact
+from warroom.model.value import Value, field
 
 
 class Action(StrEnum):
@@ -35,14 +35,12 @@ class Action(StrEnum):
     NOTIFY = "notify"  # a notice, no paging state (a test message, a status note)
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(Value, frozen=True):
     title: str
     url: str
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(Value, frozen=True):
     """One message about one incident to one channel.
 
     Every text field is untrusted (alert labels flow into titles and summaries):
@@ -89,8 +87,7 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(Value, frozen=True):
     """What became of one attempt. `detail` is one line, fit for the timeline:
     it names the channel and never holds a secret."""
 
@@ -160,8 +157,7 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
     return min(wait, RETRY_AFTER_CAP)
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
+class Attempt(Value, frozen=True):
     """How this send stands among its tries: the backoff reads `number`, and `now`
     is the send time (webhook-timestamp, Date, Retry-After dates)."""
 

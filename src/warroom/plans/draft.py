@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from warroom.model import Alert, Impact, Severity
+from warroom.model.value import Value
 from warroom.plans.plan import PlanIndex, Proposal, ResponsePlan, propose, render_links
 
 # with no plan to say otherwise, how bad an alert's severity makes the incident
@@ -28,8 +28,7 @@ def worst_of(alerts: Sequence[Alert]) -> Alert:
     return min(alerts, key=lambda a: a.severity.rank)
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(Value, frozen=True):
     """The dialog's starting values: a title, an impact, the matching plan's name."""
 
     title: str
@@ -53,8 +52,7 @@ def draft(alerts: Sequence[Alert], index: PlanIndex) -> Draft:
     return Draft(title, IMPACT_OF_SEVERITY[worst.severity], "")
 
 
-@dataclass(frozen=True, slots=True)
-class Declaration:
+class Declaration(Value, frozen=True):
     """What declaring under `plan` (or ad hoc) records besides the title and impact."""
 
     summary: str

@@ -11,12 +11,12 @@ the silent drop responders complain of most, found before it happens.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from warroom.model.contact import Contact
 from warroom.model.escalation import EscalationPlan
 from warroom.model.oncall import Schedule, gaps
+from warroom.model.value import Value
 from warroom.yamlnodes import Where
 
 GAP_HORIZON = timedelta(days=30)
@@ -24,8 +24,7 @@ REFERENCE_KINDS = ("contact", "schedule", "escalation-plan")
 MAX_GAPS_SAID = 3
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Value, frozen=True):
     """`kind:name` written at `where`; `what` says who refers, for the message."""
 
     where: Where
@@ -34,8 +33,7 @@ class Reference:
     what: str
 
 
-@dataclass(frozen=True)
-class Engaged:
+class Engaged(Value, frozen=True):
     contacts: Mapping[str, Contact]
     schedules: Mapping[str, Schedule]
     escalation_plans: Mapping[str, EscalationPlan]

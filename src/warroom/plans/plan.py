@@ -7,12 +7,12 @@ run, and when the incident resolves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
 from warroom.model import Alert, Impact
 from warroom.model.matchers import Matcher
+from warroom.model.value import Value, field
 from warroom.plans.templates import Template
 from warroom.yamlnodes import Where
 
@@ -22,8 +22,7 @@ class ResolvePolicy(StrEnum):
     MANUAL = "manual"
 
 
-@dataclass(frozen=True, slots=True)
-class ImpactRule:
+class ImpactRule(Value, frozen=True):
     """A fixed impact, or one read from a label (`{label: severity, critical: 2}`)."""
 
     fixed: Impact | None = None
@@ -37,14 +36,12 @@ class ImpactRule:
         return self.by_value.get(alert.labels.get(self.label, ""), self.default)
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(Value, frozen=True):
     title: Template
     url: Template
 
 
-@dataclass(frozen=True, slots=True)
-class PlanMetric:
+class PlanMetric(Value, frozen=True):
     """A series the plan says to draw for its incidents: PromQL (label values filled
     in escaped for a double-quoted string literal) or one CloudWatch metric."""
 
@@ -65,8 +62,7 @@ def promql_string(value: str) -> str:
     return "".join(c if c >= " " and c != "\x7f" else f"\\x{ord(c):02x}" for c in out)
 
 
-@dataclass(frozen=True, slots=True)
-class ResponsePlan:
+class ResponsePlan(Value, frozen=True):
     name: str
     where: Where
     title: Template
@@ -100,8 +96,7 @@ class ResponsePlan:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Proposal:
+class Proposal(Value, frozen=True):
     """What a plan would make of an alert: for triage, `simulate` and the screen."""
 
     plan: ResponsePlan

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from warroom.model import Alert
+from warroom.model.value import Value
 
 SCALARS = ("name", "source", "severity", "fingerprint")
 MAPS = ("labels", "annotations")
@@ -24,8 +24,7 @@ class TemplateError(ValueError):
         self.position = position
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(Value, frozen=True):
     root: str
     key: str = ""
 
@@ -33,8 +32,7 @@ class Field:
         return f"{self.root}.{self.key}" if self.key else self.root
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
+class Template(Value, frozen=True):
     text: str
     parts: tuple[str | Field, ...]
 

@@ -9,8 +9,9 @@ never another loader: its messages, positions and editor support come for free.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from warroom.model.value import Value
 
 
 class Invalid(ValueError):
@@ -38,16 +39,14 @@ class Type:
     """Base of the declarations the walker knows."""
 
 
-@dataclass(frozen=True)
-class Text(Type):
+class Text(Value, Type, frozen=True):
     """A scalar read as written (`404` is the text '404'), then converted by `convert`."""
 
     convert: Convert | None = None
     pattern: str | None = None  # for editors only: `convert` is what decides
 
 
-@dataclass(frozen=True)
-class Int(Type):
+class Int(Value, Type, frozen=True):
     """A whole number (never a bool); out of range is a mistake in the same words."""
 
     minimum: int | None = None
@@ -56,13 +55,11 @@ class Int(Type):
     mismatch: str | None = None
 
 
-@dataclass(frozen=True)
-class Duration(Type):
+class Duration(Value, Type, frozen=True):
     """`15s`, `1m30s`, `500ms`, `2h`: a timedelta."""
 
 
-@dataclass(frozen=True)
-class Enum(Type):
+class Enum(Value, Type, frozen=True):
     """One of a few words; `subject` names it in the message (`resolve 'x': one of ...`)."""
 
     values: tuple[str, ...]
@@ -70,20 +67,17 @@ class Enum(Type):
     convert: Convert | None = None
 
 
-@dataclass(frozen=True)
-class ListOf(Type):
+class ListOf(Value, Type, frozen=True):
     item: Type
 
 
-@dataclass(frozen=True)
-class MapOf(Type):
+class MapOf(Value, Type, frozen=True):
     """A mapping with keys of the user's choosing (keymap ids, header names)."""
 
     value: Type
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Value, frozen=True):
     """One key of a mapping: its type, one line of doc, required or its default."""
 
     name: str
@@ -99,8 +93,7 @@ class Field:
     check: Convert | None = None
 
 
-@dataclass(frozen=True)
-class Struct(Type):
+class Struct(Value, Type, frozen=True):
     """A mapping of declared fields; any other key is a mistake (with a did-you-mean).
 
     `noun` says what it is in "{noun} needs 'x'"; `context` follows "unknown key 'k'"
@@ -125,16 +118,14 @@ class Struct(Type):
         return next((f for f in self.fields if f.name == name), None)
 
 
-@dataclass(frozen=True)
-class Either(Type):
+class Either(Value, Type, frozen=True):
     """A scalar or a mapping, each with its own type (`impact: 3` or `impact: {label: ...}`)."""
 
     scalar: Type
     mapping: Type
 
 
-@dataclass(frozen=True)
-class Variant(Type):
+class Variant(Value, Type, frozen=True):
     """A mapping whose `tag` field picks its struct (`type: alertmanager`, `kind: contact`).
 
     With the tag missing or unknown, `fallback` (the fields every variant shares)
@@ -147,20 +138,17 @@ class Variant(Type):
     subject: str  # "unknown {subject} 'x' (known: ...)"
 
 
-@dataclass(frozen=True)
-class Secret(Type):
+class Secret(Value, Type, frozen=True):
     """A credential kept as written (`${ENV}` unresolved) until it is sent."""
 
 
-@dataclass(frozen=True)
-class Plain(Type):
+class Plain(Value, Type, frozen=True):
     """Data of one of `kinds` (str, int, float, bool, list, dict), `${ENV}` substituted."""
 
     kinds: tuple[type, ...]
 
 
-@dataclass(frozen=True)
-class SecretIfReference(Type):
+class SecretIfReference(Value, Type, frozen=True):
     """Plain data, except a string with a `${ENV}` reference, which is a credential."""
 
 

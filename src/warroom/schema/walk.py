@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
 from typing import Any, Final
 
 import yaml
@@ -18,6 +17,7 @@ import yaml
 from warroom.model.clock import parse_duration
 from warroom.model.secret import Secret as SecretValue
 from warroom.model.secret import SecretUnset, substitute
+from warroom.model.value import Value
 from warroom.schema.types import (
     Duration,
     Either,
@@ -49,8 +49,7 @@ class _Missing:
 MISSING: Final = _Missing()  # what a value with a mistake decodes to
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Value, frozen=True):
     path: Path  # where in the document's structure (keys, indexes)
     error: LocatedError
 
@@ -380,7 +379,7 @@ def _duration(text: str) -> Any:
 
 
 def _without(kind: Struct, name: str) -> Struct:
-    from dataclasses import replace
+    from warroom.model.value import replace
 
     return replace(kind, fields=tuple(f for f in kind.fields if f.name != name), closed=False)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
@@ -12,6 +11,7 @@ from warroom.model.matchers import Matcher
 from warroom.model.secret import Secret, redact_url
 from warroom.model.series import AlertRule
 from warroom.model.silence import Silence
+from warroom.model.value import Value, field
 
 
 class SourceError(Exception):
@@ -23,8 +23,7 @@ class SourceError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class SourceSpec:
+class SourceSpec(Value, frozen=True):
     """A source as configured; `options` holds the type-specific keys."""
 
     name: str

@@ -9,20 +9,19 @@ rules behind its alerts, so the Metrics tab and the sparklines have lines to dra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from warroom.model import Alert, AlertState, Severity, fingerprint_of
 from warroom.model.clock import utcnow
 from warroom.model.series import AlertRule, Series
+from warroom.model.value import Value
 from warroom.sources import demo_series
 from warroom.sources.base import SourceSpec
 
 CYCLE_SECONDS = 360
 
 
-@dataclass(frozen=True, slots=True)
-class _Scripted:
+class _Scripted(Value, frozen=True):
     name: str
     severity: str
     labels: dict[str, str]

@@ -11,17 +11,16 @@ crosses it by chance: the crossings are the script's.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from warroom.model.series import AlertRule
+from warroom.model.value import Value
 
 MAX_POINTS = 11_000  # what Prometheus would answer at most, per series
 NOISE = 0.4  # of the gap between the threshold and the nearer level
 WAVE_SECONDS = 900.0  # a slow swell, so a calm line still moves
 
 
-@dataclass(frozen=True, slots=True)
-class DemoMetric:
+class DemoMetric(Value, frozen=True):
     """The left side of a scripted alert's rule, its threshold, and its two levels."""
 
     expr: str

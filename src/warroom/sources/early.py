@@ -20,10 +20,11 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from warroom.model.value import Value
 
 if TYPE_CHECKING:
     import asyncio
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Value, frozen=True):
     status: int
     reason: str
     # the body as read, in pieces (never joined here: a 20 MB answer would be held
@@ -134,8 +134,7 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-@dataclass(frozen=True, slots=True)
-class Get:
+class Get(Value, frozen=True):
     url: str  # with its query
     headers: dict[str, str]
     context: ssl.SSLContext | None  # for https: the one httpx would use

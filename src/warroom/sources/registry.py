@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from warroom.model.secret import Secret
+from warroom.model.value import Value, field
 from warroom.sources.jsonmap import check_options as check_http_json
 from warroom.sources.options import (
     HTTP_CHECKS,
@@ -48,8 +48,7 @@ if TYPE_CHECKING:
     from warroom.sources.base import Source, SourceSpec
 
 
-@dataclass(frozen=True, slots=True)
-class SourceType:
+class SourceType(Value, frozen=True):
     module: str
     factory: str
     options: dict[str, type | tuple[type, ...]] = field(default_factory=dict)

@@ -32,6 +32,7 @@ from typing import Any
 import aiosqlite
 import asyncpg
 
+from warroom.model.value import Value
 from warroom.store.errors import StoreError, StoreMissing
 from warroom.store.opener import pg_address, postgres_url, sqlite_path
 from warroom.store.pg_connection import translate_error
@@ -48,8 +49,7 @@ CHUNK = 5000
 Row = tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class TableCopied:
+class TableCopied(Value, frozen=True):
     name: str
     rows: int
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from warroom.model.secret import Secret, SecretUnset, substitute
+from warroom.model.value import Value
 from warroom.store.contract import Store
 from warroom.store.errors import StoreError
 
@@ -64,8 +64,7 @@ def postgres_url(target: str | os.PathLike[str]) -> str | None:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class PgAddress:
+class PgAddress(Value, frozen=True):
     """A PostgreSQL URL split where the secret is: `dsn` without a password (its
     other `${ENV}` references resolved), and the password as written, a `Secret`
     whose repr is redacted, resolved by `connect_args` each time one connects."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from warroom.model import Alert
 from warroom.model.clock import to_epoch
+from warroom.model.value import Value
 from warroom.offload import OFFLOAD_ITEMS, off_loop
 
 # One C encoder, reused: json.dumps with options builds one per call.
@@ -117,8 +117,7 @@ def _split(
     return fresh, digest_of, changed, gone, unchanged
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotDiff:
+class SnapshotDiff(Value, frozen=True):
     """A snapshot against what is stored: what a poll must write."""
 
     pending: list[tuple[Alert, str]]  # new and changed alerts with their digests

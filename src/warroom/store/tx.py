@@ -37,6 +37,7 @@ from warroom.store.rows import (
     alert_row,
     dumps,
     key_chunks,
+    text_map_json,
     tracked_alert,
 )
 from warroom.store.rows import incident as incident_from_row
@@ -261,7 +262,7 @@ class SqliteTx(
                 "INSERT INTO alert_names (source, name, labels, first_seen, last_seen)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, name)"
                 " DO UPDATE SET last_seen = excluded.last_seen",
-                [(source, n, dumps(a.labels), now, now) for n, a in names.items()],
+                [(source, n, text_map_json(a.labels), now, now) for n, a in names.items()],
             )
         self.touch("alerts", source)
         return len(new) - len(refired), len(pending) - len(new) + len(refired)

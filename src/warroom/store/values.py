@@ -13,6 +13,7 @@ from datetime import datetime
 from warroom.model import AlertKey
 from warroom.model.oncall import Override
 from warroom.model.runbook import Run, RunStatus
+from warroom.model.value import Value
 
 ENGINE_LEASE = "engine"
 # how much of each runbook step attempt's output is kept: its first and its last characters
@@ -20,8 +21,7 @@ OUTPUT_HEAD_CHARS = 256 * 1024
 OUTPUT_TAIL_CHARS = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Value, frozen=True):
     """One change-feed row: `entity` `entity_id` changed in the transaction that wrote it.
 
     A wake-up signal, not history: it says what to re-read, never what the
@@ -33,8 +33,7 @@ class Change:
     entity_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class LeaseToken:
+class LeaseToken(Value, frozen=True):
     """Proof of holding the lease: fenced writes carry it into their transaction."""
 
     name: str
@@ -54,8 +53,7 @@ class LeaseLost(Exception):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SilenceRecord:
+class SilenceRecord(Value, frozen=True):
     """A silence warroom created at a source, as the store remembers it."""
 
     source: str
@@ -91,8 +89,7 @@ class SnapshotResult:
 ShownAlert = tuple[str, int | None]
 
 
-@dataclass(frozen=True, slots=True)
-class OverrideRecord:
+class OverrideRecord(Value, frozen=True):
     """An on-call override made from the console or the CLI, as the store keeps it.
 
     Never deleted: a cancelled one keeps who cancelled it and when, so the story
@@ -111,8 +108,7 @@ class OverrideRecord:
         return self.cancelled_at is not None
 
 
-@dataclass(frozen=True, slots=True)
-class RunRecord:
+class RunRecord(Value, frozen=True):
     """A runbook run as the store keeps it: the run itself (with its frozen runbook)
     and `version`, which every write bumps; a move is written only if the version
     is still the one read, so of two consoles acting on one step, one wins."""
@@ -131,8 +127,7 @@ class RunRecord:
         return self.run.status
 
 
-@dataclass(frozen=True, slots=True)
-class OutputChunk:
+class OutputChunk(Value, frozen=True):
     """Part of what a step's attempt wrote (stdout and stderr interleaved, already
     stripped of escapes). `seq` grows across a run; a gap in it means output was
     dropped from the middle of an attempt to keep it bounded (its head and tail stay)."""
@@ -143,8 +138,7 @@ class OutputChunk:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class StepProcess:
+class StepProcess(Value, frozen=True):
     """How a step's process can be found again after the engine restarts: its pid,
     the start time the OS gave it (so a reused pid is not mistaken for it), the file
     its output goes to and the file its exit status will be written to."""
@@ -160,8 +154,7 @@ class StepProcess:
     output_offset: int = 0  # how much of the output file the store already holds
 
 
-@dataclass(frozen=True, slots=True)
-class StoredSilence:
+class StoredSilence(Value, frozen=True):
     """A silence warroom made, with its times: what the hand-off says of it."""
 
     source: str

@@ -16,7 +16,6 @@ it is resolved. Keys that open a field hold the keys typed after them
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from warroom.engine.analysis import Analysis, gather_analysis
 from warroom.model.analysis import QUESTIONS, ActionItem, ActionStatus, EventMark
 from warroom.model.clock import format_duration
 from warroom.model.text import safe_text
+from warroom.model.value import replace
 from warroom.tui import cells
 from warroom.tui.actions import View
 from warroom.tui.context import console

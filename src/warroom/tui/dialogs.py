@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -21,6 +20,7 @@ from warroom.model.matchers import Matcher, MatcherError, parse_matchers
 from warroom.model.silence import Silence
 from warroom.model.silencing import silenced_by
 from warroom.model.text import safe_text
+from warroom.model.value import Value
 from warroom.tui.context import console
 from warroom.tui.inputs import SafeInput
 
@@ -329,8 +329,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-@dataclass(frozen=True, slots=True)
-class SilenceAnswer:
+class SilenceAnswer(Value, frozen=True):
     """What to silence: the exact silences shown (`matchers` None), or one edited set."""
 
     duration: timedelta

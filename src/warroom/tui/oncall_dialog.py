@@ -10,7 +10,6 @@ the same checks the service makes (`engine.overrides.checked_override`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import ClassVar
 
@@ -23,11 +22,11 @@ from textual.widgets import Input, Label, Static
 
 from warroom.model.clock import parse_duration
 from warroom.model.text import safe_text
+from warroom.model.value import Value
 from warroom.tui.inputs import SafeInput
 
 
-@dataclass(frozen=True, slots=True)
-class OverrideAnswer:
+class OverrideAnswer(Value, frozen=True):
     schedule: str
     with_: str
     replace: str

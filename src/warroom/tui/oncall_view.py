@@ -10,7 +10,6 @@ every half minute. Times are in the responder's zone.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -27,6 +26,7 @@ from warroom.engine.overrides import (
 )
 from warroom.model.oncall import Schedule, timeline
 from warroom.model.text import safe_text
+from warroom.model.value import Value
 from warroom.plans import PlanSet
 from warroom.store import OverrideRecord
 from warroom.tui import cells
@@ -41,8 +41,7 @@ TICK_SECONDS = 30.0
 DEFAULT_LENGTH = "1h"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(Value, frozen=True):
     """One line of the tab: `people` are contact names (the first is what `t` tests)."""
 
     key: str

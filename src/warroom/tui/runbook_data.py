@@ -8,22 +8,20 @@ is the one place that knows how the store and the service spell those.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
 from warroom.model.runbook import Run
+from warroom.model.value import Value
 
 SIGNALS = ("confirm", "approve", "reject", "retry", "skip", "cancel")
 
 
-@dataclass(frozen=True, slots=True)
-class ShownRun:
+class ShownRun(Value, frozen=True):
     id: int
     run: Run
 
 
-@dataclass(frozen=True, slots=True)
-class OutputRead:
+class OutputRead(Value, frozen=True):
     text: str  # what came after the position asked for, as written (not yet cleaned)
     position: int  # where to read on from next time
 

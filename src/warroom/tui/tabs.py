@@ -12,10 +12,11 @@ the store) and the console's own changes below, which no other process sees.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
+
+from warroom.model.value import Value
 
 if TYPE_CHECKING:
     from warroom.tui.actions import View
@@ -29,8 +30,7 @@ STALE_SOURCES = "stale-sources"  # a source went stale or came back: its rows re
 ACTED_ON = frozenset({"alerts", "incident", "timeline"})
 
 
-@dataclass(frozen=True, slots=True)
-class Tab:
+class Tab(Value, frozen=True):
     id: str  # the pane's id, `app.tab.ID` for the keymap, `view-ID` for its view
     label: str
     key: str  # the default key that shows it (remappable through `app.tab.ID`)
