@@ -41,6 +41,11 @@ SUPERSEDED = (
     " OR (i.status = 'acknowledged' AND i.acknowledged_at >= outbox.created_at)))"
 )
 ENGAGEMENT_COLUMNS = "incident_id, plan, status, stage, loop, next_at, started_at"
+# a pending row cancelled: one that may have been sent already is `unknown`, never sent again
+_CANCEL = (
+    "UPDATE outbox SET state = CASE WHEN possible_repeat THEN 'unknown' ELSE 'cancelled' END,"
+    " detail = ?, done_at = ?"
+)
 OUTBOX_COLUMNS = (
     "id, key, incident_id, kind, action, target, channel, payload, state, due_at, attempts,"
     " claimed_epoch, detail, reference, possible_repeat, created_at, done_at"
@@ -91,6 +96,15 @@ class OutboxWrites:
 
     def touch(self, entity: str, entity_id: object) -> None:
         raise NotImplementedError
+
+    async def changed_rows(self, sql: str, params: Sequence[Any] = ()) -> list[OutboxRow]:
+        """Run an `UPDATE outbox ... RETURNING` of `OUTBOX_COLUMNS`: the rows it
+        changed, each one's incident marked changed for the feed."""
+        async with self._db.execute(sql, params) as cursor:
+            changed = [outbox_row(r) for r in await cursor.fetchall()]
+        for row in changed:
+            self.touch("outbox", row.incident_id)
+        return changed
 
     async def engagements_of(self, incident_id: int) -> list[Engagement]:
         async with self._db.execute(
@@ -159,33 +173,21 @@ class OutboxWrites:
     ) -> list[OutboxRow]:
         """Cancel this incident's pending rows of these actions; the rows cancelled."""
         marks = ", ".join("?" for _ in actions)
-        async with self._db.execute(
-            "UPDATE outbox SET state = CASE WHEN possible_repeat THEN 'unknown'"
-            " ELSE 'cancelled' END, detail = ?, done_at = ?"
-            f" WHERE incident_id = ? AND state = 'pending' AND action IN ({marks})"
+        return await self.changed_rows(
+            f"{_CANCEL} WHERE incident_id = ? AND state = 'pending' AND action IN ({marks})"
             f" RETURNING {OUTBOX_COLUMNS}",
             (detail, self._now_epoch, incident_id, *actions),
-        ) as cursor:
-            cancelled = [outbox_row(r) for r in await cursor.fetchall()]
-        if cancelled:
-            self.touch("outbox", incident_id)
-        return cancelled
+        )
 
     async def cancel_keyed(self, prefix: str, detail: str) -> list[OutboxRow]:
         """Cancel the pending rows whose key starts with `prefix` (a runbook notify
         attempt that timed out: not sent after its step failed); the rows cancelled.
         A claimed row is its claimer's, as with `cancel_open`."""
-        async with self._db.execute(
-            "UPDATE outbox SET state = CASE WHEN possible_repeat THEN 'unknown'"
-            " ELSE 'cancelled' END, detail = ?, done_at = ?"
-            " WHERE substr(key, 1, ?) = ? AND state = 'pending'"
+        return await self.changed_rows(
+            f"{_CANCEL} WHERE substr(key, 1, ?) = ? AND state = 'pending'"
             f" RETURNING {OUTBOX_COLUMNS}",
             (detail, self._now_epoch, len(prefix), prefix),
-        ) as cursor:
-            cancelled = [outbox_row(r) for r in await cursor.fetchall()]
-        for row in cancelled:
-            self.touch("outbox", row.incident_id)
-        return cancelled
+        )
 
     async def paged_channels(self, incident_id: int) -> list[tuple[str, str]]:
         """(contact, channel) pairs a trigger reached or may have reached."""
@@ -210,35 +212,27 @@ class OutboxWrites:
         restarted its duty): back to pending, marked as possible repeats, since
         their send may have happened; a trigger whose incident was acknowledged or
         resolved after it was written becomes `unknown` instead, never sent again."""
-        async with self._db.execute(
+        superseded = await self.changed_rows(
             "UPDATE outbox SET state = 'unknown', possible_repeat = 1, done_at = ?,"
             " detail = 'the engine stopped while sending it; not sent again: acknowledged"
             " or resolved since' WHERE state = 'claimed' AND action = 'trigger'"
             f" AND {SUPERSEDED} RETURNING {OUTBOX_COLUMNS}",
             (self._now_epoch,),
-        ) as cursor:
-            rows = [outbox_row(r) for r in await cursor.fetchall()]
-        async with self._db.execute(
+        )
+        return superseded + await self.changed_rows(
             "UPDATE outbox SET state = 'pending', possible_repeat = 1 WHERE state = 'claimed'"
             f" RETURNING {OUTBOX_COLUMNS}"
-        ) as cursor:
-            rows += [outbox_row(r) for r in await cursor.fetchall()]
-        for row in rows:
-            self.touch("outbox", row.incident_id)
-        return rows
+        )
 
     async def claim_due(self, now: datetime, epoch: int, limit: int = 20) -> list[OutboxRow]:
-        async with self._db.execute(
+        claimed = await self.changed_rows(
             "UPDATE outbox SET state = 'claimed', claimed_epoch = ?, claimed_at = ?,"
             " attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox"
             " WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?)"
             f" RETURNING {OUTBOX_COLUMNS}",
             (epoch, self._now_epoch, to_epoch(now), limit),
-        ) as cursor:
-            rows = sorted((outbox_row(r) for r in await cursor.fetchall()), key=_order)
-        for row in rows:
-            self.touch("outbox", row.incident_id)
-        return rows
+        )
+        return sorted(claimed, key=due_order)
 
     async def record(
         self,
@@ -280,7 +274,8 @@ class OutboxWrites:
         return cursor.rowcount
 
 
-def _order(row: OutboxRow) -> tuple[datetime, int]:
+def due_order(row: OutboxRow) -> tuple[datetime, int]:
+    """The order rows fall due in (RETURNING keeps none)."""
     return row.due_at, row.id
 
 

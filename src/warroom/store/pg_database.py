@@ -36,7 +36,7 @@ from warroom.store.analysis import AnalysisReads
 from warroom.store.errors import StoreError, StoreMissing, StoreReadOnly
 from warroom.store.lease import LeaseMixin
 from warroom.store.opener import PgAddress
-from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, outbox_row
+from warroom.store.outbox import OUTBOX_COLUMNS, OutboxReads, due_order
 from warroom.store.overrides import OverrideReads
 from warroom.store.pg_alert_listing import shown_filtered
 from warroom.store.pg_connection import PgSession, translate_error
@@ -132,20 +132,15 @@ class PgTx(SqliteTx):
         one (a subquery alone would hand the same pending row to both). The rows are
         picked in a CTE, evaluated once: as an `IN (subquery)` the planner may run the
         locking subquery again per row and claim every due row, past `limit`."""
-        async with self._db.execute(
+        claimed = await self.changed_rows(
             "WITH picked AS (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?"
             " ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED)"
             " UPDATE outbox SET state = 'claimed', claimed_epoch = ?, claimed_at = ?,"
             " attempts = attempts + 1 FROM picked WHERE outbox.id = picked.id"
             f" AND outbox.state = 'pending' RETURNING {_qualified(OUTBOX_COLUMNS)}",
             (to_epoch(now), limit, epoch, self._now_epoch),
-        ) as cursor:
-            claimed = sorted(
-                (outbox_row(r) for r in await cursor.fetchall()), key=lambda r: (r.due_at, r.id)
-            )
-        for row in claimed:
-            self.touch("outbox", row.incident_id)
-        return claimed
+        )
+        return sorted(claimed, key=due_order)
 
     async def write_changes(self) -> None:
         """Number the feed rows last, from the counter row locked until COMMIT."""
