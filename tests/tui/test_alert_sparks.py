@@ -154,12 +154,9 @@ async def test_the_demo_alerts_with_sparklines_at_120x30(
         return  # the fresh interpreter compared the screen
     from warroom.sources.demo import DemoSource
 
-    from .test_snapshots import NOW, compare, settled_shot
+    from .test_snapshots import NOW, colour_mode, compare, settled_shot
 
-    if mode == "NO_COLOR":
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+    colour_mode(monkeypatch, mode)
     await console.seed(DemoSource(SourceSpec("demo", "demo")).snapshot(NOW))
     async with console.start(size=(120, 30), clock=lambda: NOW) as ui:
         view = ui.app.query_one(AlertsView)

@@ -12,6 +12,7 @@ from tests.tui.readability import invisible_text
 from tests.tui.test_snapshots import (
     NOW,
     _seed,
+    colour_mode,
     compare,
     fresh_process,
     screen_bytes,
@@ -65,10 +66,7 @@ async def test_the_analysis_tab_at_80x24(
 ) -> None:
     if not fresh_process:
         return
-    if mode == "NO_COLOR":
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+    colour_mode(monkeypatch, mode)
     incident = await _analysed(console, tmp_path)
     system = "256" if mode == "256" else "standard"  # 16 colours: Rich's name
     async with console.start(size=(80, 24), clock=lambda: NOW) as ui:

@@ -14,6 +14,7 @@ from tests.tui.readability import invisible_text
 from tests.tui.test_metrics_tab import FakePrometheus, _with_incident
 from tests.tui.test_snapshots import (
     NOW,
+    colour_mode,
     compare,
     fresh_process,
     settled_shot,
@@ -35,10 +36,7 @@ async def test_the_metrics_tab_at_80x24(
         return  # the fresh interpreter compared the screen
     from tests.e2e.loopback import loopback
 
-    if mode == "NO_COLOR":
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+    colour_mode(monkeypatch, mode)
     handler = FakePrometheus()
     with loopback(handler) as server:
         incident = await _with_incident(
@@ -80,10 +78,7 @@ async def test_a_demo_incident_on_the_metrics_tab_at_80x24(
     from warroom.sources.base import SourceSpec
     from warroom.sources.demo import DemoSource
 
-    if mode == "NO_COLOR":
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+    colour_mode(monkeypatch, mode)
     alerts = DemoSource(SourceSpec("demo", "demo")).snapshot(NOW)
     disk = next(a for a in alerts if a.labels.get("instance", "").startswith("db-3"))
     await console.seed(alerts)

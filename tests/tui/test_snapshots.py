@@ -80,6 +80,15 @@ def screen_bytes(app: WarroomApp, color_system: str) -> tuple[str, str]:
     return render_styled(app, color_system)
 
 
+def colour_mode(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """`NO_COLOR` set for that mode and unset for the colour ones; each test names
+    its colour system when it takes the shot."""
+    if mode == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+
+
 async def settled_shot(ui: Any, system: str) -> tuple[str, str]:
     """The screen once two shots a quarter second apart agree (at most 5 s): a shot
     taken while something is still being drawn is not the screen."""
@@ -255,10 +264,7 @@ async def test_every_tab_at_80x24(
 ) -> None:
     if not fresh_process:
         return  # the fresh interpreter compared the screen
-    if mode == "NO_COLOR":
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+    colour_mode(monkeypatch, mode)
     incident = await _seed(console, tmp_path)
     async with console.start(size=(80, 24), clock=lambda: NOW) as ui:
         if tab in ("incident", "timeline"):
@@ -321,10 +327,7 @@ async def test_a_run_on_the_runbook_tab_at_80x24(
 
     from .runbook_support import MemoryRunbooks
 
-    if mode == "NO_COLOR":
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+    colour_mode(monkeypatch, mode)
     incident = await _seed(console, tmp_path)
     (tmp_path / "plans" / "runbooks.yaml").write_text(RUNBOOK)
     runbooks = load_plans(tmp_path / "plans").runbooks
