@@ -22,10 +22,8 @@ from textual.screen import Screen
 from warroom.tui.line_table import LineTable
 
 
-async def test_a_focus_move_does_not_repaint_the_whole_screen(
-    console: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await console.seed([console.alert(f"a{n}") for n in range(10)])
+def count_full_paints(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, a 1 in the list for each whole-screen paint."""
     full: list[int] = []
     render_full_update = Compositor.render_full_update
 
@@ -33,10 +31,18 @@ async def test_a_focus_move_does_not_repaint_the_whole_screen(
         full.append(1)
         return render_full_update(self, *args, **kwargs)
 
+    monkeypatch.setattr(Compositor, "render_full_update", counted)
+    return full
+
+
+async def test_a_focus_move_does_not_repaint_the_whole_screen(
+    console: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await console.seed([console.alert(f"a{n}") for n in range(10)])
     async with console.start() as ui:
         await ui.wait_for(lambda: len(ui.rows()) == 10, what="the alerts")
         await ui.pilot.pause(0.1)
-        monkeypatch.setattr(Compositor, "render_full_update", counted)
+        full = count_full_paints(monkeypatch)
         focused = []
         for _ in range(4):
             await ui.press("tab")
@@ -75,14 +81,7 @@ async def test_start_up_paints_the_screen_whole_once(
     console: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await console.seed([console.alert(f"a{n}") for n in range(10)])
-    full: list[int] = []
-    render_full_update = Compositor.render_full_update
-
-    def counted(self: Compositor, *args: Any, **kwargs: Any) -> Any:
-        full.append(1)
-        return render_full_update(self, *args, **kwargs)
-
-    monkeypatch.setattr(Compositor, "render_full_update", counted)
+    full = count_full_paints(monkeypatch)
     async with console.start() as ui:
         await ui.wait_for(lambda: len(ui.rows()) == 10, what="the alerts")
         await ui.pilot.pause(0.2)
