@@ -95,7 +95,12 @@ def test_three_writers_beside_a_polling_engine_lose_nothing(tmp_path: Path, shar
             wait_until(lambda: _last_success(db), seconds=30, what="the engine's first poll")
             started = time.time()
             script = [sys.executable, str(HERE / "writer_proc.py"), str(db)]
-            writers = [spawn([*script, name, str(incident), str(ACTIONS)], env) for name in WRITERS]
+            # the writes must outlast the engine's 1 s interval, or "it kept polling"
+            # is not tested: in one CI run 3 x 150 notes took 0.7 s in all. At 10 ms
+            # between a writer's notes they span 1.5 s at least, on any machine.
+            paced = {**env, "WRITER_PAUSE": "0.01"}
+            argv = [[*script, name, str(incident), str(ACTIONS)] for name in WRITERS]
+            writers = [spawn(args, paced) for args in argv]
             outputs = {}
             for name, writer in zip(WRITERS, writers, strict=True):
                 out, err = writer.communicate(timeout=300)
